@@ -1,0 +1,32 @@
+#!/bin/sh
+# check_isa.sh OBJDUMP IMAGE
+# Fails if IMAGE contains instructions the vtlab CPU does not implement:
+# x87, MMX, SSE3 and later (SSSE3, SSE4.x, AES, ...), AVX/AVX-512, BMI,
+# POPCNT/LZCNT/TZCNT, MOVBE. The ROMs are built with -march=x86-64
+# -mno-80387 -mno-mmx, so this is a safety net for flags and inline asm.
+set -eu
+objdump=$1
+image=$2
+"$objdump" -d --no-show-raw-insn "$image" | awk -F'\t' -v image="$image" '
+/^ *[0-9a-f]+:\t/ {
+  ins = $2
+  n = split(ins, w, /[ ,]+/)
+  i = 1
+  while (i < n && w[i] ~ /^(rep|repz|repnz|repe|repne|lock|data16|addr32|notrack|bnd|cs|ds|es|ss|fs|gs|rex.*)$/) i++
+  m = w[i]
+  why = ""
+  if ((m ~ /^f/ && m !~ /^fxsave|^fxrstor/) || ins ~ /%st/) why = "x87"
+  else if (ins ~ /%mm[0-7]/) why = "MMX"
+  else if (ins ~ /%[yz]mm|%k[0-7]/ || (m ~ /^v/ && ins ~ /%xmm/)) why = "AVX"
+  else if (m ~ /^(addsubp|hadd|hsub|lddqu|movddup|movs[hl]dup|monitor|mwait)/) why = "SSE3"
+  else if (m ~ /^(pabs|palignr|phadd|phsub|pmaddubsw|pmulhrsw|pshufb|psign)/) why = "SSSE3"
+  else if (m ~ /^(blendp|blendvp|dpp|extractps|insertps|movntdqa|mpsadbw|packusdw|pblend|pcmpeqq|pextr[bdq]|pinsr[bdq]|phminposuw|pmaxs[bd]|pmaxu[wd]|pmins[bd]|pminu[wd]|pmov[sz]x|pmuldq|pmulld|ptest|round[ps][sd])/) why = "SSE4.1"
+  else if (m ~ /^(pcmp[ei]str|pcmpgtq|crc32)/) why = "SSE4.2"
+  else if (m ~ /^(aes|pclmul|sha1|sha256)/) why = "AES/SHA"
+  else if (m ~ /^(popcnt|lzcnt|tzcnt|andn|bextr|blsi|blsmsk|blsr|bzhi|mulx|pdep|pext|rorx|sarx|shlx|shrx|movbe|adcx|adox)$/) why = "BMI/ABM"
+  if (why != "") {
+    printf "%s: %s instruction at %s %s\n", image, why, $1, ins
+    bad++
+  }
+}
+END { exit bad ? 1 : 0 }'
