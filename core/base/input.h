@@ -1,0 +1,24 @@
+// Everything that reaches the guest from outside passes through an
+// InputSource (DESIGN: live / record / replay). Devices ask for input only
+// at deterministic points (scheduler events), so a file-fed run is exactly
+// repeatable; record/replay of live input builds on this interface.
+#pragma once
+#include <optional>
+
+#include "core/base/types.h"
+
+namespace vtlab {
+
+class ByteInput {
+ public:
+  virtual ~ByteInput() = default;
+  // The next byte if one is available now; never blocks.
+  virtual std::optional<u8> poll() = 0;
+};
+
+class NullInput final : public ByteInput {
+ public:
+  std::optional<u8> poll() override { return std::nullopt; }
+};
+
+}  // namespace vtlab

@@ -1,0 +1,413 @@
+#include "cpu/cpu.h"
+
+#include <algorithm>
+
+#include "cpu/block.h"
+#include "cpu/decoder.h"
+
+namespace vtlab {
+
+Cpu::Cpu(PhysMem& mem, PortBus& ports, Scheduler& sched)
+    : mem_(mem), ports_(ports), sched_(sched), decoder_(std::make_unique<Decoder>()) {
+  mem_.set_code_listener(this);
+  reset();
+}
+
+Cpu::~Cpu() {
+  flush_decoded_blocks();
+  retire_block_storage();
+  mem_.set_code_listener(nullptr);
+}
+
+void Cpu::reset() {
+  // Power-on state, SDM Vol. 3A §9.1.1 Table 9-1.
+  std::fill(std::begin(gpr), std::end(gpr), 0);
+  gpr[RDX] = 0x000906a0;  // family/model/stepping signature, as CPUID.1:EAX
+  flags.set(fl::kFixed1);
+  rip = 0xfff0;
+  for (Segment& s : seg) s = Segment{0, 0, 0xffff, ar::P | ar::S | ar::kTypeWritable | ar::kTypeAccessed};
+  seg[CS] = Segment{0xf000, 0xffff0000, 0xffff, ar::P | ar::S | ar::kTypeCode | ar::kTypeReadable | ar::kTypeAccessed};
+  ldtr = Segment{0, 0, 0xffff, ar::P | 2};
+  tr = Segment{0, 0, 0xffff, ar::P | 3};
+  gdtr = idtr = TableReg{0, 0xffff};
+  cr0 = cr0::ET | cr0::CD | cr0::NW;
+  cr2 = cr3 = cr4 = cr8 = 0;
+  efer = 0;
+  xcr0 = 1;
+  for (Xmm& x : xmm) x = Xmm{};
+  mxcsr = 0x1f80;
+  std::fill(std::begin(dr), std::end(dr), 0);
+  dr[6] = 0xffff0ff0;
+  dr[7] = 0x400;
+  msr = MsrFile{};
+  cpl = 0;
+  halted = false;
+  interrupt_shadow = false;
+  delivering_ = -1;
+  fatal_ = StopCause::None;
+  mode_changed();
+  paging_changed();
+}
+
+unsigned Cpu::code_size() const {
+  if (mode64_) return 8;
+  if (!protected_mode() || v86()) return 2;
+  return (seg[CS].attr & ar::DB) ? 4 : 2;
+}
+
+unsigned Cpu::stack_size() const {
+  if (mode64_) return 8;
+  if (!protected_mode() || v86()) return 2;
+  return (seg[SS].attr & ar::DB) ? 4 : 2;
+}
+
+void Cpu::mode_changed() {
+  bool lma = (efer & efer::LMA) != 0;
+  mode64_ = lma && (seg[CS].attr & ar::L);
+  unsigned ss = stack_size();
+  stack_mask_ = ss == 8 ? ~u64(0) : ss == 4 ? 0xffffffffull : 0xffffull;
+  end_block();
+}
+
+void Cpu::paging_changed() {
+  if (!(cr0 & cr0::PG))
+    paging_ = PagingMode::None;
+  else
+    paging_ = (cr4 & cr4::LA57) ? PagingMode::Level5 : PagingMode::Level4;
+  tlb_read_.flush();
+  tlb_write_.flush();
+  tlb_exec_.flush();
+  end_block();
+}
+
+void Cpu::set_cpl(unsigned c) {
+  cpl = u8(c);
+  end_block();
+}
+
+// ---------------------------------------------------------------- memory
+
+u64 Cpu::legacy_linear(unsigned s, u64 ea, unsigned size, Access acc) {
+  // Segment checks outside 64-bit mode (SDM Vol. 3A §5.3 limit checking,
+  // §5.4 type checking). Real mode keeps the cached limits too.
+  const Segment& sg = seg[s];
+  u32 fault_vec = s == SS ? kSS : kGP;
+  if (protected_mode() && !v86()) {
+    if (sg.attr & ar::Unusable) raise(fault_vec, 0);
+    u32 type = sg.attr & ar::kTypeMask;
+    bool code = type & ar::kTypeCode;
+    if (acc == Access::Write && (code || !(type & ar::kTypeWritable))) raise(fault_vec, 0);
+    if (acc == Access::Read && code && !(type & ar::kTypeReadable)) raise(fault_vec, 0);
+    if (!code && (type & ar::kTypeExpandDown)) {
+      u64 upper = (sg.attr & ar::DB) ? 0xffffffffull : 0xffffull;
+      if (ea <= sg.limit || ea + size - 1 > upper) raise(fault_vec, 0);
+      return u32(sg.base + ea);
+    }
+  }
+  if (ea + size - 1 > sg.limit) raise(fault_vec, 0);
+  return u32(sg.base + ea);
+}
+
+u64 Cpu::translate(u64 lin, Access acc, bool user, std::vector<WalkStep>* trace, u32* pf_error) {
+  if (paging_ == PagingMode::None) return lin & (mode64_ || (efer & efer::LMA) ? ~u64(0) : 0xffffffffull);
+  WalkRequest req;
+  req.mode = paging_;
+  req.cr3 = cr3;
+  req.linear = lin;
+  req.access = acc;
+  req.user = user;
+  req.wp = cr0 & cr0::WP;
+  req.nxe = efer & efer::NXE;
+  WalkResult r = walk_page_tables(mem_, req, trace);
+  if (!r.ok) {
+    if (pf_error) *pf_error = r.pf_error;
+    return ~u64(0);
+  }
+  return r.pa;
+}
+
+u64 Cpu::translate_or_fault(u64 lin, Access acc, bool user) {
+  u32 err = 0;
+  u64 pa = translate(lin, acc, user, nullptr, &err);
+  if (pa == ~u64(0)) throw GuestFault{kPF, true, err, lin};
+  return pa;
+}
+
+u8* Cpu::host_for(u64 lin, Access acc, bool user, u64* pa_out) {
+  u64 pa = translate_or_fault(lin, acc, user);
+  if (pa_out) *pa_out = pa;
+  u8* host = mem_.ram_ptr(pa);
+  if (!host) return nullptr;
+  u8* page = host - (pa & 0xfff);
+  switch (acc) {
+    case Access::Read: tlb_read_.insert(lin, user, page); break;
+    case Access::Exec: tlb_exec_.insert(lin, user, page); break;
+    case Access::Write:
+      // Pages holding decoded code take the slow path so writes invalidate them.
+      if (!mem_.is_code_page(pa)) tlb_write_.insert(lin, user, page);
+      break;
+  }
+  return host;
+}
+
+void Cpu::read_slow(u64 lin, void* dst, unsigned len, bool user) {
+  auto* d = static_cast<u8*>(dst);
+  while (len) {
+    unsigned chunk = std::min<u64>(len, 0x1000 - (lin & 0xfff));
+    u64 pa;
+    if (u8* h = host_for(lin, Access::Read, user, &pa)) {
+      std::memcpy(d, h, chunk);
+    } else {
+      sync_time();
+      if (chunk == 1 || chunk == 2 || chunk == 4 || chunk == 8) {
+        u64 v = mem_.read(pa, chunk);
+        std::memcpy(d, &v, chunk);
+      } else {
+        mem_.read_block(pa, d, chunk);
+      }
+    }
+    lin += chunk, d += chunk, len -= chunk;
+    if (!mode64_) lin &= 0xffffffff;
+  }
+}
+
+void Cpu::probe_write(u64 lin, unsigned len) {
+  while (len) {
+    unsigned chunk = std::min<u64>(len, 0x1000 - (lin & 0xfff));
+    translate_or_fault(lin, Access::Write, user_access());
+    lin += chunk, len -= chunk;
+  }
+}
+
+void Cpu::write_slow(u64 lin, const void* src, unsigned len, bool user) {
+  // Translate every page first: a fault on the second page must leave the
+  // first one unwritten (precise faults).
+  u64 first_chunk = std::min<u64>(len, 0x1000 - (lin & 0xfff));
+  u64 pa1 = translate_or_fault(lin, Access::Write, user);
+  u64 pa2 = 0;
+  if (first_chunk < len) pa2 = translate_or_fault((lin + first_chunk) & (mode64_ ? ~u64(0) : 0xffffffff), Access::Write, user);
+  auto* s = static_cast<const u8*>(src);
+  auto put = [&](u64 pa, const u8* p, unsigned n) {
+    if (u8* h = mem_.ram_ptr(pa)) {
+      std::memcpy(h, p, n);
+      mem_.note_write(pa, n);
+    } else {
+      sync_time();
+      if (n == 1 || n == 2 || n == 4 || n == 8) {
+        u64 v = 0;
+        std::memcpy(&v, p, n);
+        mem_.write(pa, n, v);
+      } else {
+        mem_.write_block(pa, p, n);
+      }
+    }
+  };
+  put(pa1, s, unsigned(first_chunk));
+  if (first_chunk < len) put(pa2, s + first_chunk, unsigned(len - first_chunk));
+  // Refill the write TLB for the common case of repeated stores to the page.
+  if (len <= 8 && first_chunk == len) host_for(lin, Access::Write, user, nullptr);
+}
+
+// ---------------------------------------------------------------- blocks
+
+void Cpu::on_code_write(u64 page_pa) {
+  drop_blocks_on_page(page_pa & ~u64(0xfff));
+  end_block();  // the current block may be the one just overwritten
+}
+
+void Cpu::drop_blocks_on_page(u64 page_pa) {
+  auto it = blocks_by_page_.find(page_pa);
+  if (it == blocks_by_page_.end()) return;
+  for (Block* b : it->second) {
+    blocks_.erase(b->key);
+    Block*& slot = fast_cache_[b->key % kFastCacheSize];
+    if (slot == b) slot = nullptr;
+    retired_blocks_.push_back(b);
+  }
+  blocks_by_page_.erase(it);
+  mem_.unmark_code_page(page_pa);
+}
+
+void Cpu::flush_decoded_blocks() {
+  for (auto& [key, b] : blocks_) retired_blocks_.push_back(b);
+  for (auto& [page, list] : blocks_by_page_) mem_.unmark_code_page(page);
+  blocks_.clear();
+  blocks_by_page_.clear();
+  std::fill(std::begin(fast_cache_), std::end(fast_cache_), nullptr);
+}
+
+void Cpu::retire_block_storage() {
+  for (Block* b : retired_blocks_) delete b;
+  retired_blocks_.clear();
+}
+
+Block* Cpu::fetch_block() {
+  u64 lin = seg[CS].base + rip;
+  if (!mode64_) lin &= 0xffffffff;
+  unsigned csize = code_size();
+  bool user = user_access();
+  u8* host = tlb_exec_.lookup(lin, user);
+  u64 pa = 0;
+  if (!host) host = host_for(lin, Access::Exec, user, &pa);
+  if (host) {
+    u64 key = Block::make_key(host, csize);
+    Block* b = fast_cache_[key % kFastCacheSize];
+    if (b && b->key == key) return b;
+    auto it = blocks_.find(key);
+    if (it != blocks_.end()) {
+      fast_cache_[key % kFastCacheSize] = it->second;
+      return it->second;
+    }
+    if (!pa) pa = translate_or_fault(lin, Access::Exec, user);
+  }
+  return decode_block(lin, pa);
+}
+
+Block* Cpu::decode_block(u64 lin, u64 pa) {
+  auto* b = new Block;
+  unsigned csize = code_size();
+  u8* host = mem_.ram_ptr(pa);
+  u8 bytes[32];
+  u64 page_left = 0x1000 - (lin & 0xfff);
+  const u8* src = host;
+  bool cacheable = host != nullptr;
+  if (!host) {  // executing from MMIO/open bus: read byte by byte, do not cache
+    mem_.read_block(pa, bytes, std::min<u64>(page_left, sizeof bytes));
+    src = bytes;
+  }
+  u64 off = 0;
+  for (;;) {
+    Insn insn;
+    unsigned avail = unsigned(std::min<u64>(page_left - off, host ? page_left - off : sizeof bytes - off));
+    if (!decoder_->decode(src + off, avail, csize, insn)) {
+      // The instruction continues on the next page.
+      if (!b->insns.empty()) break;
+      u8 tmp[16];
+      unsigned first = unsigned(page_left - off);
+      std::memcpy(tmp, src + off, first);
+      u64 next_lin = (lin + page_left) & (mode64_ ? ~u64(0) : 0xffffffffull);
+      read_block(next_lin, tmp + first, 16 - first);  // may #PF: correct, the fetch needs it
+      decoder_->decode(tmp, 16, csize, insn);
+      b->insns.push_back(insn);
+      cacheable = false;
+      break;
+    }
+    b->insns.push_back(insn);
+    off += insn.len;
+    if ((insn.attrs & attr::kEndsBlock) || off >= page_left || b->insns.size() >= Block::kMaxInsns) break;
+    if (!host && off + 16 > sizeof bytes) break;
+  }
+  ++blocks_decoded_;
+  if (!cacheable) {
+    b->key = 0;
+    retired_blocks_.push_back(b);  // freed after it has run once
+    return b;
+  }
+  b->key = Block::make_key(host, csize);
+  b->page_pa = pa & ~u64(0xfff);
+  blocks_[b->key] = b;
+  fast_cache_[b->key % kFastCacheSize] = b;
+  blocks_by_page_[b->page_pa].push_back(b);
+  if (!mem_.is_code_page(pa)) {
+    mem_.mark_code_page(pa);
+    tlb_write_.flush_host_page(host - (pa & 0xfff));
+  }
+  return b;
+}
+
+// ---------------------------------------------------------------- running
+
+void Cpu::execute_block(Block* b, u64 stop_at) {
+  const Insn* start = b->insns.data();
+  u64 n = std::min<u64>(b->insns.size(), stop_at - icount_);
+  const Insn* end = start + n;
+  const Insn* i = start;
+  cur_block_start_ = start;
+  try {
+    while (i != end) {
+      cur_insn_ = i;
+      next_rip = rip + i->len;
+      i->fn(*this, *i);
+      rip = next_rip;
+      ++i;
+      if (break_block_) [[unlikely]]
+        break;
+    }
+  } catch (const GuestFault& f) {
+    icount_ += u64(i - start);
+    cur_insn_ = nullptr;
+    deliver_fault(f);
+    return;
+  }
+  icount_ += u64(i - start);
+  cur_insn_ = nullptr;
+}
+
+StopCause Cpu::run(u64 stop_at) {
+  for (;;) {
+    if (fatal_ != StopCause::None) return fatal_;
+    if (stop_requested_) {
+      stop_requested_ = false;
+      return StopCause::Requested;
+    }
+    if (icount_ >= stop_at) return StopCause::InsnLimit;
+    sched_.advance_to(icount_);
+    sched_.run_due();
+    if (stop_requested_) continue;
+    if (halted) {
+      check_interrupts();
+      if (halted) {
+        // HLT advances virtual time to the next event (DESIGN). With no event
+        // pending, or interrupts disabled, nothing can ever wake the CPU.
+        u64 next = sched_.next_deadline();
+        if (next == Scheduler::kNever || !(flags.bits & fl::IF) || !irq_source_) {
+          fatal_ = StopCause::HaltedForever;
+          stop_detail_ = (flags.bits & fl::IF) ? "HLT with nothing to wake it" : "HLT with interrupts disabled";
+          return fatal_;
+        }
+        u64 wake = std::min(std::max(next, icount_), stop_at);
+        halted_time_ += wake - icount_;
+        icount_ = wake;
+        continue;
+      }
+    }
+    bool single = interrupt_shadow || (flags.bits & fl::TF);
+    bool tf = flags.bits & fl::TF;
+    if (!interrupt_shadow) check_interrupts();
+    retire_block_storage();
+    break_block_ = false;
+    u64 limit = std::min(stop_at, sched_.next_deadline());
+    if (limit <= icount_) limit = icount_ + 1;
+    if (single) limit = icount_ + 1;
+    u64 before = icount_;
+    try {
+      Block* b = fetch_block();
+      execute_block(b, limit);
+    } catch (const GuestFault& f) {
+      deliver_fault(f);  // instruction fetch faulted
+    }
+    if (single && icount_ > before) {
+      interrupt_shadow = false;
+      if (tf && fatal_ == StopCause::None) {
+        // Single-step trap after the instruction (SDM Vol. 3A §17.3.1.4).
+        dr[6] |= 0x4000;  // BS
+        deliver(kDB, false, 0, rip, false);
+      }
+    }
+  }
+}
+
+void Cpu::check_interrupts() {
+  if (!irq_source_ || !(flags.bits & fl::IF) || interrupt_shadow) return;
+  if (!irq_source_->has_interrupt()) return;
+  u8 v = irq_source_->acknowledge();
+  halted = false;
+  external_interrupt(v);
+}
+
+void Cpu::halt() {
+  halted = true;
+  end_block();
+}
+
+}  // namespace vtlab

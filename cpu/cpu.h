@@ -1,0 +1,342 @@
+// One x86-64 logical processor: architectural state, the decoded-block
+// cache, memory access through the software TLB, and the execution loop.
+// Instruction semantics live in cpu/handlers/ (one definition each).
+#pragma once
+#include <cstring>
+#include <memory>
+#include <string>
+#include <type_traits>
+#include <unordered_map>
+#include <vector>
+
+#include "core/base/port_bus.h"
+#include "core/base/scheduler.h"
+#include "core/base/types.h"
+#include "cpu/exceptions.h"
+#include "cpu/flags.h"
+#include "cpu/insn.h"
+#include "cpu/state.h"
+#include "mmu/paging.h"
+#include "mmu/phys_mem.h"
+#include "mmu/tlb.h"
+
+namespace vtlab {
+
+template <unsigned S>
+using uint_t = std::conditional_t<S == 1, u8, std::conditional_t<S == 2, u16, std::conditional_t<S == 4, u32, u64>>>;
+template <unsigned S>
+using sint_t = std::make_signed_t<uint_t<S>>;
+
+// Asked by the CPU between blocks when RFLAGS.IF=1 (PIC/APIC attach here).
+class InterruptSource {
+ public:
+  virtual ~InterruptSource() = default;
+  virtual bool has_interrupt() = 0;
+  virtual u8 acknowledge() = 0;  // returns the vector
+};
+
+enum class StopCause { None, InsnLimit, Requested, TripleFault, HaltedForever, InternalError };
+
+struct Block;
+class Decoder;
+
+class Cpu final : public CodeWriteListener {
+ public:
+  Cpu(PhysMem& mem, PortBus& ports, Scheduler& sched);
+  ~Cpu() override;
+
+  // ---- architectural state (public: handlers, debugger and tests read it) ----
+  u64 gpr[16] = {};
+  u64 rip = 0;
+  LazyFlags flags;
+  Segment seg[kNumSegs];
+  Segment ldtr, tr;
+  TableReg gdtr, idtr;
+  u64 cr0 = cr0::ET | cr0::CD | cr0::NW, cr2 = 0, cr3 = 0, cr4 = 0, cr8 = 0;
+  u64 efer = 0;
+  u64 xcr0 = 1;
+  Xmm xmm[16];
+  u32 mxcsr = 0x1f80;
+  u64 dr[8] = {0, 0, 0, 0, 0xffff0ff0, 0xffff0ff0, 0xffff0ff0, 0x400};
+  MsrFile msr;
+  u8 cpl = 0;
+  bool halted = false;
+  // Interrupts are inhibited for one instruction after STI / MOV SS / POP SS.
+  bool interrupt_shadow = false;
+
+  // ---- mode ----
+  bool long64() const { return mode64_; }
+  bool protected_mode() const { return cr0 & cr0::PE; }
+  bool v86() const { return flags.bits & fl::VM; }
+  unsigned code_size() const;    // 2, 4 or 8: default operand/address size of CS
+  unsigned stack_size() const;   // 2, 4 or 8: SS.B / long mode
+  // Recomputes cached mode bits and drops what depends on them. Call after
+  // changing CR0/CR4/EFER/CS or CPL directly.
+  void mode_changed();
+  void paging_changed();          // CR3/CR0.PG/CR4 paging bits: flush the TLBs
+
+  // ---- running ----
+  // Runs until `icount() == stop_at`, a stop request, or a fatal condition.
+  StopCause run(u64 stop_at);
+  void request_stop() { stop_requested_ = true, break_block_ = true; }
+  // Virtual time in instruction ticks (retired instructions plus the time
+  // skipped while halted), and the instructions actually retired.
+  u64 icount() const { return icount_; }
+  u64 retired() const { return icount_ - halted_time_; }
+  void set_interrupt_source(InterruptSource* s) { irq_source_ = s; }
+  const std::string& stop_detail() const { return stop_detail_; }
+  // Resets to the power-on state (SDM Vol. 3A §9.1.1).
+  void reset();
+
+  // ---- used by handlers ----
+  u64 next_rip = 0;  // RIP after the current instruction; branches change it
+  // Ends the current block after this instruction (mode changes, SMC, ...).
+  void end_block() { break_block_ = true; }
+  PortBus& ports() { return ports_; }
+  PhysMem& mem() { return mem_; }
+  Scheduler& scheduler() { return sched_; }
+  void sync_time() { sched_.advance_to(icount_ + insns_this_block()); }
+
+  // Register access by operand.
+  template <unsigned S>
+  uint_t<S> read_reg(const Operand& o) const {
+    if (S == 1 && o.kind == OpKind::GprHigh) return uint_t<S>(gpr[o.reg] >> 8);
+    return uint_t<S>(gpr[o.reg]);
+  }
+  template <unsigned S>
+  void write_reg(const Operand& o, uint_t<S> v) {
+    write_gpr<S>(o.reg, v, o.kind == OpKind::GprHigh);
+  }
+  template <unsigned S>
+  void write_gpr(unsigned r, uint_t<S> v, bool high8 = false) {
+    if constexpr (S == 8) {
+      gpr[r] = v;
+    } else if constexpr (S == 4) {
+      gpr[r] = v;  // 32-bit writes zero-extend (SDM Vol. 1 §3.4.1.1)
+    } else if constexpr (S == 2) {
+      gpr[r] = (gpr[r] & ~u64(0xffff)) | v;
+    } else {
+      if (high8)
+        gpr[r] = (gpr[r] & ~u64(0xff00)) | (u64(v) << 8);
+      else
+        gpr[r] = (gpr[r] & ~u64(0xff)) | v;
+    }
+  }
+
+  // Effective address of the memory operand (before segmentation).
+  u64 effective_address(const Insn& i) const {
+    const MemRef& m = i.mem;
+    u64 ea = u64(m.disp);
+    if (m.base != kNoReg) ea += m.base == kRipReg ? next_rip : gpr[m.base];
+    if (m.index != kNoReg) ea += gpr[m.index] << m.scale;
+    if (i.asize == 4) return u32(ea);
+    if (i.asize == 2) return u16(ea);
+    return ea;
+  }
+  // Linear address of a data access through segment `s` (checks limits and
+  // rights outside 64-bit mode, canonical form inside it).
+  u64 linear(unsigned s, u64 ea, unsigned size, Access acc) {
+    if (mode64_) {
+      u64 lin = (s >= FS) ? ea + seg[s].base : ea;
+      if (!is_canonical(lin)) raise_canonical(s);
+      return lin;
+    }
+    return legacy_linear(s, ea, size, acc);
+  }
+  u64 mem_linear(const Insn& i, unsigned size, Access acc) {
+    return linear(i.mem.seg, effective_address(i), size, acc);
+  }
+  static bool is_canonical(u64 a) { return u64(i64(a << 16) >> 16) == a; }
+
+  // Data reads/writes by linear address at the current privilege.
+  template <typename T>
+  T read_lin(u64 lin) {
+    if ((lin & 0xfff) <= 0x1000 - sizeof(T)) [[likely]]
+      if (u8* h = tlb_read_.lookup(lin, user_access())) [[likely]] {
+        T v;
+        std::memcpy(&v, h, sizeof v);
+        return v;
+      }
+    T v;
+    read_slow(lin, &v, sizeof v, user_access());
+    return v;
+  }
+  template <typename T>
+  void write_lin(u64 lin, T v) {
+    if ((lin & 0xfff) <= 0x1000 - sizeof(T)) [[likely]]
+      if (u8* h = tlb_write_.lookup(lin, user_access())) [[likely]] {
+        std::memcpy(h, &v, sizeof v);
+        return;
+      }
+    write_slow(lin, &v, sizeof v, user_access());
+  }
+  // Supervisor-implicit accesses (descriptor tables, TSS, IDT): CPL ignored.
+  template <typename T>
+  T read_sys(u64 lin) {
+    T v;
+    read_slow(lin, &v, sizeof v, false);
+    return v;
+  }
+  template <typename T>
+  void write_sys(u64 lin, T v) {
+    write_slow(lin, &v, sizeof v, false);
+  }
+  // Checks that [lin, lin+len) is writable without writing (for precise
+  // multi-part stores: check everything first, then store).
+  void probe_write(u64 lin, unsigned len);
+  void read_block(u64 lin, void* dst, unsigned len) { read_slow(lin, dst, len, user_access()); }
+  void write_block(u64 lin, const void* src, unsigned len) { write_slow(lin, src, len, user_access()); }
+
+  // Operand access by size. Memory operands go through the segment and TLB.
+  template <unsigned S>
+  uint_t<S> read_op(const Insn& i, int n) {
+    const Operand& o = i.op[n];
+    switch (o.kind) {
+      case OpKind::Gpr: return uint_t<S>(gpr[o.reg]);
+      case OpKind::GprHigh: return uint_t<S>(gpr[o.reg] >> 8);
+      case OpKind::Mem: return read_lin<uint_t<S>>(mem_linear(i, S, Access::Read));
+      default: return uint_t<S>(i.imm);
+    }
+  }
+  template <unsigned S>
+  void write_op(const Insn& i, int n, uint_t<S> v) {
+    const Operand& o = i.op[n];
+    if (o.kind == OpKind::Mem)
+      write_lin<uint_t<S>>(mem_linear(i, S, Access::Write), v);
+    else
+      write_reg<S>(o, v);
+  }
+
+  // Stack.
+  u64 rsp_mask() const { return stack_mask_; }
+  template <unsigned S>
+  void push(uint_t<S> v) {
+    u64 sp = (gpr[RSP] - S) & stack_mask_;
+    write_lin<uint_t<S>>(linear(SS, sp, S, Access::Write), v);
+    set_sp(sp);
+  }
+  template <unsigned S>
+  uint_t<S> pop() {
+    u64 sp = gpr[RSP] & stack_mask_;
+    uint_t<S> v = read_lin<uint_t<S>>(linear(SS, sp, S, Access::Read));
+    set_sp(sp + S);
+    return v;
+  }
+  // Reads the stack slot `offset` bytes above RSP without popping.
+  template <unsigned S>
+  uint_t<S> peek(u64 offset) {
+    u64 sp = (gpr[RSP] + offset) & stack_mask_;
+    return read_lin<uint_t<S>>(linear(SS, sp, S, Access::Read));
+  }
+  void set_sp(u64 sp) {
+    if (stack_mask_ == ~u64(0))
+      gpr[RSP] = sp;
+    else
+      gpr[RSP] = (gpr[RSP] & ~stack_mask_) | (sp & stack_mask_);
+  }
+
+  // Control transfer within CS: sets next_rip, truncated to the operand size.
+  void branch_to(u64 target, unsigned opsize) {
+    if (opsize == 2) target &= 0xffff;
+    else if (opsize == 4) target &= 0xffffffff;
+    else if (!is_canonical(target)) raise(kGP, 0);  // SDM: #GP(0) for a non-canonical RIP
+    if (!mode64_ && target > seg[CS].limit) raise(kGP, 0);
+    next_rip = target;
+  }
+
+  // RFLAGS as software sees it, and the rules for writing it.
+  u64 rflags() const { return flags.get(); }
+  // Writes the bits of `mask` (POPF/IRET decide the mask by mode and CPL).
+  void write_rflags(u64 value, u64 mask);
+
+  // Segments (cpu/segments.cpp).
+  void load_segment(unsigned s, u16 selector);  // MOV/POP Sreg semantics
+  void load_segment_real(unsigned s, u16 selector);
+  void load_cs(u16 selector, u32 attr_from_descriptor_hint = 0);
+  u64 read_descriptor(u16 selector, u32* error_code_out = nullptr);  // raw 8 bytes
+  static Segment segment_from_descriptor(u16 selector, u64 desc);
+  void set_cpl(unsigned c);
+
+  // Faults and interrupts (cpu/interrupts.cpp).
+  [[noreturn]] void raise(u8 vector, u32 error_code) { throw GuestFault{vector, true, error_code}; }
+  [[noreturn]] void raise(u8 vector) { throw GuestFault{vector, false, 0}; }
+  // Software interrupt (INT n, INT3, INTO): delivered at next_rip.
+  void software_interrupt(u8 vector, bool int3_or_into);
+  void external_interrupt(u8 vector);
+  void iret(unsigned opsize);
+
+  // System registers (cpu/system.cpp).
+  void write_cr(unsigned n, u64 v);
+  u64 read_cr(unsigned n) const;
+  bool read_msr(u32 index, u64& out);
+  bool write_msr(u32 index, u64 v);
+  u64 tsc() const;
+  void cpuid(u32 leaf, u32 subleaf, u32 out[4]) const;
+  bool cpl0() const { return cpl == 0; }
+  void require_cpl0() {
+    if (cpl != 0) raise(kGP, 0);
+  }
+  bool io_allowed(u16 port, unsigned size);
+  void halt();
+
+  // Called by PhysMem when code pages are written.
+  void on_code_write(u64 page_pa) override;
+
+  // ---- debugger/test helpers ----
+  u64 translate(u64 lin, Access acc, bool user, std::vector<WalkStep>* trace, u32* pf_error);
+  u64 blocks_decoded() const { return blocks_decoded_; }
+  void flush_decoded_blocks();
+
+ private:
+  friend class Decoder;
+  bool user_access() const { return cpl == 3; }
+  u64 legacy_linear(unsigned s, u64 ea, unsigned size, Access acc);
+  [[noreturn]] void raise_canonical(unsigned s) { raise(s == SS ? kSS : kGP, 0); }
+  // Translates for an access and fills the TLB; raises #PF.
+  u64 translate_or_fault(u64 lin, Access acc, bool user);
+  u8* host_for(u64 lin, Access acc, bool user, u64* pa_out);
+  void read_slow(u64 lin, void* dst, unsigned len, bool user);
+  void write_slow(u64 lin, const void* src, unsigned len, bool user);
+
+  Block* fetch_block();
+  Block* decode_block(u64 lin, u64 pa);
+  void execute_block(Block* b, u64 stop_at);
+  u64 insns_this_block() const { return cur_insn_ ? u64(cur_insn_ - cur_block_start_) : 0; }
+  void deliver_fault(const GuestFault& f);
+  void deliver(u8 vector, bool has_error, u32 error, u64 return_rip, bool software);
+  void check_interrupts();
+  void drop_blocks_on_page(u64 page_pa);
+  void retire_block_storage();
+
+  PhysMem& mem_;
+  PortBus& ports_;
+  Scheduler& sched_;
+  std::unique_ptr<Decoder> decoder_;
+  InterruptSource* irq_source_ = nullptr;
+
+  SoftTlb tlb_read_, tlb_write_, tlb_exec_;
+  bool mode64_ = false;
+  u64 stack_mask_ = 0xffff;
+  PagingMode paging_ = PagingMode::None;
+
+  // Block cache keyed by code physical address + decode mode.
+  std::unordered_map<u64, Block*> blocks_;
+  std::unordered_map<u64, std::vector<Block*>> blocks_by_page_;
+  static constexpr unsigned kFastCacheSize = 4096;
+  Block* fast_cache_[kFastCacheSize] = {};
+  std::vector<Block*> retired_blocks_;  // freed at the next block boundary
+  u64 blocks_decoded_ = 0;
+
+  u64 icount_ = 0;
+  u64 halted_time_ = 0;
+  const Insn* cur_insn_ = nullptr;
+  const Insn* cur_block_start_ = nullptr;
+  bool break_block_ = false;
+  bool stop_requested_ = false;
+  StopCause fatal_ = StopCause::None;
+  std::string stop_detail_;
+  // Exception nesting for #DF / triple fault (SDM Vol. 3A §6.15, Table 6-5).
+  int delivering_ = -1;
+};
+
+}  // namespace vtlab

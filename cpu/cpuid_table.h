@@ -1,0 +1,17 @@
+// What the CPU reports through CPUID (DESIGN: every bit reported works).
+#pragma once
+#include "core/base/types.h"
+#include "cpu/state.h"
+
+namespace vtlab {
+
+// CR4 bits software may set on this CPU model.
+inline constexpr u64 kSupportedCr4 = cr4::DE | cr4::PSE | cr4::PAE | cr4::MCE | cr4::PGE | cr4::PCE |
+                                     cr4::OSFXSR | cr4::OSXMMEXCPT | cr4::TSD;
+
+// Fills EAX, EBX, ECX, EDX for a leaf/subleaf; unknown leaves answer zeros
+// (the Intel behaviour for leaves above the maximum is to return the
+// highest basic leaf; we report a consistent maximum so software never asks).
+void cpuid_lookup(u32 leaf, u32 subleaf, u32 out[4]);
+
+}  // namespace vtlab

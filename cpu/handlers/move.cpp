@@ -1,0 +1,348 @@
+// Data movement: MOV family, XCHG, BSWAP, CMOVcc, SETcc, LEA, PUSH/POP
+// family, ENTER/LEAVE, XLAT, far-pointer loads, NOPs.
+#include "cpu/handlers/common.h"
+
+namespace vtlab {
+namespace {
+
+template <unsigned S>
+void mov(Cpu& c, const Insn& i) {
+  c.write_op<S>(i, 0, c.read_op<S>(i, 1));
+}
+
+// Reads operand n at its own size, zero-extended.
+u64 read_any(Cpu& c, const Insn& i, int n) {
+  switch (i.op[n].size) {
+    case 1: return c.read_op<1>(i, n);
+    case 2: return c.read_op<2>(i, n);
+    case 4: return c.read_op<4>(i, n);
+    default: return c.read_op<8>(i, n);
+  }
+}
+
+template <unsigned S>
+void movzx(Cpu& c, const Insn& i) {
+  c.write_op<S>(i, 0, uint_t<S>(read_any(c, i, 1)));
+}
+
+template <unsigned S>
+void movsx(Cpu& c, const Insn& i) {
+  u64 v = read_any(c, i, 1);
+  unsigned bits = i.op[1].size * 8;
+  i64 s = i64(v << (64 - bits)) >> (64 - bits);
+  c.write_op<S>(i, 0, uint_t<S>(s));
+}
+
+void mov_from_seg(Cpu& c, const Insn& i) {
+  u16 sel = c.seg[i.op[1].reg].selector;
+  // Register destinations take the selector zero-extended to the operand
+  // size; memory destinations are always 16 bits (SDM Vol. 2 MOV).
+  if (i.op[0].kind == OpKind::Mem)
+    c.write_op<2>(i, 0, sel);
+  else if (i.op[0].size == 2)
+    c.write_reg<2>(i.op[0], sel);
+  else
+    c.gpr[i.op[0].reg] = sel;
+}
+
+void mov_to_seg(Cpu& c, const Insn& i) {
+  unsigned s = i.op[0].reg;
+  if (s == CS || s > GS) c.raise(kUD);
+  u16 sel = c.read_op<2>(i, 1);
+  c.load_segment(s, sel);
+  if (s == SS) {
+    c.interrupt_shadow = true;
+    c.end_block();
+  }
+}
+
+void mov_to_cr(Cpu& c, const Insn& i) {
+  c.require_cpl0();
+  u64 v = c.long64() ? c.gpr[i.op[1].reg] : u32(c.gpr[i.op[1].reg]);
+  c.write_cr(i.op[0].reg, v);
+  c.end_block();
+}
+
+void mov_from_cr(Cpu& c, const Insn& i) {
+  c.require_cpl0();
+  unsigned n = i.op[1].reg;
+  if (n == 1 || n == 5 || n == 6 || n == 7 || n > 8) c.raise(kUD);
+  u64 v = c.read_cr(n);
+  c.gpr[i.op[0].reg] = c.long64() ? v : u32(v);
+}
+
+unsigned dr_index(Cpu& c, unsigned n) {
+  // DR4/DR5 alias DR6/DR7 unless CR4.DE=1, which makes them #UD (SDM Vol. 3A §18.2.2).
+  if (n == 4 || n == 5) {
+    if (c.cr4 & cr4::DE) c.raise(kUD);
+    return n + 2;
+  }
+  return n;
+}
+
+void mov_to_dr(Cpu& c, const Insn& i) {
+  c.require_cpl0();
+  unsigned n = dr_index(c, i.op[0].reg);
+  u64 v = c.long64() ? c.gpr[i.op[1].reg] : u32(c.gpr[i.op[1].reg]);
+  if ((n == 6 || n == 7) && (v >> 32)) c.raise(kGP, 0);
+  if (n == 6) v = (v & 0x1e00f) | 0xfffe0ff0;
+  if (n == 7) v = (v & 0xffff2bff) | 0x400;
+  c.dr[n] = v;
+}
+
+void mov_from_dr(Cpu& c, const Insn& i) {
+  c.require_cpl0();
+  unsigned n = dr_index(c, i.op[1].reg);
+  c.gpr[i.op[0].reg] = c.long64() ? c.dr[n] : u32(c.dr[n]);
+}
+
+Handler select_mov(const Insn& i) {
+  if (i.op[0].kind == OpKind::Seg) return &mov_to_seg;
+  if (i.op[1].kind == OpKind::Seg) return &mov_from_seg;
+  if (i.op[0].kind == OpKind::Cr) return &mov_to_cr;
+  if (i.op[1].kind == OpKind::Cr) return &mov_from_cr;
+  if (i.op[0].kind == OpKind::Dr) return &mov_to_dr;
+  if (i.op[1].kind == OpKind::Dr) return &mov_from_dr;
+  switch (i.op[0].size) {
+    case 1: return &mov<1>;
+    case 2: return &mov<2>;
+    case 4: return &mov<4>;
+    default: return &mov<8>;
+  }
+}
+
+template <unsigned S>
+void xchg(Cpu& c, const Insn& i) {
+  // XCHG with memory is implicitly locked; single-threaded execution makes
+  // that automatic. The memory write comes first (precise).
+  Dest<S> d(c, i);
+  uint_t<S> a = d.get();
+  uint_t<S> b = c.read_reg<S>(i.op[1]);
+  if (i.op[0].kind == OpKind::Gpr && i.op[1].kind == OpKind::Gpr && i.op[0].reg == i.op[1].reg) {
+    d.set(a);  // XCHG EAX,EAX still zero-extends (only 90 is NOP)
+    return;
+  }
+  d.set(b);
+  c.write_reg<S>(i.op[1], a);
+}
+
+template <unsigned S>
+void bswap(Cpu& c, const Insn& i) {
+  uint_t<S> v = c.read_reg<S>(i.op[0]);
+  if constexpr (S == 8)
+    v = __builtin_bswap64(v);
+  else if constexpr (S == 4)
+    v = __builtin_bswap32(v);
+  else
+    v = 0;  // BSWAP r16 is undefined; current Intel parts clear the register's low word
+  c.write_reg<S>(i.op[0], v);
+}
+
+template <unsigned S>
+void cmovcc(Cpu& c, const Insn& i) {
+  uint_t<S> src = c.read_op<S>(i, 1);  // memory is read even when the condition fails
+  if (c.flags.cond(i.cc))
+    c.write_reg<S>(i.op[0], src);
+  else if (S == 4)
+    c.write_reg<S>(i.op[0], c.read_reg<S>(i.op[0]));  // 64-bit mode: upper half cleared anyway
+}
+
+void setcc(Cpu& c, const Insn& i) { c.write_op<1>(i, 0, c.flags.cond(i.cc)); }
+
+template <unsigned S>
+void lea(Cpu& c, const Insn& i) {
+  c.write_reg<S>(i.op[0], uint_t<S>(c.effective_address(i)));
+}
+
+template <unsigned S>
+void push(Cpu& c, const Insn& i) {
+  const Operand& o = i.op[0];
+  uint_t<S> v;
+  if (o.kind == OpKind::Seg)
+    v = c.seg[o.reg].selector;
+  else if (o.kind == OpKind::Imm)
+    v = uint_t<S>(i.imm);
+  else
+    v = c.read_op<S>(i, 0);
+  c.push<S>(v);
+}
+
+template <unsigned S>
+void pop(Cpu& c, const Insn& i) {
+  const Operand& o = i.op[0];
+  if (o.kind == OpKind::Seg) {
+    u16 sel = u16(c.peek<S>(0));
+    c.load_segment(o.reg, sel);
+    c.set_sp(c.gpr[RSP] + S);
+    if (o.reg == SS) {
+      c.interrupt_shadow = true;
+      c.end_block();
+    }
+    return;
+  }
+  uint_t<S> v = c.peek<S>(0);
+  u64 old_sp = c.gpr[RSP];
+  c.set_sp(old_sp + S);
+  // A memory destination addressed through rSP sees the incremented value
+  // (SDM Vol. 2 POP); if the store faults, rSP is restored (precise).
+  try {
+    c.write_op<S>(i, 0, v);
+  } catch (...) {
+    c.gpr[RSP] = old_sp;
+    throw;
+  }
+}
+
+template <unsigned S>
+void pusha(Cpu& c, const Insn&) {
+  u64 old_sp = c.gpr[RSP];
+  uint_t<S> regs[8];
+  for (int r = 0; r < 8; ++r) regs[r] = uint_t<S>(c.gpr[r]);  // RSP as it was before the first push
+  try {
+    for (int r = 0; r < 8; ++r) c.push<S>(regs[r]);
+  } catch (...) {
+    c.gpr[RSP] = old_sp;
+    throw;
+  }
+}
+
+template <unsigned S>
+void popa(Cpu& c, const Insn&) {
+  uint_t<S> vals[8];
+  for (int r = 0; r < 8; ++r) vals[r] = c.peek<S>(u64(7 - r) * S);
+  for (int r = 0; r < 8; ++r)
+    if (r != RSP) c.write_gpr<S>(unsigned(r), vals[r]);
+  c.set_sp(c.gpr[RSP] + 8 * S);
+}
+
+// ENTER imm16, imm8 (SDM Vol. 2 ENTER, nesting levels 0..31).
+template <unsigned S>
+void enter(Cpu& c, const Insn& i) {
+  u64 alloc = i.imm & 0xffff;
+  unsigned level = unsigned(i.imm2 & 31);
+  u64 sp_mask = c.rsp_mask();
+  u64 old_sp = c.gpr[RSP], old_bp = c.gpr[RBP];
+  try {
+    c.push<S>(uint_t<S>(old_bp));
+    u64 frame = c.gpr[RSP] & sp_mask;
+    u64 bp = old_bp;
+    for (unsigned k = 1; k < level; ++k) {
+      bp = (bp - S) & (S == 2 ? 0xffff : sp_mask);
+      c.push<S>(c.read_lin<uint_t<S>>(c.linear(SS, bp, S, Access::Read)));
+    }
+    if (level > 0) c.push<S>(uint_t<S>(frame));
+    u64 new_sp = (c.gpr[RSP] - alloc) & sp_mask;
+    c.linear(SS, new_sp, 1, Access::Write);  // the new stack top must be valid
+    c.write_gpr<S>(RBP, uint_t<S>(frame));
+    c.set_sp(new_sp);
+  } catch (...) {
+    c.gpr[RSP] = old_sp, c.gpr[RBP] = old_bp;
+    throw;
+  }
+}
+
+template <unsigned S>
+void leave(Cpu& c, const Insn&) {
+  u64 old_sp = c.gpr[RSP];
+  c.set_sp(c.gpr[RBP]);
+  try {
+    uint_t<S> bp = c.pop<S>();
+    c.write_gpr<S>(RBP, bp);
+  } catch (...) {
+    c.gpr[RSP] = old_sp;
+    throw;
+  }
+}
+
+void xlat(Cpu& c, const Insn& i) {
+  u64 ea = (c.gpr[RBX] + (c.gpr[RAX] & 0xff)) & asize_mask(i);
+  u8 v = c.read_lin<u8>(c.linear(i.mem.seg, ea, 1, Access::Read));
+  c.write_gpr<1>(RAX, v);
+}
+
+// LDS/LES/LFS/LGS/LSS r, m16:16/32/64.
+template <unsigned S>
+void load_far_pointer(Cpu& c, const Insn& i) {
+  u64 lin = c.mem_linear(i, S + 2, Access::Read);
+  uint_t<S> off = c.read_lin<uint_t<S>>(lin);
+  u16 sel = c.read_lin<u16>(c.linear(i.mem.seg, c.effective_address(i) + S, 2, Access::Read));
+  unsigned s;
+  switch (i.mnemonic) {
+    case ZYDIS_MNEMONIC_LDS: s = DS; break;
+    case ZYDIS_MNEMONIC_LES: s = ES; break;
+    case ZYDIS_MNEMONIC_LFS: s = FS; break;
+    case ZYDIS_MNEMONIC_LGS: s = GS; break;
+    default: s = SS; break;
+  }
+  c.load_segment(s, sel);
+  c.write_reg<S>(i.op[0], off);
+}
+
+void nop(Cpu&, const Insn&) {}
+
+template <unsigned S>
+void movsxd(Cpu& c, const Insn& i) {
+  if constexpr (S == 8) {
+    c.write_reg<8>(i.op[0], u64(i64(i32(c.read_op<4>(i, 1)))));
+  } else {
+    c.write_reg<S>(i.op[0], c.read_op<S>(i, 1));
+  }
+}
+
+template <unsigned S>
+void movbe(Cpu& c, const Insn& i) {
+  uint_t<S> v = c.read_op<S>(i, 1);
+  if constexpr (S == 2) v = __builtin_bswap16(v);
+  if constexpr (S == 4) v = __builtin_bswap32(v);
+  if constexpr (S == 8) v = __builtin_bswap64(v);
+  c.write_op<S>(i, 0, v);
+}
+
+constexpr InsnRow kRows[] = {
+    {ZYDIS_MNEMONIC_MOV, {}, 0, SizeFrom::Op0, &select_mov},
+    {ZYDIS_MNEMONIC_MOVZX, VTLAB_SIZED_WDQ(movzx)},
+    {ZYDIS_MNEMONIC_MOVSX, VTLAB_SIZED_WDQ(movsx)},
+    {ZYDIS_MNEMONIC_MOVSXD, VTLAB_SIZED_WDQ(movsxd)},
+    {ZYDIS_MNEMONIC_XCHG, VTLAB_SIZED(xchg), attr::kLockable},
+    {ZYDIS_MNEMONIC_BSWAP, VTLAB_SIZED_WDQ(bswap)},
+    {ZYDIS_MNEMONIC_CMOVB, VTLAB_SIZED_WDQ(cmovcc)},  {ZYDIS_MNEMONIC_CMOVBE, VTLAB_SIZED_WDQ(cmovcc)},
+    {ZYDIS_MNEMONIC_CMOVL, VTLAB_SIZED_WDQ(cmovcc)},  {ZYDIS_MNEMONIC_CMOVLE, VTLAB_SIZED_WDQ(cmovcc)},
+    {ZYDIS_MNEMONIC_CMOVNB, VTLAB_SIZED_WDQ(cmovcc)}, {ZYDIS_MNEMONIC_CMOVNBE, VTLAB_SIZED_WDQ(cmovcc)},
+    {ZYDIS_MNEMONIC_CMOVNL, VTLAB_SIZED_WDQ(cmovcc)}, {ZYDIS_MNEMONIC_CMOVNLE, VTLAB_SIZED_WDQ(cmovcc)},
+    {ZYDIS_MNEMONIC_CMOVNO, VTLAB_SIZED_WDQ(cmovcc)}, {ZYDIS_MNEMONIC_CMOVNP, VTLAB_SIZED_WDQ(cmovcc)},
+    {ZYDIS_MNEMONIC_CMOVNS, VTLAB_SIZED_WDQ(cmovcc)}, {ZYDIS_MNEMONIC_CMOVNZ, VTLAB_SIZED_WDQ(cmovcc)},
+    {ZYDIS_MNEMONIC_CMOVO, VTLAB_SIZED_WDQ(cmovcc)},  {ZYDIS_MNEMONIC_CMOVP, VTLAB_SIZED_WDQ(cmovcc)},
+    {ZYDIS_MNEMONIC_CMOVS, VTLAB_SIZED_WDQ(cmovcc)},  {ZYDIS_MNEMONIC_CMOVZ, VTLAB_SIZED_WDQ(cmovcc)},
+    {ZYDIS_MNEMONIC_SETB, VTLAB_ONE(setcc)},  {ZYDIS_MNEMONIC_SETBE, VTLAB_ONE(setcc)},
+    {ZYDIS_MNEMONIC_SETL, VTLAB_ONE(setcc)},  {ZYDIS_MNEMONIC_SETLE, VTLAB_ONE(setcc)},
+    {ZYDIS_MNEMONIC_SETNB, VTLAB_ONE(setcc)}, {ZYDIS_MNEMONIC_SETNBE, VTLAB_ONE(setcc)},
+    {ZYDIS_MNEMONIC_SETNL, VTLAB_ONE(setcc)}, {ZYDIS_MNEMONIC_SETNLE, VTLAB_ONE(setcc)},
+    {ZYDIS_MNEMONIC_SETNO, VTLAB_ONE(setcc)}, {ZYDIS_MNEMONIC_SETNP, VTLAB_ONE(setcc)},
+    {ZYDIS_MNEMONIC_SETNS, VTLAB_ONE(setcc)}, {ZYDIS_MNEMONIC_SETNZ, VTLAB_ONE(setcc)},
+    {ZYDIS_MNEMONIC_SETO, VTLAB_ONE(setcc)},  {ZYDIS_MNEMONIC_SETP, VTLAB_ONE(setcc)},
+    {ZYDIS_MNEMONIC_SETS, VTLAB_ONE(setcc)},  {ZYDIS_MNEMONIC_SETZ, VTLAB_ONE(setcc)},
+    {ZYDIS_MNEMONIC_LEA, VTLAB_SIZED_WDQ(lea)},
+    {ZYDIS_MNEMONIC_PUSH, VTLAB_SIZED_WDQ(push), 0, SizeFrom::OpSize},
+    {ZYDIS_MNEMONIC_POP, VTLAB_SIZED_WDQ(pop), 0, SizeFrom::OpSize},
+    {ZYDIS_MNEMONIC_PUSHA, VTLAB_SIZED_WDQ(pusha), 0, SizeFrom::OpSize},
+    {ZYDIS_MNEMONIC_PUSHAD, VTLAB_SIZED_WDQ(pusha), 0, SizeFrom::OpSize},
+    {ZYDIS_MNEMONIC_POPA, VTLAB_SIZED_WDQ(popa), 0, SizeFrom::OpSize},
+    {ZYDIS_MNEMONIC_POPAD, VTLAB_SIZED_WDQ(popa), 0, SizeFrom::OpSize},
+    {ZYDIS_MNEMONIC_ENTER, VTLAB_SIZED_WDQ(enter), 0, SizeFrom::OpSize},
+    {ZYDIS_MNEMONIC_LEAVE, VTLAB_SIZED_WDQ(leave), 0, SizeFrom::OpSize},
+    {ZYDIS_MNEMONIC_XLAT, VTLAB_ONE(xlat)},
+    {ZYDIS_MNEMONIC_LDS, VTLAB_SIZED_WDQ(load_far_pointer), attr::kEndsBlock},
+    {ZYDIS_MNEMONIC_LES, VTLAB_SIZED_WDQ(load_far_pointer), attr::kEndsBlock},
+    {ZYDIS_MNEMONIC_LFS, VTLAB_SIZED_WDQ(load_far_pointer), attr::kEndsBlock},
+    {ZYDIS_MNEMONIC_LGS, VTLAB_SIZED_WDQ(load_far_pointer), attr::kEndsBlock},
+    {ZYDIS_MNEMONIC_LSS, VTLAB_SIZED_WDQ(load_far_pointer), attr::kEndsBlock},
+    {ZYDIS_MNEMONIC_NOP, VTLAB_ONE(nop)},
+    {ZYDIS_MNEMONIC_PAUSE, VTLAB_ONE(nop)},
+    {ZYDIS_MNEMONIC_MOVBE, VTLAB_SIZED_WDQ(movbe)},
+};
+
+}  // namespace
+
+std::span<const InsnRow> move_rows() { return kRows; }
+
+}  // namespace vtlab

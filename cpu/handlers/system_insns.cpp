@@ -1,0 +1,296 @@
+// System instructions: CPUID, TSC, MSRs, descriptor-table registers, task
+// register, CR0 shortcuts, cache/TLB control, HLT, port I/O, SWAPGS,
+// SYSCALL/SYSRET, UD0/UD1/UD2, fences and hints.
+#include "cpu/handlers/common.h"
+#include "cpu/msr_table.h"
+
+namespace vtlab {
+namespace {
+
+void cpuid(Cpu& c, const Insn&) {
+  u32 r[4];
+  c.cpuid(u32(c.gpr[RAX]), u32(c.gpr[RCX]), r);
+  c.gpr[RAX] = r[0], c.gpr[RBX] = r[1], c.gpr[RCX] = r[2], c.gpr[RDX] = r[3];
+}
+
+void rdtsc(Cpu& c, const Insn&) {
+  if ((c.cr4 & cr4::TSD) && c.cpl != 0 && c.protected_mode()) c.raise(kGP, 0);
+  u64 t = c.tsc();
+  c.gpr[RAX] = u32(t), c.gpr[RDX] = t >> 32;
+}
+
+void rdtscp(Cpu& c, const Insn& i) {
+  rdtsc(c, i);
+  c.gpr[RCX] = u32(c.msr.tsc_aux);
+}
+
+void rdmsr(Cpu& c, const Insn&) {
+  c.require_cpl0();
+  u64 v;
+  if (!c.read_msr(u32(c.gpr[RCX]), v)) c.raise(kGP, 0);
+  c.gpr[RAX] = u32(v), c.gpr[RDX] = v >> 32;
+}
+
+void wrmsr(Cpu& c, const Insn&) {
+  c.require_cpl0();
+  u64 v = (c.gpr[RDX] << 32) | u32(c.gpr[RAX]);
+  if (!c.write_msr(u32(c.gpr[RCX]), v)) c.raise(kGP, 0);
+  c.end_block();
+}
+
+// LGDT/LIDT m16&32 / m16&64: in 64-bit mode the base is 8 bytes; with a
+// 16-bit operand size outside it only 24 bits of base are used.
+void load_table_reg(Cpu& c, const Insn& i, TableReg& t) {
+  c.require_cpl0();
+  unsigned base_bytes = c.long64() ? 8 : 4;
+  u64 lin = c.mem_linear(i, 2 + base_bytes, Access::Read);
+  u16 limit = c.read_lin<u16>(lin);
+  u64 base = c.long64() ? c.read_lin<u64>(lin + 2) : c.read_lin<u32>(lin + 2);
+  if (!c.long64() && i.opsize == 2) base &= 0xffffff;
+  if (c.long64() && !Cpu::is_canonical(base)) c.raise(kGP, 0);
+  t.limit = limit;
+  t.base = base;
+}
+void lgdt(Cpu& c, const Insn& i) { load_table_reg(c, i, c.gdtr); }
+void lidt(Cpu& c, const Insn& i) { load_table_reg(c, i, c.idtr); }
+
+void store_table_reg(Cpu& c, const Insn& i, const TableReg& t) {
+  unsigned base_bytes = c.long64() ? 8 : 4;
+  u64 lin = c.mem_linear(i, 2 + base_bytes, Access::Write);
+  c.probe_write(lin, 2 + base_bytes);
+  c.write_lin<u16>(lin, t.limit);
+  if (c.long64())
+    c.write_lin<u64>(lin + 2, t.base);
+  else
+    c.write_lin<u32>(lin + 2, u32(t.base));
+}
+void sgdt(Cpu& c, const Insn& i) { store_table_reg(c, i, c.gdtr); }
+void sidt(Cpu& c, const Insn& i) { store_table_reg(c, i, c.idtr); }
+
+// In IA-32e mode LDT and TSS descriptors are 16 bytes (base bits 63:32 in
+// the second half, SDM Vol. 3A §8.2.3).
+u64 system_descriptor_high(Cpu& c, u16 sel) {
+  if (!(c.efer & efer::LMA)) return 0;
+  u64 hi = c.read_descriptor(u16(sel + 8));
+  if ((hi >> 40) & 0x1f) c.raise(kGP, sel & 0xfffc);  // type field of the upper half must be 0
+  return hi;
+}
+
+void lldt(Cpu& c, const Insn& i) {
+  if (!c.protected_mode() || c.v86()) c.raise(kUD);
+  c.require_cpl0();
+  u16 sel = c.read_op<2>(i, 0);
+  if ((sel & 0xfffc) == 0) {
+    c.ldtr.selector = sel;
+    c.ldtr.attr = ar::Unusable;
+    return;
+  }
+  if (sel & 4) c.raise(kGP, sel & 0xfffc);
+  u64 d = c.read_descriptor(sel);
+  Segment s = Cpu::segment_from_descriptor(sel, d);
+  if ((s.attr & ar::S) || (s.attr & ar::kTypeMask) != 2) c.raise(kGP, sel & 0xfffc);
+  if (!(s.attr & ar::P)) c.raise(kNP, sel & 0xfffc);
+  s.base |= (system_descriptor_high(c, sel) & 0xffffffff) << 32;
+  c.ldtr = s;
+}
+
+void ltr(Cpu& c, const Insn& i) {
+  if (!c.protected_mode() || c.v86()) c.raise(kUD);
+  c.require_cpl0();
+  u16 sel = c.read_op<2>(i, 0);
+  if ((sel & 0xfffc) == 0 || (sel & 4)) c.raise(kGP, sel & 0xfffc);
+  u64 d = c.read_descriptor(sel);
+  Segment s = Cpu::segment_from_descriptor(sel, d);
+  u32 type = s.attr & ar::kTypeMask;
+  bool available = (c.efer & efer::LMA) ? type == 0x9 : (type == 0x1 || type == 0x9);
+  if ((s.attr & ar::S) || !available) c.raise(kGP, sel & 0xfffc);
+  if (!(s.attr & ar::P)) c.raise(kNP, sel & 0xfffc);
+  s.base |= (system_descriptor_high(c, sel) & 0xffffffff) << 32;
+  // Mark the descriptor busy (type bit 1).
+  u64 base = c.gdtr.base + (sel & ~7u);
+  c.write_sys<u64>(base, d | (u64(2) << 40));
+  s.attr |= 2;
+  c.tr = s;
+}
+
+void sldt(Cpu& c, const Insn& i) {
+  if (!c.protected_mode() || c.v86()) c.raise(kUD);
+  if (i.op[0].kind == OpKind::Mem)
+    c.write_op<2>(i, 0, c.ldtr.selector);
+  else
+    c.gpr[i.op[0].reg] = c.ldtr.selector;  // register forms zero-extend
+}
+
+void str(Cpu& c, const Insn& i) {
+  if (!c.protected_mode() || c.v86()) c.raise(kUD);
+  if (i.op[0].kind == OpKind::Mem)
+    c.write_op<2>(i, 0, c.tr.selector);
+  else
+    c.gpr[i.op[0].reg] = c.tr.selector;
+}
+
+void smsw(Cpu& c, const Insn& i) {
+  if (i.op[0].kind == OpKind::Mem)
+    c.write_op<2>(i, 0, u16(c.cr0));
+  else if (i.op[0].size == 2)
+    c.write_reg<2>(i.op[0], u16(c.cr0));
+  else
+    c.gpr[i.op[0].reg] = i.op[0].size == 4 ? u32(c.cr0) : c.cr0;
+}
+
+// LMSW loads PE MP EM TS; it can set PE but never clear it.
+void lmsw(Cpu& c, const Insn& i) {
+  c.require_cpl0();
+  u16 v = c.read_op<2>(i, 0);
+  u64 n = (c.cr0 & ~u64(0xe)) | (v & 0xf) | (c.cr0 & cr0::PE);
+  c.write_cr(0, n);
+  c.end_block();
+}
+
+void clts(Cpu& c, const Insn&) {
+  c.require_cpl0();
+  c.cr0 &= ~cr0::TS;
+}
+
+void invlpg(Cpu& c, const Insn&) {
+  c.require_cpl0();
+  c.paging_changed();  // flushing more than the page is always allowed
+}
+
+void wbinvd(Cpu& c, const Insn&) { c.require_cpl0(); }
+
+void hlt(Cpu& c, const Insn&) {
+  c.require_cpl0();
+  c.halt();
+}
+
+// IN/OUT: port from imm8 or DX; size from the accumulator operand.
+u16 io_port(Cpu& c, const Insn& i, int port_op) {
+  return i.op[port_op].kind == OpKind::Imm ? u16(i.imm & 0xff) : u16(c.gpr[RDX]);
+}
+
+template <unsigned S>
+void in(Cpu& c, const Insn& i) {
+  u16 port = io_port(c, i, 1);
+  if (!c.io_allowed(port, S)) c.raise(kGP, 0);
+  c.sync_time();
+  u32 v = c.ports().read(port, S);
+  c.write_gpr<S>(RAX, uint_t<S>(v));
+}
+
+template <unsigned S>
+void out(Cpu& c, const Insn& i) {
+  u16 port = io_port(c, i, 0);
+  if (!c.io_allowed(port, S)) c.raise(kGP, 0);
+  c.sync_time();
+  c.ports().write(port, S, u32(uint_t<S>(c.gpr[RAX])));
+}
+
+void swapgs(Cpu& c, const Insn&) {
+  if (!c.long64()) c.raise(kUD);
+  c.require_cpl0();
+  std::swap(c.seg[GS].base, c.msr.kernel_gs_base);
+}
+
+// SYSCALL/SYSRET (SDM Vol. 2): flat segments from IA32_STAR, no descriptor reads.
+void syscall(Cpu& c, const Insn&) {
+  if (!(c.efer & efer::SCE) || !(c.efer & efer::LMA)) c.raise(kUD);
+  u16 sel = u16(c.msr.star >> 32) & 0xfffc;
+  if (c.long64()) {
+    c.gpr[RCX] = c.next_rip;
+    c.gpr[R11] = c.flags.get() & ~fl::RF;
+    c.flags.set(c.flags.get() & ~(c.msr.sfmask | fl::RF));
+    c.next_rip = c.msr.lstar;
+  } else {
+    c.gpr[RCX] = u32(c.next_rip);
+    c.gpr[R11] = c.flags.get() & ~fl::RF;
+    c.flags.set(c.flags.get() & ~(c.msr.sfmask | fl::RF));
+    c.next_rip = c.msr.cstar;
+  }
+  c.seg[CS] = Segment{sel, 0, 0xffffffff,
+                      ar::P | ar::S | ar::kTypeCode | ar::kTypeReadable | ar::kTypeAccessed | ar::L | ar::G};
+  c.seg[SS] = Segment{u16(sel + 8), 0, 0xffffffff,
+                      ar::P | ar::S | ar::kTypeWritable | ar::kTypeAccessed | ar::DB | ar::G};
+  c.set_cpl(0);
+  c.mode_changed();
+}
+
+void sysret(Cpu& c, const Insn& i) {
+  if (!(c.efer & efer::SCE) || !(c.efer & efer::LMA) || !c.long64()) c.raise(kUD);
+  c.require_cpl0();
+  u16 base = u16(c.msr.star >> 48);
+  bool to64 = i.opsize == 8;
+  if (to64 && !Cpu::is_canonical(c.gpr[RCX])) c.raise(kGP, 0);
+  u16 cs_sel = u16((to64 ? base + 16 : base) | 3);
+  u32 cs_attr = ar::P | ar::S | (3 << ar::kDplShift) | ar::kTypeCode | ar::kTypeReadable | ar::kTypeAccessed | ar::G |
+                (to64 ? ar::L : ar::DB);
+  c.seg[CS] = Segment{cs_sel, 0, 0xffffffff, cs_attr};
+  c.seg[SS].selector = u16((base + 8) | 3);
+  c.seg[SS].attr = ar::P | ar::S | (3 << ar::kDplShift) | ar::kTypeWritable | ar::kTypeAccessed | ar::DB | ar::G;
+  c.seg[SS].base = 0;
+  c.seg[SS].limit = 0xffffffff;
+  c.flags.set((c.gpr[R11] & 0x3c7fd7) | fl::kFixed1);
+  c.next_rip = to64 ? c.gpr[RCX] : u32(c.gpr[RCX]);
+  c.set_cpl(3);
+  c.mode_changed();
+}
+
+void ud(Cpu& c, const Insn&) { c.raise(kUD); }
+
+// Cache hints and fences: architecturally invisible in a single-threaded,
+// cache-less model. CLFLUSH still checks its operand like a byte read.
+void clflush(Cpu& c, const Insn& i) { (void)c.mem_linear(i, 1, Access::Read); }
+void nothing(Cpu&, const Insn&) {}
+
+void xgetbv(Cpu& c, const Insn&) {
+  if (!(c.cr4 & cr4::OSXSAVE)) c.raise(kUD);
+  c.gpr[RAX] = u32(c.xcr0), c.gpr[RDX] = c.xcr0 >> 32;
+}
+
+constexpr u8 kEnds = attr::kEndsBlock;
+
+constexpr InsnRow kRows[] = {
+    {ZYDIS_MNEMONIC_CPUID, VTLAB_ONE(cpuid)},
+    {ZYDIS_MNEMONIC_RDTSC, VTLAB_ONE(rdtsc)},
+    {ZYDIS_MNEMONIC_RDTSCP, VTLAB_ONE(rdtscp)},
+    {ZYDIS_MNEMONIC_RDMSR, VTLAB_ONE(rdmsr)},
+    {ZYDIS_MNEMONIC_WRMSR, VTLAB_ONE(wrmsr), kEnds},
+    {ZYDIS_MNEMONIC_LGDT, VTLAB_ONE(lgdt), kEnds},
+    {ZYDIS_MNEMONIC_LIDT, VTLAB_ONE(lidt), kEnds},
+    {ZYDIS_MNEMONIC_SGDT, VTLAB_ONE(sgdt)},
+    {ZYDIS_MNEMONIC_SIDT, VTLAB_ONE(sidt)},
+    {ZYDIS_MNEMONIC_LLDT, VTLAB_ONE(lldt), kEnds},
+    {ZYDIS_MNEMONIC_LTR, VTLAB_ONE(ltr), kEnds},
+    {ZYDIS_MNEMONIC_SLDT, VTLAB_ONE(sldt)},
+    {ZYDIS_MNEMONIC_STR, VTLAB_ONE(str)},
+    {ZYDIS_MNEMONIC_SMSW, VTLAB_ONE(smsw)},
+    {ZYDIS_MNEMONIC_LMSW, VTLAB_ONE(lmsw), kEnds},
+    {ZYDIS_MNEMONIC_CLTS, VTLAB_ONE(clts)},
+    {ZYDIS_MNEMONIC_INVLPG, VTLAB_ONE(invlpg), kEnds},
+    {ZYDIS_MNEMONIC_WBINVD, VTLAB_ONE(wbinvd)},
+    {ZYDIS_MNEMONIC_INVD, VTLAB_ONE(wbinvd)},
+    {ZYDIS_MNEMONIC_HLT, VTLAB_ONE(hlt), kEnds},
+    {ZYDIS_MNEMONIC_IN, VTLAB_SIZED(in), kEnds, SizeFrom::Op0},
+    {ZYDIS_MNEMONIC_OUT, VTLAB_SIZED(out), kEnds, SizeFrom::Op1},
+    {ZYDIS_MNEMONIC_SWAPGS, VTLAB_ONE(swapgs)},
+    {ZYDIS_MNEMONIC_SYSCALL, VTLAB_ONE(syscall), kEnds},
+    {ZYDIS_MNEMONIC_SYSRET, VTLAB_ONE(sysret), kEnds},
+    {ZYDIS_MNEMONIC_UD0, VTLAB_ONE(ud), kEnds},
+    {ZYDIS_MNEMONIC_UD1, VTLAB_ONE(ud), kEnds},
+    {ZYDIS_MNEMONIC_UD2, VTLAB_ONE(ud), kEnds},
+    {ZYDIS_MNEMONIC_CLFLUSH, VTLAB_ONE(clflush)},
+    {ZYDIS_MNEMONIC_LFENCE, VTLAB_ONE(nothing)},
+    {ZYDIS_MNEMONIC_MFENCE, VTLAB_ONE(nothing)},
+    {ZYDIS_MNEMONIC_SFENCE, VTLAB_ONE(nothing)},
+    {ZYDIS_MNEMONIC_PREFETCHNTA, VTLAB_ONE(nothing)},
+    {ZYDIS_MNEMONIC_PREFETCHT0, VTLAB_ONE(nothing)},
+    {ZYDIS_MNEMONIC_PREFETCHT1, VTLAB_ONE(nothing)},
+    {ZYDIS_MNEMONIC_PREFETCHT2, VTLAB_ONE(nothing)},
+    {ZYDIS_MNEMONIC_XGETBV, VTLAB_ONE(xgetbv)},
+};
+
+}  // namespace
+
+std::span<const InsnRow> system_rows() { return kRows; }
+
+}  // namespace vtlab

@@ -1,0 +1,48 @@
+// The instruction tables (DESIGN: tables are the truth). Each handler group
+// (cpu/handlers/*.cpp) contributes rows: mnemonic -> handlers by operand
+// size + attributes. The decoder picks the handler from these rows; the
+// debugger and tests read the same rows.
+#pragma once
+#include <span>
+
+#include "cpu/insn.h"
+
+namespace vtlab {
+
+// Handlers indexed by operand size: 1, 2, 4, 8 bytes.
+struct HandlerSet {
+  Handler by_size[4] = {};
+};
+
+enum class SizeFrom : u8 { Op0, Op1, OpSize };
+
+struct InsnRow {
+  u16 mnemonic;         // ZydisMnemonic
+  HandlerSet handlers;
+  u8 attrs = 0;         // attr::*
+  SizeFrom size_from = SizeFrom::Op0;
+  // For forms the size alone cannot pick (e.g. MOV to a control register).
+  Handler (*select)(const Insn&) = nullptr;
+};
+
+#define VTLAB_SIZED(fn) ::vtlab::HandlerSet{{&fn<1>, &fn<2>, &fn<4>, &fn<8>}}
+#define VTLAB_SIZED_WDQ(fn) ::vtlab::HandlerSet{{nullptr, &fn<2>, &fn<4>, &fn<8>}}
+#define VTLAB_ONE(fn) ::vtlab::HandlerSet{{&fn, &fn, &fn, &fn}}
+
+// One function per handler group; insn_table.cpp lists them all.
+std::span<const InsnRow> move_rows();
+std::span<const InsnRow> alu_rows();
+std::span<const InsnRow> muldiv_rows();
+std::span<const InsnRow> shift_rows();
+std::span<const InsnRow> bit_rows();
+std::span<const InsnRow> string_rows();
+std::span<const InsnRow> control_rows();
+std::span<const InsnRow> flagops_rows();
+std::span<const InsnRow> bcd_rows();
+std::span<const InsnRow> system_rows();
+std::span<const InsnRow> sse_rows();
+
+// Row for a mnemonic, or nullptr if the CPU does not implement it.
+const InsnRow* find_insn_row(u16 mnemonic);
+
+}  // namespace vtlab

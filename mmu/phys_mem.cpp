@@ -1,0 +1,108 @@
+#include "mmu/phys_mem.h"
+
+#include <sys/mman.h>
+
+#include <algorithm>
+#include <cstring>
+
+#include "core/base/error.h"
+
+namespace vtlab {
+
+PhysMem::PhysMem(u64 ram_size) : ram_size_(ram_size) {
+  if (ram_size < (2u << 20) || (ram_size & (kPageSize - 1)))
+    throw Error("guest RAM size must be a multiple of 4 KiB and at least 2 MiB");
+  low_end_ = std::min(ram_size, kHoleStart);
+  high_size_ = ram_size - low_end_;
+  void* p = mmap(nullptr, ram_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  if (p == MAP_FAILED) throw Error("cannot reserve " + std::to_string(ram_size >> 20) + " MiB of guest RAM");
+  ram_ = static_cast<u8*>(p);
+  code_pages_.assign(ram_size >> 12, 0);
+}
+
+PhysMem::~PhysMem() { munmap(ram_, ram_size_); }
+
+void PhysMem::map_mmio(u64 base, u64 size, MmioDevice* dev, std::string name) {
+  for (const auto& r : mmio_)
+    if (base < r.base + r.size && r.base < base + size) throw Error("MMIO range of " + name + " overlaps " + r.name);
+  mmio_.push_back({base, size, dev, std::move(name)});
+}
+
+const PhysMem::MmioRange* PhysMem::find_mmio(u64 pa) const {
+  for (const auto& r : mmio_)
+    if (pa - r.base < r.size) return &r;
+  return nullptr;
+}
+
+u64 PhysMem::read(u64 pa, unsigned size) {
+  if ((pa & (kPageSize - 1)) + size <= kPageSize) {
+    if (u8* p = ram_ptr(pa)) {
+      u64 v = 0;
+      std::memcpy(&v, p, size);
+      return v;
+    }
+    if (const MmioRange* r = find_mmio(pa)) return r->dev->mmio_read(pa - r->base, size);
+    return size == 8 ? ~u64(0) : (u64(1) << (size * 8)) - 1;
+  }
+  u64 v = 0;
+  for (unsigned i = 0; i < size; ++i) v |= read(pa + i, 1) << (8 * i);
+  return v;
+}
+
+void PhysMem::write(u64 pa, unsigned size, u64 value) {
+  if ((pa & (kPageSize - 1)) + size <= kPageSize) {
+    if (u8* p = ram_ptr(pa)) {
+      std::memcpy(p, &value, size);
+      note_write(pa, size);
+      return;
+    }
+    if (const MmioRange* r = find_mmio(pa)) r->dev->mmio_write(pa - r->base, size, value);
+    return;
+  }
+  for (unsigned i = 0; i < size; ++i) write(pa + i, 1, value >> (8 * i));
+}
+
+void PhysMem::read_block(u64 pa, void* dst, u64 len) {
+  auto* d = static_cast<u8*>(dst);
+  while (len) {
+    u64 chunk = std::min(len, kPageSize - (pa & (kPageSize - 1)));
+    if (u8* p = ram_ptr(pa)) {
+      std::memcpy(d, p, chunk);
+    } else {
+      for (u64 i = 0; i < chunk; ++i) d[i] = u8(read(pa + i, 1));
+    }
+    pa += chunk, d += chunk, len -= chunk;
+  }
+}
+
+void PhysMem::write_block(u64 pa, const void* src, u64 len) {
+  auto* s = static_cast<const u8*>(src);
+  while (len) {
+    u64 chunk = std::min(len, kPageSize - (pa & (kPageSize - 1)));
+    if (u8* p = ram_ptr(pa)) {
+      std::memcpy(p, s, chunk);
+      note_write(pa, chunk);
+    } else {
+      for (u64 i = 0; i < chunk; ++i) write(pa + i, 1, s[i]);
+    }
+    pa += chunk, s += chunk, len -= chunk;
+  }
+}
+
+void PhysMem::mark_code_page(u64 pa) {
+  u64 idx = page_index(pa);
+  if (idx < code_pages_.size()) code_pages_[idx] = 1;
+}
+
+void PhysMem::unmark_code_page(u64 pa) {
+  u64 idx = page_index(pa);
+  if (idx < code_pages_.size()) code_pages_[idx] = 0;
+}
+
+void PhysMem::note_write(u64 pa, u64 len) {
+  u64 first = pa & ~(kPageSize - 1), last = (pa + len - 1) & ~(kPageSize - 1);
+  for (u64 page = first; page <= last; page += kPageSize)
+    if (is_code_page(page) && listener_) listener_->on_code_write(page);
+}
+
+}  // namespace vtlab

@@ -1,0 +1,86 @@
+// Guest-physical address space: RAM (allocated lazily by the host: an
+// anonymous NORESERVE mapping costs only the pages the guest touches) and
+// MMIO ranges dispatched to devices. Also tracks which RAM pages hold
+// decoded code, so writes to them can invalidate the CPU's block cache.
+#pragma once
+#include <string>
+#include <vector>
+
+#include "core/base/io.h"
+#include "core/base/types.h"
+
+namespace vtlab {
+
+// Told when something writes to a page that holds decoded code.
+class CodeWriteListener {
+ public:
+  virtual ~CodeWriteListener() = default;
+  virtual void on_code_write(u64 page_pa) = 0;
+};
+
+class PhysMem {
+ public:
+  static constexpr u64 kPageSize = 4096;
+  static constexpr u64 kHoleStart = 0xc0000000;   // RAM above 3 GiB is relocated
+  static constexpr u64 kAbove4G = 0x100000000;    // to start at 4 GiB (PC layout)
+
+  explicit PhysMem(u64 ram_size);
+  ~PhysMem();
+  PhysMem(const PhysMem&) = delete;
+  PhysMem& operator=(const PhysMem&) = delete;
+
+  u64 ram_size() const { return ram_size_; }
+
+  // Host pointer for a RAM page, or nullptr if pa is not RAM (MMIO or
+  // unbacked). The pointer is valid to the end of pa's 4 KiB page.
+  u8* ram_ptr(u64 pa) const {
+    if (pa < low_end_) return ram_ + pa;
+    if (pa >= kAbove4G && pa - kAbove4G < high_size_) return ram_ + kHoleStart + (pa - kAbove4G);
+    return nullptr;
+  }
+
+  void map_mmio(u64 base, u64 size, MmioDevice* dev, std::string name);
+
+  // Slow path, any address and size 1..8 (may cross pages): RAM, MMIO, or
+  // open bus (reads all ones, writes ignored).
+  u64 read(u64 pa, unsigned size);
+  void write(u64 pa, unsigned size, u64 value);
+  void read_block(u64 pa, void* dst, u64 len);
+  void write_block(u64 pa, const void* src, u64 len);
+
+  // Code tracking (self-modifying code). A page marked as code is never
+  // given out for fast writes; every write through this class to it
+  // notifies the listener.
+  void set_code_listener(CodeWriteListener* l) { listener_ = l; }
+  void mark_code_page(u64 pa);
+  void unmark_code_page(u64 pa);
+  bool is_code_page(u64 pa) const {
+    u64 idx = page_index(pa);
+    return idx < code_pages_.size() && code_pages_[idx];
+  }
+  // Writes that bypass the CPU's TLB (DMA, loaders) call this after writing.
+  void note_write(u64 pa, u64 len);
+
+ private:
+  struct MmioRange {
+    u64 base, size;
+    MmioDevice* dev;
+    std::string name;
+  };
+  const MmioRange* find_mmio(u64 pa) const;
+  u64 page_index(u64 pa) const {
+    if (pa < low_end_) return pa >> 12;
+    if (pa >= kAbove4G && pa - kAbove4G < high_size_) return (kHoleStart + pa - kAbove4G) >> 12;
+    return ~u64(0);
+  }
+
+  u64 ram_size_;
+  u64 low_end_;    // RAM [0, low_end_)
+  u64 high_size_;  // RAM [4 GiB, 4 GiB + high_size_)
+  u8* ram_ = nullptr;
+  std::vector<MmioRange> mmio_;
+  std::vector<u8> code_pages_;
+  CodeWriteListener* listener_ = nullptr;
+};
+
+}  // namespace vtlab

@@ -1,0 +1,62 @@
+// Software TLB: linear page -> host pointer, one instance per access kind.
+// Set-associative (DESIGN: two buffers a power of two apart must not evict
+// each other, as they do in a direct-mapped TLB). Entries exist only for
+// RAM pages the access is allowed on; everything else takes the slow path.
+#pragma once
+#include <cstdint>
+#include <cstring>
+
+#include "core/base/types.h"
+
+namespace vtlab {
+
+class SoftTlb {
+ public:
+  static constexpr unsigned kSets = 256, kWays = 4;
+
+  SoftTlb() { flush(); }
+
+  // Host pointer for `lin` if cached for this privilege, else nullptr.
+  u8* lookup(u64 lin, bool user) const {
+    u64 tag = make_tag(lin, user);
+    const Set& s = sets_[set_of(lin)];
+    for (unsigned w = 0; w < kWays; ++w)
+      if (s.tag[w] == tag) return reinterpret_cast<u8*>(lin + s.addend[w]);
+    return nullptr;
+  }
+
+  void insert(u64 lin, bool user, u8* host_page) {
+    Set& s = sets_[set_of(lin)];
+    // Move older entries down one way; the newest lives in way 0.
+    for (unsigned w = kWays - 1; w > 0; --w) s.tag[w] = s.tag[w - 1], s.addend[w] = s.addend[w - 1];
+    s.tag[0] = make_tag(lin, user);
+    s.addend[0] = reinterpret_cast<std::uintptr_t>(host_page) - (lin & ~u64(0xfff));
+  }
+
+  void flush() { std::memset(sets_, 0, sizeof sets_); }
+  void flush_page(u64 lin) {
+    Set& s = sets_[set_of(lin)];
+    for (unsigned w = 0; w < kWays; ++w)
+      if ((s.tag[w] & ~u64(0xfff)) == (lin & ~u64(0xfff))) s.tag[w] = 0;
+  }
+  // Drops every entry whose host page is `host_page` (a page became code).
+  void flush_host_page(const u8* host_page) {
+    for (auto& s : sets_)
+      for (unsigned w = 0; w < kWays; ++w)
+        if (s.tag[w] && (s.tag[w] & ~u64(0xfff)) + s.addend[w] == reinterpret_cast<std::uintptr_t>(host_page))
+          s.tag[w] = 0;
+  }
+
+ private:
+  struct Set {
+    u64 tag[kWays];
+    std::uintptr_t addend[kWays];
+  };
+  static unsigned set_of(u64 lin) { return (lin >> 12) & (kSets - 1); }
+  // Bit 1 marks a valid entry (page-aligned tags leave the low bits free).
+  static u64 make_tag(u64 lin, bool user) { return (lin & ~u64(0xfff)) | 2 | u64(user); }
+
+  Set sets_[kSets];
+};
+
+}  // namespace vtlab
