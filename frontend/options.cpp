@@ -21,7 +21,14 @@ struct OptionSpec {
   void (*apply)(Target& out, std::string_view value);
 };
 
-std::string quoted(std::string_view s) { return "'" + std::string(s) + "'"; }
+// Built by appending: GCC 12 warns falsely (-Wrestrict, PR 105651) on
+// "literal" + std::string at -O3.
+std::string quoted(std::string_view s) {
+  std::string q(1, '\'');
+  q += s;
+  q += '\'';
+  return q;
+}
 
 bool is_hex_prefixed(std::string_view s) { return s.size() >= 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X'); }
 
@@ -164,10 +171,16 @@ template <typename Target>
 std::string option_lines(std::span<const OptionSpec<Target>> specs) {
   std::string out;
   for (const auto& s : specs) {
-    std::string left = "  " + std::string(s.name);
-    if (!s.metavar.empty()) left += " " + std::string(s.metavar);
+    std::string left(2, ' ');
+    left += s.name;
+    if (!s.metavar.empty()) {
+      left += ' ';
+      left += s.metavar;
+    }
     left.resize(std::max<std::size_t>(left.size() + 2, 24), ' ');
-    out += left + std::string(s.help) + "\n";
+    out += left;
+    out += s.help;
+    out += '\n';
   }
   return out;
 }
