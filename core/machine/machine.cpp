@@ -1,0 +1,147 @@
+#include "core/machine/machine.h"
+
+#include <sys/mman.h>
+
+#include <vector>
+
+#include "core/base/error.h"
+#include "core/base/hash.h"
+
+namespace vtlab {
+
+int RunResult::host_status() const {
+  switch (end) {
+    case RunEnd::DebugExit: return DebugExit::host_exit_status(exit_value);
+    case RunEnd::InsnLimit:
+    case RunEnd::Halted: return 0;
+    case RunEnd::TripleFault: return 3;
+    case RunEnd::Unsupported: return 4;
+  }
+  return 4;
+}
+
+std::string RunResult::summary() const {
+  std::string s = "vtlab: " + std::to_string(instructions) + " instructions retired, ";
+  switch (end) {
+    case RunEnd::DebugExit: s += "debug-exit code " + std::to_string(exit_value); break;
+    case RunEnd::InsnLimit: s += "instruction limit reached"; break;
+    case RunEnd::Halted: s += "halted (" + detail + ")"; break;
+    case RunEnd::TripleFault: s += detail; break;
+    case RunEnd::Unsupported: s += "stopped: " + detail; break;
+  }
+  return s;
+}
+
+Machine::Machine(const MachineConfig& config) : config_(config) {
+  mem_ = std::make_unique<PhysMem>(config.ram_bytes);
+  cpu_ = std::make_unique<Cpu>(*mem_, ports_, sched_);
+  com1_ = std::make_unique<Uart16550>(sched_, &com1_irq_, config.serial_out, config.serial_in);
+  com1_->attach(ports_);
+  debug_exit_.attach(ports_);
+  debug_exit_.on_exit = [this](u32) { cpu_->request_stop(); };
+}
+
+Machine::~Machine() { com1_->flush_output(); }
+
+void Machine::load(const BootImage& image) {
+  for (const BootBlob& b : image.blobs) {
+    u64 end = b.addr + b.bytes.size() + b.zero_fill;
+    if (end < b.addr || end > (mem_->ram_size() > PhysMem::kHoleStart ? PhysMem::kAbove4G + mem_->ram_size() - PhysMem::kHoleStart : mem_->ram_size()))
+      throw Error(b.what + " does not fit in guest RAM");
+    mem_->write_block(b.addr, b.bytes.data(), b.bytes.size());
+    std::vector<u8> zeros(4096, 0);
+    for (u64 off = 0; off < b.zero_fill; off += zeros.size())
+      mem_->write_block(b.addr + b.bytes.size() + off, zeros.data(), std::min<u64>(zeros.size(), b.zero_fill - off));
+  }
+  cpu_->reset();
+  if (image.mode == StartMode::Real16)
+    enter_real16(image);
+  else
+    enter_protected32(image);
+}
+
+// The machine state Multiboot promises at entry (Multiboot 0.6.96 §3.2 and
+// Multiboot2 §3.3): protected mode, paging off, flat 4 GiB segments,
+// EFLAGS.IF=VM=0, EAX=magic, EBX=boot information. The GDTR is left empty:
+// the specifications require the OS to load its own before reloading a
+// segment register. Selectors are those QEMU's Multiboot ROM uses.
+void Machine::enter_protected32(const BootImage& image) {
+  Cpu& c = *cpu_;
+  c.cr0 = cr0::PE | cr0::ET;
+  const u32 code = ar::P | ar::S | ar::kTypeCode | ar::kTypeReadable | ar::kTypeAccessed | ar::DB | ar::G;
+  const u32 data = ar::P | ar::S | ar::kTypeWritable | ar::kTypeAccessed | ar::DB | ar::G;
+  for (unsigned s = 0; s < kNumSegs; ++s) c.seg[s] = Segment{0x18, 0, 0xffffffff, data};
+  c.seg[CS] = Segment{0x10, 0, 0xffffffff, code};
+  c.gdtr = TableReg{0, 0};
+  c.idtr = TableReg{0, 0};
+  c.gpr[RAX] = image.eax;
+  c.gpr[RBX] = image.ebx;
+  c.gpr[RDX] = 0;
+  c.flags.set(fl::kFixed1);
+  c.rip = image.entry;
+  c.mode_changed();
+  c.paging_changed();
+}
+
+// A flat image below 1 MiB starts like a boot sector: real mode,
+// CS:IP = (entry >> 4):(entry & 0xf), other segments 0.
+void Machine::enter_real16(const BootImage& image) {
+  Cpu& c = *cpu_;
+  for (unsigned s = 0; s < kNumSegs; ++s) c.load_segment_real(s, 0);
+  c.load_segment_real(CS, u16(image.entry >> 4));
+  c.rip = image.entry & 0xf;
+  c.gpr[RDX] = 0x80;  // boot drive, as a BIOS would pass it
+  c.idtr = TableReg{0, 0x3ff};
+  c.mode_changed();
+}
+
+RunResult Machine::run(std::optional<u64> max_instructions) {
+  RunResult r;
+  u64 limit = max_instructions ? cpu_->icount() + *max_instructions : Scheduler::kNever;
+  StopCause cause = cpu_->run(limit);
+  r.instructions = cpu_->retired();
+  com1_->flush_output();
+  if (auto v = debug_exit_.exit_request()) {
+    r.end = RunEnd::DebugExit;
+    r.exit_value = *v;
+    return r;
+  }
+  switch (cause) {
+    case StopCause::InsnLimit: r.end = RunEnd::InsnLimit; break;
+    case StopCause::HaltedForever: r.end = RunEnd::Halted; break;
+    case StopCause::TripleFault: r.end = RunEnd::TripleFault; break;
+    default: r.end = RunEnd::Unsupported; break;
+  }
+  r.detail = cpu_->stop_detail();
+  return r;
+}
+
+u64 Machine::state_hash() const {
+  const Cpu& c = *cpu_;
+  StateHash h;
+  h.value(c.gpr);
+  h.value(c.rip);
+  h.value(c.flags.get());
+  for (const Segment& s : c.seg) {
+    h.value(s.selector), h.value(s.base), h.value(s.limit), h.value(s.attr);
+  }
+  h.value(c.cr0), h.value(c.cr2), h.value(c.cr3), h.value(c.cr4), h.value(c.efer);
+  for (const Xmm& x : c.xmm) h.value(x.lo), h.value(x.hi);
+  h.value(c.mxcsr);
+  h.value(c.icount());
+  // RAM: word-wise mixing over every page (untouched pages are zero and
+  // cheap to read: the host maps them to its shared zero page).
+  u64 acc = 0;
+  const u64 size = mem_->ram_size();
+  for (u64 pa = 0, host_off = 0; host_off < size; host_off += PhysMem::kPageSize) {
+    pa = host_off < PhysMem::kHoleStart ? host_off : PhysMem::kAbove4G + (host_off - PhysMem::kHoleStart);
+    const u64* w = reinterpret_cast<const u64*>(mem_->ram_ptr(pa));
+    u64 page = 0;
+    for (unsigned k = 0; k < PhysMem::kPageSize / 8; ++k) page = (page ^ w[k]) * 0x9e3779b97f4a7c15ull + k;
+    acc = (acc ^ page ^ host_off) * 0xff51afd7ed558ccdull;
+  }
+  h.value(acc);
+  return h.digest();
+}
+
+}  // namespace vtlab

@@ -1,0 +1,81 @@
+// The Machine: wires CPU, memory, port bus, scheduler and devices together,
+// applies a BootImage and runs. Front ends (CLI, tests, later the debugger)
+// drive a Machine; nothing below knows about it.
+#pragma once
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "core/base/input.h"
+#include "core/base/port_bus.h"
+#include "core/base/scheduler.h"
+#include "core/machine/boot_image.h"
+#include "cpu/cpu.h"
+#include "devices/debug_exit/debug_exit.h"
+#include "devices/uart16550/byte_sink.h"
+#include "devices/uart16550/uart16550.h"
+#include "mmu/phys_mem.h"
+
+namespace vtlab {
+
+struct MachineConfig {
+  u64 ram_bytes = 256ull << 20;
+  ByteSink* serial_out = nullptr;  // COM1 output (null: discarded)
+  ByteInput* serial_in = nullptr;  // COM1 input (null: none)
+};
+
+// Why a run ended.
+enum class RunEnd {
+  DebugExit,      // the guest wrote to the debug-exit port
+  InsnLimit,      // --max-insns reached
+  Halted,         // HLT that nothing can end (interrupts off, or no events)
+  TripleFault,    // shutdown; like QEMU's -no-reboot, the run ends
+  Unsupported,    // the guest used something vtlab does not implement yet
+};
+
+struct RunResult {
+  RunEnd end = RunEnd::InsnLimit;
+  u32 exit_value = 0;      // DebugExit: the value written
+  u64 instructions = 0;    // retired
+  std::string detail;      // human-readable cause
+  // What the vtlab process exits with: (v << 1) | 1 for a debug exit (as
+  // QEMU's isa-debug-exit), 0 for a limit or halt, 3 triple fault,
+  // 4 unsupported.
+  int host_status() const;
+  std::string summary() const;
+};
+
+class Machine {
+ public:
+  explicit Machine(const MachineConfig& config);
+  ~Machine();
+
+  void load(const BootImage& image);
+  // Runs until the guest ends the run or `max_instructions` are retired.
+  RunResult run(std::optional<u64> max_instructions = std::nullopt);
+
+  // A hash of the architectural CPU state and all of guest RAM: equal
+  // hashes after equal instruction counts prove a deterministic run.
+  u64 state_hash() const;
+
+  Cpu& cpu() { return *cpu_; }
+  PhysMem& memory() { return *mem_; }
+  PortBus& ports() { return ports_; }
+  Scheduler& scheduler() { return sched_; }
+  Uart16550& com1() { return *com1_; }
+
+ private:
+  void enter_protected32(const BootImage& image);
+  void enter_real16(const BootImage& image);
+
+  MachineConfig config_;
+  Scheduler sched_;
+  PortBus ports_;
+  std::unique_ptr<PhysMem> mem_;
+  std::unique_ptr<Cpu> cpu_;
+  LatchedIrqLine com1_irq_;  // no interrupt controller yet: the level is kept for the debugger
+  std::unique_ptr<Uart16550> com1_;
+  DebugExit debug_exit_;
+};
+
+}  // namespace vtlab

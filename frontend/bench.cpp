@@ -1,0 +1,79 @@
+#include "frontend/bench.h"
+
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <string>
+
+#include "core/base/error.h"
+#include "core/machine/loader/load_image.h"
+#include "core/machine/machine.h"
+
+namespace vtlab {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string default_rom(const char* argv0) {
+  // The build puts the ROMs in <build>/roms and this program in <build>/frontend.
+  fs::path exe = fs::read_symlink("/proc/self/exe");
+  fs::path rom = exe.parent_path().parent_path() / "roms" / "bench.elf";
+  if (!fs::exists(rom)) throw Error(std::string("cannot find bench.elf next to ") + argv0 + "; pass the ROM path");
+  return rom.string();
+}
+
+double seconds_since(std::chrono::steady_clock::time_point t0) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+
+// QEMU TCG on the same ROM, for the ratio. Returns seconds, or < 0.
+double time_qemu(const std::string& rom) {
+  if (std::system("command -v qemu-system-x86_64 >/dev/null 2>&1") != 0) return -1;
+  std::string cmd = "qemu-system-x86_64 -accel tcg -kernel '" + rom +
+                    "' -nographic -no-reboot -monitor none -display none -serial null "
+                    "-device isa-debug-exit,iobase=0xf4,iosize=0x04 -m 128 >/dev/null 2>&1";
+  auto t0 = std::chrono::steady_clock::now();
+  int rc = std::system(cmd.c_str());
+  double s = seconds_since(t0);
+  // isa-debug-exit with code 0 makes QEMU exit with status 1.
+  if (!WIFEXITED(rc) || WEXITSTATUS(rc) != 1) return -1;
+  return s;
+}
+
+}  // namespace
+
+int bench_command(const cli::BenchOptions& opts, const char* argv0) {
+  std::string rom = opts.rom ? *opts.rom : default_rom(argv0);
+  BootOptions boot;
+  boot.image_path = rom;
+  boot.ram_size = 128ull << 20;
+  BootImage image = load_image(boot);
+
+  MachineConfig cfg;
+  cfg.ram_bytes = boot.ram_size;
+  Machine m(cfg);
+  m.load(image);
+  auto t0 = std::chrono::steady_clock::now();
+  RunResult r = m.run(opts.max_insns);
+  double secs = seconds_since(t0);
+  double mips = double(r.instructions) / secs / 1e6;
+  std::printf("rom:           %s\n", rom.c_str());
+  std::printf("result:        %s\n", r.summary().c_str());
+  std::printf("instructions:  %llu\n", static_cast<unsigned long long>(r.instructions));
+  std::printf("seconds:       %.3f\n", secs);
+  std::printf("MIPS:          %.1f\n", mips);
+  double q = opts.max_insns ? -1 : time_qemu(rom);
+  if (q > 0) {
+    std::printf("qemu tcg:      %.3f s (%.1f MIPS on the same instruction count)\n", q,
+                double(r.instructions) / q / 1e6);
+    std::printf("ratio:         %.2fx QEMU TCG's speed\n", q / secs);
+  } else {
+    std::printf("qemu tcg:      not measured (qemu-system-x86_64 not installed or run failed)\n");
+  }
+  return r.end == RunEnd::DebugExit && r.exit_value == 0 ? 0 : 1;
+}
+
+}  // namespace vtlab
