@@ -1,0 +1,85 @@
+// Helpers on the case data model: window images and memory change lists.
+#include "tests/insn/case.h"
+
+#include <map>
+
+namespace insn {
+
+namespace {
+struct VectorName {
+    u8 vector;
+    const char* name;
+};
+constexpr VectorName kVectorNames[] = {{DE, "DE"}, {DB, "DB"}, {BP, "BP"}, {UD, "UD"}, {NM, "NM"},
+                                       {SS, "SS"}, {GP, "GP"}, {PF_, "PF"}, {AC, "AC"}, {XM, "XM"}};
+}  // namespace
+
+const char* vector_name(u8 vector) {
+    for (const auto& v : kVectorNames)
+        if (v.vector == vector) return v.name;
+    return nullptr;
+}
+
+std::optional<u8> vector_from_name(std::string_view name) {
+    for (const auto& v : kVectorNames)
+        if (name == v.name) return v.vector;
+    return std::nullopt;
+}
+
+bool in_windows(u64 addr, u64 size) {
+    auto inside = [&](u64 base, u64 len) { return addr >= base && addr + size <= base + len && addr + size >= addr; };
+    return inside(kDataBase, kDataSize) || inside(kStackBase, kStackSize);
+}
+
+std::vector<u8> initial_window(const Case& c, u64 window_base) {
+    const u64 size = window_base == kStackBase ? kStackSize : kDataSize;
+    std::vector<u8> image(size, 0);
+    for (const auto& m : c.mem_init)
+        for (size_t i = 0; i < m.bytes.size(); ++i) {
+            const u64 a = m.addr + i;
+            if (a >= window_base && a < window_base + size) image[a - window_base] = m.bytes[i];
+        }
+    return image;
+}
+
+void append_memory_changes(u64 base, std::span<const u8> before, std::span<const u8> after,
+                           std::vector<MemBytes>& out) {
+    const size_t n = std::min(before.size(), after.size());
+    for (size_t i = 0; i < n;) {
+        if (before[i] == after[i]) {
+            ++i;
+            continue;
+        }
+        MemBytes run{base + i, {}};
+        while (i < n && before[i] != after[i]) run.bytes.push_back(after[i++]);
+        out.push_back(std::move(run));
+    }
+}
+
+Outcome native_expectation(const Case& c) {
+    Outcome o = c.expected;
+    bool mem_touched = false;
+    for (const auto& d : c.native_diffs) {
+        if (d.gpr) o.state.gpr[*d.gpr] = d.value;
+        if (d.mem) mem_touched = true;
+    }
+    if (!mem_touched) return o;
+    // Rebuild the canonical change list with the native bytes overlaid.
+    std::map<u64, u8> final_bytes;
+    for (const auto& m : o.mem_changes)
+        for (size_t i = 0; i < m.bytes.size(); ++i) final_bytes[m.addr + i] = m.bytes[i];
+    for (const auto& d : c.native_diffs)
+        if (d.mem)
+            for (size_t i = 0; i < d.mem->bytes.size(); ++i) final_bytes[d.mem->addr + i] = d.mem->bytes[i];
+    o.mem_changes.clear();
+    for (u64 base : {kDataBase, kStackBase}) {
+        const auto before = initial_window(c, base);
+        auto after = before;
+        for (auto [a, v] : final_bytes)
+            if (a >= base && a < base + after.size()) after[a - base] = v;
+        append_memory_changes(base, before, after, o.mem_changes);
+    }
+    return o;
+}
+
+}  // namespace insn

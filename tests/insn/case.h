@@ -1,0 +1,132 @@
+// Instruction test cases: the data model shared by the case files, the native
+// runner (this machine's CPU) and the interpreter/JIT harnesses.
+// The text format is described in tests/insn/FORMAT.md.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+namespace insn {
+
+using u8 = std::uint8_t;
+using u16 = std::uint16_t;
+using u32 = std::uint32_t;
+using u64 = std::uint64_t;
+
+// Fixed user-space layout (64-bit mode, CPL 3, flat segments), identical for
+// the native runner and the interpreter. Everything else is unmapped.
+inline constexpr u64 kCodeBase = 0x0000'1000'0000;   // one 4 KiB page, r-x
+inline constexpr u64 kCodeSize = 0x1000;
+inline constexpr u64 kDataBase = 0x0000'2000'0000;   // data window, rw-
+inline constexpr u64 kDataSize = 0x1'0000;
+inline constexpr u64 kStackTop = 0x0000'3000'0000;   // stack window [top-64K, top), rw-
+inline constexpr u64 kStackSize = 0x1'0000;
+inline constexpr u64 kStackBase = kStackTop - kStackSize;
+inline constexpr u64 kDefaultRsp = kStackTop - 0x8000;  // middle: pushes and pops both fit
+
+// GPR order everywhere (the x86 register number order).
+enum Gpr : int { RAX, RCX, RDX, RBX, RSP, RBP, RSI, RDI, R8, R9, R10, R11, R12, R13, R14, R15 };
+inline constexpr const char* kGprNames[16] = {"rax", "rcx", "rdx", "rbx", "rsp", "rbp", "rsi", "rdi",
+                                              "r8",  "r9",  "r10", "r11", "r12", "r13", "r14", "r15"};
+
+// RFLAGS bits.
+inline constexpr u64 CF = 1u << 0, PF = 1u << 2, AF = 1u << 4, ZF = 1u << 6, SF = 1u << 7,
+                     TF = 1u << 8, IF = 1u << 9, DF = 1u << 10, OF = 1u << 11;
+inline constexpr u64 kStatusFlags = CF | PF | AF | ZF | SF | OF;
+// Bits a case may set in its initial rflags: status flags and DF. TF and AC
+// would trap / alignment-check the harness itself; IF and IOPL cannot be
+// changed at CPL 3. Bit 1 and IF are always 1 in user mode.
+inline constexpr u64 kSettableFlags = kStatusFlags | DF;
+inline constexpr u64 kFixedFlags = 0x202;
+
+inline constexpr u32 kDefaultMxcsr = 0x1f80;
+
+// Architectural state visible to a user-level instruction test.
+struct State {
+    u64 gpr[16] = {};
+    u64 rip = kCodeBase;
+    u64 rflags = kFixedFlags;
+    u8 xmm[16][16] = {};  // little-endian byte images of xmm0..xmm15
+    u32 mxcsr = kDefaultMxcsr;
+
+    bool operator==(const State&) const = default;
+};
+
+// A run of bytes at an absolute address inside the data or stack window.
+struct MemBytes {
+    u64 addr = 0;
+    std::vector<u8> bytes;
+    bool operator==(const MemBytes&) const = default;
+};
+
+// Exception vectors the cases use (Intel SDM Vol. 3A, 6.3.1).
+enum Vector : u8 { DE = 0, DB = 1, BP = 3, UD = 6, NM = 7, SS = 12, GP = 13, PF_ = 14, AC = 17, XM = 19 };
+const char* vector_name(u8 vector);                  // "DE", "GP", ... or nullptr
+std::optional<u8> vector_from_name(std::string_view);
+
+struct Exception {
+    u8 vector = 0;
+    u32 error_code = 0;  // 0 for vectors without an error code
+    u64 rip = 0;         // as pushed: faulting instruction (faults) or next one (traps: #BP)
+    u64 cr2 = 0;         // #PF only: the faulting linear address
+    bool operator==(const Exception&) const = default;
+};
+
+// What running a case produced. For a fault the state is the one at the
+// fault (precise: equal to the initial state, except progress made by
+// earlier iterations of a REP string instruction).
+struct Outcome {
+    State state;
+    std::optional<Exception> exception;
+    // Bytes of the data and stack windows whose final value differs from the
+    // initial image, as maximal runs sorted by address (see memory_changes()).
+    std::vector<MemBytes> mem_changes;
+    bool operator==(const Outcome&) const = default;
+};
+
+// Where this CPU (AMD) differs from the Intel SDM on defined behaviour, the
+// case expects the SDM's value and records the native one here.
+struct NativeDifference {
+    std::optional<u8> gpr;         // register index, or
+    std::optional<MemBytes> mem;   // bytes that the native CPU writes instead
+    u64 value = 0;                 // for gpr
+    std::string note;
+};
+
+struct Case {
+    std::string name;
+    std::string asm_text;     // Intel syntax, informational (may be empty)
+    std::vector<u8> bytes;    // instruction bytes placed at kCodeBase
+    int insn_count = 1;       // instructions to execute (random sequences: many)
+    State init;
+    std::vector<MemBytes> mem_init;  // initial window contents; everything else is zero
+    Outcome expected;
+    u64 flags_undef = 0;      // rflags bits the SDM leaves undefined: not compared
+    u16 gpr_undef = 0;        // bit i: gpr[i] final value undefined (e.g. BSF with source 0)
+    std::vector<MemBytes> mem_undef;  // ranges (bytes content ignored, size used) not compared
+    bool approx = false;      // xmm results of RCP/RSQRT: compare f32 lanes within 1.5*2^-12
+    std::vector<NativeDifference> native_diffs;
+    std::string file;         // where it was parsed from (for messages)
+    int line = 0;
+};
+
+// The initial contents of one window (kDataBase or kStackBase) as an image of
+// kDataSize / kStackSize bytes.
+std::vector<u8> initial_window(const Case& c, u64 window_base);
+
+// Canonical memory change list: maximal runs of bytes where `after` differs
+// from `before`, both images of the window starting at `base`.
+void append_memory_changes(u64 base, std::span<const u8> before, std::span<const u8> after,
+                           std::vector<MemBytes>& out);
+
+// The outcome the native CPU is expected to produce (expected outcome with the
+// case's NativeDifference entries applied).
+Outcome native_expectation(const Case& c);
+
+// Is `addr` inside the data or stack window?
+bool in_windows(u64 addr, u64 size = 1);
+
+}  // namespace insn

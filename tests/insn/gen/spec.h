@@ -1,0 +1,49 @@
+// Spec files (tests/insn/specs/*.spec) describe instruction forms and the
+// operand values to try; insn-gen expands them into cases. See FORMAT.md.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "tests/insn/case.h"
+
+namespace insn::gen {
+
+// One {...} placeholder of a form's template.
+struct Placeholder {
+    std::string type;   // r r8..r64 m m8..m512 i i8..i64 x %REG %A %C %D
+    std::string kind;   // value kind ("" = the type's default)
+    bool silent = false;  // {-...}: binds a value, prints nothing
+};
+
+struct Form {
+    std::string name;
+    std::string tmpl;                  // assembly template (Intel syntax), or empty with `bytes`
+    std::vector<u8> bytes;             // explicit encoding (no placeholders allowed)
+    std::vector<Placeholder> ops;      // in template order
+    std::vector<int> widths{64};       // W for width-generic placeholders
+    std::string n = "12";              // cases per width: number, "max" or "max+K"
+    std::string flags = "rand";        // rand | cf | df | zero
+    std::string undef;                 // flag names or @rule
+    std::vector<u32> mxcsr;            // cycled through the cases (default 0x1f80)
+    std::vector<std::string> inits;    // "reg=value" fixed initial registers
+    std::vector<std::pair<u32, u32>> undef_mem;  // offset,len relative to the first memory operand
+    struct IntelBytes { u32 offset; std::vector<u8> bytes; std::string note; };
+    std::vector<IntelBytes> intel_mem;  // SDM value where this CPU differs (relative to the memory operand)
+    std::vector<std::string> each;     // replicate the form once per word, replacing '$'
+    bool approx = false;
+    bool misalign = false;             // memory operands deliberately not naturally aligned
+    std::string file;
+    int line = 0;
+};
+
+struct Spec {
+    std::string output;   // cases/<output>.txt
+    std::string comment;  // header text for the output file
+    u64 seed = 1;
+    std::vector<Form> forms;
+};
+
+Spec parse_spec(const std::string& path);  // throws std::runtime_error("file:line: msg")
+
+}  // namespace insn::gen

@@ -1,0 +1,201 @@
+// Edge and random operand values by kind.
+#include "tests/insn/gen/values.h"
+
+#include <cstring>
+
+namespace insn::gen {
+
+namespace {
+
+u64 mask_bits(int bits) { return bits >= 64 ? ~0ull : (1ull << bits) - 1; }
+
+std::vector<u64> int_edges(int bits) {
+    const u64 m = mask_bits(bits), sign = 1ull << (bits - 1);
+    std::vector<u64> v = {0, 1, 2, sign - 1, sign, sign + 1, m, m - 1, 0x5555555555555555ull & m,
+                          0xaaaaaaaaaaaaaaaaull & m, 0x0f0f0f0f0f0f0f0full & m, (1ull << (bits / 2)) & m,
+                          0x7f, 0x80, 0xff & m};
+    return v;
+}
+
+// IEEE special and boundary values (Intel SDM Vol. 1, 4.8 and 11.5): zeros,
+// denormals, normal bounds, infinities, QNaN/SNaN, halfway cases for rounding,
+// and integer-conversion boundaries.
+const u32 kF32Specials[] = {
+    0x00000000, 0x80000000, 0x3f800000, 0xbf800000, 0x3fc00000, 0x40200000, 0xc0200000, 0x3f000000,
+    0xbf000000, 0x00000001, 0x807fffff, 0x00800000, 0x7f7fffff, 0xff7fffff, 0x7f800000, 0xff800000,
+    0x7fc00000, 0x7f800001, 0xffc00000, 0x4f000000, 0xcf000000, 0x4effffff, 0x5f000000, 0xdf000000,
+    0x3eaaaaab, 0x42c80000, 0xc0f80000, 0x60ad78ec, 0x40400000, 0x4b800001, 0x00400000, 0x7fa00000};
+const u64 kF64Specials[] = {
+    0x0000000000000000, 0x8000000000000000, 0x3ff0000000000000, 0xbff0000000000000, 0x3ff8000000000000,
+    0x4004000000000000, 0xc004000000000000, 0x3fe0000000000000, 0xbfe0000000000000, 0x0000000000000001,
+    0x800fffffffffffff, 0x0010000000000000, 0x7fefffffffffffff, 0xffefffffffffffff, 0x7ff0000000000000,
+    0xfff0000000000000, 0x7ff8000000000000, 0x7ff0000000000001, 0xfff8000000000000, 0x41e0000000000000,
+    0xc1e0000000000000, 0x41dfffffffc00000, 0x43e0000000000000, 0xc3e0000000000000, 0x3fd5555555555555,
+    0x4059000000000000, 0x47efffffe0000000, 0x36a0000000000000, 0x3810000000000000, 0x41dfffffffe00000,
+    0x7ff4000000000000, 0x0008000000000000};
+
+// A "reasonable" random float: random sign, exponent near 1, random mantissa.
+u32 random_f32(Rng& rng) {
+    u32 exp = static_cast<u32>(127 - 20 + rng.below(40));
+    return static_cast<u32>((rng.next() & 1) << 31 | exp << 23 | (rng.next() & 0x7fffff));
+}
+u64 random_f64(Rng& rng) {
+    u64 exp = 1023 - 40 + rng.below(80);
+    return (rng.next() & 1) << 63 | exp << 52 | (rng.next() & 0xfffffffffffffull);
+}
+
+template <typename T>
+void put(Bytes& b, int lane, T v) { std::memcpy(b.data() + lane * sizeof(T), &v, sizeof(T)); }
+
+int lane_bits(const std::string& kind) {
+    return kind == "b" ? 8 : kind == "w" ? 16 : kind == "d" ? 32 : 64;
+}
+
+const u32 kMxcsrValues[] = {0x1f80, 0x3f80, 0x5f80, 0x7f80, 0x9fc0, 0x1fbf, 0x1f80 | 0x40, 0x1f80 | 0x8000,
+                            0x1e80, 0x1d80, 0x1b80, 0x1780, 0x0f80, 0x0000, 0xffbf, 0x1f81, 0x11f80};
+
+}  // namespace
+
+bool is_known_kind(const std::string& k) {
+    for (const char* n : {"int", "nz", "count", "bitoff", "u8", "cnt", "ps", "pd", "b", "w", "d", "q", "x", "zero",
+                          "mxcsr", "fx", "rfl", "pred", "scount", "xcount", "pastend",
+                          "belowstart", "noncanon"})
+        if (k == n) return true;
+    return false;
+}
+
+Bytes u64_bytes(u64 v, int bits) {
+    Bytes b(static_cast<size_t>(bits / 8));
+    std::memcpy(b.data(), &v, std::min<size_t>(8, b.size()));
+    return b;
+}
+
+u64 bytes_u64(const Bytes& b) {
+    u64 v = 0;
+    std::memcpy(&v, b.data(), std::min<size_t>(8, b.size()));
+    return v;
+}
+
+std::vector<Bytes> edge_values(const std::string& kind, int bits) {
+    std::vector<Bytes> out;
+    if (kind == "int" || kind == "nz") {
+        for (u64 v : int_edges(std::min(bits, 64)))
+            if (kind == "int" || v != 0) out.push_back(u64_bytes(v, bits));
+    } else if (kind == "count") {  // every count 0 .. 2*width+1 (masking and count >= width)
+        for (u64 c = 0; c <= static_cast<u64>(2 * bits + 1); ++c) out.push_back(u64_bytes(c, 8));
+    } else if (kind == "bitoff") {  // bit-string offsets, also beyond the operand and negative
+        const long long w = bits;
+        for (long long v : {0LL, 1LL, w - 1, w, w + 1, 2 * w + 3, -1LL, -w, -w - 1, 1000LL, -1000LL, 4095LL, -4096LL})
+            out.push_back(u64_bytes(static_cast<u64>(v), bits));
+    } else if (kind == "u8") {
+        for (u64 v : {0x00, 0x01, 0x1b, 0x4e, 0x7f, 0x80, 0xb1, 0xe4, 0xff}) out.push_back(u64_bytes(v, 8));
+    } else if (kind == "cnt") {
+        for (u64 v = 0; v <= 5; ++v) out.push_back(u64_bytes(v, bits));
+    } else if (kind == "ps") {
+        constexpr int n = sizeof kF32Specials / 4;
+        for (int i = 0; i < n; ++i) {
+            Bytes b(static_cast<size_t>(bits / 8));
+            for (int l = 0; l < bits / 32; ++l) put<u32>(b, l, kF32Specials[(i + 7 * l) % n]);
+            out.push_back(b);
+        }
+    } else if (kind == "pd") {
+        constexpr int n = sizeof kF64Specials / 8;
+        for (int i = 0; i < n; ++i) {
+            Bytes b(static_cast<size_t>(bits / 8));
+            for (int l = 0; l < bits / 64; ++l) put<u64>(b, l, kF64Specials[(i + 11 * l) % n]);
+            out.push_back(b);
+        }
+    } else if (kind == "b" || kind == "w" || kind == "d" || kind == "q") {
+        const int lb = lane_bits(kind);
+        auto edges = int_edges(lb);
+        for (size_t i = 0; i < edges.size(); ++i) {
+            Bytes b(static_cast<size_t>(bits / 8));
+            for (int l = 0; l < bits / lb; ++l) {
+                const u64 v = edges[(i + 3 * l) % edges.size()];
+                std::memcpy(b.data() + l * lb / 8, &v, static_cast<size_t>(lb / 8));
+            }
+            out.push_back(b);
+        }
+    } else if (kind == "rfl") {  // values for POPF: settable flags and ID (never TF/AC/IOPL)
+        for (u64 v : {0x202ull, 0xcd7ull, 0x200202ull, 0x602ull}) out.push_back(u64_bytes(v, bits));
+    } else if (kind == "pastend") {  // accesses at and across the end of a window (#PF)
+        for (u64 v : {kDataBase + kDataSize, kDataBase + kDataSize - 4, kDataBase + kDataSize - 1, kStackTop})
+            out.push_back(u64_bytes(v, 64));
+    } else if (kind == "belowstart") {
+        for (u64 v : {kDataBase - 8, kDataBase - 1, kStackBase - 8, kCodeBase, kCodeBase + kCodeSize}) out.push_back(u64_bytes(v, 64));
+    } else if (kind == "noncanon") {  // #GP(0), not #PF
+        for (u64 v : {0x8000000000000000ull, 0x0000800000000000ull, 0x7ffffffffffffffcull}) out.push_back(u64_bytes(v, 64));
+    } else if (kind == "pred") {  // CMPPS/CMPSS predicates 0..7
+        for (u64 v = 0; v < 8; ++v) out.push_back(u64_bytes(v, 8));
+    } else if (kind == "scount" || kind == "xcount") {  // packed shift counts: in range, = lane width, beyond
+        for (u64 v : {0, 1, 7, 8, 9, 15, 16, 17, 31, 32, 33, 63, 64, 65, 255}) {
+            Bytes b = u64_bytes(v, bits);
+            if (kind == "xcount" && bits == 128) b[8] = static_cast<u8>(v * 3);  // high qword is ignored
+            out.push_back(b);
+        }
+    } else if (kind == "zero") {
+        out.push_back(Bytes(static_cast<size_t>(bits / 8), 0));
+    } else if (kind == "mxcsr") {
+        for (u32 v : kMxcsrValues) out.push_back(u64_bytes(v, 32));
+    }
+    return out;  // "x" and "fx" have no edge list: random only
+}
+
+Bytes random_value(const std::string& kind, int bits, Rng& rng) {
+    Bytes b(static_cast<size_t>(bits / 8));
+    if (kind == "int" || kind == "nz") {
+        u64 v = rng.next();
+        switch (rng.below(4)) {  // mix small, sign-boundary-near and full-width values
+            case 0: v &= 0xff; break;
+            case 1: v = (1ull << (rng.below(static_cast<u64>(std::min(bits, 64))))) + rng.below(3) - 1; break;
+            default: break;
+        }
+        if (kind == "nz" && (v & mask_bits(std::min(bits, 64))) == 0) v = 3;
+        b = u64_bytes(v, bits);
+    } else if (kind == "count") {
+        b = u64_bytes(rng.below(256), 8);
+    } else if (kind == "bitoff") {
+        b = u64_bytes(static_cast<u64>(static_cast<long long>(rng.below(8192)) - 4096), bits);
+    } else if (kind == "u8") {
+        b = u64_bytes(rng.below(256), 8);
+    } else if (kind == "cnt") {
+        b = u64_bytes(rng.below(7), bits);
+    } else if (kind == "ps" || kind == "pd") {
+        const bool f32 = kind == "ps";
+        for (int l = 0; l < bits / (f32 ? 32 : 64); ++l) {
+            const bool special = rng.below(3) == 0;
+            if (f32) put<u32>(b, l, special ? kF32Specials[rng.below(std::size(kF32Specials))] : random_f32(rng));
+            else put<u64>(b, l, special ? kF64Specials[rng.below(std::size(kF64Specials))] : random_f64(rng));
+        }
+    } else if (kind == "b" || kind == "w" || kind == "d" || kind == "q") {
+        const int lb = lane_bits(kind);
+        auto edges = int_edges(lb);
+        for (int l = 0; l < bits / lb; ++l) {
+            const u64 v = rng.below(2) ? edges[rng.below(edges.size())] : rng.next();
+            std::memcpy(b.data() + l * lb / 8, &v, static_cast<size_t>(lb / 8));
+        }
+    } else if (kind == "rfl") {
+        b = u64_bytes((rng.next() & (kSettableFlags | 0x200000)) | kFixedFlags, bits);
+    } else if (kind == "pred") {
+        b = u64_bytes(rng.below(8), 8);
+    } else if (kind == "scount" || kind == "xcount") {
+        for (auto& x : b) x = static_cast<u8>(rng.next());
+        const u64 v = rng.below(70);
+        std::memcpy(b.data(), &v, std::min<size_t>(8, b.size()));
+    } else if (kind == "mxcsr") {
+        b = u64_bytes(kMxcsrValues[rng.below(std::size(kMxcsrValues))], 32);
+    } else if (kind == "fx") {
+        // A valid FXSAVE image (Intel SDM Vol. 1, Table 10-2): default x87
+        // control word, valid MXCSR, random XMM registers.
+        for (auto& x : b) x = 0;
+        put<u16>(b, 0, 0x037f);
+        const u32 mx = kMxcsrValues[rng.below(6)];
+        std::memcpy(b.data() + 24, &mx, 4);
+        for (int i = 160; i < 416 && i < bits / 8; ++i) b[static_cast<size_t>(i)] = static_cast<u8>(rng.next());
+    } else if (kind != "zero") {  // "x": random bytes
+        for (auto& x : b) x = static_cast<u8>(rng.next());
+    }
+    return b;
+}
+
+}  // namespace insn::gen

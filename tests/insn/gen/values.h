@@ -1,0 +1,38 @@
+// Operand values for generated cases: edge values per kind and width, and a
+// seeded PRNG for the random ones (so a spec always gives the same file).
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "tests/insn/case.h"
+
+namespace insn::gen {
+
+// splitmix64: small, fast, and identical on every host.
+struct Rng {
+    u64 s;
+    explicit Rng(u64 seed) : s(seed) {}
+    u64 next() {
+        u64 z = (s += 0x9e3779b97f4a7c15ull);
+        z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+        z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+        return z ^ (z >> 31);
+    }
+    u64 below(u64 n) { return n ? next() % n : 0; }
+};
+
+using Bytes = std::vector<u8>;
+
+// Value kinds (see FORMAT.md, "Spec files"):
+//   int nz count bitoff u8 cnt ps pd b w d q x zero mxcsr fx
+// `bits` is the operand size. edge_values lists the interesting values (all
+// of them for `count`); random_value draws one more.
+std::vector<Bytes> edge_values(const std::string& kind, int bits);
+Bytes random_value(const std::string& kind, int bits, Rng& rng);
+bool is_known_kind(const std::string& kind);
+
+Bytes u64_bytes(u64 v, int bits);
+u64 bytes_u64(const Bytes& b);  // low 8 bytes, zero-extended
+
+}  // namespace insn::gen

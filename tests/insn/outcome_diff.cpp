@@ -1,0 +1,125 @@
+// diff_outcomes: the comparison used by every harness (native check,
+// interpreter, JIT), so all of them honour the undefined masks the same way.
+#include "tests/insn/outcome_diff.h"
+
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <map>
+
+#include "tests/insn/flag_names.h"
+
+namespace insn {
+
+namespace {
+
+std::string hex(u64 v) {
+    char buf[24];
+    std::snprintf(buf, sizeof buf, "0x%llx", static_cast<unsigned long long>(v));
+    return buf;
+}
+
+std::string xmm_hex(const u8 (&b)[16]) {
+    std::string s;
+    char buf[4];
+    for (int i = 15; i >= 0; --i) {
+        std::snprintf(buf, sizeof buf, "%02x", b[i]);
+        s += buf;
+    }
+    return s;
+}
+
+bool approx_lane_equal(u32 e_bits, u32 a_bits) {
+    if (e_bits == a_bits) return true;
+    float e, a;
+    std::memcpy(&e, &e_bits, 4);
+    std::memcpy(&a, &a_bits, 4);
+    // Zero, infinity and NaN results are exact in the SDM's tables.
+    if (!std::isfinite(e) || !std::isfinite(a) || e == 0 || a == 0) return false;
+    if (std::signbit(e) != std::signbit(a)) return false;
+    return std::fabs(static_cast<double>(a) - e) <= kApproxRelTolerance * std::fabs(static_cast<double>(e));
+}
+
+bool xmm_equal(const Case& c, const u8 (&e)[16], const u8 (&a)[16]) {
+    if (!c.approx) return std::memcmp(e, a, 16) == 0;
+    for (int lane = 0; lane < 4; ++lane) {
+        u32 eb, ab;
+        std::memcpy(&eb, e + 4 * lane, 4);
+        std::memcpy(&ab, a + 4 * lane, 4);
+        if (!approx_lane_equal(eb, ab)) return false;
+    }
+    return true;
+}
+
+std::map<u64, u8> compared_bytes(const Case& c, const std::vector<MemBytes>& runs) {
+    std::map<u64, u8> m;
+    for (const auto& r : runs)
+        for (size_t i = 0; i < r.bytes.size(); ++i) {
+            const u64 a = r.addr + i;
+            bool undef = false;
+            for (const auto& u : c.mem_undef) undef |= a >= u.addr && a < u.addr + u.bytes.size();
+            if (!undef) m[a] = r.bytes[i];
+        }
+    return m;
+}
+
+}  // namespace
+
+std::string diff_outcomes(const Case& c, const Outcome& expected, const Outcome& actual) {
+    std::string d;
+    auto line = [&](const std::string& s) { d += s + "\n"; };
+
+    if (expected.exception.has_value() != actual.exception.has_value()) {
+        auto desc = [](const Outcome& o) {
+            if (!o.exception) return std::string("no exception");
+            const char* n = vector_name(o.exception->vector);
+            return "#" + std::string(n ? n : std::to_string(o.exception->vector)) + " at " + hex(o.exception->rip);
+        };
+        line("exception: expected " + desc(expected) + ", got " + desc(actual));
+    } else if (expected.exception) {
+        const auto &e = *expected.exception, &a = *actual.exception;
+        if (e.vector != a.vector) line("exception vector: expected " + std::to_string(e.vector) + ", got " + std::to_string(a.vector));
+        if (e.error_code != a.error_code) line("error code: expected " + hex(e.error_code) + ", got " + hex(a.error_code));
+        if (e.rip != a.rip) line("exception rip: expected " + hex(e.rip) + ", got " + hex(a.rip));
+        if (e.vector == PF_ && e.cr2 != a.cr2) line("cr2: expected " + hex(e.cr2) + ", got " + hex(a.cr2));
+    }
+
+    const State &es = expected.state, &as = actual.state;
+    for (int i = 0; i < 16; ++i)
+        if (!(c.gpr_undef & (1u << i)) && es.gpr[i] != as.gpr[i])
+            line(std::string(kGprNames[i]) + ": expected " + hex(es.gpr[i]) + ", got " + hex(as.gpr[i]));
+    if (es.rip != as.rip) line("rip: expected " + hex(es.rip) + ", got " + hex(as.rip));
+    const u64 flag_diff = (es.rflags ^ as.rflags) & ~c.flags_undef;
+    if (flag_diff)
+        line("rflags: expected " + hex(es.rflags) + ", got " + hex(as.rflags) + " (differ in " + flags_to_names(flag_diff) + ")");
+    for (int i = 0; i < 16; ++i)
+        if (!xmm_equal(c, es.xmm[i], as.xmm[i]))
+            line("xmm" + std::to_string(i) + ": expected " + xmm_hex(es.xmm[i]) + ", got " + xmm_hex(as.xmm[i]) +
+                 (c.approx ? " (beyond approx tolerance)" : ""));
+    if (es.mxcsr != as.mxcsr) line("mxcsr: expected " + hex(es.mxcsr) + ", got " + hex(as.mxcsr));
+
+    const auto em = compared_bytes(c, expected.mem_changes), am = compared_bytes(c, actual.mem_changes);
+    if (em != am) {
+        int shown = 0;
+        auto initial_byte = [&](u64 a) {
+            u8 v = 0;
+            for (const auto& r : c.mem_init)
+                if (a >= r.addr && a < r.addr + r.bytes.size()) v = r.bytes[a - r.addr];
+            return v;
+        };
+        std::map<u64, bool> addrs;
+        for (auto& [a, v] : em) addrs[a] = true;
+        for (auto& [a, v] : am) addrs[a] = true;
+        for (auto& [a, unused] : addrs) {
+            auto ei = em.find(a), ai = am.find(a);
+            const u8 ev = ei != em.end() ? ei->second : initial_byte(a);
+            const u8 av = ai != am.end() ? ai->second : initial_byte(a);
+            if (ev == av) continue;
+            if (shown++ < 8) line("mem " + hex(a) + ": expected " + hex(ev) + ", got " + hex(av));
+        }
+        if (shown > 8) line("... " + std::to_string(shown - 8) + " more differing bytes");
+    }
+    return d;
+}
+
+}  // namespace insn
