@@ -336,7 +336,7 @@ void Cpu::execute_block(Block* b, u64 stop_at) {
   } catch (const GuestFault& f) {
     icount_ += u64(i - start);
     cur_insn_ = nullptr;
-    deliver_fault(f);
+    handle_event(f, rip);
     return;
   }
   icount_ += u64(i - start);
@@ -346,6 +346,10 @@ void Cpu::execute_block(Block* b, u64 stop_at) {
 StopCause Cpu::run(u64 stop_at) {
   for (;;) {
     if (fatal_ != StopCause::None) return fatal_;
+    if (exception_stop_) {
+      exception_stop_ = stop_requested_ = false;
+      return StopCause::Exception;
+    }
     if (stop_requested_) {
       stop_requested_ = false;
       return StopCause::Requested;
@@ -384,17 +388,28 @@ StopCause Cpu::run(u64 stop_at) {
       Block* b = fetch_block();
       execute_block(b, limit);
     } catch (const GuestFault& f) {
-      deliver_fault(f);  // instruction fetch faulted
+      handle_event(f, rip);  // instruction fetch faulted
     }
     if (single && icount_ > before) {
       interrupt_shadow = false;
       if (tf && fatal_ == StopCause::None) {
         // Single-step trap after the instruction (SDM Vol. 3A §17.3.1.4).
         dr[6] |= 0x4000;  // BS
-        deliver(kDB, false, 0, rip, false);
+        handle_event(GuestFault{kDB, false, 0}, rip);
       }
     }
   }
+}
+
+void Cpu::handle_event(const GuestFault& f, u64 return_rip) {
+  if (intercept_exceptions_) {
+    intercepted_ = f;
+    exception_stop_ = true;
+    request_stop();
+    return;
+  }
+  if (f.vector == kPF) cr2 = f.fault_address;
+  deliver(f.vector, f.has_error, f.error, return_rip, false);
 }
 
 void Cpu::check_interrupts() {

@@ -35,7 +35,7 @@ class InterruptSource {
   virtual u8 acknowledge() = 0;  // returns the vector
 };
 
-enum class StopCause { None, InsnLimit, Requested, TripleFault, HaltedForever, InternalError };
+enum class StopCause { None, InsnLimit, Requested, TripleFault, HaltedForever, InternalError, Exception };
 
 struct Block;
 class Decoder;
@@ -85,6 +85,13 @@ class Cpu final : public CodeWriteListener {
   u64 retired() const { return icount_ - halted_time_; }
   void set_interrupt_source(InterruptSource* s) { irq_source_ = s; }
   const std::string& stop_detail() const { return stop_detail_; }
+  // When on, an exception (fault, INT3/INTO/INT n, single-step trap) stops
+  // the run with StopCause::Exception instead of being delivered, with the
+  // state exactly as delivery would have found it (debugger "stop on
+  // exception"; instruction tests). For a fault RIP is the faulting
+  // instruction; for a trap or software interrupt, the next one.
+  void set_intercept_exceptions(bool on) { intercept_exceptions_ = on; }
+  const GuestFault& intercepted_exception() const { return intercepted_; }
   // Resets to the power-on state (SDM Vol. 3A §9.1.1).
   void reset();
 
@@ -302,7 +309,6 @@ class Cpu final : public CodeWriteListener {
   Block* decode_block(u64 lin, u64 pa);
   void execute_block(Block* b, u64 stop_at);
   u64 insns_this_block() const { return cur_insn_ ? u64(cur_insn_ - cur_block_start_) : 0; }
-  void deliver_fault(const GuestFault& f);
   void deliver(u8 vector, bool has_error, u32 error, u64 return_rip, bool software);
   void check_interrupts();
   void drop_blocks_on_page(u64 page_pa);
@@ -337,6 +343,11 @@ class Cpu final : public CodeWriteListener {
   std::string stop_detail_;
   // Exception nesting for #DF / triple fault (SDM Vol. 3A §6.15, Table 6-5).
   int delivering_ = -1;
+  bool intercept_exceptions_ = false;
+  bool exception_stop_ = false;
+  GuestFault intercepted_{};
+  // Delivers f, or stops the run if exceptions are intercepted.
+  void handle_event(const GuestFault& f, u64 return_rip);
 };
 
 }  // namespace vtlab

@@ -21,17 +21,18 @@ bool is_trap_gate(unsigned type) { return type & 1; }
 
 }  // namespace
 
-void Cpu::deliver_fault(const GuestFault& f) {
-  if (f.vector == kPF) cr2 = f.fault_address;
-  deliver(f.vector, f.has_error, f.error, rip, false);
-}
-
 void Cpu::external_interrupt(u8 vector) { deliver(vector, false, 0, rip, false); }
 
 void Cpu::software_interrupt(u8 vector, bool int3_or_into) {
   // INT n / INT3 / INTO: a fault while delivering is a fault of the
   // instruction itself (it propagates to the execution loop).
   (void)int3_or_into;
+  if (intercept_exceptions_) {
+    intercepted_ = GuestFault{vector, false, 0};
+    exception_stop_ = true;
+    request_stop();
+    return;
+  }
   int outer = delivering_;
   delivering_ = vector;
   try {

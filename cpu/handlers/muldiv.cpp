@@ -79,8 +79,10 @@ void idiv(Cpu& c, const Insn& i) {
   using ST = sint_t<S>;
   ST d = ST(c.read_op<S>(i, 0));
   if (d == 0) c.raise(kDE);
-  swide_t<S> n = S == 1 ? swide_t<S>(i16(c.gpr[RAX]))
-                        : swide_t<S>((wide_t<S>(T(c.gpr[RDX])) << (S * 8)) | T(c.gpr[RAX]));
+  // The dividend AX / DX:AX / EDX:EAX / RDX:RAX, sign-extended from its width.
+  wide_t<S> raw = S == 1 ? wide_t<S>(u16(c.gpr[RAX])) : (wide_t<S>(T(c.gpr[RDX])) << (S * 8)) | T(c.gpr[RAX]);
+  constexpr unsigned kWideBits = sizeof(wide_t<S>) * 8, kBits = S * 16;
+  swide_t<S> n = swide_t<S>(raw << (kWideBits - kBits)) >> (kWideBits - kBits);
   // The most negative dividend / -1 overflows the wide type too: check first.
   constexpr swide_t<S> wmin = swide_t<S>(wide_t<S>(1) << (sizeof(wide_t<S>) * 8 - 1));
   if (n == wmin && d == -1) c.raise(kDE);

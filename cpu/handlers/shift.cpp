@@ -28,7 +28,9 @@ void shift(Cpu& c, const Insn& i) {
   Dest<S> d(c, i);
   T a = d.get();
   if (n == 0) {
-    if (d.is_mem()) d.set(a);  // still a write cycle: a read-only page faults
+    // No flag changes, but still a write: a 32-bit register is zero-extended
+    // and a read-only page faults.
+    d.set(a);
     return;
   }
   T r = 0;
@@ -116,7 +118,7 @@ void shxd(Cpu& c, const Insn& i) {
   T a = d.get();
   T b = c.read_reg<S>(i.op[1]);
   if (n == 0) {
-    if (d.is_mem()) d.set(a);
+    d.set(a);  // as for shifts: zero-extends a 32-bit register
     return;
   }
   T r;
