@@ -1,0 +1,43 @@
+// A file's bytes with its name: every read is bounds-checked and every
+// failure becomes a vtlab::Error that starts with the file name, so a
+// malformed image can only ever produce a message, never an out-of-bounds
+// access.
+#pragma once
+#include <span>
+#include <string>
+#include <vector>
+
+#include "core/base/error.h"
+#include "core/base/types.h"
+
+namespace vtlab::loader {
+
+class FileBytes {
+ public:
+  FileBytes(std::string name, std::span<const u8> bytes) : name_(std::move(name)), bytes_(bytes) {}
+
+  const std::string& name() const { return name_; }
+  u64 size() const { return bytes_.size(); }
+  std::span<const u8> all() const { return bytes_; }
+
+  // Little-endian reads; `field` names what is read, for the message.
+  u16 u16_at(u64 offset, const char* field) const;
+  u32 u32_at(u64 offset, const char* field) const;
+  u64 u64_at(u64 offset, const char* field) const;
+  // `length` bytes at `offset`, or an error naming `what`.
+  std::span<const u8> slice(u64 offset, u64 length, const std::string& what) const;
+  bool contains(u64 offset, u64 length) const;
+
+  // Throws Error("<file name>: <message>").
+  [[noreturn]] void fail(const std::string& message) const;
+
+ private:
+  std::string name_;
+  std::span<const u8> bytes_;
+};
+
+// Reads a whole regular file; `role` ("kernel", "module") goes into the
+// message when the file cannot be read. Refuses files larger than `max_size`.
+std::vector<u8> read_whole_file(const std::string& path, const char* role, u64 max_size);
+
+}  // namespace vtlab::loader

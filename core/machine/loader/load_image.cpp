@@ -1,0 +1,51 @@
+#include "core/machine/loader/load_image.h"
+
+#include "core/base/error.h"
+#include "core/machine/loader/file_bytes.h"
+#include "core/machine/loader/flat_binary.h"
+#include "core/machine/loader/multiboot1.h"
+#include "core/machine/loader/multiboot2.h"
+#include "core/machine/loader/multiboot_search.h"
+
+namespace vtlab {
+
+using namespace loader;
+
+namespace {
+
+// An ELF kernel file may be much larger than what it loads (debug info),
+// so the kernel is limited by a generous absolute size; modules and flat
+// binaries are copied whole into RAM, so they are limited by RAM.
+constexpr u64 kMaxKernelFileSize = u64{4} << 30;
+
+}  // namespace
+
+BootImage load_image_from_bytes(std::span<const u8> image, std::span<const std::vector<u8>> modules,
+                                const BootOptions& opts) {
+  if (modules.size() != opts.module_paths.size()) {
+    throw Error("internal: " + std::to_string(modules.size()) + " module contents for " +
+                std::to_string(opts.module_paths.size()) + " module paths");
+  }
+  FileBytes file(opts.image_path, image);
+  if (opts.flat) return load_flat_binary(file, opts);
+
+  std::vector<ModuleFile> module_files;
+  for (size_t i = 0; i < modules.size(); ++i) module_files.push_back({opts.module_paths[i], modules[i]});
+
+  MultibootHeaders headers = find_multiboot_headers(file);
+  if (headers.mb1_offset) return load_multiboot1(file, *headers.mb1_offset, module_files, opts);
+  if (headers.mb2_offset) return load_multiboot2(file, *headers.mb2_offset, module_files, opts);
+  std::string message = "no Multiboot header in the first 8 KiB (nor a Multiboot 2 header in the first 32 KiB)";
+  if (!headers.near_miss.empty()) message += "; " + headers.near_miss;
+  file.fail(message + "; use --flat ADDR for a raw binary");
+}
+
+BootImage load_image(const BootOptions& opts) {
+  u64 image_limit = opts.flat ? opts.ram_size : kMaxKernelFileSize;
+  std::vector<u8> image = read_whole_file(opts.image_path, opts.flat ? "flat binary" : "kernel", image_limit);
+  std::vector<std::vector<u8>> modules;
+  for (const std::string& path : opts.module_paths) modules.push_back(read_whole_file(path, "module", opts.ram_size));
+  return load_image_from_bytes(image, modules, opts);
+}
+
+}  // namespace vtlab
