@@ -1,0 +1,105 @@
+// Each shipped ROM boots, prints exactly its expected serial output
+// (roms/expected/<name>.txt) and ends through the debug-exit port with code 0.
+// Plus determinism: the same image twice gives the same state hash.
+#define DOCTEST_CONFIG_IMPLEMENT_WITH_MAIN
+#include <doctest/doctest.h>
+
+#include <fstream>
+#include <sstream>
+#include <string>
+
+#include "core/machine/loader/load_image.h"
+#include "core/machine/machine.h"
+
+namespace {
+
+using namespace vtlab;
+
+struct RomCase {
+  const char* image;     // in the build's roms/ folder
+  const char* expected;  // in roms/expected/
+  const char* cmdline;
+  bool flat_7c00;
+};
+
+// Memory and command line as roms/README.md documents for the expected files.
+constexpr RomCase kRoms[] = {
+    {"hello.elf", "hello.txt", "a=1 b=2", false},
+    {"hello-aout.bin", "hello-aout.txt", "a=1 b=2", false},
+    {"hello-elf64.elf", "hello-elf64.txt", "a=1 b=2", false},
+    {"hello-mb2.elf", "hello-mb2.txt", "a=1 b=2", false},
+    {"faults.elf", "faults.txt", "", false},
+    {"smc.elf", "smc.txt", "", false},
+    {"bench-small.elf", "bench-small.txt", "", false},
+    {"realmode.bin", "realmode.txt", "", true},
+};
+
+std::string read_file(const std::string& path) {
+  std::ifstream f(path, std::ios::binary);
+  REQUIRE_MESSAGE(f.good(), "cannot read " << path);
+  std::stringstream ss;
+  ss << f.rdbuf();
+  return ss.str();
+}
+
+struct Booted {
+  CaptureSink serial;
+  std::unique_ptr<Machine> machine;
+};
+
+std::unique_ptr<Booted> boot(const RomCase& rc) {
+  auto b = std::make_unique<Booted>();
+  BootOptions opts;
+  opts.image_path = std::string(VTLAB_ROM_DIR) + "/" + rc.image;
+  opts.cmdline = rc.cmdline;
+  opts.ram_size = 128ull << 20;
+  opts.flat = rc.flat_7c00;
+  opts.flat_addr = 0x7c00;
+  MachineConfig cfg;
+  cfg.ram_bytes = opts.ram_size;
+  cfg.serial_out = &b->serial;
+  b->machine = std::make_unique<Machine>(cfg);
+  b->machine->load(load_image(opts));
+  return b;
+}
+
+}  // namespace
+
+TEST_CASE("every ROM prints its expected output and exits with code 0") {
+  for (const RomCase& rc : kRoms) {
+    SUBCASE(rc.image) {
+      auto b = boot(rc);
+      RunResult r = b->machine->run(2'000'000'000ull);
+      INFO(r.summary());
+      CHECK(r.end == RunEnd::DebugExit);
+      CHECK(r.exit_value == 0);
+      CHECK(b->serial.text() == read_file(std::string(VTLAB_SOURCE_DIR) + "/roms/expected/" + rc.expected));
+    }
+  }
+}
+
+TEST_CASE("the same image runs identically twice (state hash, instruction count)") {
+  const RomCase& rc = kRoms[6];  // bench-small: the most varied workload
+  auto a = boot(rc), b = boot(rc);
+  // Stop mid-run at an arbitrary instruction, then at the end.
+  RunResult ra = a->machine->run(1'234'567), rb = b->machine->run(1'234'567);
+  CHECK(ra.instructions == 1'234'567);
+  CHECK(a->machine->state_hash() == b->machine->state_hash());
+  ra = a->machine->run();
+  rb = b->machine->run();
+  CHECK(ra.end == RunEnd::DebugExit);
+  CHECK(ra.instructions == rb.instructions);
+  CHECK(a->machine->state_hash() == b->machine->state_hash());
+  CHECK(a->serial.text() == b->serial.text());
+}
+
+TEST_CASE("the state hash sees a difference") {
+  auto a = boot(kRoms[0]), b = boot(kRoms[0]);
+  a->machine->run(1000);
+  b->machine->run(1001);
+  CHECK(a->machine->state_hash() != b->machine->state_hash());
+  auto c = boot(kRoms[0]);
+  c->machine->run(1000);
+  c->machine->memory().write(0x500000, 1, 0x5a);  // one byte of RAM nobody uses
+  CHECK(a->machine->state_hash() != c->machine->state_hash());
+}
