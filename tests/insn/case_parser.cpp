@@ -56,6 +56,7 @@ private:
     [[noreturn]] void fail(const std::string& msg) const { fail(line_, msg); }
 
     u64 number(std::string_view s, const char* what) const {
+        const std::string_view original = s;
         int base = 10;
         if (s.size() > 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
             s.remove_prefix(2);
@@ -64,7 +65,7 @@ private:
         u64 v = 0;
         auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v, base);
         if (ec != std::errc() || p != s.data() + s.size() || s.empty())
-            fail(std::string("bad ") + what + " '" + std::string(s) + "' (expected a number, hex with 0x)");
+            fail(std::string("bad ") + what + " '" + std::string(original) + "' (expected a number, hex with 0x)");
         return v;
     }
 

@@ -1,0 +1,361 @@
+// Random sequence generator: a table of instruction forms (mnemonic, operand
+// shape, widths, flags read/written/left undefined), encoded with Zydis.
+#include "tests/insn/random_seq.h"
+
+#include <Zydis/Encoder.h>
+
+#include <cstring>
+#include <vector>
+
+namespace insn {
+
+namespace {
+
+struct Rng {  // splitmix64
+    u64 s;
+    u64 next() {
+        u64 z = (s += 0x9e3779b97f4a7c15ull);
+        z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+        z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+        return z ^ (z >> 31);
+    }
+    u64 below(u64 n) { return next() % n; }
+};
+
+// Operand shapes.
+enum class Shape { R, RR, RI, RM, MR, M, RRR, RRI8, SHIFT_I, RR_SHIFT_I, X_X, X_M, X_X_I8, R32_X, X_R, NONE, LEA, R_R8, PUSH, POP };
+
+enum : u8 { W8 = 1, W16 = 2, W32 = 4, W64 = 8, W128 = 16 };
+
+constexpr u64 S = kStatusFlags;
+constexpr u64 OSZPC = OF | SF | ZF | PF | CF;
+
+enum class ShiftKind { None, Shift, Rotate };  // per-count flag rules (undef_rules.cpp)
+
+struct SeqForm {
+    ZydisMnemonic mn;
+    Shape shape;
+    u8 widths;
+    u64 reads;   // flags read
+    u64 writes;  // flags given defined values
+    u64 undef;   // flags left undefined
+    ShiftKind shift = ShiftKind::None;
+};
+
+#define M(x) ZYDIS_MNEMONIC_##x
+const SeqForm kForms[] = {
+    // ALU
+    {M(ADD), Shape::RR, W8 | W16 | W32 | W64, 0, S, 0},
+    {M(ADD), Shape::RI, W8 | W16 | W32 | W64, 0, S, 0},
+    {M(ADD), Shape::MR, W8 | W16 | W32 | W64, 0, S, 0},
+    {M(ADC), Shape::RR, W8 | W16 | W32 | W64, CF, S, 0},
+    {M(SUB), Shape::RR, W8 | W16 | W32 | W64, 0, S, 0},
+    {M(SUB), Shape::RM, W16 | W32 | W64, 0, S, 0},
+    {M(SBB), Shape::RI, W8 | W16 | W32 | W64, CF, S, 0},
+    {M(CMP), Shape::RR, W8 | W16 | W32 | W64, 0, S, 0},
+    {M(CMP), Shape::RM, W32 | W64, 0, S, 0},
+    {M(AND), Shape::RR, W8 | W16 | W32 | W64, 0, OSZPC, AF},
+    {M(OR), Shape::RI, W8 | W16 | W32 | W64, 0, OSZPC, AF},
+    {M(XOR), Shape::RR, W8 | W16 | W32 | W64, 0, OSZPC, AF},
+    {M(XOR), Shape::MR, W32 | W64, 0, OSZPC, AF},
+    {M(TEST), Shape::RR, W8 | W16 | W32 | W64, 0, OSZPC, AF},
+    {M(INC), Shape::R, W8 | W16 | W32 | W64, 0, S & ~CF, 0},
+    {M(DEC), Shape::M, W16 | W32 | W64, 0, S & ~CF, 0},
+    {M(NEG), Shape::R, W8 | W16 | W32 | W64, 0, S, 0},
+    {M(NOT), Shape::R, W8 | W16 | W32 | W64, 0, 0, 0},
+    // Moves and exchanges
+    {M(MOV), Shape::RR, W8 | W16 | W32 | W64, 0, 0, 0},
+    {M(MOV), Shape::RI, W8 | W16 | W32 | W64, 0, 0, 0},
+    {M(MOV), Shape::RM, W8 | W16 | W32 | W64, 0, 0, 0},
+    {M(MOV), Shape::MR, W8 | W16 | W32 | W64, 0, 0, 0},
+    {M(MOVZX), Shape::R_R8, W16 | W32 | W64, 0, 0, 0},
+    {M(MOVSX), Shape::R_R8, W16 | W32 | W64, 0, 0, 0},
+    {M(XCHG), Shape::RR, W8 | W16 | W32 | W64, 0, 0, 0},
+    {M(XADD), Shape::RR, W8 | W16 | W32 | W64, 0, S, 0},
+    {M(CMPXCHG), Shape::RR, W8 | W16 | W32 | W64, 0, S, 0},
+    {M(BSWAP), Shape::R, W32 | W64, 0, 0, 0},
+    {M(LEA), Shape::LEA, W16 | W32 | W64, 0, 0, 0},
+    {M(PUSH), Shape::PUSH, W64, 0, 0, 0},
+    {M(POP), Shape::POP, W64, 0, 0, 0},
+    // Multiply (no divide: a #DE would end most sequences early)
+    {M(IMUL), Shape::RR, W16 | W32 | W64, 0, OF | CF, SF | ZF | AF | PF},
+    {M(IMUL), Shape::RRI8, W16 | W32 | W64, 0, OF | CF, SF | ZF | AF | PF},
+    {M(MUL), Shape::R, W8 | W16 | W32 | W64, 0, OF | CF, SF | ZF | AF | PF},
+    // Shifts and rotates by an immediate 1..width-1
+    {M(SHL), Shape::SHIFT_I, W8 | W16 | W32 | W64, 0, 0, 0, ShiftKind::Shift},
+    {M(SHR), Shape::SHIFT_I, W8 | W16 | W32 | W64, 0, 0, 0, ShiftKind::Shift},
+    {M(SAR), Shape::SHIFT_I, W8 | W16 | W32 | W64, 0, 0, 0, ShiftKind::Shift},
+    {M(ROL), Shape::SHIFT_I, W8 | W16 | W32 | W64, 0, 0, 0, ShiftKind::Rotate},
+    {M(ROR), Shape::SHIFT_I, W8 | W16 | W32 | W64, 0, 0, 0, ShiftKind::Rotate},
+    {M(RCL), Shape::SHIFT_I, W8 | W16 | W32 | W64, CF, 0, 0, ShiftKind::Rotate},
+    {M(RCR), Shape::SHIFT_I, W8 | W16 | W32 | W64, CF, 0, 0, ShiftKind::Rotate},
+    {M(SHLD), Shape::RR_SHIFT_I, W32 | W64, 0, 0, 0, ShiftKind::Shift},
+    {M(SHRD), Shape::RR_SHIFT_I, W32 | W64, 0, 0, 0, ShiftKind::Shift},
+    // Bits
+    {M(BT), Shape::RI, W16 | W32 | W64, 0, CF, OF | SF | AF | PF},
+    {M(BTS), Shape::RI, W16 | W32 | W64, 0, CF, OF | SF | AF | PF},
+    {M(BTC), Shape::RR, W16 | W32 | W64, 0, CF, OF | SF | AF | PF},
+    {M(TZCNT), Shape::RR, W16 | W32 | W64, 0, CF | ZF, OF | SF | PF | AF},
+    {M(LZCNT), Shape::RR, W16 | W32 | W64, 0, CF | ZF, OF | SF | PF | AF},
+    {M(POPCNT), Shape::RR, W16 | W32 | W64, 0, S, 0},
+    {M(ANDN), Shape::RRR, W32 | W64, 0, OF | SF | ZF | CF, AF | PF},
+    {M(BEXTR), Shape::RRR, W32 | W64, 0, OF | ZF | CF, AF | SF | PF},
+    {M(BLSI), Shape::RR, W32 | W64, 0, OF | SF | ZF | CF, AF | PF},
+    {M(BLSR), Shape::RR, W32 | W64, 0, OF | SF | ZF | CF, AF | PF},
+    {M(BZHI), Shape::RRR, W32 | W64, 0, OF | SF | ZF | CF, AF | PF},
+    {M(PDEP), Shape::RRR, W32 | W64, 0, 0, 0},
+    {M(PEXT), Shape::RRR, W32 | W64, 0, 0, 0},
+    {M(SHLX), Shape::RRR, W32 | W64, 0, 0, 0},
+    {M(SARX), Shape::RRR, W32 | W64, 0, 0, 0},
+    {M(RORX), Shape::RRI8, W32 | W64, 0, 0, 0},
+    {M(ADCX), Shape::RR, W32 | W64, CF, CF, 0},
+    {M(ADOX), Shape::RR, W32 | W64, OF, OF, 0},
+    // Flag users and flag instructions
+    {M(CMOVB), Shape::RR, W16 | W32 | W64, CF, 0, 0},
+    {M(CMOVZ), Shape::RR, W32 | W64, ZF, 0, 0},
+    {M(CMOVLE), Shape::RR, W32 | W64, ZF | SF | OF, 0, 0},
+    {M(CMOVNBE), Shape::RM, W64, CF | ZF, 0, 0},
+    {M(SETL), Shape::R, W8, SF | OF, 0, 0},
+    {M(SETNP), Shape::R, W8, PF, 0, 0},
+    {M(LAHF), Shape::NONE, 0, SF | ZF | AF | PF | CF, 0, 0},
+    {M(SAHF), Shape::NONE, 0, 0, SF | ZF | AF | PF | CF, 0},
+    {M(CMC), Shape::NONE, 0, CF, CF, 0},
+    {M(STC), Shape::NONE, 0, 0, CF, 0},
+    {M(CQO), Shape::NONE, 0, 0, 0, 0},
+    {M(CWDE), Shape::NONE, 0, 0, 0, 0},
+    // SSE / SSE2 (MXCSR keeps every exception masked)
+    {M(ADDPS), Shape::X_X, W128, 0, 0, 0},
+    {M(MULPD), Shape::X_X, W128, 0, 0, 0},
+    {M(DIVSS), Shape::X_X, W128, 0, 0, 0},
+    {M(SUBSD), Shape::X_M, W128, 0, 0, 0},
+    {M(MINPS), Shape::X_X, W128, 0, 0, 0},
+    {M(MAXSD), Shape::X_X, W128, 0, 0, 0},
+    {M(SQRTPD), Shape::X_X, W128, 0, 0, 0},
+    {M(ANDPS), Shape::X_X, W128, 0, 0, 0},
+    {M(XORPD), Shape::X_X, W128, 0, 0, 0},
+    {M(CMPPS), Shape::X_X_I8, W128, 0, 0, 0},  // predicate = imm8 & 7 (see emit)
+    {M(SHUFPS), Shape::X_X_I8, W128, 0, 0, 0},
+    {M(PSHUFD), Shape::X_X_I8, W128, 0, 0, 0},
+    {M(UNPCKLPS), Shape::X_X, W128, 0, 0, 0},
+    {M(PUNPCKHBW), Shape::X_X, W128, 0, 0, 0},
+    {M(PACKSSDW), Shape::X_X, W128, 0, 0, 0},
+    {M(PADDB), Shape::X_X, W128, 0, 0, 0},
+    {M(PSUBUSW), Shape::X_X, W128, 0, 0, 0},
+    {M(PMULLW), Shape::X_X, W128, 0, 0, 0},
+    {M(PMULUDQ), Shape::X_M, W128, 0, 0, 0},
+    {M(PMADDWD), Shape::X_X, W128, 0, 0, 0},
+    {M(PCMPGTD), Shape::X_X, W128, 0, 0, 0},
+    {M(PSRAW), Shape::X_X, W128, 0, 0, 0},
+    {M(PSADBW), Shape::X_X, W128, 0, 0, 0},
+    {M(CVTDQ2PS), Shape::X_X, W128, 0, 0, 0},
+    {M(CVTPS2DQ), Shape::X_X, W128, 0, 0, 0},
+    {M(CVTTPD2DQ), Shape::X_X, W128, 0, 0, 0},
+    {M(CVTSD2SS), Shape::X_X, W128, 0, 0, 0},
+    {M(MOVAPS), Shape::X_X, W128, 0, 0, 0},
+    {M(MOVMSKPS), Shape::R32_X, W128, 0, 0, 0},
+    {M(PMOVMSKB), Shape::R32_X, W128, 0, 0, 0},
+    {M(MOVQ), Shape::X_R, W128, 0, 0, 0},
+    {M(COMISS), Shape::X_X, W128, 0, S, 0},
+    {M(UCOMISD), Shape::X_X, W128, 0, S, 0},
+};
+#undef M
+
+constexpr int kDataPointer = R15;                  // [r15 + disp] memory operands
+constexpr u64 kPointerValue = kDataBase + 0x4000;  // disp in [0, kMemSpan)
+constexpr u64 kMemSpan = 0x1000;
+
+ZydisRegister gpr(int idx, int bits) {
+    switch (bits) {
+        case 8: return static_cast<ZydisRegister>(idx < 4 ? ZYDIS_REGISTER_AL + idx : ZYDIS_REGISTER_SPL + (idx - 4));
+        case 16: return static_cast<ZydisRegister>(ZYDIS_REGISTER_AX + idx);
+        case 32: return static_cast<ZydisRegister>(ZYDIS_REGISTER_EAX + idx);
+        default: return static_cast<ZydisRegister>(ZYDIS_REGISTER_RAX + idx);
+    }
+}
+
+class Builder {
+public:
+    explicit Builder(u64 seed) : rng_{seed ^ 0x5eedf00dull} {}
+
+    Case build(int length) {
+        Case c;
+        c.name = "random";
+        init_state(c);
+        for (int n = 0; n < length;) {
+            if (emit(c)) ++n;
+        }
+        c.insn_count = length;
+        c.flags_undef = maybe_undef_;
+        return c;
+    }
+
+private:
+    int pick_gpr() {  // never rsp (stack) or r15 (memory pointer)
+        for (;;) {
+            const int r = static_cast<int>(rng_.below(16));
+            if (r != RSP && r != kDataPointer) return r;
+        }
+    }
+    ZydisEncoderOperand reg(ZydisRegister r) {
+        ZydisEncoderOperand o{};
+        o.type = ZYDIS_OPERAND_TYPE_REGISTER;
+        o.reg.value = r;
+        return o;
+    }
+    ZydisEncoderOperand mem(int bytes) {
+        ZydisEncoderOperand o{};
+        o.type = ZYDIS_OPERAND_TYPE_MEMORY;
+        o.mem.base = ZYDIS_REGISTER_R15;
+        o.mem.displacement = static_cast<ZyanI64>(rng_.below(kMemSpan / 16) * 16 + (bytes < 16 ? rng_.below(16 / bytes) * bytes : 0));
+        o.mem.size = static_cast<ZyanU16>(bytes);
+        return o;
+    }
+    ZydisEncoderOperand imm(u64 v) {
+        ZydisEncoderOperand o{};
+        o.type = ZYDIS_OPERAND_TYPE_IMMEDIATE;
+        o.imm.u = v;
+        return o;
+    }
+    ZydisEncoderOperand xmm() { return reg(static_cast<ZydisRegister>(ZYDIS_REGISTER_XMM0 + rng_.below(16))); }
+
+    // Random immediate that fits a signed `bits`-bit field (the encoder picks imm8 when it can).
+    u64 simm(int bits) {
+        const int b = bits > 32 ? 32 : bits;
+        const u64 v = rng_.next() & ((1ull << b) - 1);
+        return (v & (1ull << (b - 1))) ? v | ~((1ull << b) - 1) : v;
+    }
+
+    bool emit(Case& c) {
+        const SeqForm& f = kForms[rng_.below(std::size(kForms))];
+        if (f.reads & maybe_undef_) return false;  // would consume an undefined flag
+        int bits = 0;
+        if (f.widths & (W8 | W16 | W32 | W64)) {
+            do bits = 8 << rng_.below(4);
+            while (!(f.widths & (bits / 8)));
+        }
+        ZydisEncoderRequest req{};
+        req.machine_mode = ZYDIS_MACHINE_MODE_LONG_64;
+        req.mnemonic = f.mn;
+        auto& op = req.operands;
+        u64 writes = f.writes, undef = f.undef;
+        int n = 0;
+        switch (f.shape) {
+            case Shape::R: op[n++] = reg(gpr(pick_gpr(), bits)); break;
+            case Shape::M: op[n++] = mem(bits / 8); break;
+            case Shape::RR: op[n++] = reg(gpr(pick_gpr(), bits)); op[n++] = reg(gpr(pick_gpr(), bits)); break;
+            case Shape::RRR:
+                for (int i = 0; i < 3; ++i) op[n++] = reg(gpr(pick_gpr(), bits));
+                break;
+            case Shape::RI:
+                op[n++] = reg(gpr(pick_gpr(), bits));
+                op[n++] = imm(f.mn == ZYDIS_MNEMONIC_BT || f.mn == ZYDIS_MNEMONIC_BTS ? rng_.below(256) : simm(bits));
+                break;
+            case Shape::RRI8:
+                op[n++] = reg(gpr(pick_gpr(), bits));
+                op[n++] = reg(gpr(pick_gpr(), bits));
+                op[n++] = imm(f.mn == ZYDIS_MNEMONIC_RORX ? rng_.below(256) : simm(8));
+                break;
+            case Shape::RM: op[n++] = reg(gpr(pick_gpr(), bits)); op[n++] = mem(bits / 8); break;
+            case Shape::MR: op[n++] = mem(bits / 8); op[n++] = reg(gpr(pick_gpr(), bits)); break;
+            case Shape::R_R8: op[n++] = reg(gpr(pick_gpr(), bits)); op[n++] = reg(gpr(pick_gpr(), 8)); break;
+            case Shape::LEA: {
+                op[n++] = reg(gpr(pick_gpr(), bits));
+                ZydisEncoderOperand m{};
+                m.type = ZYDIS_OPERAND_TYPE_MEMORY;
+                m.mem.base = gpr(pick_gpr(), 64);
+                m.mem.index = gpr(pick_gpr(), 64);
+                m.mem.scale = static_cast<ZyanU8>(1u << rng_.below(4));
+                m.mem.displacement = static_cast<ZyanI64>(simm(32));
+                op[n++] = m;
+                break;
+            }
+            case Shape::SHIFT_I:
+            case Shape::RR_SHIFT_I: {
+                op[n++] = reg(gpr(pick_gpr(), bits));
+                if (f.shape == Shape::RR_SHIFT_I) op[n++] = reg(gpr(pick_gpr(), bits));
+                const u64 count = 1 + rng_.below(static_cast<u64>(bits - 1));
+                op[n++] = imm(count);
+                // Same rules as gen/undef_rules.cpp for a count in 1..width-1.
+                const u64 of = count == 1 ? OF : 0;
+                if (f.shift == ShiftKind::Shift) writes = CF | SF | ZF | PF | of, undef = AF | (OF & ~of);
+                else writes = CF | of, undef = OF & ~of;
+                break;
+            }
+            case Shape::PUSH:
+                if (c.init.gpr[RSP] - pushes_ * 8 < kStackBase + 0x100) return false;
+                op[n++] = reg(gpr(pick_gpr(), 64));
+                ++pushes_;
+                break;
+            case Shape::POP:
+                op[n++] = reg(gpr(pick_gpr(), 64));
+                --pushes_;
+                break;
+            case Shape::X_X: op[n++] = xmm(); op[n++] = xmm(); break;
+            case Shape::X_M: op[n++] = xmm(); op[n++] = mem(16); break;
+            case Shape::X_X_I8:  // CMPPS: only predicates 0..7 exist without VEX (imm8[7:3] reserved)
+                op[n++] = xmm();
+                op[n++] = xmm();
+                op[n++] = imm(f.mn == ZYDIS_MNEMONIC_CMPPS ? rng_.below(8) : rng_.below(256));
+                break;
+            case Shape::R32_X: op[n++] = reg(gpr(pick_gpr(), 32)); op[n++] = xmm(); break;
+            case Shape::X_R: op[n++] = xmm(); op[n++] = reg(gpr(pick_gpr(), 64)); break;
+            case Shape::NONE: break;
+        }
+        // X_M forms need 16-byte alignment for the packed integer ones.
+        if (f.shape == Shape::X_M) op[1].mem.displacement &= ~0xfll;
+        req.operand_count = static_cast<ZyanU8>(n);
+        u8 buf[ZYDIS_MAX_INSTRUCTION_LENGTH];
+        ZyanUSize len = sizeof buf;
+        if (!ZYAN_SUCCESS(ZydisEncoderEncodeInstruction(&req, buf, &len))) return false;  // e.g. AH with REX
+        if (c.bytes.size() + len + 16 > kCodeSize) return false;
+        c.bytes.insert(c.bytes.end(), buf, buf + len);
+        maybe_undef_ = (maybe_undef_ & ~writes) | undef;
+        return true;
+    }
+
+    void init_state(Case& c) {
+        for (int i = 0; i < 16; ++i) c.init.gpr[i] = interesting(64);
+        c.init.gpr[RSP] = kDefaultRsp;
+        c.init.gpr[kDataPointer] = kPointerValue;
+        c.init.rflags = kFixedFlags | (rng_.next() & kSettableFlags);
+        // Random rounding mode, FTZ and DAZ; every exception masked.
+        c.init.mxcsr = 0x1f80 | static_cast<u32>(rng_.below(4) << 13) | (rng_.below(2) ? 0x8000u : 0) | (rng_.below(2) ? 0x40u : 0);
+        for (auto& x : c.init.xmm)
+            for (int lane = 0; lane < 4; ++lane) {
+                u32 v;
+                switch (rng_.below(4)) {
+                    case 0: v = static_cast<u32>(rng_.next()); break;  // anything (often NaN/huge)
+                    case 1: v = static_cast<u32>(interesting(32)); break;
+                    default:  // a float of moderate magnitude
+                        v = static_cast<u32>((rng_.next() & 1) << 31 | (107 + rng_.below(40)) << 23 | (rng_.next() & 0x7fffff));
+                }
+                std::memcpy(x + 4 * lane, &v, 4);
+            }
+        MemBytes data{kPointerValue, std::vector<u8>(kMemSpan + 16)};
+        for (auto& b : data.bytes) b = static_cast<u8>(rng_.next());
+        c.mem_init.push_back(data);
+        MemBytes stack{kDefaultRsp - 0x100, std::vector<u8>(0x200)};
+        for (auto& b : stack.bytes) b = static_cast<u8>(rng_.next());
+        c.mem_init.push_back(stack);
+    }
+
+    u64 interesting(int bits) {
+        const u64 m = bits == 64 ? ~0ull : (1ull << bits) - 1;
+        switch (rng_.below(6)) {
+            case 0: return rng_.below(16);
+            case 1: return (~0ull - rng_.below(4)) & m;
+            case 2: return (1ull << rng_.below(static_cast<u64>(bits))) & m;
+            default: return rng_.next() & m;
+        }
+    }
+
+    Rng rng_;
+    u64 maybe_undef_ = 0;
+    long pushes_ = 0;
+};
+
+}  // namespace
+
+Case make_random_sequence(u64 seed, int length) { return Builder(seed).build(length); }
+
+}  // namespace insn
