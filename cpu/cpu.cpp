@@ -70,10 +70,19 @@ void Cpu::mode_changed() {
 }
 
 void Cpu::paging_changed() {
-  if (!(cr0 & cr0::PG))
+  if (!(cr0 & cr0::PG)) {
     paging_ = PagingMode::None;
-  else
+  } else if (efer & efer::LMA) {
     paging_ = (cr4 & cr4::LA57) ? PagingMode::Level5 : PagingMode::Level4;
+  } else {
+    // Legacy 32-bit and PAE paging arrive with the next issue; until then the
+    // run stops with a clear message instead of translating wrongly.
+    paging_ = PagingMode::None;
+    fatal_ = StopCause::InternalError;
+    stop_detail_ = (cr4 & cr4::PAE) ? "PAE paging (CR0.PG=1 outside IA-32e mode) is not supported yet"
+                                    : "32-bit paging (CR0.PG=1, CR4.PAE=0) is not supported yet";
+    request_stop();
+  }
   tlb_read_.flush();
   tlb_write_.flush();
   tlb_exec_.flush();
