@@ -59,6 +59,6 @@ TEST_CASE("flat binary refuses modules and a command line instead of dropping th
   o.module_paths = {"m"};
   CHECK_MSG_HAS(load_error(pattern(16, 0), o, {Bytes{1}}), "--module needs a Multiboot kernel");
   o = flat(0x7c00);
-  o.cmdline = "x";
+  o.cmdline = "console=ttyS0";
   CHECK_MSG_HAS(load_error(pattern(16, 0), o), "--cmdline needs a Multiboot kernel");
 }

@@ -3,7 +3,6 @@
 // headers with tags. Kept independent of the loader's code so a bug there
 // cannot hide itself by appearing on both sides.
 #pragma once
-#include <cstring>
 #include <string>
 #include <vector>
 
@@ -30,9 +29,8 @@ inline void put64(Bytes& b, size_t at, u64 v) {
   for (int i = 0; i < 8; ++i) b[at + i] = static_cast<u8>(v >> (8 * i));
 }
 inline void put_bytes(Bytes& b, size_t at, const Bytes& data) {
-  if (data.empty()) return;
   if (b.size() < at + data.size()) b.resize(at + data.size());
-  std::memcpy(b.data() + at, data.data(), data.size());
+  for (size_t i = 0; i < data.size(); ++i) b[at + i] = data[i];
 }
 inline void append32(Bytes& b, u32 v) { put32(b, b.size(), v); }
 
@@ -214,8 +212,8 @@ inline BuiltElf build_elf(const ElfSpec& spec) {
 // bytes of code, then the header at offset `header_offset`, then `tail`.
 inline Bytes build_raw(size_t header_offset, const Bytes& header, const Bytes& tail) {
   Bytes b = pattern(header_offset, 0x90);
-  b.insert(b.end(), header.begin(), header.end());
-  b.insert(b.end(), tail.begin(), tail.end());
+  put_bytes(b, b.size(), header);
+  put_bytes(b, b.size(), tail);
   return b;
 }
 
