@@ -19,6 +19,15 @@ struct Block {
   u64 key = 0;
   u64 page_pa = 0;
   std::vector<Insn> insns;
+  // Chaining: the blocks that followed this one last time, by RIP. Valid
+  // only while the CPU's chain epoch is unchanged (any TLB flush, mode
+  // change or block invalidation starts a new epoch).
+  struct Link {
+    u64 rip = ~u64(0);
+    u64 epoch = ~u64(0);
+    Block* block = nullptr;
+  };
+  Link links[2];
 };
 
 }  // namespace vtlab

@@ -62,6 +62,7 @@ unsigned Cpu::stack_size() const {
 }
 
 void Cpu::mode_changed() {
+  ++chain_epoch_;
   bool lma = (efer & efer::LMA) != 0;
   mode64_ = lma && (seg[CS].attr & ar::L);
   unsigned ss = stack_size();
@@ -86,6 +87,7 @@ void Cpu::paging_changed() {
   tlb_read_.flush();
   tlb_write_.flush();
   tlb_exec_.flush();
+  ++chain_epoch_;
   end_block();
 }
 
@@ -227,9 +229,10 @@ void Cpu::on_code_write(u64 page_pa) {
 void Cpu::drop_blocks_on_page(u64 page_pa) {
   auto it = blocks_by_page_.find(page_pa);
   if (it == blocks_by_page_.end()) return;
+  ++chain_epoch_;  // links may point at the blocks dropped here
   for (Block* b : it->second) {
     blocks_.erase(b->key);
-    Block*& slot = fast_cache_[b->key % kFastCacheSize];
+    Block*& slot = fast_cache_[fast_slot(b->key)];
     if (slot == b) slot = nullptr;
     retired_blocks_.push_back(b);
   }
@@ -238,6 +241,7 @@ void Cpu::drop_blocks_on_page(u64 page_pa) {
 }
 
 void Cpu::flush_decoded_blocks() {
+  ++chain_epoch_;
   for (auto& [key, b] : blocks_) retired_blocks_.push_back(b);
   for (auto& [page, list] : blocks_by_page_) mem_.unmark_code_page(page);
   blocks_.clear();
@@ -260,16 +264,28 @@ Block* Cpu::fetch_block() {
   if (!host) host = host_for(lin, Access::Exec, user, &pa);
   if (host) {
     u64 key = Block::make_key(host, csize);
-    Block* b = fast_cache_[key % kFastCacheSize];
+    Block* b = fast_cache_[fast_slot(key)];
     if (b && b->key == key) return b;
     auto it = blocks_.find(key);
     if (it != blocks_.end()) {
-      fast_cache_[key % kFastCacheSize] = it->second;
+      fast_cache_[fast_slot(key)] = it->second;
       return it->second;
     }
     if (!pa) pa = translate_or_fault(lin, Access::Exec, user);
   }
   return decode_block(lin, pa);
+}
+
+Block* Cpu::next_block(Block* prev) {
+  for (Block::Link& l : prev->links)
+    if (l.rip == rip && l.epoch == chain_epoch_) return l.block;
+  Block* b = fetch_block();
+  if (b->key != 0 && prev->key != 0) {
+    // Keep the two most recent successors (taken / not taken).
+    prev->links[1] = prev->links[0];
+    prev->links[0] = Block::Link{rip, chain_epoch_, b};
+  }
+  return b;
 }
 
 Block* Cpu::decode_block(u64 lin, u64 pa) {
@@ -315,7 +331,7 @@ Block* Cpu::decode_block(u64 lin, u64 pa) {
   b->key = Block::make_key(host, csize);
   b->page_pa = pa & ~u64(0xfff);
   blocks_[b->key] = b;
-  fast_cache_[b->key % kFastCacheSize] = b;
+  fast_cache_[fast_slot(b->key)] = b;
   blocks_by_page_[b->page_pa].push_back(b);
   if (!mem_.is_code_page(pa)) {
     mem_.mark_code_page(pa);
@@ -329,27 +345,29 @@ Block* Cpu::decode_block(u64 lin, u64 pa) {
 void Cpu::execute_block(Block* b, u64 stop_at) {
   const Insn* start = b->insns.data();
   u64 n = std::min<u64>(b->insns.size(), stop_at - icount_);
-  const Insn* end = start + n;
-  const Insn* i = start;
-  cur_block_start_ = start;
+  exec.start = exec.cur = start;
+  exec.end = start + n;
   try {
-    while (i != end) {
-      cur_insn_ = i;
+    // Chained handlers run the rest of the block from inside the first
+    // call; the loop only takes over after a plain handler.
+    while (exec.cur != exec.end && !break_block_) {
+      const Insn* i = exec.cur;
       next_rip = rip + i->len;
       i->fn(*this, *i);
-      rip = next_rip;
-      ++i;
-      if (break_block_) [[unlikely]]
-        break;
+      if (exec.cur == i) {
+        rip = next_rip;
+        exec.cur = i + 1;
+      }
     }
   } catch (const GuestFault& f) {
-    icount_ += u64(i - start);
-    cur_insn_ = nullptr;
+    icount_ += u64(exec.cur - start);
+    exec.cur = nullptr;
+    break_block_ = true;
     handle_event(f, rip);
     return;
   }
-  icount_ += u64(i - start);
-  cur_insn_ = nullptr;
+  icount_ += u64(exec.cur - start);
+  exec.cur = nullptr;
 }
 
 StopCause Cpu::run(u64 stop_at) {
@@ -394,8 +412,15 @@ StopCause Cpu::run(u64 stop_at) {
     if (single) limit = icount_ + 1;
     u64 before = icount_;
     try {
+      // The hot loop: run chained blocks until the next deadline or until
+      // something needs the outer loop (events, faults, mode changes, SMC).
       Block* b = fetch_block();
-      execute_block(b, limit);
+      for (;;) {
+        execute_block(b, limit);
+        // Uncached blocks (page-crossing or MMIO code) are freed in the outer loop.
+        if (break_block_ || icount_ >= limit || b->key == 0) break;
+        b = next_block(b);
+      }
     } catch (const GuestFault& f) {
       handle_event(f, rip);  // instruction fetch faulted
     }

@@ -55,7 +55,7 @@ class Cpu final : public CodeWriteListener {
   u64 cr0 = cr0::ET | cr0::CD | cr0::NW, cr2 = 0, cr3 = 0, cr4 = 0, cr8 = 0;
   u64 efer = 0;
   u64 xcr0 = 1;
-  Xmm xmm[16];
+  Xmm xmm[16] = {};
   u32 mxcsr = 0x1f80;
   u64 dr[8] = {0, 0, 0, 0, 0xffff0ff0, 0xffff0ff0, 0xffff0ff0, 0x400};
   MsrFile msr;
@@ -99,6 +99,18 @@ class Cpu final : public CodeWriteListener {
   u64 next_rip = 0;  // RIP after the current instruction; branches change it
   // Ends the current block after this instruction (mode changes, SMC, ...).
   void end_block() { break_block_ = true; }
+  bool block_must_end() const { return break_block_; }
+  // Dispatch position in the block being executed (cpu/dispatch.h): `cur`
+  // is the instruction running (or the next to run), `end` one past the
+  // last one allowed to run.
+  struct ExecCursor {
+    const Insn* start = nullptr;
+    const Insn* cur = nullptr;
+    const Insn* end = nullptr;
+  } exec;
+  // Devices call this when an interrupt may have become pending, so the CPU
+  // looks at it before running on.
+  void notify_interrupt() { end_block(); }
   PortBus& ports() { return ports_; }
   PhysMem& mem() { return mem_; }
   Scheduler& scheduler() { return sched_; }
@@ -306,9 +318,10 @@ class Cpu final : public CodeWriteListener {
   void write_slow(u64 lin, const void* src, unsigned len, bool user);
 
   Block* fetch_block();
+  Block* next_block(Block* prev);  // chained successor, or fetch_block()
   Block* decode_block(u64 lin, u64 pa);
   void execute_block(Block* b, u64 stop_at);
-  u64 insns_this_block() const { return cur_insn_ ? u64(cur_insn_ - cur_block_start_) : 0; }
+  u64 insns_this_block() const { return exec.cur ? u64(exec.cur - exec.start) : 0; }
   void deliver(u8 vector, bool has_error, u32 error, u64 return_rip, bool software);
   void check_interrupts();
   void drop_blocks_on_page(u64 page_pa);
@@ -332,11 +345,11 @@ class Cpu final : public CodeWriteListener {
   Block* fast_cache_[kFastCacheSize] = {};
   std::vector<Block*> retired_blocks_;  // freed at the next block boundary
   u64 blocks_decoded_ = 0;
+  u64 chain_epoch_ = 0;
+  static unsigned fast_slot(u64 key) { return unsigned((key ^ (key >> 14)) % kFastCacheSize); }
 
   u64 icount_ = 0;
   u64 halted_time_ = 0;
-  const Insn* cur_insn_ = nullptr;
-  const Insn* cur_block_start_ = nullptr;
   bool break_block_ = false;
   bool stop_requested_ = false;
   StopCause fatal_ = StopCause::None;

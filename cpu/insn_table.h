@@ -25,9 +25,11 @@ struct InsnRow {
   Handler (*select)(const Insn&) = nullptr;
 };
 
-#define VTLAB_SIZED(fn) ::vtlab::HandlerSet{{&fn<1>, &fn<2>, &fn<4>, &fn<8>}}
-#define VTLAB_SIZED_WDQ(fn) ::vtlab::HandlerSet{{nullptr, &fn<2>, &fn<4>, &fn<8>}}
-#define VTLAB_ONE(fn) ::vtlab::HandlerSet{{&fn, &fn, &fn, &fn}}
+// Handlers in rows are wrapped for threaded dispatch (cpu/dispatch.h);
+// selectors return VTLAB_H(fn) likewise.
+#define VTLAB_SIZED(fn) ::vtlab::HandlerSet{{VTLAB_H(fn<1>), VTLAB_H(fn<2>), VTLAB_H(fn<4>), VTLAB_H(fn<8>)}}
+#define VTLAB_SIZED_WDQ(fn) ::vtlab::HandlerSet{{nullptr, VTLAB_H(fn<2>), VTLAB_H(fn<4>), VTLAB_H(fn<8>)}}
+#define VTLAB_ONE(fn) ::vtlab::HandlerSet{{VTLAB_H(fn), VTLAB_H(fn), VTLAB_H(fn), VTLAB_H(fn)}}
 
 // One function per handler group; insn_table.cpp lists them all.
 std::span<const InsnRow> move_rows();

@@ -51,8 +51,9 @@ namespace efer {
 inline constexpr u64 SCE = 1, LME = 1 << 8, LMA = 1 << 10, NXE = 1 << 11;
 }
 
+// Trivial on purpose (no member initializers): SIMD code copies it with memcpy.
 struct alignas(16) Xmm {
-  u64 lo = 0, hi = 0;
+  u64 lo, hi;
 };
 
 struct MsrFile {

@@ -1,36 +1,39 @@
 // Integer arithmetic and logic: ADD..CMP, TEST, INC/DEC/NEG/NOT, XADD,
 // CMPXCHG family, ADCX/ADOX. Flags are recorded lazily (cpu/flags.h).
-#include "cpu/handlers/common.h"
+#include "cpu/handlers/forms.h"
 
 namespace vtlab {
 namespace {
 
 enum class Op { Add, Or, Adc, Sbb, And, Sub, Xor, Cmp, Test };
 
-template <Op OP, unsigned S>
-void alu(Cpu& c, const Insn& i) {
-  using T = uint_t<S>;
-  constexpr bool writes = OP != Op::Cmp && OP != Op::Test;
-  Dest<S> d(c, i, writes ? Access::Write : Access::Read);
-  T a = d.get();
-  T b = c.read_op<S>(i, 1);
-  bool cin = (OP == Op::Adc || OP == Op::Sbb) && c.flags.cf();
-  T r;
-  LazyOp kind;
-  switch (OP) {
-    case Op::Add: r = T(a + b), kind = LazyOp::Add; break;
-    case Op::Adc: r = T(a + b + cin), kind = LazyOp::Adc; break;
-    case Op::Sub:
-    case Op::Cmp: r = T(a - b), kind = LazyOp::Sub; break;
-    case Op::Sbb: r = T(a - b - cin), kind = LazyOp::Sbb; break;
-    case Op::And:
-    case Op::Test: r = a & b, kind = LazyOp::Logic; break;
-    case Op::Or: r = a | b, kind = LazyOp::Logic; break;
-    case Op::Xor: r = a ^ b, kind = LazyOp::Logic; break;
+template <Op OP>
+struct Alu {
+  template <unsigned S, Form F>
+  static void run(Cpu& c, const Insn& i) {
+    using T = uint_t<S>;
+    constexpr bool writes = OP != Op::Cmp && OP != Op::Test;
+    FormDest<S, F> d(c, i, writes ? Access::Write : Access::Read);
+    T a = d.get();
+    T b = source<S, F>(c, i);
+    bool cin = (OP == Op::Adc || OP == Op::Sbb) && c.flags.cf();
+    T r;
+    LazyOp kind;
+    switch (OP) {
+      case Op::Add: r = T(a + b), kind = LazyOp::Add; break;
+      case Op::Adc: r = T(a + b + cin), kind = LazyOp::Adc; break;
+      case Op::Sub:
+      case Op::Cmp: r = T(a - b), kind = LazyOp::Sub; break;
+      case Op::Sbb: r = T(a - b - cin), kind = LazyOp::Sbb; break;
+      case Op::And:
+      case Op::Test: r = a & b, kind = LazyOp::Logic; break;
+      case Op::Or: r = a | b, kind = LazyOp::Logic; break;
+      case Op::Xor: r = a ^ b, kind = LazyOp::Logic; break;
+    }
+    if constexpr (writes) d.set(r);
+    c.flags.record<T>(kind, r, a, b, cin);
   }
-  if constexpr (writes) d.set(r);
-  c.flags.record<T>(kind, r, a, b, cin);
-}
+};
 
 template <unsigned S>
 void inc(Cpu& c, const Insn& i) {
@@ -123,7 +126,7 @@ void cmpxchg16b(Cpu& c, const Insn& i) {
   }
 }
 
-Handler select_cmpxchg8b(const Insn& i) { return i.opsize == 8 ? &cmpxchg16b : &cmpxchg8b; }
+Handler select_cmpxchg8b(const Insn& i) { return i.opsize == 8 ? VTLAB_H(cmpxchg16b) : VTLAB_H(cmpxchg8b); }
 
 // ADCX (carry in CF) / ADOX (carry in OF): unsigned add touching one flag.
 template <u64 FLAG, unsigned S>
@@ -145,19 +148,19 @@ void adox(Cpu& c, const Insn& i) {
   add_carry_flag<fl::OF, S>(c, i);
 }
 
-#define ALU(op) \
-  ::vtlab::HandlerSet { {&alu<op, 1>, &alu<op, 2>, &alu<op, 4>, &alu<op, 8>} }
+// ALU rows pick the handler by operand size and form (cpu/handlers/forms.h).
+#define ALU(op, attrs) {}, attrs, SizeFrom::Op0, &select_by_size_and_form<Alu<op>>
 
 constexpr InsnRow kRows[] = {
-    {ZYDIS_MNEMONIC_ADD, ALU(Op::Add), attr::kLockable},
-    {ZYDIS_MNEMONIC_OR, ALU(Op::Or), attr::kLockable},
-    {ZYDIS_MNEMONIC_ADC, ALU(Op::Adc), attr::kLockable},
-    {ZYDIS_MNEMONIC_SBB, ALU(Op::Sbb), attr::kLockable},
-    {ZYDIS_MNEMONIC_AND, ALU(Op::And), attr::kLockable},
-    {ZYDIS_MNEMONIC_SUB, ALU(Op::Sub), attr::kLockable},
-    {ZYDIS_MNEMONIC_XOR, ALU(Op::Xor), attr::kLockable},
-    {ZYDIS_MNEMONIC_CMP, ALU(Op::Cmp)},
-    {ZYDIS_MNEMONIC_TEST, ALU(Op::Test)},
+    {ZYDIS_MNEMONIC_ADD, ALU(Op::Add, attr::kLockable)},
+    {ZYDIS_MNEMONIC_OR, ALU(Op::Or, attr::kLockable)},
+    {ZYDIS_MNEMONIC_ADC, ALU(Op::Adc, attr::kLockable)},
+    {ZYDIS_MNEMONIC_SBB, ALU(Op::Sbb, attr::kLockable)},
+    {ZYDIS_MNEMONIC_AND, ALU(Op::And, attr::kLockable)},
+    {ZYDIS_MNEMONIC_SUB, ALU(Op::Sub, attr::kLockable)},
+    {ZYDIS_MNEMONIC_XOR, ALU(Op::Xor, attr::kLockable)},
+    {ZYDIS_MNEMONIC_CMP, ALU(Op::Cmp, 0)},
+    {ZYDIS_MNEMONIC_TEST, ALU(Op::Test, 0)},
     {ZYDIS_MNEMONIC_INC, VTLAB_SIZED(inc), attr::kLockable},
     {ZYDIS_MNEMONIC_DEC, VTLAB_SIZED(dec), attr::kLockable},
     {ZYDIS_MNEMONIC_NEG, VTLAB_SIZED(neg), attr::kLockable},

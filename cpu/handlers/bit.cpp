@@ -140,13 +140,13 @@ void pext(Cpu& c, const Insn& i) {
 }
 
 #define BT(op) \
-  ::vtlab::HandlerSet { {nullptr, &bt<op, 2>, &bt<op, 4>, &bt<op, 8>} }
+  ::vtlab::HandlerSet { {nullptr, VTLAB_H(bt<op, 2>), VTLAB_H(bt<op, 4>), VTLAB_H(bt<op, 8>)} }
 #define WDQ2(fn, arg) \
-  ::vtlab::HandlerSet { {nullptr, &fn<arg, 2>, &fn<arg, 4>, &fn<arg, 8>} }
+  ::vtlab::HandlerSet { {nullptr, VTLAB_H(fn<arg, 2>), VTLAB_H(fn<arg, 4>), VTLAB_H(fn<arg, 8>)} }
 #define DQ(fn) \
-  ::vtlab::HandlerSet { {nullptr, nullptr, &fn<4>, &fn<8>} }
+  ::vtlab::HandlerSet { {nullptr, nullptr, VTLAB_H(fn<4>), VTLAB_H(fn<8>)} }
 #define DQ2(fn, arg) \
-  ::vtlab::HandlerSet { {nullptr, nullptr, &fn<arg, 4>, &fn<arg, 8>} }
+  ::vtlab::HandlerSet { {nullptr, nullptr, VTLAB_H(fn<arg, 4>), VTLAB_H(fn<arg, 8>)} }
 
 constexpr InsnRow kRows[] = {
     {ZYDIS_MNEMONIC_BT, BT(Bt::Test)},

@@ -4,6 +4,7 @@
 #include <Zydis/Zydis.h>
 
 #include "cpu/cpu.h"
+#include "cpu/dispatch.h"
 #include "cpu/insn_table.h"
 
 namespace vtlab {

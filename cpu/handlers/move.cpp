@@ -1,14 +1,17 @@
 // Data movement: MOV family, XCHG, BSWAP, CMOVcc, SETcc, LEA, PUSH/POP
 // family, ENTER/LEAVE, XLAT, far-pointer loads, NOPs.
-#include "cpu/handlers/common.h"
+#include "cpu/handlers/forms.h"
 
 namespace vtlab {
 namespace {
 
-template <unsigned S>
-void mov(Cpu& c, const Insn& i) {
-  c.write_op<S>(i, 0, c.read_op<S>(i, 1));
-}
+struct Mov {
+  template <unsigned S, Form F>
+  static void run(Cpu& c, const Insn& i) {
+    uint_t<S> v = source<S, F>(c, i);
+    FormDest<S, F>(c, i).set(v);
+  }
+};
 
 // Reads operand n at its own size, zero-extended.
 u64 read_any(Cpu& c, const Insn& i, int n) {
@@ -97,18 +100,13 @@ void mov_from_dr(Cpu& c, const Insn& i) {
 }
 
 Handler select_mov(const Insn& i) {
-  if (i.op[0].kind == OpKind::Seg) return &mov_to_seg;
-  if (i.op[1].kind == OpKind::Seg) return &mov_from_seg;
-  if (i.op[0].kind == OpKind::Cr) return &mov_to_cr;
-  if (i.op[1].kind == OpKind::Cr) return &mov_from_cr;
-  if (i.op[0].kind == OpKind::Dr) return &mov_to_dr;
-  if (i.op[1].kind == OpKind::Dr) return &mov_from_dr;
-  switch (i.op[0].size) {
-    case 1: return &mov<1>;
-    case 2: return &mov<2>;
-    case 4: return &mov<4>;
-    default: return &mov<8>;
-  }
+  if (i.op[0].kind == OpKind::Seg) return VTLAB_H(mov_to_seg);
+  if (i.op[1].kind == OpKind::Seg) return VTLAB_H(mov_from_seg);
+  if (i.op[0].kind == OpKind::Cr) return VTLAB_H(mov_to_cr);
+  if (i.op[1].kind == OpKind::Cr) return VTLAB_H(mov_from_cr);
+  if (i.op[0].kind == OpKind::Dr) return VTLAB_H(mov_to_dr);
+  if (i.op[1].kind == OpKind::Dr) return VTLAB_H(mov_from_dr);
+  return select_by_size_and_form<Mov>(i);
 }
 
 template <unsigned S>

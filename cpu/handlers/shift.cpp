@@ -168,11 +168,11 @@ void shift_bmi(Cpu& c, const Insn& i) {
 }
 
 #define SHIFT(op) \
-  ::vtlab::HandlerSet { {&shift<op, 1>, &shift<op, 2>, &shift<op, 4>, &shift<op, 8>} }
+  ::vtlab::HandlerSet { {VTLAB_H(shift<op, 1>), VTLAB_H(shift<op, 2>), VTLAB_H(shift<op, 4>), VTLAB_H(shift<op, 8>)} }
 #define SHXD(left) \
-  ::vtlab::HandlerSet { {nullptr, &shxd<left, 2>, &shxd<left, 4>, &shxd<left, 8>} }
+  ::vtlab::HandlerSet { {nullptr, VTLAB_H(shxd<left, 2>), VTLAB_H(shxd<left, 4>), VTLAB_H(shxd<left, 8>)} }
 #define BMI(op) \
-  ::vtlab::HandlerSet { {nullptr, nullptr, &shift_bmi<op, 4>, &shift_bmi<op, 8>} }
+  ::vtlab::HandlerSet { {nullptr, nullptr, VTLAB_H(shift_bmi<op, 4>), VTLAB_H(shift_bmi<op, 8>)} }
 
 constexpr InsnRow kRows[] = {
     {ZYDIS_MNEMONIC_ROL, SHIFT(Sh::Rol)}, {ZYDIS_MNEMONIC_ROR, SHIFT(Sh::Ror)},
