@@ -205,6 +205,14 @@ TEST_CASE("missing or broken Multiboot headers") {
   cut.resize(20);
   CHECK_MSG_HAS(load_error(cut, options()), "Multiboot header");
 
+  // Hints for files that are clearly something else.
+  Bytes bzimage = pattern(0x400, 0);
+  put32(bzimage, 0x202, 0x53726448);  // "HdrS"
+  CHECK_MSG_HAS(load_error(bzimage, options()), "Linux kernel (bzImage)");
+  ElfSpec plain = good_spec(false);
+  plain.multiboot_header = {};
+  CHECK_MSG_HAS(load_error(build_elf(plain).bytes, options()), "this ELF file needs a Multiboot header");
+
   // Multiboot 1 without the kludge must be ELF.
   CHECK_MSG_HAS(load_error(build_raw(0, Mb1Header{}.bytes(), pattern(64, 0)), options()), "not an ELF file");
 }

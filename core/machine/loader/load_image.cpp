@@ -1,6 +1,7 @@
 #include "core/machine/loader/load_image.h"
 
 #include "core/base/error.h"
+#include "core/machine/loader/elf_kernel.h"
 #include "core/machine/loader/file_bytes.h"
 #include "core/machine/loader/flat_binary.h"
 #include "core/machine/loader/multiboot1.h"
@@ -17,6 +18,11 @@ namespace {
 // so the kernel is limited by a generous absolute size; modules and flat
 // binaries are copied whole into RAM, so they are limited by RAM.
 constexpr u64 kMaxKernelFileSize = u64{4} << 30;
+
+// The Linux boot protocol's "HdrS" signature at 0x202 (Documentation/x86/boot.rst).
+bool looks_like_linux_bzimage(const FileBytes& f) {
+  return f.contains(0x202, 4) && f.u32_at(0x202, "Linux header signature") == 0x53726448;
+}
 
 }  // namespace
 
@@ -35,8 +41,12 @@ BootImage load_image_from_bytes(std::span<const u8> image, std::span<const std::
   MultibootHeaders headers = find_multiboot_headers(file);
   if (headers.mb1_offset) return load_multiboot1(file, *headers.mb1_offset, module_files, opts);
   if (headers.mb2_offset) return load_multiboot2(file, *headers.mb2_offset, module_files, opts);
+  if (looks_like_linux_bzimage(file)) {
+    file.fail("is a Linux kernel (bzImage); the Linux boot protocol is not supported yet, only Multiboot 1/2 and --flat");
+  }
   std::string message = "no Multiboot header in the first 8 KiB (nor a Multiboot 2 header in the first 32 KiB)";
   if (!headers.near_miss.empty()) message += "; " + headers.near_miss;
+  if (has_elf_magic(file)) message += "; this ELF file needs a Multiboot header to be booted (see docs/loaders.md)";
   file.fail(message + "; use --flat ADDR for a raw binary");
 }
 
