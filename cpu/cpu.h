@@ -92,6 +92,10 @@ class Cpu final : public CodeWriteListener {
   // instruction; for a trap or software interrupt, the next one.
   void set_intercept_exceptions(bool on) { intercept_exceptions_ = on; }
   const GuestFault& intercepted_exception() const { return intercepted_; }
+  // The last valid instruction the guest ran that vtlab does not implement
+  // (it raised #UD); 0 if none. Run summaries name it.
+  u16 last_unimplemented() const { return last_unimplemented_; }
+  void note_unimplemented(u16 mnemonic) { last_unimplemented_ = mnemonic; }
   // Resets to the power-on state (SDM Vol. 3A §9.1.1).
   void reset();
 
@@ -357,6 +361,7 @@ class Cpu final : public CodeWriteListener {
   // Exception nesting for #DF / triple fault (SDM Vol. 3A §6.15, Table 6-5).
   int delivering_ = -1;
   bool intercept_exceptions_ = false;
+  u16 last_unimplemented_ = 0;
   bool exception_stop_ = false;
   GuestFault intercepted_{};
   // Delivers f, or stops the run if exceptions are intercepted.

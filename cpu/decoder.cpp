@@ -7,7 +7,15 @@
 
 namespace vtlab {
 
-void handler_invalid_opcode(Cpu& cpu, const Insn&) { cpu.raise(kUD); }
+void handler_invalid_opcode(Cpu& cpu, const Insn& insn) {
+  if (insn.attrs & attr::kUnimplemented) cpu.note_unimplemented(insn.mnemonic);
+  cpu.raise(kUD);
+}
+
+const char* mnemonic_name(u16 mnemonic) {
+  const char* s = ZydisMnemonicGetString(ZydisMnemonic(mnemonic));
+  return s ? s : "?";
+}
 
 Decoder::Decoder() {
   ZydisDecoderInit(&dec16_, ZYDIS_MACHINE_MODE_LEGACY_16, ZYDIS_STACK_WIDTH_16);
@@ -159,18 +167,18 @@ bool Decoder::decode(const u8* bytes, unsigned avail, unsigned code_size, Insn& 
   if (row) {
     out.attrs = row->attrs;
     if (row->select) {
-      h = row->select(out);
+      h = row->select(out).fn;
     } else {
       unsigned size = out.opsize;
       if (row->size_from == SizeFrom::Op0 && out.nops > 0 && out.op[0].size) size = out.op[0].size;
       if (row->size_from == SizeFrom::Op1 && out.nops > 1 && out.op[1].size) size = out.op[1].size;
-      h = row->handlers.by_size[size_index(size)];
+      h = row->handlers.by_size[size_index(size)].fn;
     }
   }
   if (!h) {
     unimplemented_.insert(out.mnemonic);
     out.fn = &handler_invalid_opcode;
-    out.attrs = attr::kEndsBlock;
+    out.attrs = attr::kEndsBlock | attr::kUnimplemented;
     return true;
   }
   // LOCK is only valid on lockable instructions with a memory destination

@@ -30,4 +30,7 @@ class Decoder {
 // The handler for encodings the CPU rejects (#UD).
 void handler_invalid_opcode(class Cpu& cpu, const Insn& insn);
 
+// The mnemonic's name ("cvtsd2ss"), for messages and the debugger.
+const char* mnemonic_name(u16 mnemonic);
+
 }  // namespace vtlab

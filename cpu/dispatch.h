@@ -6,6 +6,7 @@
 // (unwrapped) handler still works: Cpu::execute_block then advances itself.
 #pragma once
 #include "cpu/cpu.h"
+#include "cpu/insn_table.h"
 
 namespace vtlab {
 
@@ -22,4 +23,4 @@ void chained(Cpu& c, const Insn& i) {
 
 }  // namespace vtlab
 
-#define VTLAB_H(...) (&::vtlab::chained<&__VA_ARGS__>)
+#define VTLAB_H(...) (::vtlab::ChainedHandler{&::vtlab::chained<&__VA_ARGS__>})

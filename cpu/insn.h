@@ -62,7 +62,8 @@ struct Insn {
 namespace attr {
 inline constexpr u8 kEndsBlock = 1,   // control transfer or state change: block ends after it
     kLockable = 2,                    // LOCK prefix allowed with a memory destination
-    kPrivileged = 4;                  // CPL 0 only (#GP(0) otherwise)
+    kPrivileged = 4,                  // CPL 0 only (#GP(0) otherwise)
+    kUnimplemented = 8;               // valid encoding vtlab does not implement (raises #UD)
 }
 
 }  // namespace vtlab

@@ -3,15 +3,26 @@
 // size + attributes. The decoder picks the handler from these rows; the
 // debugger and tests read the same rows.
 #pragma once
+#include <cstddef>
 #include <span>
 
 #include "cpu/insn.h"
 
 namespace vtlab {
 
+// A handler wrapped for threaded dispatch (cpu/dispatch.h). Only
+// VTLAB_H(fn) makes one: tables and selectors cannot hold a plain handler,
+// which would break the chain (the block loop would run the next
+// instruction twice).
+struct ChainedHandler {
+  constexpr ChainedHandler(std::nullptr_t = nullptr) {}
+  constexpr explicit ChainedHandler(Handler f) : fn(f) {}
+  Handler fn = nullptr;
+};
+
 // Handlers indexed by operand size: 1, 2, 4, 8 bytes.
 struct HandlerSet {
-  Handler by_size[4] = {};
+  ChainedHandler by_size[4] = {};
 };
 
 enum class SizeFrom : u8 { Op0, Op1, OpSize };
@@ -22,7 +33,7 @@ struct InsnRow {
   u8 attrs = 0;         // attr::*
   SizeFrom size_from = SizeFrom::Op0;
   // For forms the size alone cannot pick (e.g. MOV to a control register).
-  Handler (*select)(const Insn&) = nullptr;
+  ChainedHandler (*select)(const Insn&) = nullptr;
 };
 
 // Handlers in rows are wrapped for threaded dispatch (cpu/dispatch.h);

@@ -6,6 +6,7 @@
 
 #include "core/base/error.h"
 #include "core/base/hash.h"
+#include "cpu/decoder.h"
 
 namespace vtlab {
 
@@ -29,6 +30,7 @@ std::string RunResult::summary() const {
     case RunEnd::TripleFault: s += detail; break;
     case RunEnd::Unsupported: s += "stopped: " + detail; break;
   }
+  if (!note.empty() && end != RunEnd::DebugExit) s += "; note: " + note;
   return s;
 }
 
@@ -113,6 +115,9 @@ RunResult Machine::run(std::optional<u64> max_instructions) {
     default: r.end = RunEnd::Unsupported; break;
   }
   r.detail = cpu_->stop_detail();
+  if (u16 m = cpu_->last_unimplemented())
+    r.note = std::string("the guest executed '") + mnemonic_name(m) +
+             "', which vtlab does not implement yet (it raised #UD)";
   return r;
 }
 

@@ -38,6 +38,7 @@ struct RunResult {
   u32 exit_value = 0;      // DebugExit: the value written
   u64 instructions = 0;    // retired
   std::string detail;      // human-readable cause
+  std::string note;        // e.g. an unimplemented instruction met on the way
   // What the vtlab process exits with: (v << 1) | 1 for a debug exit (as
   // QEMU's isa-debug-exit), 0 for a limit or halt, 3 triple fault,
   // 4 unsupported.

@@ -126,7 +126,7 @@ void cmpxchg16b(Cpu& c, const Insn& i) {
   }
 }
 
-Handler select_cmpxchg8b(const Insn& i) { return i.opsize == 8 ? VTLAB_H(cmpxchg16b) : VTLAB_H(cmpxchg8b); }
+ChainedHandler select_cmpxchg8b(const Insn& i) { return i.opsize == 8 ? VTLAB_H(cmpxchg16b) : VTLAB_H(cmpxchg8b); }
 
 // ADCX (carry in CF) / ADOX (carry in OF): unsigned add touching one flag.
 template <u64 FLAG, unsigned S>

@@ -203,9 +203,9 @@ void int1(Cpu& c, const Insn&) { c.software_interrupt(kDB, true); }
 
 void iret(Cpu& c, const Insn& i) { c.iret(i.opsize); }
 
-Handler select_jmp(const Insn& i) { return i.far_branch ? VTLAB_H(jmp_far) : VTLAB_H(jmp_near); }
-Handler select_call(const Insn& i) { return i.far_branch ? VTLAB_H(call_far) : VTLAB_H(call_near); }
-Handler select_ret(const Insn& i) { return i.far_branch ? VTLAB_H(ret_far) : VTLAB_H(ret_near); }
+ChainedHandler select_jmp(const Insn& i) { return i.far_branch ? VTLAB_H(jmp_far) : VTLAB_H(jmp_near); }
+ChainedHandler select_call(const Insn& i) { return i.far_branch ? VTLAB_H(call_far) : VTLAB_H(call_near); }
+ChainedHandler select_ret(const Insn& i) { return i.far_branch ? VTLAB_H(ret_far) : VTLAB_H(ret_near); }
 
 constexpr u8 kEnds = attr::kEndsBlock;
 

@@ -68,15 +68,15 @@ class FormDest {
 // and form. Impl is a struct with `template <unsigned S, Form F> static
 // void run(Cpu&, const Insn&)`.
 template <typename Impl, unsigned S>
-constexpr std::array<Handler, kNumForms> handlers_by_form() {
+constexpr std::array<ChainedHandler, kNumForms> handlers_by_form() {
   return {VTLAB_H(Impl::template run<S, Form::Any>), VTLAB_H(Impl::template run<S, Form::RR>),
           VTLAB_H(Impl::template run<S, Form::RM>),  VTLAB_H(Impl::template run<S, Form::MR>),
           VTLAB_H(Impl::template run<S, Form::RI>),  VTLAB_H(Impl::template run<S, Form::MI>)};
 }
 
 template <typename Impl>
-Handler select_by_size_and_form(const Insn& i) {
-  static constexpr std::array<std::array<Handler, kNumForms>, 4> table = {
+ChainedHandler select_by_size_and_form(const Insn& i) {
+  static constexpr std::array<std::array<ChainedHandler, kNumForms>, 4> table = {
       handlers_by_form<Impl, 1>(), handlers_by_form<Impl, 2>(), handlers_by_form<Impl, 4>(),
       handlers_by_form<Impl, 8>()};
   unsigned size = i.op[0].size;

@@ -99,7 +99,7 @@ void mov_from_dr(Cpu& c, const Insn& i) {
   c.gpr[i.op[0].reg] = c.long64() ? c.dr[n] : u32(c.dr[n]);
 }
 
-Handler select_mov(const Insn& i) {
+ChainedHandler select_mov(const Insn& i) {
   if (i.op[0].kind == OpKind::Seg) return VTLAB_H(mov_to_seg);
   if (i.op[1].kind == OpKind::Seg) return VTLAB_H(mov_from_seg);
   if (i.op[0].kind == OpKind::Cr) return VTLAB_H(mov_to_cr);

@@ -157,7 +157,7 @@ std::span<const InsnRow> string_rows() { return kRows; }
 // MOVSD and CMPSD name both the dword string instructions and the SSE2
 // scalar-double instructions; the SSE group's rows call these for the
 // string forms.
-Handler string_movsd_handler() { return VTLAB_H(movs<4>); }
-Handler string_cmpsd_handler() { return VTLAB_H(cmps<4>); }
+ChainedHandler string_movsd_handler() { return VTLAB_H(movs<4>); }
+ChainedHandler string_cmpsd_handler() { return VTLAB_H(cmps<4>); }
 
 }  // namespace vtlab
