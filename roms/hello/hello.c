@@ -8,28 +8,32 @@
 #include "runtime/bootinfo.h"
 #include "runtime/kprintf.h"
 
-/* The command line starts with the image path as the user gave it; print
- * only its file name so the output does not depend on the build directory,
- * then the remaining arguments with surrounding spaces removed. */
-static void print_cmdline(const char *cmdline) {
+/* Multiboot 1 command lines start with the image path as the user gave it
+ * (QEMU and GRUB legacy); Multiboot 2 ones hold only the arguments (GRUB 2).
+ * Print only the path's file name, so the output does not depend on the
+ * build directory, then the arguments with surrounding spaces removed. */
+static void print_cmdline(const char *cmdline, int has_image) {
   if (!cmdline) {
     kprintf("cmdline: none\n");
     return;
   }
   const char *p = cmdline;
   while (*p == ' ') p++;
-  const char *image = p;
-  while (*p && *p != ' ') {
-    if (*p == '/') image = p + 1;
-    p++;
+  if (has_image) {
+    const char *image = p;
+    while (*p && *p != ' ') {
+      if (*p == '/') image = p + 1;
+      p++;
+    }
+    kprintf("cmdline image: ");
+    for (const char *q = image; q < p; q++) kprintf("%c", *q);
+    kprintf("\n");
   }
-  kprintf("cmdline image: ");
-  for (const char *q = image; q < p; q++) kprintf("%c", *q);
   while (*p == ' ') p++;
   const char *args_end = p;
   for (const char *q = p; *q; q++)
     if (*q != ' ') args_end = q + 1;
-  kprintf("\ncmdline args: ");
+  kprintf("cmdline args: ");
   for (const char *q = p; q < args_end; q++) kprintf("%c", *q);
   kprintf("\n");
 }
@@ -42,7 +46,7 @@ int kmain(uint32_t magic, uint32_t info) {
     return 1;
   }
   kprintf("boot protocol: %s\n", boot.protocol);
-  print_cmdline(boot.cmdline);
+  print_cmdline(boot.cmdline, boot.protocol[9] == '1');
   if (boot.has_mmap) {
     kprintf("memory map entries: %u\n", boot.mmap_entries);
     kprintf("available RAM: %lu KiB\n", boot.available_bytes >> 10);
