@@ -69,8 +69,15 @@ template <unsigned S>
 void xadd(Cpu& c, const Insn& i) {
   Dest<S> d(c, i);
   uint_t<S> a = d.get(), b = c.read_reg<S>(i.op[1]), r = uint_t<S>(a + b);
-  d.set(r);
-  c.write_reg<S>(i.op[1], a);
+  // SDM order: SRC <- DEST, then DEST <- sum (XADD r, r leaves the sum).
+  // A memory destination is stored first so a faulting store changes nothing.
+  if (d.is_mem()) {
+    d.set(r);
+    c.write_reg<S>(i.op[1], a);
+  } else {
+    c.write_reg<S>(i.op[1], a);
+    d.set(r);
+  }
   c.flags.record<uint_t<S>>(LazyOp::Add, r, a, b);
 }
 
