@@ -173,7 +173,7 @@ class Cpu final : public CodeWriteListener {
 
   // Data reads/writes by linear address at the current privilege.
   template <typename T>
-  T read_lin(u64 lin) {
+  [[gnu::always_inline]] T read_lin(u64 lin) {
     if ((lin & 0xfff) <= 0x1000 - sizeof(T)) [[likely]]
       if (u8* h = tlb_read_.lookup(lin, user_access())) [[likely]] {
         T v;
@@ -185,7 +185,7 @@ class Cpu final : public CodeWriteListener {
     return v;
   }
   template <typename T>
-  void write_lin(u64 lin, T v) {
+  [[gnu::always_inline]] void write_lin(u64 lin, T v) {
     if ((lin & 0xfff) <= 0x1000 - sizeof(T)) [[likely]]
       if (u8* h = tlb_write_.lookup(lin, user_access())) [[likely]] {
         std::memcpy(h, &v, sizeof v);

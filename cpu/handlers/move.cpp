@@ -13,27 +13,28 @@ struct Mov {
   }
 };
 
-// Reads operand n at its own size, zero-extended.
-u64 read_any(Cpu& c, const Insn& i, int n) {
-  switch (i.op[n].size) {
-    case 1: return c.read_op<1>(i, n);
-    case 2: return c.read_op<2>(i, n);
-    case 4: return c.read_op<4>(i, n);
-    default: return c.read_op<8>(i, n);
+// MOVZX/MOVSX: picked by destination size, source size and whether the
+// source is memory, so the hot byte-table lookups run without switches.
+template <unsigned S, unsigned SRC, bool MEM, bool SIGNED>
+void extend(Cpu& c, const Insn& i) {
+  uint_t<SRC> v = MEM ? c.read_lin<uint_t<SRC>>(c.mem_linear(i, SRC, Access::Read)) : c.read_op<SRC>(i, 1);
+  u64 x = SIGNED ? u64(i64(sint_t<SRC>(v))) : u64(v);
+  c.write_gpr<S>(i.op[0].reg, uint_t<S>(x));
+}
+
+template <bool SIGNED>
+ChainedHandler select_extend(const Insn& i) {
+  const bool mem = i.op[1].kind == OpKind::Mem;
+  const bool byte = i.op[1].size == 1;
+#define VTLAB_EXT(S) \
+  (byte ? (mem ? VTLAB_H(extend<S, 1, true, SIGNED>) : VTLAB_H(extend<S, 1, false, SIGNED>)) \
+        : (mem ? VTLAB_H(extend<S, 2, true, SIGNED>) : VTLAB_H(extend<S, 2, false, SIGNED>)))
+  switch (i.op[0].size) {
+    case 2: return VTLAB_EXT(2);
+    case 4: return VTLAB_EXT(4);
+    default: return VTLAB_EXT(8);
   }
-}
-
-template <unsigned S>
-void movzx(Cpu& c, const Insn& i) {
-  c.write_op<S>(i, 0, uint_t<S>(read_any(c, i, 1)));
-}
-
-template <unsigned S>
-void movsx(Cpu& c, const Insn& i) {
-  u64 v = read_any(c, i, 1);
-  unsigned bits = i.op[1].size * 8;
-  i64 s = i64(v << (64 - bits)) >> (64 - bits);
-  c.write_op<S>(i, 0, uint_t<S>(s));
+#undef VTLAB_EXT
 }
 
 void mov_from_seg(Cpu& c, const Insn& i) {
@@ -298,8 +299,8 @@ void movbe(Cpu& c, const Insn& i) {
 
 constexpr InsnRow kRows[] = {
     {ZYDIS_MNEMONIC_MOV, {}, 0, SizeFrom::Op0, &select_mov},
-    {ZYDIS_MNEMONIC_MOVZX, VTLAB_SIZED_WDQ(movzx)},
-    {ZYDIS_MNEMONIC_MOVSX, VTLAB_SIZED_WDQ(movsx)},
+    {ZYDIS_MNEMONIC_MOVZX, {}, 0, SizeFrom::Op0, &select_extend<false>},
+    {ZYDIS_MNEMONIC_MOVSX, {}, 0, SizeFrom::Op0, &select_extend<true>},
     {ZYDIS_MNEMONIC_MOVSXD, VTLAB_SIZED_WDQ(movsxd)},
     {ZYDIS_MNEMONIC_XCHG, VTLAB_SIZED(xchg), attr::kLockable},
     {ZYDIS_MNEMONIC_BSWAP, VTLAB_SIZED_WDQ(bswap)},

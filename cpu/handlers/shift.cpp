@@ -34,8 +34,7 @@ void shift(Cpu& c, const Insn& i) {
     return;
   }
   T r = 0;
-  u64 f = c.flags.get();
-  bool cf = f & fl::CF;
+  bool cf = (OP == Sh::Rcl || OP == Sh::Rcr) && c.flags.cf();
   bool of = false;
   u64 mask = fl::CF | fl::OF;
   switch (OP) {

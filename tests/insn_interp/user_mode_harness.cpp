@@ -24,8 +24,6 @@ void map_window(PhysMem& m, u64 lin, u64 size, u64 pa, u64 pt, u64 flags) {
   for (u64 off = 0; off < size; off += 0x1000) put64(m, pt + (((lin + off) >> 12) & 0x1ff) * 8, (pa + off) | flags);
 }
 
-u64 window_pa(u64 base) { return base == insn::kDataBase ? kDataPa : kStackPa; }
-
 }  // namespace
 
 insn::Outcome run_interp(const insn::Case& c) {
