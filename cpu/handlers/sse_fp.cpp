@@ -46,24 +46,15 @@ void comi(Cpu& c, const Insn& i) {
 
 // CMPPS/CMPPD/CMPSS/CMPSD: legacy SSE uses imm8[2:0] (EQ LT LE UNORD NEQ
 // NLT NLE ORD); the handler is chosen by the predicate at decode time.
-#define VTLAB_CMP_SELECT(name)                                                                           \
-  ChainedHandler select_##name(const Insn& i) {                                                                 \
-    static constexpr ChainedHandler h[8] = {VTLAB_H(fp<&host::name<0>>), VTLAB_H(fp<&host::name<1>>), VTLAB_H(fp<&host::name<2>>),      \
-                                     VTLAB_H(fp<&host::name<3>>), VTLAB_H(fp<&host::name<4>>), VTLAB_H(fp<&host::name<5>>),      \
-                                     VTLAB_H(fp<&host::name<6>>), VTLAB_H(fp<&host::name<7>>)};                          \
-    return operands_mapped(i) ? h[i.imm & 7] : nullptr;                                                  \
-  }
-VTLAB_CMP_SELECT(cmpps)
-VTLAB_CMP_SELECT(cmppd)
-VTLAB_CMP_SELECT(cmpss)
-#undef VTLAB_CMP_SELECT
-
-ChainedHandler select_cmpsd(const Insn& i) {
-  static constexpr ChainedHandler h[8] = {VTLAB_H(fp<&host::cmpsd<0>>), VTLAB_H(fp<&host::cmpsd<1>>), VTLAB_H(fp<&host::cmpsd<2>>),
-                                   VTLAB_H(fp<&host::cmpsd<3>>), VTLAB_H(fp<&host::cmpsd<4>>), VTLAB_H(fp<&host::cmpsd<5>>),
-                                   VTLAB_H(fp<&host::cmpsd<6>>), VTLAB_H(fp<&host::cmpsd<7>>)};
+template <host::Fn P0, host::Fn P1, host::Fn P2, host::Fn P3, host::Fn P4, host::Fn P5, host::Fn P6, host::Fn P7>
+ChainedHandler select_cmp(const Insn& i) {
+  static constexpr ChainedHandler h[8] = {VTLAB_H(fp<P0>), VTLAB_H(fp<P1>), VTLAB_H(fp<P2>), VTLAB_H(fp<P3>),
+                                          VTLAB_H(fp<P4>), VTLAB_H(fp<P5>), VTLAB_H(fp<P6>), VTLAB_H(fp<P7>)};
   return operands_mapped(i) ? h[i.imm & 7] : nullptr;
 }
+#define VTLAB_CMP(mn)                                                                                            \
+  select_cmp<&host::mn<0>, &host::mn<1>, &host::mn<2>, &host::mn<3>, &host::mn<4>, &host::mn<5>, &host::mn<6>, \
+             &host::mn<7>>
 
 // Element types: single = u32, double = u64.
 #define VTLAB_ARITH_ROWS(MN, mn, K)                                                        \
@@ -99,9 +90,9 @@ const InsnRow kRows[] = {
     VTLAB_SSE_ROW(PANDN, logic<&andn>),
     VTLAB_SSE_ROW(POR, logic<&or_>),
     VTLAB_SSE_ROW(PXOR, logic<&xor_>),
-    VTLAB_SSE_SELECT(CMPPS, select_cmpps),
-    VTLAB_SSE_SELECT(CMPPD, select_cmppd),
-    VTLAB_SSE_SELECT(CMPSS, select_cmpss),
+    VTLAB_SSE_SELECT(CMPPS, (VTLAB_CMP(cmpps))),
+    VTLAB_SSE_SELECT(CMPPD, (VTLAB_CMP(cmppd))),
+    VTLAB_SSE_SELECT(CMPSS, (VTLAB_CMP(cmpss))),
     VTLAB_SSE_ROW(COMISS, comi<&host::comiss>),
     VTLAB_SSE_ROW(UCOMISS, comi<&host::ucomiss>),
     VTLAB_SSE_ROW(COMISD, comi<&host::comisd>),
@@ -115,6 +106,8 @@ const InsnRow kRows[] = {
 
 std::span<const InsnRow> fp_rows() { return kRows; }
 
-ChainedHandler cmpsd_xmm_handler(const Insn& i) { return select_cmpsd(i); }
+ChainedHandler cmpsd_xmm_handler(const Insn& i) { return VTLAB_CMP(cmpsd)(i); }
+
+#undef VTLAB_CMP
 
 }  // namespace vtlab::sse

@@ -194,11 +194,8 @@ std::vector<Spec> convert_specs() {
   v.push_back(xx("cvttpd2dq", 0x66, 0xe6, Lane::F64));
   for (bool w : {false, true}) {
     std::string sfx = w ? "64" : "32";
-    for (auto [name, prefix, lane, mem] : {std::tuple{"cvtsi2ss", 0xf3, Lane::I64, 0u}, {"cvtsi2sd", 0xf2, Lane::I64, 0u}}) {
-      Spec s{name + sfx, u8(prefix), w, {0x0f, 0x2a}, lane, Form::X_RAX, w ? 8u : 4u, false, -1};
-      (void)mem;
-      v.push_back(s);
-    }
+    for (auto [name, prefix] : {std::pair{"cvtsi2ss", 0xf3}, {"cvtsi2sd", 0xf2}})
+      v.push_back(Spec{name + sfx, u8(prefix), w, {0x0f, 0x2a}, Lane::I64, Form::X_RAX, w ? 8u : 4u, false, -1});
     for (auto [name, prefix, op, lane] :
          {std::tuple{"cvtss2si", 0xf3, 0x2d, Lane::F32}, {"cvttss2si", 0xf3, 0x2c, Lane::F32},
           {"cvtsd2si", 0xf2, 0x2d, Lane::F64}, {"cvttsd2si", 0xf2, 0x2c, Lane::F64}}) {

@@ -60,7 +60,8 @@ TEST_CASE("CR0.TS: #NM for SSE, LDMXCSR and FXSAVE; MOVNTI unaffected") {
 
 TEST_CASE("CR0.EM: #UD for SSE and LDMXCSR, #NM for FXSAVE/FXRSTOR") {
   RigControl em{.cr0_set = EM};
-  for (const auto& b : {kAddps, kMovapsLoad, kLdmxcsr, kStmxcsr, kPxor}) CHECK(vector_of(rig().run(with(b), em)) == vtlab::kUD);
+  for (const auto& b : {kAddps, kMovapsLoad, kLdmxcsr, kStmxcsr, kPxor})
+    CHECK(vector_of(rig().run(with(b), em)) == vtlab::kUD);
   CHECK(vector_of(rig().run(with(kFxsave), em)) == vtlab::kNM);
   CHECK(vector_of(rig().run(with(kFxrstor), em)) == vtlab::kNM);
   // #UD (CR0.EM) outranks #NM (CR0.TS).
@@ -70,7 +71,8 @@ TEST_CASE("CR0.EM: #UD for SSE and LDMXCSR, #NM for FXSAVE/FXRSTOR") {
 
 TEST_CASE("CR4.OSFXSR=0: #UD for SSE; FXSAVE still works") {
   RigControl no{.cr4_clear = OSFXSR};
-  for (const auto& b : {kAddps, kMovapsLoad, kLdmxcsr, kPxor, kMovdLoad}) CHECK(vector_of(rig().run(with(b), no)) == vtlab::kUD);
+  for (const auto& b : {kAddps, kMovapsLoad, kLdmxcsr, kPxor, kMovdLoad})
+    CHECK(vector_of(rig().run(with(b), no)) == vtlab::kUD);
   CHECK(!rig().run(with(kFxsave), no).exception);
   CHECK(!rig().run(with(kMovnti), no).exception);
 }
@@ -146,7 +148,8 @@ TEST_CASE("unmasked overflow and underflow flags match the CPU") {
       set_xmm(k.init, 2, v.b_lo, v.b_hi);
     });
     insn::Outcome native = insn::run_native(c), interp = rig().run(c);
-    CHECK_MESSAGE(insn::diff_outcomes(c, native, interp) == "", "case " << n << ": " << insn::diff_outcomes(c, native, interp));
+    std::string d = insn::diff_outcomes(c, native, interp);
+    CHECK_MESSAGE(d == "", "case " << n << ": " << d);
     ++n;
   }
 }
