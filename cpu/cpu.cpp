@@ -322,6 +322,9 @@ Block* Cpu::decode_block(u64 lin, u64 pa) {
     if ((insn.attrs & attr::kEndsBlock) || off >= page_left || b->insns.size() >= Block::kMaxInsns) break;
     if (!host && off + 16 > sizeof bytes) break;
   }
+  Insn sentinel;
+  sentinel.fn = &Cpu::block_end;
+  b->insns.push_back(sentinel);
   ++blocks_decoded_;
   if (!cacheable) {
     b->key = 0;
@@ -342,32 +345,47 @@ Block* Cpu::decode_block(u64 lin, u64 pa) {
 
 // ---------------------------------------------------------------- running
 
-void Cpu::execute_block(Block* b, u64 stop_at) {
+Block* Cpu::execute_block(Block* b, u64 stop_at) {
   const Insn* start = b->insns.data();
-  u64 n = std::min<u64>(b->insns.size(), stop_at - icount_);
+  const u64 n = b->insns.size() - 1;  // the last record is the block-end sentinel
   exec.start = exec.cur = start;
-  exec.end = start + n;
+  exec.block = b;
+  exec.limit = stop_at;
+  // A block that fits runs through its sentinel (which may chain on);
+  // otherwise it stops exactly at the deadline.
+  exec.end = icount_ + n <= stop_at ? start + n + 1 : start + (stop_at - icount_);
   try {
-    // Chained handlers run the rest of the block from inside the first
-    // call; the loop only takes over after a plain handler.
-    while (exec.cur != exec.end && !break_block_) {
-      const Insn* i = exec.cur;
-      next_rip = rip + i->len;
-      i->fn(*this, *i);
-      if (exec.cur == i) {
-        rip = next_rip;
-        exec.cur = i + 1;
-      }
-    }
+    next_rip = rip + start->len;
+    start->fn(*this, *start);  // chained handlers run the rest from here
   } catch (const GuestFault& f) {
-    icount_ += u64(exec.cur - start);
+    icount_ += u64(exec.cur - exec.start);
     exec.cur = nullptr;
     break_block_ = true;
     handle_event(f, rip);
-    return;
+    return exec.block;
   }
-  icount_ += u64(exec.cur - start);
+  icount_ += u64(exec.cur - exec.start);
   exec.cur = nullptr;
+  return exec.block;
+}
+
+void Cpu::block_end(Cpu& c, const Insn& sentinel) {
+  c.icount_ += u64(&sentinel - c.exec.start);
+  c.exec.start = c.exec.cur = &sentinel;  // accounted: nothing more to add
+  if (c.break_block_ || c.icount_ >= c.exec.limit) return;
+  Block* b = c.exec.block;
+  for (const Block::Link& l : b->links) {
+    if (l.rip != c.rip || l.epoch != c.chain_epoch_) continue;
+    Block* next = l.block;
+    const u64 n = next->insns.size() - 1;
+    if (c.icount_ + n > c.exec.limit) return;  // the run loop will run it partially
+    const Insn* first = next->insns.data();
+    c.exec.start = c.exec.cur = first;
+    c.exec.end = first + n + 1;
+    c.exec.block = next;
+    c.next_rip = c.rip + first->len;
+    return first->fn(c, *first);
+  }
 }
 
 StopCause Cpu::run(u64 stop_at) {
@@ -416,7 +434,7 @@ StopCause Cpu::run(u64 stop_at) {
       // something needs the outer loop (events, faults, mode changes, SMC).
       Block* b = fetch_block();
       for (;;) {
-        execute_block(b, limit);
+        b = execute_block(b, limit);
         // Uncached blocks (page-crossing or MMIO code) are freed in the outer loop.
         if (break_block_ || icount_ >= limit || b->key == 0) break;
         b = next_block(b);

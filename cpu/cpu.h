@@ -111,7 +111,13 @@ class Cpu final : public CodeWriteListener {
     const Insn* start = nullptr;
     const Insn* cur = nullptr;
     const Insn* end = nullptr;
+    Block* block = nullptr;  // the block `start` belongs to
+    u64 limit = 0;           // virtual time at which the run must stop
   } exec;
+  // The record after a block's last instruction: retires the block and
+  // continues into the linked successor block without leaving the
+  // threaded code (cpu.cpp).
+  static void block_end(Cpu& c, const Insn& sentinel);
   // Devices call this when an interrupt may have become pending, so the CPU
   // looks at it before running on.
   void notify_interrupt() { end_block(); }
@@ -324,7 +330,8 @@ class Cpu final : public CodeWriteListener {
   Block* fetch_block();
   Block* next_block(Block* prev);  // chained successor, or fetch_block()
   Block* decode_block(u64 lin, u64 pa);
-  void execute_block(Block* b, u64 stop_at);
+  // Runs b (and the blocks it chains into); returns the block running last.
+  Block* execute_block(Block* b, u64 stop_at);
   u64 insns_this_block() const { return exec.cur ? u64(exec.cur - exec.start) : 0; }
   void deliver(u8 vector, bool has_error, u32 error, u64 return_rip, bool software);
   void check_interrupts();

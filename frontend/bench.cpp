@@ -65,6 +65,7 @@ int bench_command(const cli::BenchOptions& opts, const char* argv0) {
   std::printf("instructions:  %llu\n", static_cast<unsigned long long>(r.instructions));
   std::printf("seconds:       %.3f\n", secs);
   std::printf("MIPS:          %.1f\n", mips);
+  std::printf("blocks decoded: %llu\n", static_cast<unsigned long long>(m.cpu().blocks_decoded()));
   double q = opts.max_insns ? -1 : time_qemu(rom);
   if (q > 0) {
     std::printf("qemu tcg:      %.3f s (%.1f MIPS on the same instruction count)\n", q,

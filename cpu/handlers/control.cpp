@@ -20,8 +20,10 @@ u64 near_target(Cpu& c, const Insn& i) {
 
 void jmp_near(Cpu& c, const Insn& i) { c.branch_to(near_target(c, i), branch_size(c, i)); }
 
+// One instantiation per condition so the flag test folds to a few instructions.
+template <unsigned CC>
 void jcc(Cpu& c, const Insn& i) {
-  if (c.flags.cond(i.cc)) c.branch_to(c.next_rip + i.imm, branch_size(c, i));
+  if (c.flags.cond(CC)) c.branch_to(c.next_rip + i.imm, branch_size(c, i));
 }
 
 void call_near(Cpu& c, const Insn& i) {
@@ -211,14 +213,14 @@ constexpr u8 kEnds = attr::kEndsBlock;
 
 constexpr InsnRow kRows[] = {
     {ZYDIS_MNEMONIC_JMP, {}, kEnds, SizeFrom::Op0, &select_jmp},
-    {ZYDIS_MNEMONIC_JB, VTLAB_ONE(jcc), kEnds},   {ZYDIS_MNEMONIC_JBE, VTLAB_ONE(jcc), kEnds},
-    {ZYDIS_MNEMONIC_JL, VTLAB_ONE(jcc), kEnds},   {ZYDIS_MNEMONIC_JLE, VTLAB_ONE(jcc), kEnds},
-    {ZYDIS_MNEMONIC_JNB, VTLAB_ONE(jcc), kEnds},  {ZYDIS_MNEMONIC_JNBE, VTLAB_ONE(jcc), kEnds},
-    {ZYDIS_MNEMONIC_JNL, VTLAB_ONE(jcc), kEnds},  {ZYDIS_MNEMONIC_JNLE, VTLAB_ONE(jcc), kEnds},
-    {ZYDIS_MNEMONIC_JNO, VTLAB_ONE(jcc), kEnds},  {ZYDIS_MNEMONIC_JNP, VTLAB_ONE(jcc), kEnds},
-    {ZYDIS_MNEMONIC_JNS, VTLAB_ONE(jcc), kEnds},  {ZYDIS_MNEMONIC_JNZ, VTLAB_ONE(jcc), kEnds},
-    {ZYDIS_MNEMONIC_JO, VTLAB_ONE(jcc), kEnds},   {ZYDIS_MNEMONIC_JP, VTLAB_ONE(jcc), kEnds},
-    {ZYDIS_MNEMONIC_JS, VTLAB_ONE(jcc), kEnds},   {ZYDIS_MNEMONIC_JZ, VTLAB_ONE(jcc), kEnds},
+    {ZYDIS_MNEMONIC_JB, VTLAB_ONE(jcc<2>), kEnds},   {ZYDIS_MNEMONIC_JBE, VTLAB_ONE(jcc<6>), kEnds},
+    {ZYDIS_MNEMONIC_JL, VTLAB_ONE(jcc<12>), kEnds},   {ZYDIS_MNEMONIC_JLE, VTLAB_ONE(jcc<14>), kEnds},
+    {ZYDIS_MNEMONIC_JNB, VTLAB_ONE(jcc<3>), kEnds},  {ZYDIS_MNEMONIC_JNBE, VTLAB_ONE(jcc<7>), kEnds},
+    {ZYDIS_MNEMONIC_JNL, VTLAB_ONE(jcc<13>), kEnds},  {ZYDIS_MNEMONIC_JNLE, VTLAB_ONE(jcc<15>), kEnds},
+    {ZYDIS_MNEMONIC_JNO, VTLAB_ONE(jcc<1>), kEnds},  {ZYDIS_MNEMONIC_JNP, VTLAB_ONE(jcc<11>), kEnds},
+    {ZYDIS_MNEMONIC_JNS, VTLAB_ONE(jcc<9>), kEnds},  {ZYDIS_MNEMONIC_JNZ, VTLAB_ONE(jcc<5>), kEnds},
+    {ZYDIS_MNEMONIC_JO, VTLAB_ONE(jcc<0>), kEnds},   {ZYDIS_MNEMONIC_JP, VTLAB_ONE(jcc<10>), kEnds},
+    {ZYDIS_MNEMONIC_JS, VTLAB_ONE(jcc<8>), kEnds},   {ZYDIS_MNEMONIC_JZ, VTLAB_ONE(jcc<4>), kEnds},
     {ZYDIS_MNEMONIC_CALL, {}, kEnds, SizeFrom::Op0, &select_call},
     {ZYDIS_MNEMONIC_RET, {}, kEnds, SizeFrom::Op0, &select_ret},
     {ZYDIS_MNEMONIC_LOOP, VTLAB_ONE(loop<0>), kEnds},
