@@ -1,6 +1,6 @@
 // Instruction test cases: the data model shared by the case files, the native
 // runner (this machine's CPU) and the interpreter/JIT harnesses.
-// The text format is described in tests/insn/FORMAT.md.
+// The text format is described in docs/instruction-test-format.md.
 #pragma once
 
 #include <cstdint>

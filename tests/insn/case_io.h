@@ -1,4 +1,4 @@
-// Reading and writing the case text format (tests/insn/FORMAT.md).
+// Reading and writing the case text format (docs/instruction-test-format.md).
 #pragma once
 
 #include <stdexcept>

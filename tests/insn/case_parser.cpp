@@ -1,4 +1,4 @@
-// Parses the case text format (tests/insn/FORMAT.md). Every error names the
+// Parses the case text format (docs/instruction-test-format.md). Every error names the
 // file and line and says what was expected.
 #include <algorithm>
 #include <charconv>

@@ -1,4 +1,4 @@
-// Writes cases in the text format of tests/insn/FORMAT.md. Only values that
+// Writes cases in the text format of docs/instruction-test-format.md. Only values that
 // differ from the defaults (inputs) or from the initial state (outputs) are
 // written, so a case shows what the instruction is about.
 #include <algorithm>

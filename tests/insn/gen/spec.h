@@ -1,5 +1,5 @@
 // Spec files (tests/insn/specs/*.spec) describe instruction forms and the
-// operand values to try; insn-gen expands them into cases. See FORMAT.md.
+// operand values to try; insn-gen expands them into cases. See docs/instruction-test-format.md.
 #pragma once
 
 #include <string>

@@ -24,7 +24,7 @@ struct Rng {
 
 using Bytes = std::vector<u8>;
 
-// Value kinds (see FORMAT.md, "Spec files"):
+// Value kinds (see docs/instruction-test-format.md, "Spec files"):
 //   int nz count bitoff u8 cnt ps pd b w d q x zero mxcsr fx
 // `bits` is the operand size. edge_values lists the interesting values (all
 // of them for `count`); random_value draws one more.
