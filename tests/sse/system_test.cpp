@@ -252,6 +252,34 @@ TEST_CASE("FXSAVE in compatibility mode stores XMM0-7 only") {
   for (int k = 288; k < 512; ++k) CHECK(img[k] == 0xcd);
 }
 
+TEST_CASE("compatibility mode: 32-bit addressing, alignment, FXRSTOR of XMM0-7") {
+  RigControl compat{.compat32 = true};
+  auto setup = [](insn::Case& k) {
+    k.init.gpr[insn::RDI] = kArea;
+    set_xmm(k.init, 1, 0x3f8000003f800000ull, 0x4000000040000000ull);
+    k.mem_init.push_back({kArea, {0, 0, 0x80, 0x3f, 0, 0, 0, 0x40, 0, 0, 0x40, 0x40, 0, 0, 0x80, 0x40}});
+  };
+  insn::Outcome o = rig().run(with({0x0f, 0x58, 0x0f}, setup), compat);  // addps xmm1, [edi]
+  REQUIRE(!o.exception);
+  CHECK(xmm_lo(o.state, 1) == 0x4040000040000000ull);  // {1, 1, 2, 2} + {1, 2, 3, 4}
+  CHECK(xmm_hi(o.state, 1) == 0x40c0000040a00000ull);
+  insn::Outcome mis = rig().run(with({0x0f, 0x58, 0x4f, 0x04}, setup), compat);  // addps xmm1, [edi+4]
+  CHECK(vector_of(mis) == vtlab::kGP);
+
+  std::vector<u8> img(512, 0);
+  for (int k = 0; k < 256; ++k) img[160 + k] = u8(k + 7);
+  img[24] = 0x80, img[25] = 0x1f;
+  insn::Case c = with({0x0f, 0xae, 0x0f}, [&](insn::Case& k) {  // fxrstor [edi]
+    fill_xmm(k);
+    k.init.gpr[insn::RDI] = kArea;
+    k.mem_init.push_back({kArea, img});
+  });
+  o = rig().run(c, compat);
+  REQUIRE(!o.exception);
+  for (int x = 0; x < 8; ++x) CHECK(std::memcmp(o.state.xmm[x], &img[160 + 16 * x], 16) == 0);
+  for (int x = 8; x < 16; ++x) CHECK(std::memcmp(o.state.xmm[x], c.init.xmm[x], 16) == 0);
+}
+
 TEST_CASE("FXRSTOR loads XMM and MXCSR; reserved MXCSR bits and misalignment give #GP(0)") {
   std::vector<u8> img(512, 0);
   for (int k = 0; k < 256; ++k) img[160 + k] = u8(255 - k);
