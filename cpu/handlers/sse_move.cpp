@@ -48,13 +48,11 @@ void movhl_mem(Cpu& c, const Insn& i) {
     (High ? dst(c, i).hi : dst(c, i).lo) = v;
   }
 }
-ChainedHandler select_movhl_mem_lo(const Insn& i) {
-  return operands_mapped(i) && (i.op[0].kind == OpKind::Mem || i.op[1].kind == OpKind::Mem) ? VTLAB_H(movhl_mem<false>)
-                                                                                             : nullptr;
-}
-ChainedHandler select_movhl_mem_hi(const Insn& i) {
-  return operands_mapped(i) && (i.op[0].kind == OpKind::Mem || i.op[1].kind == OpKind::Mem) ? VTLAB_H(movhl_mem<true>)
-                                                                                             : nullptr;
+// The register forms of 0F 12/16 are MOVHLPS/MOVLHPS; with 66 they are invalid.
+template <bool High>
+ChainedHandler select_movhl_mem(const Insn& i) {
+  bool mem = i.op[0].kind == OpKind::Mem || i.op[1].kind == OpKind::Mem;
+  return operands_mapped(i) && mem ? VTLAB_H(movhl_mem<High>) : nullptr;
 }
 
 void movhlps(Cpu& c, const Insn& i) {
@@ -132,10 +130,10 @@ const InsnRow kRows[] = {
     VTLAB_SSE_ROW(MOVNTPD, mov128<Align::Required>),
     VTLAB_SSE_ROW(MOVNTDQ, mov128<Align::Required>),
     VTLAB_SSE_ROW(MOVSS, movs<u32>),
-    VTLAB_SSE_SELECT(MOVLPS, select_movhl_mem_lo),
-    VTLAB_SSE_SELECT(MOVLPD, select_movhl_mem_lo),
-    VTLAB_SSE_SELECT(MOVHPS, select_movhl_mem_hi),
-    VTLAB_SSE_SELECT(MOVHPD, select_movhl_mem_hi),
+    VTLAB_SSE_SELECT(MOVLPS, select_movhl_mem<false>),
+    VTLAB_SSE_SELECT(MOVLPD, select_movhl_mem<false>),
+    VTLAB_SSE_SELECT(MOVHPS, select_movhl_mem<true>),
+    VTLAB_SSE_SELECT(MOVHPD, select_movhl_mem<true>),
     VTLAB_SSE_ROW(MOVHLPS, movhlps),
     VTLAB_SSE_ROW(MOVLHPS, movlhps),
     VTLAB_SSE_ROW(MOVD, movdq),
