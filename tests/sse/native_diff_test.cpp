@@ -326,19 +326,29 @@ TEST_CASE("native vs interpreter: FP arithmetic, logic, compares") {
   MESSAGE(n << " cases");
 }
 TEST_CASE("native vs interpreter: conversions") {
-  for (const Spec& s : convert_specs()) check(s);
+  int n = 0;
+  for (const Spec& s : convert_specs()) n += check(s);
+  MESSAGE(n << " cases");
 }
 TEST_CASE("native vs interpreter: moves") {
-  for (const Spec& s : move_specs()) check(s);
+  int n = 0;
+  for (const Spec& s : move_specs()) n += check(s);
+  MESSAGE(n << " cases");
 }
 TEST_CASE("native vs interpreter: SSE2 integer") {
-  for (const Spec& s : int_specs()) check(s);
+  int n = 0;
+  for (const Spec& s : int_specs()) n += check(s);
+  MESSAGE(n << " cases");
 }
 TEST_CASE("native vs interpreter: shuffles and unpacks") {
-  for (const Spec& s : shuffle_specs()) check(s);
+  int n = 0;
+  for (const Spec& s : shuffle_specs()) n += check(s);
+  MESSAGE(n << " cases");
 }
 TEST_CASE("native vs interpreter: LDMXCSR/STMXCSR") {
-  for (const Spec& s : state_specs()) check(s);
+  int n = 0;
+  for (const Spec& s : state_specs()) n += check(s);
+  MESSAGE(n << " cases");
 }
 
 }  // namespace
