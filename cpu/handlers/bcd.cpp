@@ -44,7 +44,8 @@ template <bool SUB>
 void aaa(Cpu& c, const Insn&) {
   u16 ax = u16(c.gpr[RAX]);
   bool adjust = (ax & 0xf) > 9 || (c.flags.get() & fl::AF);
-  if (adjust) ax = SUB ? u16(((ax - 6) & 0xff) | ((ax - 0x100) & 0xff00)) : u16(ax + 0x106);
+  // SDM Vol. 2 AAA/AAS: 16-bit AX +/- 6 (a carry/borrow reaches AH), then AH +/- 1.
+  if (adjust) ax = SUB ? u16(ax - 6 - 0x100) : u16(ax + 0x106);
   ax &= 0xff0f;
   c.write_gpr<2>(RAX, ax);
   u64 f = adjust ? fl::AF | fl::CF : 0;
