@@ -1,0 +1,245 @@
+// The CPU in each operating mode, on hand-built descriptor tables: real
+// mode addressing and interrupts, 16-bit protected mode with segment limits,
+// compatibility mode, and 64-bit interrupt delivery from CPL 3 through the
+// TSS stack (and IRETQ back), #PF error codes and CR2, #DF and triple fault.
+// Expected values follow the SDM sections cited per test.
+#define DOCTEST_CONFIG_IMPLEMENT_WITH_MAIN
+#include <doctest/doctest.h>
+
+#include <initializer_list>
+#include <vector>
+
+#include "core/base/port_bus.h"
+#include "core/base/scheduler.h"
+#include "cpu/cpu.h"
+#include "mmu/phys_mem.h"
+
+namespace {
+
+using namespace vtlab;
+
+// Descriptor encodings (SDM Vol. 3A §3.4.5, §7.2.2 TSS, §6.14.1 64-bit gates).
+u64 seg_desc(u32 base, u32 limit, u32 access, u32 flags) {
+  return u64(limit & 0xffff) | u64(base & 0xffffff) << 16 | u64(access & 0xff) << 40 |
+         u64((limit >> 16) & 0xf) << 48 | u64(flags & 0xf) << 52 | u64(base >> 24) << 56;
+}
+constexpr u32 kCode = 0x9a, kData = 0x92, kUserCode = 0xfa, kUserData = 0xf2;
+constexpr u32 kFlagG = 8, kFlagDB = 4, kFlagL = 2;
+
+struct Rig {
+  Scheduler sched;
+  PortBus ports;
+  PhysMem mem{16u << 20};
+  Cpu cpu{mem, ports, sched};
+
+  Rig() { cpu.set_intercept_exceptions(false); }
+  void put(u64 pa, std::initializer_list<u8> bytes) {
+    std::vector<u8> v(bytes);
+    mem.write_block(pa, v.data(), v.size());
+  }
+  void put64(u64 pa, u64 v) { mem.write(pa, 8, v); }
+  u64 get(u64 pa, unsigned size) { return mem.read(pa, size); }
+  StopCause step(u64 n) { return cpu.run(cpu.icount() + n); }
+};
+
+}  // namespace
+
+TEST_CASE("real mode: segment:offset addressing and 16-bit wraparound (SDM Vol. 3A §20.1.1)") {
+  Rig r;
+  r.cpu.reset();
+  r.cpu.load_segment_real(CS, 0);
+  r.cpu.rip = 0x7c00;
+  // mov ax, 0x1234; mov ds, ax; mov bx, 0xfffe; mov word [bx+4], 0xbeef; add ax, 0xffff; hlt
+  r.put(0x7c00, {0xb8, 0x34, 0x12, 0x8e, 0xd8, 0xbb, 0xfe, 0xff, 0xc7, 0x47, 0x04, 0xef, 0xbe, 0x05, 0xff, 0xff, 0xf4});
+  StopCause s = r.step(100);
+  CHECK(s == StopCause::HaltedForever);
+  // bx+4 wraps to 0x0002 within the 64 KiB segment: 0x12340 + 2.
+  CHECK(r.get(0x12342, 2) == 0xbeef);
+  CHECK((r.cpu.gpr[RAX] & 0xffff) == 0x1233);
+  CHECK(r.cpu.flags.cf());
+}
+
+TEST_CASE("real mode: INT through the IVT and IRET (SDM Vol. 3A §20.1.4)") {
+  Rig r;
+  r.cpu.reset();
+  r.cpu.load_segment_real(CS, 0);
+  r.cpu.load_segment_real(SS, 0);
+  r.cpu.gpr[RSP] = 0x7000;
+  r.cpu.rip = 0x1000;
+  r.put(0x60 * 4, {0x00, 0x02, 0x00, 0x30});  // vector 0x60 -> 3000:0200
+  // stc; int 0x60; hlt
+  r.put(0x1000, {0xf9, 0xcd, 0x60, 0xf4});
+  // handler at 0x30200: mov ax, cs; mov bx, [ss:sp+4] (flags); iret
+  r.put(0x30200, {0x8c, 0xc8, 0x89, 0xe5, 0x8b, 0x5e, 0x04, 0xcf});
+  r.step(100);
+  CHECK((r.cpu.gpr[RAX] & 0xffff) == 0x3000);
+  CHECK((r.cpu.gpr[RBX] & 0x201) == 0x001);  // pushed FLAGS has CF (and IF was 0)
+  CHECK(r.cpu.seg[CS].selector == 0);
+  CHECK(r.cpu.rip == 0x1004);  // after the HLT
+  CHECK((r.cpu.gpr[RSP] & 0xffff) == 0x7000);
+}
+
+TEST_CASE("16-bit protected mode: operand-size prefix and segment limit #GP (SDM Vol. 3A §5.3)") {
+  Rig r;
+  const u64 gdt = 0x5000;
+  r.put64(gdt + 0x08, seg_desc(0x10000, 0xffff, kCode, 0));  // 16-bit code
+  r.put64(gdt + 0x10, seg_desc(0x20000, 0x00ff, kData, 0));  // data, limit 0xff
+  r.cpu.gdtr = TableReg{gdt, 0x17};
+  r.cpu.cr0 = cr0::PE | cr0::ET;
+  r.cpu.seg[CS] = Cpu::segment_from_descriptor(0x08, r.mem.read(gdt + 0x08, 8));
+  r.cpu.load_segment(DS, 0x10);
+  r.cpu.mode_changed();
+  r.cpu.set_intercept_exceptions(true);
+  r.cpu.rip = 0;
+  // mov eax, 0x89abcdef (66 prefix); mov [0xfe], ax; mov [0xff], ax (crosses the limit)
+  r.put(0x10000, {0x66, 0xb8, 0xef, 0xcd, 0xab, 0x89, 0xa3, 0xfe, 0x00, 0xa3, 0xff, 0x00});
+  StopCause s = r.step(10);
+  CHECK(u32(r.cpu.gpr[RAX]) == 0x89abcdef);
+  CHECK(r.get(0x200fe, 2) == 0xcdef);
+  REQUIRE(s == StopCause::Exception);
+  CHECK(r.cpu.intercepted_exception().vector == kGP);
+  CHECK(r.cpu.intercepted_exception().error == 0);
+  CHECK(r.cpu.rip == 9);  // the faulting store
+  CHECK(r.get(0x200ff, 1) == 0xcd);  // unchanged: the faulting store wrote nothing
+}
+
+// A 64-bit machine with a user (CPL 3) and a kernel (CPL 0) side.
+struct LongModeRig : Rig {
+  static constexpr u64 kGdt = 0x5000, kIdt = 0x6000, kTss = 0x7000, kPml4 = 0x10000;
+  static constexpr u64 kKernelStack = 0x90000, kIstStack = 0xa0000;
+  LongModeRig() {
+    put64(kGdt + 0x08, seg_desc(0, 0xfffff, kCode, kFlagG | kFlagL));        // 0x08 kernel code
+    put64(kGdt + 0x10, seg_desc(0, 0xfffff, kData, kFlagG | kFlagDB));       // 0x10 kernel data
+    put64(kGdt + 0x18, seg_desc(0, 0xfffff, kUserCode, kFlagG | kFlagDB));   // 0x1b compat user code
+    put64(kGdt + 0x20, seg_desc(0, 0xfffff, kUserData, kFlagG | kFlagDB));   // 0x23 user data
+    put64(kGdt + 0x28, seg_desc(0, 0xfffff, kUserCode, kFlagG | kFlagL));    // 0x2b user code
+    put64(kGdt + 0x30, seg_desc(u32(kTss), 0x67, 0x89, 0));          // 0x30 TSS (16 bytes)
+    put64(kGdt + 0x38, 0);
+    put64(kTss + 4, kKernelStack);   // RSP0
+    put64(kTss + 36, kIstStack);     // IST1
+    // Identity map the first 2 MiB, user-accessible, with 4 KiB pages; page
+    // 0x300000.. is left unmapped for #PF tests.
+    put64(kPml4, (kPml4 + 0x1000) | 7);
+    put64(kPml4 + 0x1000, (kPml4 + 0x2000) | 7);
+    put64(kPml4 + 0x2000, (kPml4 + 0x3000) | 7);
+    for (u64 p = 0; p < 512; ++p) put64(kPml4 + 0x3000 + p * 8, (p << 12) | 7);
+    cpu.gdtr = TableReg{kGdt, 0x3f};
+    cpu.idtr = TableReg{kIdt, 0xfff};
+    cpu.cr3 = kPml4;
+    cpu.cr4 = cr4::PAE;
+    cpu.efer = efer::LME | efer::LMA;
+    cpu.cr0 = cr0::PE | cr0::PG | cr0::ET | cr0::WP;
+    cpu.seg[CS] = Cpu::segment_from_descriptor(0x08, mem.read(kGdt + 0x08, 8));
+    cpu.seg[SS] = Cpu::segment_from_descriptor(0x10, mem.read(kGdt + 0x10, 8));
+    Segment tss = Cpu::segment_from_descriptor(0x30, mem.read(kGdt + 0x30, 8));
+    cpu.tr = tss;
+    cpu.mode_changed();
+    cpu.paging_changed();
+  }
+  // 64-bit interrupt gate for `vector` to `handler` (type 0xE, DPL dpl, IST ist).
+  void gate(unsigned vector, u64 handler, unsigned dpl = 0, unsigned ist = 0) {
+    u64 lo = (handler & 0xffff) | u64(0x08) << 16 | u64(ist) << 32 | u64(0x8e | dpl << 5) << 40 |
+             ((handler >> 16) & 0xffff) << 48;
+    put64(kIdt + vector * 16, lo);
+    put64(kIdt + vector * 16 + 8, handler >> 32);
+  }
+  void enter_user(u64 rip, u64 rsp, unsigned cs = 0x2b) {
+    cpu.seg[CS] = Cpu::segment_from_descriptor(u16(cs), mem.read(kGdt + (cs & ~7u), 8));
+    cpu.seg[CS].selector = u16(cs);
+    cpu.seg[SS] = Cpu::segment_from_descriptor(0x23, mem.read(kGdt + 0x20, 8));
+    cpu.seg[SS].selector = 0x23;
+    cpu.set_cpl(3);
+    cpu.rip = rip;
+    cpu.gpr[RSP] = rsp;
+    cpu.flags.set(fl::IF | fl::kFixed1);
+    cpu.mode_changed();
+  }
+};
+
+TEST_CASE("64-bit: INT from CPL 3 switches to RSP0, pushes SS:RSP:RFLAGS:CS:RIP; IRETQ returns (SDM Vol. 3A §6.14)") {
+  LongModeRig r;
+  r.gate(0x80, 0x40000, 3);
+  r.enter_user(0x20000, 0x30008);
+  // user: int 0x80; mov rbx, rax; hlt(#GP at CPL 3 -> vector 13 handler)
+  r.put(0x20000, {0xcd, 0x80, 0x48, 0x89, 0xc3, 0xf4});
+  // kernel: mov rax, [rsp+8] (CS); mov rcx, [rsp+24] (RSP); mov rdx, [rsp+32] (SS); iretq
+  r.put(0x40000, {0x48, 0x8b, 0x44, 0x24, 0x08, 0x48, 0x8b, 0x4c, 0x24, 0x18, 0x48, 0x8b, 0x54, 0x24, 0x20, 0x48, 0xcf});
+  r.gate(13, 0x41000);
+  r.put(0x41000, {0xf4});  // #GP handler: halt at CPL 0
+  r.step(7);
+  CHECK(r.cpu.gpr[RBX] == 0x2b);       // saved CS, read in the handler
+  CHECK(r.cpu.gpr[RCX] == 0x30008);    // saved user RSP
+  CHECK(r.cpu.gpr[RDX] == 0x23);       // saved user SS
+  CHECK(r.cpu.rip == 0x41001);         // HLT at CPL 3 raised #GP, delivered on RSP0 again; its HLT ran
+  CHECK(r.cpu.cpl == 0);
+  CHECK(r.mem.read(LongModeRig::kKernelStack - 48, 8) == 0);         // #GP error code 0
+  CHECK(r.mem.read(LongModeRig::kKernelStack - 40, 8) == 0x20005);   // faulting RIP: the HLT
+}
+
+TEST_CASE("64-bit: #PF error code and CR2; IST stack; INT3 DPL check") {
+  LongModeRig r;
+  r.gate(14, 0x40000, 0, 1);  // #PF on IST1
+  r.put(0x40000, {0xf4});
+  r.enter_user(0x20000, 0x30000);
+  // user: mov byte [0x300010], 1  -> not-present page, user write
+  r.put(0x20000, {0xc6, 0x04, 0x25, 0x10, 0x00, 0x30, 0x00, 0x01});
+  r.step(3);
+  CHECK(r.cpu.cr2 == 0x300010);
+  CHECK(r.cpu.rip == 0x40001);
+  // Frame on IST1 (16-byte aligned already): error, RIP, CS, RFLAGS, RSP, SS.
+  const u64 top = LongModeRig::kIstStack;
+  CHECK(r.mem.read(top - 48, 8) == (2 | 4));  // W/R=1, U/S=1, P=0
+  CHECK(r.mem.read(top - 40, 8) == 0x20000);
+  CHECK(r.mem.read(top - 8, 8) == 0x23);
+
+  // INT3 through a DPL 0 gate from CPL 3 is #GP(vector*8+2) (SDM §6.12.1.1).
+  LongModeRig g;
+  g.gate(3, 0x40000, 0);
+  g.gate(13, 0x41000);
+  g.put(0x41000, {0xf4});
+  g.enter_user(0x20000, 0x30000);
+  g.put(0x20000, {0xcc});
+  g.step(3);
+  CHECK(g.cpu.rip == 0x41001);
+  CHECK(g.mem.read(LongModeRig::kKernelStack - 48, 8) == 3 * 8 + 2);
+}
+
+TEST_CASE("compatibility mode: 32-bit code under IA-32e (SDM Vol. 3A §2.2)") {
+  LongModeRig r;
+  r.enter_user(0x20000, 0x30000, 0x1b);
+  CHECK(!r.cpu.long64());
+  CHECK(r.cpu.code_size() == 4);
+  // push 0x11223344; pop ecx; mov eax, esp; add eax, -4 via lea; hlt (-> #GP at CPL 3)
+  r.put(0x20000, {0x68, 0x44, 0x33, 0x22, 0x11, 0x59, 0x89, 0xe0, 0xf4});
+  r.gate(13, 0x41000);
+  r.put(0x41000, {0xf4});
+  r.step(6);
+  CHECK(r.cpu.gpr[RCX] == 0x11223344);
+  CHECK(r.cpu.gpr[RAX] == 0x30000);                // 32-bit push/pop left ESP where it was
+  CHECK(r.mem.read(0x30000 - 4, 4) == 0x11223344);  // a 4-byte push
+  CHECK(r.cpu.long64());                           // the #GP handler runs in 64-bit mode
+}
+
+TEST_CASE("#DF when delivering a contributory fault faults, triple fault stops the machine (SDM Table 6-5)") {
+  LongModeRig r;
+  r.cpu.idtr = TableReg{LongModeRig::kIdt, 8 * 16 + 15};  // vectors 0..8 only
+  r.gate(8, 0x40000);
+  r.put(0x40000, {0xf4});
+  // #UD: gate 6 is empty (invalid type) -> #GP, handled serially; #GP's gate
+  // (13) is beyond the IDT limit -> a second contributory fault -> #DF.
+  r.cpu.rip = 0x20000;
+  r.cpu.gpr[RSP] = LongModeRig::kKernelStack;
+  r.put(0x20000, {0x0f, 0x0b});  // ud2 -> #UD (6): gate 6 absent (not present) -> #NP -> #DF
+  r.step(3);
+  CHECK(r.cpu.rip == 0x40001);
+  CHECK(r.mem.read(LongModeRig::kKernelStack - 8, 8) == 0x10);  // #DF delivered on the same stack: SS
+
+  LongModeRig t;
+  t.cpu.idtr = TableReg{LongModeRig::kIdt, 0};  // nothing is deliverable
+  t.cpu.rip = 0x20000;
+  t.cpu.gpr[RSP] = LongModeRig::kKernelStack;
+  t.put(0x20000, {0x0f, 0x0b});
+  StopCause s = t.step(3);
+  CHECK(s == StopCause::TripleFault);
+  CHECK(t.cpu.stop_detail().find("triple fault") != std::string::npos);
+}
