@@ -1,5 +1,7 @@
 #include "cpu/cpuid_table.h"
 
+#include <Zydis/Zydis.h>
+
 #include <cstring>
 
 namespace vtlab {
@@ -51,7 +53,26 @@ constexpr Leaf kLeaves[] = {
     {0x80000008, 0, 0x3000 | 46 /* linear 48, physical 46 bits */, 0, 0, 0},
 };
 
+// Instruction set extensions the CPU executes; each matches a CPUID bit above
+// (BASE and LONGMODE: the architecture itself).
+constexpr ZydisISAExt kSupportedExt[] = {
+    ZYDIS_ISA_EXT_BASE, ZYDIS_ISA_EXT_LONGMODE, ZYDIS_ISA_EXT_SSE,    ZYDIS_ISA_EXT_SSE2,   ZYDIS_ISA_EXT_BMI1,
+    ZYDIS_ISA_EXT_BMI2, ZYDIS_ISA_EXT_ADOX_ADCX, ZYDIS_ISA_EXT_LZCNT, ZYDIS_ISA_EXT_MOVBE,  ZYDIS_ISA_EXT_RDTSCP,
+    ZYDIS_ISA_EXT_PAUSE, ZYDIS_ISA_EXT_CLFSH,
+};
+// Sets supported inside an extension that is otherwise not (Zydis files
+// POPCNT under SSE4).
+constexpr ZydisISASet kSupportedSet[] = {ZYDIS_ISA_SET_POPCNT};
+
 }  // namespace
+
+bool isa_supported(u16 zydis_isa_ext, u16 zydis_isa_set) {
+  for (ZydisISAExt e : kSupportedExt)
+    if (e == zydis_isa_ext) return true;
+  for (ZydisISASet s : kSupportedSet)
+    if (s == zydis_isa_set) return true;
+  return false;
+}
 
 void cpuid_lookup(u32 leaf, u32 subleaf, u32 out[4]) {
   std::memset(out, 0, 4 * sizeof(u32));

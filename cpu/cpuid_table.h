@@ -14,4 +14,9 @@ inline constexpr u64 kSupportedCr4 = cr4::DE | cr4::PSE | cr4::PAE | cr4::MCE | 
 // highest basic leaf; we report a consistent maximum so software never asks).
 void cpuid_lookup(u32 leaf, u32 subleaf, u32 out[4]);
 
+// Whether an instruction of this Zydis ISA extension / ISA set exists on
+// this CPU model (the decoder turns the rest into #UD, as hardware without
+// the feature does). Kept next to CPUID so the two cannot drift apart.
+bool isa_supported(u16 zydis_isa_ext, u16 zydis_isa_set);
+
 }  // namespace vtlab

@@ -3,6 +3,7 @@
 #include <bit>
 
 #include "cpu/cpu.h"
+#include "cpu/cpuid_table.h"
 #include "cpu/insn_table.h"
 
 namespace vtlab {
@@ -104,6 +105,14 @@ bool Decoder::decode(const u8* bytes, unsigned avail, unsigned code_size, Insn& 
   if (!ZYAN_SUCCESS(st)) {
     out.fn = &handler_invalid_opcode;
     out.len = 1;
+    out.attrs = attr::kEndsBlock;
+    return true;
+  }
+  if (!isa_supported(zi.meta.isa_ext, zi.meta.isa_set)) {
+    // A valid encoding from an extension this CPU model does not have.
+    out.fn = &handler_invalid_opcode;
+    out.len = zi.length;
+    out.mnemonic = u16(zi.mnemonic);
     out.attrs = attr::kEndsBlock;
     return true;
   }

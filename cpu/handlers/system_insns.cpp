@@ -242,11 +242,6 @@ void ud(Cpu& c, const Insn&) { c.raise(kUD); }
 void clflush(Cpu& c, const Insn& i) { (void)c.mem_linear(i, 1, Access::Read); }
 void nothing(Cpu&, const Insn&) {}
 
-void xgetbv(Cpu& c, const Insn&) {
-  if (!(c.cr4 & cr4::OSXSAVE)) c.raise(kUD);
-  c.gpr[RAX] = u32(c.xcr0), c.gpr[RDX] = c.xcr0 >> 32;
-}
-
 constexpr u8 kEnds = attr::kEndsBlock;
 
 constexpr InsnRow kRows[] = {
@@ -286,7 +281,6 @@ constexpr InsnRow kRows[] = {
     {ZYDIS_MNEMONIC_PREFETCHT0, VTLAB_ONE(nothing)},
     {ZYDIS_MNEMONIC_PREFETCHT1, VTLAB_ONE(nothing)},
     {ZYDIS_MNEMONIC_PREFETCHT2, VTLAB_ONE(nothing)},
-    {ZYDIS_MNEMONIC_XGETBV, VTLAB_ONE(xgetbv)},
 };
 
 }  // namespace
