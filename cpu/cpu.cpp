@@ -191,17 +191,11 @@ void Cpu::probe_write(u64 lin, unsigned len) {
 }
 
 void Cpu::write_slow(u64 lin, const void* src, unsigned len, bool user) {
-  // Translate every page first: a fault on the second page must leave the
-  // first one unwritten (precise faults).
-  u64 first_chunk = std::min<u64>(len, 0x1000 - (lin & 0xfff));
-  u64 pa1 = translate_or_fault(lin, Access::Write, user);
-  u64 pa2 = 0;
-  if (first_chunk < len) pa2 = translate_or_fault((lin + first_chunk) & (mode64_ ? ~u64(0) : 0xffffffff), Access::Write, user);
   auto* s = static_cast<const u8*>(src);
-  auto put = [&](u64 pa, const u8* p, unsigned n) {
-    if (u8* h = mem_.ram_ptr(pa)) {
-      std::memcpy(h, p, n);
-      mem_.note_write(pa, n);
+  auto put = [&](u64 pa, u8* host, const u8* p, unsigned n) {
+    if (host) {
+      std::memcpy(host, p, n);
+      mem_.note_write(pa, n);  // pages holding code drop their blocks
     } else {
       sync_time();
       if (n == 1 || n == 2 || n == 4 || n == 8) {
@@ -213,10 +207,20 @@ void Cpu::write_slow(u64 lin, const void* src, unsigned len, bool user) {
       }
     }
   };
-  put(pa1, s, unsigned(first_chunk));
-  if (first_chunk < len) put(pa2, s + first_chunk, unsigned(len - first_chunk));
-  // Refill the write TLB for the common case of repeated stores to the page.
-  if (len <= 8 && first_chunk == len) host_for(lin, Access::Write, user, nullptr);
+  const u64 first_chunk = std::min<u64>(len, 0x1000 - (lin & 0xfff));
+  u64 pa1;
+  u8* h1 = host_for(lin, Access::Write, user, &pa1);  // walks once and refills the write TLB
+  if (first_chunk == len) {
+    put(pa1, h1, s, len);
+    return;
+  }
+  // Crossing a page: translate the second page too before writing either,
+  // so a fault there leaves the first unwritten (precise faults).
+  u64 lin2 = (lin + first_chunk) & (mode64_ ? ~u64(0) : 0xffffffffull);
+  u64 pa2;
+  u8* h2 = host_for(lin2, Access::Write, user, &pa2);
+  put(pa1, h1, s, unsigned(first_chunk));
+  put(pa2, h2, s + first_chunk, unsigned(len - first_chunk));
 }
 
 // ---------------------------------------------------------------- blocks
