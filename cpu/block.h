@@ -26,6 +26,9 @@ struct Block {
     u64 rip = ~u64(0);
     u64 epoch = ~u64(0);
     Block* block = nullptr;
+    // Copied from `block` so a transition need not touch its header.
+    const Insn* first = nullptr;
+    u64 count = 0;  // instructions, without the sentinel
   };
   Link links[2];
 };

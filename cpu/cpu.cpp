@@ -287,7 +287,7 @@ Block* Cpu::next_block(Block* prev) {
   if (b->key != 0 && prev->key != 0) {
     // Keep the two most recent successors (taken / not taken).
     prev->links[1] = prev->links[0];
-    prev->links[0] = Block::Link{rip, chain_epoch_, b};
+    prev->links[0] = Block::Link{rip, chain_epoch_, b, b->insns.data(), b->insns.size() - 1};
   }
   return b;
 }
@@ -354,6 +354,7 @@ Block* Cpu::execute_block(Block* b, u64 stop_at) {
   const u64 n = b->insns.size() - 1;  // the last record is the block-end sentinel
   exec.start = exec.cur = start;
   exec.block = b;
+  exec.start_rip = rip;
   exec.limit = stop_at;
   // A block that fits runs through its sentinel (which may chain on);
   // otherwise it stops exactly at the deadline.
@@ -380,13 +381,12 @@ void Cpu::block_end(Cpu& c, const Insn& sentinel) {
   Block* b = c.exec.block;
   for (const Block::Link& l : b->links) {
     if (l.rip != c.rip || l.epoch != c.chain_epoch_) continue;
-    Block* next = l.block;
-    const u64 n = next->insns.size() - 1;
-    if (c.icount_ + n > c.exec.limit) return;  // the run loop will run it partially
-    const Insn* first = next->insns.data();
+    if (c.icount_ + l.count > c.exec.limit) return;  // the run loop will run it partially
+    const Insn* first = l.first;
     c.exec.start = c.exec.cur = first;
-    c.exec.end = first + n + 1;
-    c.exec.block = next;
+    c.exec.end = first + l.count + 1;
+    c.exec.block = l.block;
+    c.exec.start_rip = c.rip;
     c.next_rip = c.rip + first->len;
     return first->fn(c, *first);
   }

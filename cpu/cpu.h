@@ -112,8 +112,22 @@ class Cpu final : public CodeWriteListener {
     const Insn* cur = nullptr;
     const Insn* end = nullptr;
     Block* block = nullptr;  // the block `start` belongs to
+    u64 start_rip = 0;       // RIP of the block's first instruction
     u64 limit = 0;           // virtual time at which the run must stop
   } exec;
+  // A branch at the end of the current block jumped to the block's own
+  // start: retire this pass and return the first instruction to run again,
+  // or nullptr if the deadline does not allow another full pass.
+  [[gnu::always_inline]] const Insn* restart_self_loop(const Insn* sentinel) {
+    const u64 count = u64(sentinel - exec.start);
+    icount_ += count;
+    if (icount_ + count > exec.limit) {
+      exec.start = exec.cur = sentinel;  // accounted: nothing more to add
+      return nullptr;
+    }
+    exec.cur = exec.start;
+    return exec.start;
+  }
   // The record after a block's last instruction: retires the block and
   // continues into the linked successor block without leaving the
   // threaded code (cpu.cpp).

@@ -21,6 +21,27 @@ void chained(Cpu& c, const Insn& i) {
   return n->fn(c, *n);  // a sibling call: no stack growth at -O2
 }
 
+// For branches: a block that ends by jumping to its own start (a tight loop)
+// runs again from here, through this handler's own indirect jump, instead
+// of going through the shared block-transition code.
+template <Handler H>
+void chained_branch(Cpu& c, const Insn& i) {
+  H(c, i);
+  c.rip = c.next_rip;
+  const Insn* n = &i + 1;
+  c.exec.cur = n;
+  if (n == c.exec.end || c.block_must_end()) return;
+  if (c.rip == c.exec.start_rip && n->fn == &Cpu::block_end) {
+    const Insn* first = c.restart_self_loop(n);
+    if (!first) return;
+    c.next_rip = c.rip + first->len;
+    return first->fn(c, *first);
+  }
+  c.next_rip = c.rip + n->len;
+  return n->fn(c, *n);
+}
+
 }  // namespace vtlab
 
+#define VTLAB_BRANCH(...) (::vtlab::ChainedHandler{&::vtlab::chained_branch<&__VA_ARGS__>})
 #define VTLAB_H(...) (::vtlab::ChainedHandler{&::vtlab::chained<&__VA_ARGS__>})

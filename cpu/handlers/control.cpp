@@ -205,25 +205,26 @@ void int1(Cpu& c, const Insn&) { c.software_interrupt(kDB, true); }
 
 void iret(Cpu& c, const Insn& i) { c.iret(i.opsize); }
 
-ChainedHandler select_jmp(const Insn& i) { return i.far_branch ? VTLAB_H(jmp_far) : VTLAB_H(jmp_near); }
+ChainedHandler select_jmp(const Insn& i) { return i.far_branch ? VTLAB_H(jmp_far) : VTLAB_BRANCH(jmp_near); }
 ChainedHandler select_call(const Insn& i) { return i.far_branch ? VTLAB_H(call_far) : VTLAB_H(call_near); }
 ChainedHandler select_ret(const Insn& i) { return i.far_branch ? VTLAB_H(ret_far) : VTLAB_H(ret_near); }
 
 constexpr u8 kEnds = attr::kEndsBlock;
+#define BRANCH(fn) ::vtlab::HandlerSet{{VTLAB_BRANCH(fn), VTLAB_BRANCH(fn), VTLAB_BRANCH(fn), VTLAB_BRANCH(fn)}}
 
 constexpr InsnRow kRows[] = {
     {ZYDIS_MNEMONIC_JMP, {}, kEnds, SizeFrom::Op0, &select_jmp},
-    {ZYDIS_MNEMONIC_JB, VTLAB_ONE(jcc<2>), kEnds},   {ZYDIS_MNEMONIC_JBE, VTLAB_ONE(jcc<6>), kEnds},
-    {ZYDIS_MNEMONIC_JL, VTLAB_ONE(jcc<12>), kEnds},   {ZYDIS_MNEMONIC_JLE, VTLAB_ONE(jcc<14>), kEnds},
-    {ZYDIS_MNEMONIC_JNB, VTLAB_ONE(jcc<3>), kEnds},  {ZYDIS_MNEMONIC_JNBE, VTLAB_ONE(jcc<7>), kEnds},
-    {ZYDIS_MNEMONIC_JNL, VTLAB_ONE(jcc<13>), kEnds},  {ZYDIS_MNEMONIC_JNLE, VTLAB_ONE(jcc<15>), kEnds},
-    {ZYDIS_MNEMONIC_JNO, VTLAB_ONE(jcc<1>), kEnds},  {ZYDIS_MNEMONIC_JNP, VTLAB_ONE(jcc<11>), kEnds},
-    {ZYDIS_MNEMONIC_JNS, VTLAB_ONE(jcc<9>), kEnds},  {ZYDIS_MNEMONIC_JNZ, VTLAB_ONE(jcc<5>), kEnds},
-    {ZYDIS_MNEMONIC_JO, VTLAB_ONE(jcc<0>), kEnds},   {ZYDIS_MNEMONIC_JP, VTLAB_ONE(jcc<10>), kEnds},
-    {ZYDIS_MNEMONIC_JS, VTLAB_ONE(jcc<8>), kEnds},   {ZYDIS_MNEMONIC_JZ, VTLAB_ONE(jcc<4>), kEnds},
+    {ZYDIS_MNEMONIC_JB, BRANCH(jcc<2>), kEnds},   {ZYDIS_MNEMONIC_JBE, BRANCH(jcc<6>), kEnds},
+    {ZYDIS_MNEMONIC_JL, BRANCH(jcc<12>), kEnds},   {ZYDIS_MNEMONIC_JLE, BRANCH(jcc<14>), kEnds},
+    {ZYDIS_MNEMONIC_JNB, BRANCH(jcc<3>), kEnds},  {ZYDIS_MNEMONIC_JNBE, BRANCH(jcc<7>), kEnds},
+    {ZYDIS_MNEMONIC_JNL, BRANCH(jcc<13>), kEnds},  {ZYDIS_MNEMONIC_JNLE, BRANCH(jcc<15>), kEnds},
+    {ZYDIS_MNEMONIC_JNO, BRANCH(jcc<1>), kEnds},  {ZYDIS_MNEMONIC_JNP, BRANCH(jcc<11>), kEnds},
+    {ZYDIS_MNEMONIC_JNS, BRANCH(jcc<9>), kEnds},  {ZYDIS_MNEMONIC_JNZ, BRANCH(jcc<5>), kEnds},
+    {ZYDIS_MNEMONIC_JO, BRANCH(jcc<0>), kEnds},   {ZYDIS_MNEMONIC_JP, BRANCH(jcc<10>), kEnds},
+    {ZYDIS_MNEMONIC_JS, BRANCH(jcc<8>), kEnds},   {ZYDIS_MNEMONIC_JZ, BRANCH(jcc<4>), kEnds},
     {ZYDIS_MNEMONIC_CALL, {}, kEnds, SizeFrom::Op0, &select_call},
     {ZYDIS_MNEMONIC_RET, {}, kEnds, SizeFrom::Op0, &select_ret},
-    {ZYDIS_MNEMONIC_LOOP, VTLAB_ONE(loop<0>), kEnds},
+    {ZYDIS_MNEMONIC_LOOP, BRANCH(loop<0>), kEnds},
     {ZYDIS_MNEMONIC_LOOPE, VTLAB_ONE(loop<1>), kEnds},
     {ZYDIS_MNEMONIC_LOOPNE, VTLAB_ONE(loop<2>), kEnds},
     {ZYDIS_MNEMONIC_JCXZ, VTLAB_ONE(jrcxz), kEnds},
