@@ -167,7 +167,7 @@ class Cpu final : public CodeWriteListener {
   }
 
   // Effective address of the memory operand (before segmentation).
-  u64 effective_address(const Insn& i) const {
+  [[gnu::always_inline]] u64 effective_address(const Insn& i) const {
     const MemRef& m = i.mem;
     u64 ea = u64(m.disp);
     if (m.base != kNoReg) ea += m.base == kRipReg ? next_rip : gpr[m.base];
@@ -178,7 +178,7 @@ class Cpu final : public CodeWriteListener {
   }
   // Linear address of a data access through segment `s` (checks limits and
   // rights outside 64-bit mode, canonical form inside it).
-  u64 linear(unsigned s, u64 ea, unsigned size, Access acc) {
+  [[gnu::always_inline]] u64 linear(unsigned s, u64 ea, unsigned size, Access acc) {
     if (mode64_) {
       u64 lin = (s >= FS) ? ea + seg[s].base : ea;
       if (!is_canonical(lin)) raise_canonical(s);
@@ -186,7 +186,7 @@ class Cpu final : public CodeWriteListener {
     }
     return legacy_linear(s, ea, size, acc);
   }
-  u64 mem_linear(const Insn& i, unsigned size, Access acc) {
+  [[gnu::always_inline]] u64 mem_linear(const Insn& i, unsigned size, Access acc) {
     return linear(i.mem.seg, effective_address(i), size, acc);
   }
   static bool is_canonical(u64 a) { return u64(i64(a << 16) >> 16) == a; }

@@ -26,7 +26,7 @@ inline Form form_of(const Insn& i) {
 }
 
 template <unsigned S, Form F>
-inline uint_t<S> source(Cpu& c, const Insn& i) {
+[[gnu::always_inline]] inline uint_t<S> source(Cpu& c, const Insn& i) {
   if constexpr (F == Form::RR || F == Form::MR) return uint_t<S>(c.gpr[i.op[1].reg]);
   else if constexpr (F == Form::RI || F == Form::MI) return uint_t<S>(i.imm);
   else if constexpr (F == Form::RM) return c.read_lin<uint_t<S>>(c.mem_linear(i, S, Access::Read));
