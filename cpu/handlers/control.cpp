@@ -205,6 +205,17 @@ void int1(Cpu& c, const Insn&) { c.software_interrupt(kDB, true); }
 
 void iret(Cpu& c, const Insn& i) { c.iret(i.opsize); }
 
+// BOUND r, m16&16 / m32&32 (legacy modes): #BR unless lower <= index <= upper,
+// all signed (SDM Vol. 2 BOUND).
+template <unsigned S>
+void bound(Cpu& c, const Insn& i) {
+  u64 lin = c.mem_linear(i, 2 * S, Access::Read);
+  sint_t<S> lower = sint_t<S>(c.read_lin<uint_t<S>>(lin));
+  sint_t<S> upper = sint_t<S>(c.read_lin<uint_t<S>>(c.linear(i.mem.seg, c.effective_address(i) + S, S, Access::Read)));
+  sint_t<S> index = sint_t<S>(c.read_reg<S>(i.op[0]));
+  if (index < lower || index > upper) c.raise(kBR);
+}
+
 ChainedHandler select_jmp(const Insn& i) { return i.far_branch ? VTLAB_H(jmp_far) : VTLAB_BRANCH(jmp_near); }
 ChainedHandler select_call(const Insn& i) { return i.far_branch ? VTLAB_H(call_far) : VTLAB_H(call_near); }
 ChainedHandler select_ret(const Insn& i) { return i.far_branch ? VTLAB_H(ret_far) : VTLAB_H(ret_near); }
@@ -237,6 +248,7 @@ constexpr InsnRow kRows[] = {
     {ZYDIS_MNEMONIC_IRET, VTLAB_ONE(iret), kEnds},
     {ZYDIS_MNEMONIC_IRETD, VTLAB_ONE(iret), kEnds},
     {ZYDIS_MNEMONIC_IRETQ, VTLAB_ONE(iret), kEnds},
+    {ZYDIS_MNEMONIC_BOUND, VTLAB_SIZED_WDQ(bound)},
 };
 
 }  // namespace

@@ -279,6 +279,20 @@ void load_far_pointer(Cpu& c, const Insn& i) {
 
 void nop(Cpu&, const Insn&) {}
 
+// ARPL r/m16, r16 (protected mode outside 64-bit mode, where 63 is MOVSXD):
+// raise the destination selector's RPL to the source's; ZF says whether it did.
+void arpl(Cpu& c, const Insn& i) {
+  if (!c.protected_mode() || c.v86()) c.raise(kUD);
+  Dest<2> d(c, i);
+  u16 dst = d.get(), src = c.read_reg<2>(i.op[1]);
+  if ((dst & 3) < (src & 3)) {
+    d.set(u16((dst & ~3) | (src & 3)));
+    c.flags.set_arith(fl::ZF, fl::ZF);
+  } else {
+    c.flags.set_arith(fl::ZF, 0);
+  }
+}
+
 template <unsigned S>
 void movsxd(Cpu& c, const Insn& i) {
   if constexpr (S == 8) {
@@ -336,6 +350,7 @@ constexpr InsnRow kRows[] = {
     {ZYDIS_MNEMONIC_LGS, VTLAB_SIZED_WDQ(load_far_pointer), attr::kEndsBlock},
     {ZYDIS_MNEMONIC_LSS, VTLAB_SIZED_WDQ(load_far_pointer), attr::kEndsBlock},
     {ZYDIS_MNEMONIC_NOP, VTLAB_ONE(nop)},
+    {ZYDIS_MNEMONIC_ARPL, VTLAB_ONE(arpl)},
     {ZYDIS_MNEMONIC_PAUSE, VTLAB_ONE(nop)},
     {ZYDIS_MNEMONIC_MOVBE, VTLAB_SIZED_WDQ(movbe)},
 };

@@ -243,3 +243,26 @@ TEST_CASE("#DF when delivering a contributory fault faults, triple fault stops t
   CHECK(s == StopCause::TripleFault);
   CHECK(t.cpu.stop_detail().find("triple fault") != std::string::npos);
 }
+
+TEST_CASE("32-bit protected mode: BOUND raises #BR out of range, ARPL adjusts RPL (SDM Vol. 2 BOUND, ARPL)") {
+  Rig r;
+  r.cpu.cr0 = cr0::PE | cr0::ET;
+  const u32 data = ar::P | ar::S | ar::kTypeWritable | ar::kTypeAccessed | ar::DB | ar::G;
+  for (unsigned s = 0; s < kNumSegs; ++s) r.cpu.seg[s] = Segment{0x10, 0, 0xffffffff, data};
+  r.cpu.seg[CS] = Segment{0x08, 0, 0xffffffff, ar::P | ar::S | ar::kTypeCode | ar::kTypeReadable | ar::DB | ar::G};
+  r.cpu.mode_changed();
+  r.cpu.set_intercept_exceptions(true);
+  r.put(0x3000, {0xf6, 0xff, 0xff, 0xff, 0x0a, 0x00, 0x00, 0x00});  // bounds [-10, 10]
+  // mov eax, -10; bound eax, [0x3000]; mov eax, 10; bound eax, [0x3000];
+  // mov bx, 0x0008; mov cx, 0x0003; arpl bx, cx; mov eax, 11; bound eax, [0x3000]
+  r.put(0x100000, {0xb8, 0xf6, 0xff, 0xff, 0xff, 0x62, 0x05, 0x00, 0x30, 0x00, 0x00, 0xb8, 0x0a, 0x00, 0x00, 0x00,
+                   0x62, 0x05, 0x00, 0x30, 0x00, 0x00, 0x66, 0xbb, 0x08, 0x00, 0x66, 0xb9, 0x03, 0x00, 0x63, 0xcb,
+                   0xb8, 0x0b, 0x00, 0x00, 0x00, 0x62, 0x05, 0x00, 0x30, 0x00, 0x00});
+  r.cpu.rip = 0x100000;
+  StopCause s = r.step(20);
+  CHECK((r.cpu.gpr[RBX] & 0xffff) == 0x000b);  // RPL raised from 0 to 3
+  CHECK(r.cpu.flags.zf());
+  REQUIRE(s == StopCause::Exception);
+  CHECK(r.cpu.intercepted_exception().vector == kBR);
+  CHECK(r.cpu.rip == 0x100025);  // the third BOUND, with 11 > 10
+}
