@@ -43,7 +43,7 @@ void Cpu::reset() {
   cpl = 0;
   halted = false;
   interrupt_shadow = false;
-  delivering_ = -1;
+  delivery_depth_ = 0;
   fatal_ = StopCause::None;
   mode_changed();
   paging_changed();

@@ -380,7 +380,7 @@ class Cpu final : public CodeWriteListener {
   StopCause fatal_ = StopCause::None;
   std::string stop_detail_;
   // Exception nesting for #DF / triple fault (SDM Vol. 3A §6.15, Table 6-5).
-  int delivering_ = -1;
+  int delivery_depth_ = 0;  // nested deliveries (a fault while delivering)
   bool intercept_exceptions_ = false;
   u16 last_unimplemented_ = 0;
   bool exception_stop_ = false;

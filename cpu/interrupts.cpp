@@ -1,6 +1,6 @@
-// Exception and interrupt delivery in real, protected and IA-32e mode, and
-// IRET (SDM Vol. 3A ch. 6; §6.12 protected mode, §6.14 64-bit mode,
-// §6.15 double fault rules; Vol. 2 "IRET").
+// Exception and interrupt delivery in real, protected and IA-32e mode
+// (SDM Vol. 3A ch. 6; §6.12 protected mode, §6.14 64-bit mode, §6.15 double
+// fault rules).
 #include <string>
 
 #include "cpu/cpu.h"
@@ -8,16 +8,145 @@
 namespace vtlab {
 namespace {
 
+// What is being delivered. `ext` is the EXT bit for error codes of faults
+// raised while delivering: 1 for events from outside the instruction stream.
+struct Event {
+  u8 vector;
+  bool has_error;
+  u32 error;
+  u64 return_rip;
+  bool software;
+  u32 ext;
+};
+
 struct Gate {
   u16 selector;
   u64 offset;
-  unsigned type;  // descriptor type: 0x5 task, 0x6/0x7 16-bit, 0xE/0xF 32/64-bit
+  unsigned type;  // 0x5 task, 0x6/0x7 16-bit, 0xE/0xF 32/64-bit (odd: trap gate)
   unsigned dpl;
   bool present;
   unsigned ist;
 };
 
+// The values an interrupt pushes, lowest address first: [error] EIP CS
+// EFLAGS [ESP SS] (SDM Vol. 3A Figures 6-4 and 6-9).
+struct Frame {
+  u64 v[6];
+  unsigned n = 0;
+  Frame(const Cpu& c, const Event& e, u64 rflags) {
+    if (e.has_error) v[n++] = e.error;
+    v[n++] = e.return_rip;
+    v[n++] = c.seg[CS].selector;
+    v[n++] = rflags;
+  }
+  void add_stack(u64 sp, u16 ss) { v[n++] = sp, v[n++] = ss; }
+};
+
 bool is_trap_gate(unsigned type) { return type & 1; }
+
+// Reads and checks the IDT gate (SDM Vol. 3A §6.12.1.1, §6.14.1).
+Gate read_gate(Cpu& c, const Event& e, bool ia32e) {
+  const unsigned bytes = ia32e ? 16 : 8;
+  const u32 idt_err = u32(e.vector) * 8 + 2 + e.ext;
+  if (u32(e.vector) * bytes + bytes - 1 > c.idtr.limit) c.raise(kGP, idt_err);
+  u64 lo = c.read_sys<u64>(c.idtr.base + u64(e.vector) * bytes);
+  u64 hi = ia32e ? c.read_sys<u64>(c.idtr.base + u64(e.vector) * bytes + 8) : 0;
+  Gate g;
+  g.selector = u16(lo >> 16);
+  g.type = (lo >> 40) & 0xf;
+  g.dpl = (lo >> 45) & 3;
+  g.present = (lo >> 47) & 1;
+  g.ist = ia32e ? (lo >> 32) & 7 : 0;
+  g.offset = (lo & 0xffff) | (((lo >> 48) & 0xffff) << 16) | (ia32e ? (hi & 0xffffffff) << 32 : 0);
+  bool valid = ia32e ? (g.type == 0xe || g.type == 0xf)
+                     : (g.type == 0x5 || g.type == 0x6 || g.type == 0x7 || g.type == 0xe || g.type == 0xf);
+  if (!valid) c.raise(kGP, idt_err);
+  if (e.software && g.dpl < c.cpl) c.raise(kGP, u32(e.vector) * 8 + 2);
+  if (!g.present) c.raise(kNP, idt_err);
+  return g;
+}
+
+// Real mode: the IVT at IDTR.base, 4 bytes per vector (SDM Vol. 3A §20.1.4).
+void deliver_real(Cpu& c, const Event& e, u64 rflags) {
+  if (u32(e.vector) * 4 + 3 > c.idtr.limit) c.raise(kGP, 0);
+  u32 entry = c.read_sys<u32>(c.idtr.base + u32(e.vector) * 4);
+  c.push<2>(u16(rflags));
+  c.push<2>(c.seg[CS].selector);
+  c.push<2>(u16(e.return_rip));
+  c.flags.set(rflags & ~(fl::IF | fl::TF | fl::AC | fl::RF));
+  c.load_segment_real(CS, u16(entry >> 16));
+  c.rip = c.next_rip = entry & 0xffff;
+}
+
+// IA-32e mode (SDM Vol. 3A §6.14.2-6.14.5): 64-bit frame; stack switch on a
+// privilege change or IST; RSP aligned to 16; SS:RSP always pushed.
+void deliver_ia32e(Cpu& c, const Event& e, const Gate& g, Segment cs_new, unsigned new_cpl, u64 rflags) {
+  u64 new_rsp = c.gpr[RSP];
+  const bool switch_stack = new_cpl < c.cpl;
+  if (switch_stack || g.ist) {
+    u64 off = g.ist ? 36 + 8 * (g.ist - 1) : 4 + 8 * new_cpl;
+    if (off + 7 > c.tr.limit) c.raise(kTS, (c.tr.selector & 0xfffc) + e.ext);
+    new_rsp = c.read_sys<u64>(c.tr.base + off);
+    if (!Cpu::is_canonical(new_rsp)) c.raise(kSS, e.ext);
+  }
+  new_rsp &= ~u64(0xf);
+  Frame f(c, e, rflags);
+  f.add_stack(c.gpr[RSP], c.seg[SS].selector);
+  u64 sp = new_rsp;
+  for (int k = int(f.n) - 1; k >= 0; --k) c.write_sys<u64>(sp -= 8, f.v[k]);
+  c.set_cpl(new_cpl);
+  cs_new.selector = u16((g.selector & ~3u) | new_cpl);
+  c.seg[CS] = cs_new;
+  if (switch_stack) c.seg[SS] = Segment{u16(new_cpl), 0, 0, ar::Unusable | (new_cpl << ar::kDplShift)};
+  c.gpr[RSP] = sp;
+  c.rip = c.next_rip = g.offset;
+}
+
+// 16/32-bit protected mode (SDM Vol. 3A §6.12.1): inner-privilege handlers
+// get the stack from the TSS; the gate's size sets the frame's width.
+void deliver_legacy(Cpu& c, const Event& e, const Gate& g, Segment cs_new, unsigned new_cpl, u64 rflags) {
+  const unsigned w = (g.type & 8) ? 4 : 2;
+  const bool switch_stack = new_cpl < c.cpl;
+  Frame f(c, e, rflags);
+  Segment ss_new = c.seg[SS];
+  u64 sp = c.gpr[RSP];
+  if (switch_stack) {
+    const bool tss32 = (c.tr.attr & ar::kTypeMask) == 0x9 || (c.tr.attr & ar::kTypeMask) == 0xb;
+    u32 off = tss32 ? 4 + 8 * new_cpl : 2 + 4 * new_cpl;
+    if (off + (tss32 ? 7 : 3) > c.tr.limit) c.raise(kTS, (c.tr.selector & 0xfffc) + e.ext);
+    u64 esp = tss32 ? c.read_sys<u32>(c.tr.base + off) : c.read_sys<u16>(c.tr.base + off);
+    u16 ss_sel = tss32 ? c.read_sys<u16>(c.tr.base + off + 4) : c.read_sys<u16>(c.tr.base + off + 2);
+    const u32 ss_err = (ss_sel & 0xfffc) + e.ext;
+    if ((ss_sel & 0xfffc) == 0 || (ss_sel & 3) != new_cpl) c.raise(kTS, ss_err);
+    ss_new = Cpu::segment_from_descriptor(ss_sel, c.read_descriptor(ss_sel));
+    if (ss_new.dpl() != new_cpl || (ss_new.attr & ar::kTypeCode) || !(ss_new.attr & ar::kTypeWritable))
+      c.raise(kTS, ss_err);
+    if (!(ss_new.attr & ar::P)) c.raise(kSS, ss_err);
+    f.add_stack(c.gpr[RSP], c.seg[SS].selector);
+    sp = esp;
+  }
+  const u64 mask = (ss_new.attr & ar::DB) ? 0xffffffffull : 0xffffull;
+  u64 top = sp & mask;
+  for (int k = int(f.n) - 1; k >= 0; --k) {
+    top = (top - w) & mask;
+    if (top + w - 1 > ss_new.limit) c.raise(kSS, switch_stack ? (ss_new.selector & 0xfffc) + e.ext : e.ext);
+    u64 lin = u32(ss_new.base + top);
+    if (w == 4)
+      c.write_sys<u32>(lin, u32(f.v[k]));
+    else
+      c.write_sys<u16>(lin, u16(f.v[k]));
+  }
+  c.set_cpl(new_cpl);
+  if (switch_stack) c.seg[SS] = ss_new;
+  cs_new.selector = u16((g.selector & ~3u) | new_cpl);
+  c.seg[CS] = cs_new;
+  c.mode_changed();
+  if (mask == ~u64(0) || (ss_new.attr & ar::DB))
+    c.gpr[RSP] = (c.gpr[RSP] & ~0xffffffffull) | u32(top);
+  else
+    c.gpr[RSP] = (c.gpr[RSP] & ~0xffffull) | (top & 0xffff);
+  c.rip = c.next_rip = w == 4 ? u32(g.offset) : u16(g.offset);
+}
 
 }  // namespace
 
@@ -33,175 +162,56 @@ void Cpu::software_interrupt(u8 vector, bool int3_or_into) {
     request_stop();
     return;
   }
-  int outer = delivering_;
-  delivering_ = vector;
-  try {
-    deliver(vector, false, 0, next_rip, true);
-  } catch (...) {
-    delivering_ = outer;
-    throw;
-  }
-  delivering_ = outer;
+  deliver(vector, false, 0, next_rip, true);
 }
 
-// Delivers an event; handles a second fault during delivery (#DF, triple fault).
+// Delivers an event through the IVT/IDT. A fault while delivering combines
+// with the event as SDM Vol. 3A Table 6-5 says (#DF, triple fault); for
+// software interrupts it propagates to the instruction instead.
 void Cpu::deliver(u8 vector, bool has_error, u32 error, u64 return_rip, bool software) {
-  static thread_local int depth = 0;
+  const Event e{vector, has_error, error, return_rip, software, software ? 0u : 1u};
+  const u64 rflags = flags.get();
+  // Each nested delivery (a fault while delivering) counts until it returns,
+  // so a chain of faults ends in a triple fault instead of recursing on.
   struct DepthGuard {
-    int& d;
-    explicit DepthGuard(int& x) : d(x) { ++d; }
-    ~DepthGuard() { --d; }
-  } guard(depth);
-
-  const u32 ext = software ? 0 : 1;  // EXT bit of error codes raised while delivering
-  u64 old_rflags = flags.get();
+    int& depth;
+    explicit DepthGuard(int& d) : depth(++d) {}
+    ~DepthGuard() { --depth; }
+  } guard(delivery_depth_);
   try {
-    if (depth > 8) throw GuestFault{kDF, true, 0};
+    if (delivery_depth_ > 8) throw GuestFault{kDF, true, 0};
     if (!protected_mode()) {
-      // Real mode: the IVT at IDTR.base, 4 bytes per vector (SDM Vol. 3A §20.1.4).
-      if (u32(vector) * 4 + 3 > idtr.limit) raise(kGP, 0);
-      u32 entry = read_sys<u32>(idtr.base + u32(vector) * 4);
-      push<2>(u16(old_rflags));
-      push<2>(seg[CS].selector);
-      push<2>(u16(return_rip));
-      flags.set(old_rflags & ~(fl::IF | fl::TF | fl::AC | fl::RF));
-      load_segment_real(CS, u16(entry >> 16));
-      rip = next_rip = entry & 0xffff;
+      deliver_real(*this, e, rflags);
     } else {
       const bool ia32e = efer & efer::LMA;
-      const unsigned gate_bytes = ia32e ? 16 : 8;
-      const u32 idt_err = u32(vector) * 8 + 2 + ext;
-      if (u32(vector) * gate_bytes + gate_bytes - 1 > idtr.limit) raise(kGP, idt_err);
-      u64 lo = read_sys<u64>(idtr.base + u64(vector) * gate_bytes);
-      u64 hi = ia32e ? read_sys<u64>(idtr.base + u64(vector) * gate_bytes + 8) : 0;
-      Gate g;
-      g.selector = u16(lo >> 16);
-      g.type = (lo >> 40) & 0xf;
-      g.dpl = (lo >> 45) & 3;
-      g.present = (lo >> 47) & 1;
-      g.ist = ia32e ? (lo >> 32) & 7 : 0;
-      g.offset = (lo & 0xffff) | (((lo >> 48) & 0xffff) << 16) | (ia32e ? (hi & 0xffffffff) << 32 : 0);
-      bool valid_type = ia32e ? (g.type == 0xe || g.type == 0xf)
-                              : (g.type == 0x5 || g.type == 0x6 || g.type == 0x7 || g.type == 0xe || g.type == 0xf);
-      if (!valid_type) raise(kGP, idt_err);
-      if (software && g.dpl < cpl) raise(kGP, u32(vector) * 8 + 2);
-      if (!g.present) raise(kNP, idt_err);
+      Gate g = read_gate(*this, e, ia32e);
       if (g.type == 0x5) {
         fatal_ = StopCause::InternalError;
         stop_detail_ = "interrupt through a task gate: hardware task switching is not supported yet";
         request_stop();
         return;
       }
-      if ((g.selector & 0xfffc) == 0) raise(kGP, ext);
-      u64 d = read_descriptor(g.selector);
-      Segment cs_new = segment_from_descriptor(g.selector, d);
-      u32 ctype = cs_new.attr & ar::kTypeMask;
-      const u32 sel_err = (g.selector & 0xfffc) + ext;
+      // The handler's code segment (SDM Vol. 3A §6.12.1.1).
+      if ((g.selector & 0xfffc) == 0) raise(kGP, e.ext);
+      Segment cs_new = segment_from_descriptor(g.selector, read_descriptor(g.selector));
+      const u32 ctype = cs_new.attr & ar::kTypeMask;
+      const u32 sel_err = (g.selector & 0xfffc) + e.ext;
       if (!(cs_new.attr & ar::S) || !(ctype & ar::kTypeCode) || cs_new.dpl() > cpl) raise(kGP, sel_err);
       if (!(cs_new.attr & ar::P)) raise(kNP, sel_err);
       if (ia32e && (!(cs_new.attr & ar::L) || (cs_new.attr & ar::DB))) raise(kGP, sel_err);
-      unsigned new_cpl = (ctype & ar::kTypeConforming) ? cpl : cs_new.dpl();
-      const bool gate32 = g.type & 8;
-
-      if (ia32e) {
-        // 64-bit delivery (SDM Vol. 3A §6.14.2-6.14.5): stack switch on a
-        // privilege change or IST, RSP aligned to 16, SS:RSP always pushed.
-        u64 new_rsp = gpr[RSP];
-        u16 new_ss = seg[SS].selector;
-        bool switch_stack = new_cpl < cpl;
-        if (switch_stack || g.ist) {
-          u64 off = g.ist ? 36 + 8 * (g.ist - 1) : 4 + 8 * new_cpl;
-          if (off + 7 > tr.limit) raise(kTS, (tr.selector & 0xfffc) + ext);
-          new_rsp = read_sys<u64>(tr.base + off);
-          if (!is_canonical(new_rsp)) raise(kSS, ext);
-        }
-        if (switch_stack) new_ss = u16(new_cpl);  // a null selector with RPL = new CPL
-        new_rsp &= ~u64(0xf);
-        u64 frame[6];
-        unsigned n = 0;
-        if (has_error) frame[n++] = error;
-        frame[n++] = return_rip;
-        frame[n++] = seg[CS].selector;
-        frame[n++] = old_rflags;
-        frame[n++] = gpr[RSP];
-        frame[n++] = seg[SS].selector;
-        // Push order: SS first, at the highest address.
-        u64 sp = new_rsp;
-        for (int k = int(n) - 1; k >= 0; --k) {
-          sp -= 8;
-          write_sys<u64>(sp, frame[k]);
-        }
-        set_cpl(new_cpl);
-        cs_new.selector = u16((g.selector & ~3u) | new_cpl);
-        seg[CS] = cs_new;
-        if (switch_stack) {
-          seg[SS].selector = new_ss;
-          seg[SS].attr = ar::Unusable | (new_cpl << ar::kDplShift);
-          seg[SS].base = 0;
-        }
-        gpr[RSP] = sp;
-        rip = next_rip = g.offset;
-      } else {
-        // 32/16-bit protected mode (SDM Vol. 3A §6.12.1).
-        const unsigned w = gate32 ? 4 : 2;
-        const bool switch_stack = new_cpl < cpl;
-        u64 frame[6];
-        unsigned n = 0;
-        if (has_error) frame[n++] = error;
-        frame[n++] = return_rip;
-        frame[n++] = seg[CS].selector;
-        frame[n++] = old_rflags;
-        Segment ss_new = seg[SS];
-        u64 sp;
-        if (switch_stack) {
-          const bool tss32 = (tr.attr & ar::kTypeMask) == 0x9 || (tr.attr & ar::kTypeMask) == 0xb;
-          u32 off = tss32 ? 4 + 8 * new_cpl : 2 + 4 * new_cpl;
-          u32 tss_err = (tr.selector & 0xfffc) + ext;
-          if (off + (tss32 ? 7 : 3) > tr.limit) raise(kTS, tss_err);
-          u64 esp = tss32 ? read_sys<u32>(tr.base + off) : read_sys<u16>(tr.base + off);
-          u16 ss_sel = tss32 ? read_sys<u16>(tr.base + off + 4) : read_sys<u16>(tr.base + off + 2);
-          if ((ss_sel & 0xfffc) == 0 || (ss_sel & 3) != new_cpl) raise(kTS, (ss_sel & 0xfffc) + ext);
-          u64 sd = read_descriptor(ss_sel);
-          ss_new = segment_from_descriptor(ss_sel, sd);
-          if (ss_new.dpl() != new_cpl || (ss_new.attr & ar::kTypeCode) || !(ss_new.attr & ar::kTypeWritable))
-            raise(kTS, (ss_sel & 0xfffc) + ext);
-          if (!(ss_new.attr & ar::P)) raise(kSS, (ss_sel & 0xfffc) + ext);
-          frame[n++] = gpr[RSP];
-          frame[n++] = seg[SS].selector;
-          sp = esp;
-        } else {
-          sp = gpr[RSP];
-        }
-        const u64 mask = (ss_new.attr & ar::DB) ? 0xffffffffull : 0xffffull;
-        // Compute and check the whole frame before writing (precise).
-        u64 top = sp & mask;
-        for (int k = int(n) - 1; k >= 0; --k) {
-          top = (top - w) & mask;
-          if (top + w - 1 > ss_new.limit) raise(kSS, switch_stack ? (ss_new.selector & 0xfffc) + ext : ext);
-          u64 lin = u32(ss_new.base + top);
-          if (w == 4)
-            write_sys<u32>(lin, u32(frame[k]));
-          else
-            write_sys<u16>(lin, u16(frame[k]));
-        }
-        set_cpl(new_cpl);
-        if (switch_stack) seg[SS] = ss_new;
-        cs_new.selector = u16((g.selector & ~3u) | new_cpl);
-        seg[CS] = cs_new;
-        mode_changed();
-        set_sp(top);
-        if (!(ss_new.attr & ar::DB)) gpr[RSP] = (gpr[RSP] & ~0xffffull) | (top & 0xffff);
-        rip = next_rip = gate32 ? u32(g.offset) : u16(g.offset);
-      }
+      const unsigned new_cpl = (ctype & ar::kTypeConforming) ? cpl : cs_new.dpl();
+      if (ia32e)
+        deliver_ia32e(*this, e, g, cs_new, new_cpl, rflags);
+      else
+        deliver_legacy(*this, e, g, cs_new, new_cpl, rflags);
       u64 clear = fl::TF | fl::NT | fl::RF | fl::VM;
       if (!is_trap_gate(g.type)) clear |= fl::IF;
-      flags.set(old_rflags & ~clear);
+      flags.set(rflags & ~clear);
     }
     mode_changed();
   } catch (const GuestFault& second) {
     if (software) throw;
-    // SDM Vol. 3A Table 6-5.
-    if (vector == kDF || depth > 8) {
+    if (vector == kDF || delivery_depth_ > 8) {
       fatal_ = StopCause::TripleFault;
       stop_detail_ = std::string("triple fault: ") + vector_name(second.vector) + " while delivering " +
                      vector_name(vector);
@@ -218,102 +228,6 @@ void Cpu::deliver(u8 vector, bool has_error, u32 error, u64 return_rip, bool sof
       deliver(second.vector, second.has_error, second.error, return_rip, false);
     }
   }
-}
-
-void Cpu::iret(unsigned opsize) {
-  if (!protected_mode()) {
-    // Real mode (and the flags rules of SDM Vol. 2 IRET "REAL-ADDRESS-MODE").
-    u64 ip = opsize == 4 ? peek<4>(0) : peek<2>(0);
-    u16 cs_sel = opsize == 4 ? u16(peek<4>(4)) : peek<2>(2);
-    u64 fl = opsize == 4 ? peek<4>(8) : peek<2>(4);
-    set_sp(gpr[RSP] + 3 * opsize);
-    load_segment_real(CS, cs_sel);
-    u64 mask = opsize == 4 ? (fl::kArith | fl::TF | fl::IF | fl::DF | fl::IOPL | fl::NT | fl::RF | fl::AC | fl::ID)
-                           : 0x7fd5 & ~u64(0);
-    write_rflags(fl, mask);
-    next_rip = opsize == 4 ? ip : u16(ip);
-    end_block();
-    return;
-  }
-  if (v86()) raise(kGP, 0);  // with IOPL < 3; V86 IRET comes with V86 support
-  if (flags.bits & fl::NT) {
-    if (efer & efer::LMA) raise(kGP, 0);
-    fatal_ = StopCause::InternalError;
-    stop_detail_ = "IRET with NT=1 (task return): hardware task switching is not supported yet";
-    request_stop();
-    return;
-  }
-  // Read the whole frame first (precise), then commit.
-  const unsigned w = opsize;
-  u64 new_ip = w == 8 ? peek<8>(0) : w == 4 ? peek<4>(0) : peek<2>(0);
-  u16 cs_sel = u16(w == 8 ? peek<8>(w) : w == 4 ? peek<4>(w) : peek<2>(w));
-  u64 new_fl = w == 8 ? peek<8>(2 * w) : w == 4 ? peek<4>(2 * w) : peek<2>(2 * w);
-  unsigned rpl = cs_sel & 3;
-  if ((cs_sel & 0xfffc) == 0) raise(kGP, 0);
-  if (rpl < cpl) raise(kGP, cs_sel & 0xfffc);
-  const bool pop_stack = mode64_ || rpl > cpl;
-  u64 new_sp = 0;
-  u16 ss_sel = 0;
-  if (pop_stack) {
-    new_sp = w == 8 ? peek<8>(3 * w) : w == 4 ? peek<4>(3 * w) : peek<2>(3 * w);
-    ss_sel = u16(w == 8 ? peek<8>(4 * w) : w == 4 ? peek<4>(4 * w) : peek<2>(4 * w));
-  }
-  u64 d = read_descriptor(cs_sel);
-  Segment cs_new = segment_from_descriptor(cs_sel, d);
-  u32 ctype = cs_new.attr & ar::kTypeMask;
-  if (!(cs_new.attr & ar::S) || !(ctype & ar::kTypeCode)) raise(kGP, cs_sel & 0xfffc);
-  if ((ctype & ar::kTypeConforming) ? cs_new.dpl() > rpl : cs_new.dpl() != rpl) raise(kGP, cs_sel & 0xfffc);
-  if (!(cs_new.attr & ar::P)) raise(kNP, cs_sel & 0xfffc);
-  Segment ss_new = seg[SS];
-  if (pop_stack) {
-    if ((ss_sel & 0xfffc) == 0) {
-      // Null SS is allowed when returning to 64-bit code below CPL 3.
-      if (!(mode64_ && (cs_new.attr & ar::L) && rpl < 3)) raise(kGP, 0);
-      ss_new = Segment{ss_sel, 0, 0, ar::Unusable | (rpl << ar::kDplShift)};
-    } else {
-      if ((ss_sel & 3) != rpl) raise(kGP, ss_sel & 0xfffc);
-      ss_new = segment_from_descriptor(ss_sel, read_descriptor(ss_sel));
-      if (ss_new.dpl() != rpl || (ss_new.attr & ar::kTypeCode) || !(ss_new.attr & ar::kTypeWritable))
-        raise(kGP, ss_sel & 0xfffc);
-      if (!(ss_new.attr & ar::P)) raise(kSS, ss_sel & 0xfffc);
-    }
-  }
-  // Commit. Which flags may change depends on the old CPL (SDM IRET).
-  unsigned old_cpl = cpl;
-  u64 mask = fl::kArith | fl::TF | fl::DF | fl::NT | fl::RF | fl::AC | fl::ID;
-  if (old_cpl <= ((flags.bits & fl::IOPL) >> 12)) mask |= fl::IF;
-  if (old_cpl == 0) mask |= fl::IOPL | fl::VIF | fl::VIP;
-  if (w == 2) mask &= 0xffff;
-  set_cpl(rpl);
-  seg[CS] = cs_new;
-  if (pop_stack) {
-    seg[SS] = ss_new;
-    gpr[RSP] = w == 4 && !mode64_ ? (gpr[RSP] & ~0xffffffffull) | u32(new_sp) : new_sp;
-  } else {
-    set_sp(gpr[RSP] + 3 * w);
-  }
-  write_rflags(new_fl, mask);
-  mode_changed();
-  if (rpl > old_cpl) {
-    // Data segments no longer accessible at the new CPL become null.
-    for (unsigned s : {ES, DS, FS, GS}) {
-      u32 t = seg[s].attr & ar::kTypeMask;
-      bool conforming_code = (t & ar::kTypeCode) && (t & ar::kTypeConforming);
-      if (!(seg[s].attr & ar::Unusable) && !conforming_code && seg[s].dpl() < rpl) {
-        seg[s].selector = 0;
-        seg[s].attr = ar::Unusable;
-      }
-    }
-  }
-  next_rip = mode64_ ? new_ip : w == 2 ? u16(new_ip) : u32(new_ip);
-  end_block();
-}
-
-void Cpu::write_rflags(u64 value, u64 mask) {
-  u64 cur = flags.get();
-  u64 changed = (cur ^ value) & mask;
-  flags.set((cur & ~mask) | (value & mask));
-  if (changed & (fl::IF | fl::TF)) end_block();
 }
 
 }  // namespace vtlab

@@ -1,0 +1,103 @@
+// IRET in real, protected and IA-32e mode, and the RFLAGS write rules it
+// shares with POPF (SDM Vol. 2 "IRET/IRETD/IRETQ").
+#include "cpu/cpu.h"
+
+namespace vtlab {
+
+void Cpu::iret(unsigned opsize) {
+  if (!protected_mode()) {
+    // Real mode (and the flags rules of SDM Vol. 2 IRET "REAL-ADDRESS-MODE").
+    u64 ip = opsize == 4 ? peek<4>(0) : peek<2>(0);
+    u16 cs_sel = opsize == 4 ? u16(peek<4>(4)) : peek<2>(2);
+    u64 fl = opsize == 4 ? peek<4>(8) : peek<2>(4);
+    set_sp(gpr[RSP] + 3 * opsize);
+    load_segment_real(CS, cs_sel);
+    u64 mask = opsize == 4 ? (fl::kArith | fl::TF | fl::IF | fl::DF | fl::IOPL | fl::NT | fl::RF | fl::AC | fl::ID)
+                           : 0x7fd5 & ~u64(0);
+    write_rflags(fl, mask);
+    next_rip = opsize == 4 ? ip : u16(ip);
+    end_block();
+    return;
+  }
+  if (v86()) raise(kGP, 0);  // with IOPL < 3; V86 IRET comes with V86 support
+  if (flags.bits & fl::NT) {
+    if (efer & efer::LMA) raise(kGP, 0);
+    fatal_ = StopCause::InternalError;
+    stop_detail_ = "IRET with NT=1 (task return): hardware task switching is not supported yet";
+    request_stop();
+    return;
+  }
+  // Read the whole frame first (precise), then commit.
+  const unsigned w = opsize;
+  u64 new_ip = w == 8 ? peek<8>(0) : w == 4 ? peek<4>(0) : peek<2>(0);
+  u16 cs_sel = u16(w == 8 ? peek<8>(w) : w == 4 ? peek<4>(w) : peek<2>(w));
+  u64 new_fl = w == 8 ? peek<8>(2 * w) : w == 4 ? peek<4>(2 * w) : peek<2>(2 * w);
+  unsigned rpl = cs_sel & 3;
+  if ((cs_sel & 0xfffc) == 0) raise(kGP, 0);
+  if (rpl < cpl) raise(kGP, cs_sel & 0xfffc);
+  const bool pop_stack = mode64_ || rpl > cpl;
+  u64 new_sp = 0;
+  u16 ss_sel = 0;
+  if (pop_stack) {
+    new_sp = w == 8 ? peek<8>(3 * w) : w == 4 ? peek<4>(3 * w) : peek<2>(3 * w);
+    ss_sel = u16(w == 8 ? peek<8>(4 * w) : w == 4 ? peek<4>(4 * w) : peek<2>(4 * w));
+  }
+  u64 d = read_descriptor(cs_sel);
+  Segment cs_new = segment_from_descriptor(cs_sel, d);
+  u32 ctype = cs_new.attr & ar::kTypeMask;
+  if (!(cs_new.attr & ar::S) || !(ctype & ar::kTypeCode)) raise(kGP, cs_sel & 0xfffc);
+  if ((ctype & ar::kTypeConforming) ? cs_new.dpl() > rpl : cs_new.dpl() != rpl) raise(kGP, cs_sel & 0xfffc);
+  if (!(cs_new.attr & ar::P)) raise(kNP, cs_sel & 0xfffc);
+  Segment ss_new = seg[SS];
+  if (pop_stack) {
+    if ((ss_sel & 0xfffc) == 0) {
+      // Null SS is allowed when returning to 64-bit code below CPL 3.
+      if (!(mode64_ && (cs_new.attr & ar::L) && rpl < 3)) raise(kGP, 0);
+      ss_new = Segment{ss_sel, 0, 0, ar::Unusable | (rpl << ar::kDplShift)};
+    } else {
+      if ((ss_sel & 3) != rpl) raise(kGP, ss_sel & 0xfffc);
+      ss_new = segment_from_descriptor(ss_sel, read_descriptor(ss_sel));
+      if (ss_new.dpl() != rpl || (ss_new.attr & ar::kTypeCode) || !(ss_new.attr & ar::kTypeWritable))
+        raise(kGP, ss_sel & 0xfffc);
+      if (!(ss_new.attr & ar::P)) raise(kSS, ss_sel & 0xfffc);
+    }
+  }
+  // Commit. Which flags may change depends on the old CPL (SDM IRET).
+  unsigned old_cpl = cpl;
+  u64 mask = fl::kArith | fl::TF | fl::DF | fl::NT | fl::RF | fl::AC | fl::ID;
+  if (old_cpl <= ((flags.bits & fl::IOPL) >> 12)) mask |= fl::IF;
+  if (old_cpl == 0) mask |= fl::IOPL | fl::VIF | fl::VIP;
+  if (w == 2) mask &= 0xffff;
+  set_cpl(rpl);
+  seg[CS] = cs_new;
+  if (pop_stack) {
+    seg[SS] = ss_new;
+    gpr[RSP] = w == 4 && !mode64_ ? (gpr[RSP] & ~0xffffffffull) | u32(new_sp) : new_sp;
+  } else {
+    set_sp(gpr[RSP] + 3 * w);
+  }
+  write_rflags(new_fl, mask);
+  mode_changed();
+  if (rpl > old_cpl) {
+    // Data segments no longer accessible at the new CPL become null.
+    for (unsigned s : {ES, DS, FS, GS}) {
+      u32 t = seg[s].attr & ar::kTypeMask;
+      bool conforming_code = (t & ar::kTypeCode) && (t & ar::kTypeConforming);
+      if (!(seg[s].attr & ar::Unusable) && !conforming_code && seg[s].dpl() < rpl) {
+        seg[s].selector = 0;
+        seg[s].attr = ar::Unusable;
+      }
+    }
+  }
+  next_rip = mode64_ ? new_ip : w == 2 ? u16(new_ip) : u32(new_ip);
+  end_block();
+}
+
+void Cpu::write_rflags(u64 value, u64 mask) {
+  u64 cur = flags.get();
+  u64 changed = (cur ^ value) & mask;
+  flags.set((cur & ~mask) | (value & mask));
+  if (changed & (fl::IF | fl::TF)) end_block();
+}
+
+}  // namespace vtlab
