@@ -10,13 +10,21 @@
 
 namespace vtlab {
 
+// Runs H and retires its instruction; returns the next record to run, or
+// nullptr when the block (or the run) must stop here.
 template <Handler H>
-void chained(Cpu& c, const Insn& i) {
+[[gnu::always_inline]] inline const Insn* run_and_retire(Cpu& c, const Insn& i) {
   H(c, i);
   c.rip = c.next_rip;
   const Insn* n = &i + 1;
   c.exec.cur = n;
-  if (n == c.exec.end || c.block_must_end()) return;
+  return n == c.exec.end || c.block_must_end() ? nullptr : n;
+}
+
+template <Handler H>
+void chained(Cpu& c, const Insn& i) {
+  const Insn* n = run_and_retire<H>(c, i);
+  if (!n) return;
   c.next_rip = c.rip + n->len;
   return n->fn(c, *n);  // a sibling call: no stack growth at -O2
 }
@@ -26,16 +34,11 @@ void chained(Cpu& c, const Insn& i) {
 // of going through the shared block-transition code.
 template <Handler H>
 void chained_branch(Cpu& c, const Insn& i) {
-  H(c, i);
-  c.rip = c.next_rip;
-  const Insn* n = &i + 1;
-  c.exec.cur = n;
-  if (n == c.exec.end || c.block_must_end()) return;
+  const Insn* n = run_and_retire<H>(c, i);
+  if (!n) return;
   if (c.rip == c.exec.start_rip && n->fn == &Cpu::block_end) {
-    const Insn* first = c.restart_self_loop(n);
-    if (!first) return;
-    c.next_rip = c.rip + first->len;
-    return first->fn(c, *first);
+    n = c.restart_self_loop(n);
+    if (!n) return;
   }
   c.next_rip = c.rip + n->len;
   return n->fn(c, *n);
