@@ -138,7 +138,14 @@ class Cpu final : public CodeWriteListener {
   PortBus& ports() { return ports_; }
   PhysMem& mem() { return mem_; }
   Scheduler& scheduler() { return sched_; }
-  void sync_time() { sched_.advance_to(icount_ + insns_this_block()); }
+  // Before a device access: bring the scheduler's clock to this instruction,
+  // and stop after it so the run loop sees any event or interrupt the
+  // device raises (a device may schedule an event sooner than the deadline
+  // this block runs to).
+  void sync_time() {
+    sched_.advance_to(icount_ + insns_this_block());
+    end_block();
+  }
 
   // Register access by operand.
   template <unsigned S>

@@ -45,7 +45,7 @@ u64 PhysMem::read(u64 pa, unsigned size) {
     return size == 8 ? ~u64(0) : (u64(1) << (size * 8)) - 1;
   }
   u64 v = 0;
-  for (unsigned i = 0; i < size; ++i) v |= read(pa + i, 1) << (8 * i);
+  read_block(pa, &v, size);  // crosses a page: RAM by chunk, anything else by byte
   return v;
 }
 
@@ -59,7 +59,7 @@ void PhysMem::write(u64 pa, unsigned size, u64 value) {
     if (const MmioRange* r = find_mmio(pa)) r->dev->mmio_write(pa - r->base, size, value);
     return;
   }
-  for (unsigned i = 0; i < size; ++i) write(pa + i, 1, value >> (8 * i));
+  write_block(pa, &value, size);
 }
 
 void PhysMem::read_block(u64 pa, void* dst, u64 len) {

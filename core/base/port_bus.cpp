@@ -20,7 +20,7 @@ void PortBus::attach(u16 first, unsigned count, PortDevice* dev, std::string nam
 
 u32 PortBus::read(u16 port, unsigned size) {
   if (PortDevice* d = devs_[port]) return d->port_read(port, size);
-  return size == 4 ? 0xffffffffu : (1u << (size * 8)) - 1;
+  return size >= 4 ? 0xffffffffu : (1u << (size * 8)) - 1;
 }
 
 void PortBus::write(u16 port, unsigned size, u32 value) {
