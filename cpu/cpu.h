@@ -302,8 +302,8 @@ class Cpu final : public CodeWriteListener {
   // Segments (cpu/segments.cpp).
   void load_segment(unsigned s, u16 selector);  // MOV/POP Sreg semantics
   void load_segment_real(unsigned s, u16 selector);
-  void load_cs(u16 selector, u32 attr_from_descriptor_hint = 0);
-  u64 read_descriptor(u16 selector, u32* error_code_out = nullptr);  // raw 8 bytes
+  void load_cs(u16 selector);
+  u64 read_descriptor(u16 selector);  // raw 8 bytes; #GP(selector) beyond the table limit
   static Segment segment_from_descriptor(u16 selector, u64 desc);
   void set_cpl(unsigned c);
 
@@ -311,7 +311,10 @@ class Cpu final : public CodeWriteListener {
   [[noreturn]] void raise(u8 vector, u32 error_code) { throw GuestFault{vector, true, error_code}; }
   [[noreturn]] void raise(u8 vector) { throw GuestFault{vector, false, 0}; }
   // Software interrupt (INT n, INT3, INTO): delivered at next_rip.
-  void software_interrupt(u8 vector, bool int3_or_into);
+  void software_interrupt(u8 vector);
+  // A trap raised by the current instruction that is delivered like a
+  // hardware event (no gate DPL check): INT1/ICEBP's #DB.
+  void trap(u8 vector);
   void external_interrupt(u8 vector);
   void iret(unsigned opsize);
 

@@ -152,10 +152,9 @@ void deliver_legacy(Cpu& c, const Event& e, const Gate& g, Segment cs_new, unsig
 
 void Cpu::external_interrupt(u8 vector) { deliver(vector, false, 0, rip, false); }
 
-void Cpu::software_interrupt(u8 vector, bool int3_or_into) {
+void Cpu::software_interrupt(u8 vector) {
   // INT n / INT3 / INTO: a fault while delivering is a fault of the
   // instruction itself (it propagates to the execution loop).
-  (void)int3_or_into;
   if (intercept_exceptions_) {
     intercepted_ = GuestFault{vector, false, 0};
     exception_stop_ = true;
@@ -163,6 +162,16 @@ void Cpu::software_interrupt(u8 vector, bool int3_or_into) {
     return;
   }
   deliver(vector, false, 0, next_rip, true);
+}
+
+void Cpu::trap(u8 vector) {
+  if (intercept_exceptions_) {
+    intercepted_ = GuestFault{vector, false, 0};
+    exception_stop_ = true;
+    request_stop();
+    return;
+  }
+  deliver(vector, false, 0, next_rip, false);
 }
 
 // Delivers an event through the IVT/IDT. A fault while delivering combines

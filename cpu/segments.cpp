@@ -14,15 +14,12 @@ Segment Cpu::segment_from_descriptor(u16 selector, u64 d) {
   return s;
 }
 
-u64 Cpu::read_descriptor(u16 selector, u32* error_code_out) {
+u64 Cpu::read_descriptor(u16 selector) {
   const bool ldt = selector & 4;
   u64 base = ldt ? ldtr.base : gdtr.base;
   u32 limit = ldt ? ((ldtr.attr & ar::Unusable) ? 0 : ldtr.limit) : gdtr.limit;
   u32 index = selector & ~7u;
-  if ((ldt && (ldtr.attr & ar::Unusable)) || index + 7 > limit) {
-    if (error_code_out) *error_code_out = selector & 0xfffc;
-    raise(kGP, selector & 0xfffc);
-  }
+  if ((ldt && (ldtr.attr & ar::Unusable)) || index + 7 > limit) raise(kGP, selector & 0xfffc);
   return read_sys<u64>(base + index);
 }
 
@@ -76,7 +73,7 @@ void Cpu::load_segment(unsigned s, u16 selector) {
 
 // Loads CS for a far JMP/CALL/RET/IRET or interrupt that targets a code
 // segment at privilege `cpl` already decided by the caller's checks.
-void Cpu::load_cs(u16 selector, u32) {
+void Cpu::load_cs(u16 selector) {
   if (!protected_mode() || v86()) {
     load_segment_real(CS, selector);
     return;

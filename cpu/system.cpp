@@ -129,12 +129,7 @@ bool Cpu::write_msr(u32 index, u64 v) {
   return true;
 }
 
-void Cpu::cpuid(u32 leaf, u32 subleaf, u32 out[4]) const {
-  cpuid_lookup(leaf, subleaf, out);
-  if (leaf == 1) {
-    // OSXSAVE mirrors CR4 (none yet); APIC id 0 in EBX[31:24].
-  }
-}
+void Cpu::cpuid(u32 leaf, u32 subleaf, u32 out[4]) const { cpuid_lookup(leaf, subleaf, out); }
 
 // I/O permission (SDM Vol. 1 §19.5): CPL <= IOPL, or the TSS bitmap allows it.
 bool Cpu::io_allowed(u16 port, unsigned size) {

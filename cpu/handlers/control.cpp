@@ -194,14 +194,15 @@ void ret_far(Cpu& c, const Insn& i) {
 
 void int_n(Cpu& c, const Insn& i) {
   if (c.v86() && (c.flags.bits & fl::IOPL) != fl::IOPL) c.raise(kGP, 0);
-  c.software_interrupt(u8(i.imm), false);
+  c.software_interrupt(u8(i.imm));
 }
-void int3(Cpu& c, const Insn&) { c.software_interrupt(kBP, true); }
+void int3(Cpu& c, const Insn&) { c.software_interrupt(kBP); }
 void into(Cpu& c, const Insn&) {
-  if (c.flags.of()) c.software_interrupt(kOF, true);
+  if (c.flags.of()) c.software_interrupt(kOF);
 }
-// INT1 (ICEBP, F1): a #DB delivered like a hardware trap.
-void int1(Cpu& c, const Insn&) { c.software_interrupt(kDB, true); }
+// INT1 (ICEBP, F1): a #DB delivered like a hardware trap, without the gate
+// DPL check of INT n (SDM Vol. 2 INT n/INTO/INT3/INT1).
+void int1(Cpu& c, const Insn&) { c.trap(kDB); }
 
 void iret(Cpu& c, const Insn& i) { c.iret(i.opsize); }
 

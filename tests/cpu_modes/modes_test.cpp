@@ -266,3 +266,14 @@ TEST_CASE("32-bit protected mode: BOUND raises #BR out of range, ARPL adjusts RP
   CHECK(r.cpu.intercepted_exception().vector == kBR);
   CHECK(r.cpu.rip == 0x100025);  // the third BOUND, with 11 > 10
 }
+
+TEST_CASE("INT1 (ICEBP) from CPL 3 is delivered through a DPL 0 gate, as a trap (SDM Vol. 2 INT1)") {
+  LongModeRig r;
+  r.gate(1, 0x40000, 0);
+  r.put(0x40000, {0xf4});
+  r.enter_user(0x20000, 0x30000);
+  r.put(0x20000, {0xf1});
+  r.step(2);
+  CHECK(r.cpu.rip == 0x40001);
+  CHECK(r.mem.read(LongModeRig::kKernelStack - 40, 8) == 0x20001);  // trap: RIP after INT1, no error code
+}
