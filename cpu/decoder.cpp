@@ -13,6 +13,8 @@ void handler_invalid_opcode(Cpu& cpu, const Insn& insn) {
   cpu.raise(kUD);
 }
 
+void handler_too_long(Cpu& cpu, const Insn&) { cpu.raise(kGP, 0); }
+
 const char* mnemonic_name(u16 mnemonic) {
   const char* s = ZydisMnemonicGetString(ZydisMnemonic(mnemonic));
   return s ? s : "?";
@@ -103,7 +105,9 @@ bool Decoder::decode(const u8* bytes, unsigned avail, unsigned code_size, Insn& 
   out = Insn{};
   if (st == ZYDIS_STATUS_NO_MORE_DATA && avail < ZYDIS_MAX_INSTRUCTION_LENGTH) return false;
   if (!ZYAN_SUCCESS(st)) {
-    out.fn = &handler_invalid_opcode;
+    // More than 15 bytes (prefixes included) is #GP(0), anything else
+    // undecodable is #UD (SDM Vol. 2 §2.3.11).
+    out.fn = st == ZYDIS_STATUS_INSTRUCTION_TOO_LONG ? &handler_too_long : &handler_invalid_opcode;
     out.len = 1;
     out.attrs = attr::kEndsBlock;
     return true;

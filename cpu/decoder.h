@@ -29,6 +29,8 @@ class Decoder {
 
 // The handler for encodings the CPU rejects (#UD).
 void handler_invalid_opcode(class Cpu& cpu, const Insn& insn);
+// The handler for an instruction longer than 15 bytes (#GP(0)).
+void handler_too_long(class Cpu& cpu, const Insn& insn);
 
 // The mnemonic's name ("cvtsd2ss"), for messages and the debugger.
 const char* mnemonic_name(u16 mnemonic);

@@ -5,6 +5,7 @@
 
 #include <vector>
 
+#include "tests/insn/native_runner.h"
 #include "tests/insn_interp/user_mode_harness.h"
 
 namespace {
@@ -46,4 +47,21 @@ TEST_CASE("reported extensions run") {
   CHECK(o.state.gpr[insn::RAX] == 4);
   o = run_bytes({0x66, 0x0f, 0xc5, 0xc0, 0x00});  // pextrw eax, xmm0, 0 (SSE2 form)
   CHECK(!o.exception.has_value());
+}
+
+TEST_CASE("an instruction longer than 15 bytes is #GP(0), as on this machine's CPU") {
+  // 14 operand-size prefixes + add eax, ebx = 16 bytes.
+  insn::Case c;
+  c.name = "too-long";
+  c.bytes.assign(14, 0x66);
+  c.bytes.insert(c.bytes.end(), {0x01, 0xd8});
+  c.init.gpr[insn::RSP] = insn::kDefaultRsp;
+  insn::Outcome native = insn::run_native(c);
+  insn::Outcome o = vtlab::testing::run_interp(c);
+  REQUIRE(native.exception.has_value());
+  REQUIRE(o.exception.has_value());
+  CHECK(o.exception->vector == insn::GP);
+  CHECK(o.exception->vector == native.exception->vector);
+  CHECK(o.exception->error_code == native.exception->error_code);
+  CHECK(o.state.rip == native.state.rip);
 }
