@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Short libFuzzer runs over the parsers of outside input (the Multiboot/ELF
+# loader and the command line), starting from the seed corpora in tests/.
+# FUZZ_SECONDS sets the time per target (default 20). Builds with clang in
+# build/fuzz; installs clang and its sanitizer runtime when missing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/install-deps.sh
+missing=()
+for p in clang libclang-rt-14-dev; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  sudo_cmd=""
+  [ "$(id -u)" -ne 0 ] && sudo_cmd="sudo"
+  $sudo_cmd apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq "${missing[@]}"
+fi
+seconds=${FUZZ_SECONDS:-20}
+cmake -S . -B build/fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+      -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ >/dev/null
+cmake --build build/fuzz --target fuzz_loader fuzz_cli_options -j"$(nproc)"
+# run_fuzzer BINARY SEEDS: fuzz for $seconds on a scratch copy of the corpus.
+run_fuzzer() {
+  local bin=$1 seeds=$2 work log status
+  work=$(mktemp -d)
+  log=$(mktemp)
+  echo "== $(basename "$bin") for ${seconds}s (seeds: $seeds)"
+  set +e
+  "$bin" -max_total_time="$seconds" -print_final_stats=1 "$work" "$seeds" >"$log" 2>&1
+  status=$?
+  set -e
+  grep -E "^stat::number_of_executed_units|^Done|SUMMARY|ERROR" "$log" || true
+  rm -rf "$work" "$log"
+  if [ "$status" -ne 0 ]; then
+    echo "$(basename "$bin") found a failure (status $status)"
+    exit 1
+  fi
+}
+run_fuzzer build/fuzz/tests/loader/fuzz_loader tests/loader/corpus
+run_fuzzer build/fuzz/tests/cli/fuzz_cli_options tests/cli/corpus
