@@ -94,9 +94,9 @@ const OptionSpec<RunOptions> kRunOptions[] = {
      [](RunOptions& o, std::string_view v) { o.serial_in = parse_serial_input(v); }},
     {"--max-insns", "N", "stop after N instructions (decimal or 0x hex)", false,
      [](RunOptions& o, std::string_view v) { o.max_insns = parse_number(v, "--max-insns"); }},
-    {"--cmdline", "STR", "kernel command line (Multiboot, Linux)", false,
+    {"--cmdline", "STR", "kernel command line (Multiboot)", false,
      [](RunOptions& o, std::string_view v) { o.cmdline = std::string(v); }},
-    {"--module", "PATH", "a boot module (Multiboot) or initrd (Linux); may be repeated", true,
+    {"--module", "PATH", "a Multiboot boot module; may be repeated", true,
      [](RunOptions& o, std::string_view v) { o.modules.push_back(non_empty(v, "--module")); }},
     {"--flat", "ADDR", "load IMAGE as a flat binary at ADDR and start there", false,
      [](RunOptions& o, std::string_view v) { o.flat_addr = parse_number(v, "--flat"); }},
@@ -296,20 +296,26 @@ std::string help_text(HelpTopic topic) {
     case HelpTopic::Run:
       return "usage: vtlab run IMAGE [options]\n"
              "\n"
-             "Boots IMAGE (Multiboot 1/2 or Linux bzImage; a flat binary with --flat) and\n"
-             "runs it until the guest ends the run (isa-debug-exit port 0xf4) or the\n"
-             "instruction limit is reached.\n"
+             "Boots IMAGE (a Multiboot 1/2 kernel: ELF32, ELF64 or a.out kludge; a flat\n"
+             "binary with --flat) and runs it until the guest ends the run (isa-debug-exit\n"
+             "port 0xf4) or the instruction limit is reached.\n"
              "\n"
              "options:\n" +
              option_lines<RunOptions>(kRunOptions) +
              "  --help                show this help\n"
              "\n"
              "SIZE is in bytes unless suffixed K, M, G or T (KiB, MiB, GiB, TiB).\n"
-             "N and ADDR are decimal or 0x-prefixed hex.\n";
+             "N and ADDR are decimal or 0x-prefixed hex.\n"
+             "\n"
+             "exit status: (v << 1) | 1 when the guest writes v to port 0xf4 (as QEMU);\n"
+             "0 at the instruction limit or a halt nothing can end; 2 bad options or\n"
+             "image; 3 triple fault; 4 the guest used something not implemented yet.\n";
     case HelpTopic::Bench:
       return "usage: vtlab bench [ROM] [options]\n"
              "\n"
-             "Runs a benchmark ROM (or the built-in set) and prints MIPS.\n"
+             "Runs a benchmark ROM (default: this build's roms/bench.elf) and prints guest\n"
+             "instructions, seconds and MIPS; with qemu-system-x86_64 installed, also QEMU\n"
+             "TCG's time on the same ROM and the ratio.\n"
              "\n"
              "options:\n" +
              option_lines<BenchOptions>(kBenchOptions) + "  --help                show this help\n";
@@ -317,7 +323,8 @@ std::string help_text(HelpTopic topic) {
   }
   return "usage: vtlab COMMAND [options]\n"
          "\n"
-         "vtlab is a software x86-64 PC with VT-x, EPT and VT-d.\n"
+         "vtlab is a software x86-64 PC, deterministic and built to be looked inside;\n"
+         "VT-x, EPT and VT-d are on its way.\n"
          "\n"
          "commands:\n"
          "  run IMAGE [options]   boot and run a guest image\n"
