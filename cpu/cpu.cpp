@@ -234,6 +234,7 @@ void Cpu::drop_blocks_on_page(u64 page_pa) {
   auto it = blocks_by_page_.find(page_pa);
   if (it == blocks_by_page_.end()) return;
   ++chain_epoch_;  // links may point at the blocks dropped here
+  ++page_invalidations_[page_pa];
   for (Block* b : it->second) {
     blocks_.erase(b->key);
     Block*& slot = fast_cache_[fast_slot(b->key)];
@@ -305,6 +306,10 @@ Block* Cpu::decode_block(u64 lin, u64 pa) {
     src = bytes;
   }
   u64 off = 0;
+  const size_t max_insns = host && page_invalidations_.count(pa & ~u64(0xfff)) &&
+                                   page_invalidations_[pa & ~u64(0xfff)] >= kVolatilePage
+                               ? 1
+                               : Block::kMaxInsns;
   for (;;) {
     Insn insn;
     unsigned avail = unsigned(std::min<u64>(page_left - off, host ? page_left - off : sizeof bytes - off));
@@ -323,7 +328,7 @@ Block* Cpu::decode_block(u64 lin, u64 pa) {
     }
     b->insns.push_back(insn);
     off += insn.len;
-    if ((insn.attrs & attr::kEndsBlock) || off >= page_left || b->insns.size() >= Block::kMaxInsns) break;
+    if ((insn.attrs & attr::kEndsBlock) || off >= page_left || b->insns.size() >= max_insns) break;
     if (!host && off + 16 > sizeof bytes) break;
   }
   Insn sentinel;

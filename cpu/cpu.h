@@ -376,6 +376,11 @@ class Cpu final : public CodeWriteListener {
   // Block cache keyed by code physical address + decode mode.
   std::unordered_map<u64, Block*> blocks_;
   std::unordered_map<u64, std::vector<Block*>> blocks_by_page_;
+  // How often each code page has been written while holding blocks. A page
+  // written again and again (code and data mixed, or self-modifying loops)
+  // gets one-instruction blocks, so an invalidation wastes one decode, not 64.
+  std::unordered_map<u64, u32> page_invalidations_;
+  static constexpr u32 kVolatilePage = 8;
   static constexpr unsigned kFastCacheSize = 4096;
   Block* fast_cache_[kFastCacheSize] = {};
   std::vector<Block*> retired_blocks_;  // freed at the next block boundary
