@@ -361,6 +361,7 @@ Block* Cpu::execute_block(Block* b, u64 stop_at) {
   exec.block = b;
   exec.start_rip = rip;
   exec.limit = stop_at;
+  exec.chain_budget = kMaxChained;
   // A block that fits runs through its sentinel (which may chain on);
   // otherwise it stops exactly at the deadline.
   exec.end = icount_ + n <= stop_at ? start + n + 1 : start + (stop_at - icount_);
@@ -382,7 +383,7 @@ Block* Cpu::execute_block(Block* b, u64 stop_at) {
 void Cpu::block_end(Cpu& c, const Insn& sentinel) {
   c.icount_ += u64(&sentinel - c.exec.start);
   c.exec.start = c.exec.cur = &sentinel;  // accounted: nothing more to add
-  if (c.break_block_ || c.icount_ >= c.exec.limit) return;
+  if (c.break_block_ || c.icount_ >= c.exec.limit || --c.exec.chain_budget == 0) return;
   Block* b = c.exec.block;
   for (const Block::Link& l : b->links) {
     if (l.rip != c.rip || l.epoch != c.chain_epoch_) continue;

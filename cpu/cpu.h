@@ -114,14 +114,19 @@ class Cpu final : public CodeWriteListener {
     Block* block = nullptr;  // the block `start` belongs to
     u64 start_rip = 0;       // RIP of the block's first instruction
     u64 limit = 0;           // virtual time at which the run must stop
+    // Blocks that may still be entered by chaining before control returns
+    // to the run loop. Without tail calls (a Debug build) every chained step
+    // is a stack frame; this bounds the depth to about kMaxChained * 65.
+    unsigned chain_budget = 0;
   } exec;
+  static constexpr unsigned kMaxChained = 16;
   // A branch at the end of the current block jumped to the block's own
   // start: retire this pass and return the first instruction to run again,
   // or nullptr if the deadline does not allow another full pass.
   [[gnu::always_inline]] const Insn* restart_self_loop(const Insn* sentinel) {
     const u64 count = u64(sentinel - exec.start);
     icount_ += count;
-    if (icount_ + count > exec.limit) {
+    if (icount_ + count > exec.limit || --exec.chain_budget == 0) {
       exec.start = exec.cur = sentinel;  // accounted: nothing more to add
       return nullptr;
     }
