@@ -309,7 +309,7 @@ std::string help_text(HelpTopic topic) {
              "\n"
              "exit status: (v << 1) | 1 when the guest writes v to port 0xf4 (as QEMU);\n"
              "0 at the instruction limit or a halt nothing can end; 2 bad options or\n"
-             "image; 3 triple fault; 4 the guest used something not implemented yet.\n";
+             "image; 3 triple fault; 4 the guest needed a feature vtlab does not have yet.\n";
     case HelpTopic::Bench:
       return "usage: vtlab bench [ROM] [options]\n"
              "\n"
