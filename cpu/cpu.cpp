@@ -170,12 +170,7 @@ void Cpu::read_slow(u64 lin, void* dst, unsigned len, bool user) {
       std::memcpy(d, h, chunk);
     } else {
       sync_time();
-      if (chunk == 1 || chunk == 2 || chunk == 4 || chunk == 8) {
-        u64 v = mem_.read(pa, chunk);
-        std::memcpy(d, &v, chunk);
-      } else {
-        mem_.read_block(pa, d, chunk);
-      }
+      mem_.read_block(pa, d, chunk);
     }
     lin += chunk, d += chunk, len -= chunk;
     if (!mode64_) lin &= 0xffffffff;
@@ -198,13 +193,7 @@ void Cpu::write_slow(u64 lin, const void* src, unsigned len, bool user) {
       mem_.note_write(pa, n);  // pages holding code drop their blocks
     } else {
       sync_time();
-      if (n == 1 || n == 2 || n == 4 || n == 8) {
-        u64 v = 0;
-        std::memcpy(&v, p, n);
-        mem_.write(pa, n, v);
-      } else {
-        mem_.write_block(pa, p, n);
-      }
+      mem_.write_block(pa, p, n);
     }
   };
   const u64 first_chunk = std::min<u64>(len, 0x1000 - (lin & 0xfff));

@@ -8,6 +8,12 @@
 #include "core/base/error.h"
 
 namespace vtlab {
+namespace {
+
+// Sizes a device register access can have; other lengths go byte by byte.
+bool is_access_size(u64 n) { return n == 1 || n == 2 || n == 4 || n == 8; }
+
+}  // namespace
 
 PhysMem::PhysMem(u64 ram_size) : ram_size_(ram_size) {
   if (ram_size < (2u << 20) || (ram_size & (kPageSize - 1)))
@@ -68,6 +74,9 @@ void PhysMem::read_block(u64 pa, void* dst, u64 len) {
     u64 chunk = std::min(len, kPageSize - (pa & (kPageSize - 1)));
     if (u8* p = ram_ptr(pa)) {
       std::memcpy(d, p, chunk);
+    } else if (is_access_size(chunk)) {
+      u64 v = read(pa, unsigned(chunk));  // one device access, as the CPU issued it
+      std::memcpy(d, &v, chunk);
     } else {
       for (u64 i = 0; i < chunk; ++i) d[i] = u8(read(pa + i, 1));
     }
@@ -82,6 +91,10 @@ void PhysMem::write_block(u64 pa, const void* src, u64 len) {
     if (u8* p = ram_ptr(pa)) {
       std::memcpy(p, s, chunk);
       note_write(pa, chunk);
+    } else if (is_access_size(chunk)) {
+      u64 v = 0;
+      std::memcpy(&v, s, chunk);
+      write(pa, unsigned(chunk), v);  // one device access, as the CPU issued it
     } else {
       for (u64 i = 0; i < chunk; ++i) write(pa + i, 1, s[i]);
     }

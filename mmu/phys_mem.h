@@ -45,6 +45,8 @@ class PhysMem {
   // open bus (reads all ones, writes ignored).
   u64 read(u64 pa, unsigned size);
   void write(u64 pa, unsigned size, u64 value);
+  // Any length: RAM by page-sized chunks; outside RAM, a chunk of 1, 2, 4 or
+  // 8 bytes within a page is one device access, anything else bytes.
   void read_block(u64 pa, void* dst, u64 len);
   void write_block(u64 pa, const void* src, u64 len);
 

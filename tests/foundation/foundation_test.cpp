@@ -77,6 +77,15 @@ TEST_CASE("physical memory: lazy RAM, the 3 GiB hole, MMIO, open bus") {
   CHECK(regs.last_off == 0xb0);
   CHECK(regs.last_size == 4);
   CHECK(regs.last_val == 7);
+  // Block accesses outside RAM keep the CPU's access size for devices.
+  u32 v = 0;
+  m.read_block(0xfee00030, &v, 4);
+  CHECK(v == 0x30 * 16 + 4);
+  const u32 w = 0x12345678;
+  m.write_block(0xfee00040, &w, 4);
+  CHECK(regs.last_off == 0x40);
+  CHECK(regs.last_size == 4);
+  CHECK(regs.last_val == 0x12345678);
   CHECK(m.read(0xd0000000, 4) == 0xffffffffu);  // nothing there
   CHECK_THROWS_AS(m.map_mmio(0xfee00800, 0x100, &regs, "overlap"), Error);
   CHECK_THROWS_AS(PhysMem(1u << 20), Error);  // below the 2 MiB minimum
