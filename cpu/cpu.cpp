@@ -295,10 +295,9 @@ Block* Cpu::decode_block(u64 lin, u64 pa) {
     src = bytes;
   }
   u64 off = 0;
-  const size_t max_insns = host && page_invalidations_.count(pa & ~u64(0xfff)) &&
-                                   page_invalidations_[pa & ~u64(0xfff)] >= kVolatilePage
-                               ? 1
-                               : Block::kMaxInsns;
+  auto inval = page_invalidations_.find(pa & ~u64(0xfff));
+  const size_t max_insns =
+      host && inval != page_invalidations_.end() && inval->second >= kVolatilePage ? 1 : Block::kMaxInsns;
   for (;;) {
     Insn insn;
     unsigned avail = unsigned(std::min<u64>(page_left - off, host ? page_left - off : sizeof bytes - off));
@@ -452,13 +451,16 @@ StopCause Cpu::run(u64 stop_at) {
   }
 }
 
+bool Cpu::stop_if_intercepted(const GuestFault& f) {
+  if (!intercept_exceptions_) return false;
+  intercepted_ = f;
+  exception_stop_ = true;
+  request_stop();
+  return true;
+}
+
 void Cpu::handle_event(const GuestFault& f, u64 return_rip) {
-  if (intercept_exceptions_) {
-    intercepted_ = f;
-    exception_stop_ = true;
-    request_stop();
-    return;
-  }
+  if (stop_if_intercepted(f)) return;
   if (f.vector == kPF) cr2 = f.fault_address;
   deliver(f.vector, f.has_error, f.error, return_rip, false);
 }

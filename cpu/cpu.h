@@ -137,9 +137,6 @@ class Cpu final : public CodeWriteListener {
   // continues into the linked successor block without leaving the
   // threaded code (cpu.cpp).
   static void block_end(Cpu& c, const Insn& sentinel);
-  // Devices call this when an interrupt may have become pending, so the CPU
-  // looks at it before running on.
-  void notify_interrupt() { end_block(); }
   PortBus& ports() { return ports_; }
   PhysMem& mem() { return mem_; }
   Scheduler& scheduler() { return sched_; }
@@ -330,7 +327,6 @@ class Cpu final : public CodeWriteListener {
   bool write_msr(u32 index, u64 v);
   u64 tsc() const;
   void cpuid(u32 leaf, u32 subleaf, u32 out[4]) const;
-  bool cpl0() const { return cpl == 0; }
   void require_cpl0() {
     if (cpl != 0) raise(kGP, 0);
   }
@@ -346,11 +342,10 @@ class Cpu final : public CodeWriteListener {
   void flush_decoded_blocks();
 
  private:
-  friend class Decoder;
   bool user_access() const { return cpl == 3; }
   u64 legacy_linear(unsigned s, u64 ea, unsigned size, Access acc);
   [[noreturn]] void raise_canonical(unsigned s) { raise(s == SS ? kSS : kGP, 0); }
-  // Translates for an access and fills the TLB; raises #PF.
+  // Translates for an access (no TLB fill; host_for fills); raises #PF.
   u64 translate_or_fault(u64 lin, Access acc, bool user);
   u8* host_for(u64 lin, Access acc, bool user, u64* pa_out);
   void read_slow(u64 lin, void* dst, unsigned len, bool user);
@@ -378,7 +373,7 @@ class Cpu final : public CodeWriteListener {
   u64 stack_mask_ = 0xffff;
   PagingMode paging_ = PagingMode::None;
 
-  // Block cache keyed by code physical address + decode mode.
+  // Block cache keyed by the code's host address + code size (Block::make_key).
   std::unordered_map<u64, Block*> blocks_;
   std::unordered_map<u64, std::vector<Block*>> blocks_by_page_;
   // How often each code page has been written while holding blocks. A page
@@ -407,6 +402,8 @@ class Cpu final : public CodeWriteListener {
   GuestFault intercepted_{};
   // Delivers f, or stops the run if exceptions are intercepted.
   void handle_event(const GuestFault& f, u64 return_rip);
+  // With interception on: records f and stops the run (true).
+  bool stop_if_intercepted(const GuestFault& f);
 };
 
 }  // namespace vtlab

@@ -155,22 +155,12 @@ void Cpu::external_interrupt(u8 vector) { deliver(vector, false, 0, rip, false);
 void Cpu::software_interrupt(u8 vector) {
   // INT n / INT3 / INTO: a fault while delivering is a fault of the
   // instruction itself (it propagates to the execution loop).
-  if (intercept_exceptions_) {
-    intercepted_ = GuestFault{vector, false, 0};
-    exception_stop_ = true;
-    request_stop();
-    return;
-  }
+  if (stop_if_intercepted(GuestFault{vector, false, 0})) return;
   deliver(vector, false, 0, next_rip, true);
 }
 
 void Cpu::trap(u8 vector) {
-  if (intercept_exceptions_) {
-    intercepted_ = GuestFault{vector, false, 0};
-    exception_stop_ = true;
-    request_stop();
-    return;
-  }
+  if (stop_if_intercepted(GuestFault{vector, false, 0})) return;
   deliver(vector, false, 0, next_rip, false);
 }
 

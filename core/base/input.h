@@ -16,9 +16,4 @@ class ByteInput {
   virtual std::optional<u8> poll() = 0;
 };
 
-class NullInput final : public ByteInput {
- public:
-  std::optional<u8> poll() override { return std::nullopt; }
-};
-
 }  // namespace vtlab
