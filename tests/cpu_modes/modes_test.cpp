@@ -277,3 +277,59 @@ TEST_CASE("INT1 (ICEBP) from CPL 3 is delivered through a DPL 0 gate, as a trap 
   CHECK(r.cpu.rip == 0x40001);
   CHECK(r.mem.read(LongModeRig::kKernelStack - 40, 8) == 0x20001);  // trap: RIP after INT1, no error code
 }
+
+namespace {
+
+// An interrupt controller stand-in: one vector, pending until acknowledged.
+struct OneInterrupt final : InterruptSource {
+  bool pending = false;
+  u8 vector = 0x20;
+  unsigned acks = 0;
+  bool has_interrupt() override { return pending; }
+  u8 acknowledge() override {
+    pending = false;
+    ++acks;
+    return vector;
+  }
+};
+
+}  // namespace
+
+TEST_CASE("external interrupts: masked by IF, taken one instruction after STI (SDM Vol. 2 STI)") {
+  LongModeRig r;
+  OneInterrupt irq;
+  irq.pending = true;
+  r.cpu.set_interrupt_source(&irq);
+  r.gate(0x20, 0x40000);
+  r.put(0x40000, {0xf4});
+  r.cpu.gpr[RSP] = LongModeRig::kKernelStack;
+  r.cpu.rip = 0x20000;
+  // nop; sti; inc eax; inc eax; hlt
+  r.put(0x20000, {0x90, 0xfb, 0xff, 0xc0, 0xff, 0xc0, 0xf4});
+  r.step(1);
+  CHECK(irq.acks == 0);  // IF=0: pending but not taken
+  r.step(10);
+  CHECK(irq.acks == 1);
+  CHECK(r.cpu.gpr[RAX] == 1);  // the instruction after STI ran first
+  CHECK(r.mem.read(LongModeRig::kKernelStack - 40, 8) == 0x20004);  // return RIP: the second inc
+  CHECK(r.cpu.rip == 0x40001);
+  CHECK(!(r.cpu.rflags() & fl::IF));  // an interrupt gate clears IF
+}
+
+TEST_CASE("HLT sleeps until a scheduler event raises an interrupt; virtual time jumps to the event") {
+  LongModeRig r;
+  OneInterrupt irq;
+  r.cpu.set_interrupt_source(&irq);
+  r.gate(0x20, 0x40000);
+  r.put(0x40000, {0xbb, 0x07, 0x00, 0x00, 0x00, 0xf4});  // mov ebx, 7; hlt (IF now 0)
+  r.cpu.gpr[RSP] = LongModeRig::kKernelStack;
+  r.cpu.rip = 0x20000;
+  r.put(0x20000, {0xfb, 0xf4, 0x90});  // sti; hlt; nop
+  r.sched.schedule_at(100'000, "timer", [&] { irq.pending = true; });
+  StopCause s = r.step(1'000'000);
+  CHECK(s == StopCause::HaltedForever);  // the handler halts with IF=0
+  CHECK(r.cpu.gpr[RBX] == 7);
+  CHECK(r.mem.read(LongModeRig::kKernelStack - 40, 8) == 0x20002);  // woke after the HLT
+  CHECK(r.cpu.icount() >= 100'000);  // time advanced to the event...
+  CHECK(r.cpu.retired() == 4);       // ...while only four instructions ran
+}
