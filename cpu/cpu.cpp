@@ -120,7 +120,7 @@ u64 Cpu::legacy_linear(unsigned s, u64 ea, unsigned size, Access acc) {
 }
 
 u64 Cpu::translate(u64 lin, Access acc, bool user, std::vector<WalkStep>* trace, u32* pf_error) {
-  if (paging_ == PagingMode::None) return lin & (mode64_ || (efer & efer::LMA) ? ~u64(0) : 0xffffffffull);
+  if (paging_ == PagingMode::None) return wrap_linear(lin);
   WalkRequest req;
   req.mode = paging_;
   req.cr3 = cr3;
@@ -172,8 +172,7 @@ void Cpu::read_slow(u64 lin, void* dst, unsigned len, bool user) {
       sync_time();
       mem_.read_block(pa, d, chunk);
     }
-    lin += chunk, d += chunk, len -= chunk;
-    if (!mode64_) lin &= 0xffffffff;
+    lin = wrap_linear(lin + chunk), d += chunk, len -= chunk;
   }
 }
 
@@ -205,7 +204,7 @@ void Cpu::write_slow(u64 lin, const void* src, unsigned len, bool user) {
   }
   // Crossing a page: translate the second page too before writing either,
   // so a fault there leaves the first unwritten (precise faults).
-  u64 lin2 = (lin + first_chunk) & (mode64_ ? ~u64(0) : 0xffffffffull);
+  u64 lin2 = wrap_linear(lin + first_chunk);
   u64 pa2;
   u8* h2 = host_for(lin2, Access::Write, user, &pa2);
   put(pa1, h1, s, unsigned(first_chunk));
@@ -249,8 +248,7 @@ void Cpu::retire_block_storage() {
 }
 
 Block* Cpu::fetch_block() {
-  u64 lin = seg[CS].base + rip;
-  if (!mode64_) lin &= 0xffffffff;
+  u64 lin = wrap_linear(seg[CS].base + rip);
   unsigned csize = code_size();
   bool user = user_access();
   u8* host = tlb_exec_.lookup(lin, user);
@@ -307,7 +305,7 @@ Block* Cpu::decode_block(u64 lin, u64 pa) {
       u8 tmp[16];
       unsigned first = unsigned(page_left - off);
       std::memcpy(tmp, src + off, first);
-      u64 next_lin = (lin + page_left) & (mode64_ ? ~u64(0) : 0xffffffffull);
+      u64 next_lin = wrap_linear(lin + page_left);
       read_block(next_lin, tmp + first, 16 - first);  // may #PF: correct, the fetch needs it
       decoder_->decode(tmp, 16, csize, insn);
       b->insns.push_back(insn);

@@ -343,6 +343,8 @@ class Cpu final : public CodeWriteListener {
 
  private:
   bool user_access() const { return cpl == 3; }
+  // Linear addresses are 32 bits wide outside 64-bit mode (they wrap).
+  u64 wrap_linear(u64 lin) const { return mode64_ ? lin : u32(lin); }
   u64 legacy_linear(unsigned s, u64 ea, unsigned size, Access acc);
   [[noreturn]] void raise_canonical(unsigned s) { raise(s == SS ? kSS : kGP, 0); }
   // Translates for an access (no TLB fill; host_for fills); raises #PF.
