@@ -25,7 +25,7 @@ u64 reserved_bits(int level, bool large, bool nxe) {
   u64 rsvd = kRsvdHigh;
   if (!nxe) rsvd |= kNx;
   if (level >= 4) rsvd |= kLarge;                            // PS is reserved in PML4E/PML5E
-  if (large && level == 3) rsvd |= 0x3fffe000ull; // 1 GiB page: bits 29:13
+  if (large && level == 3) rsvd |= 0x3fffe000ull;    // 1 GiB page: bits 29:13
   if (large && level == 2) rsvd |= 0x1fe000ull;             // 2 MiB page: bits 20:13
   return rsvd;
 }

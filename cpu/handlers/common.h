@@ -50,6 +50,19 @@ u64 szp_flags(uint_t<S> r) {
   return f;
 }
 
+// A far pointer m16:16 / m16:32 / m16:64 in memory: the offset (`size`
+// bytes), then the selector (far JMP/CALL, LDS family).
+struct FarPointer {
+  u16 selector;
+  u64 offset;
+};
+inline FarPointer read_far_pointer(Cpu& c, const Insn& i, unsigned size) {
+  u64 lin = c.mem_linear(i, size + 2, Access::Read);  // checks the whole pointer
+  u64 off = size == 8 ? c.read_lin<u64>(lin) : size == 4 ? c.read_lin<u32>(lin) : c.read_lin<u16>(lin);
+  u16 sel = c.read_lin<u16>(c.linear(i.mem.seg, c.effective_address(i) + size, 2, Access::Read));
+  return {sel, off};
+}
+
 // Size of the current instruction's counter/pointer registers (rCX, rSI,
 // rDI): the address size.
 inline u64 asize_mask(const Insn& i) {

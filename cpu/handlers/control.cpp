@@ -75,10 +75,9 @@ void far_target(Cpu& c, const Insn& i, u16& sel, u64& off) {
     off = i.imm;
     return;
   }
-  unsigned s = i.opsize;
-  u64 lin = c.mem_linear(i, s + 2, Access::Read);
-  off = s == 8 ? c.read_lin<u64>(lin) : s == 4 ? c.read_lin<u32>(lin) : c.read_lin<u16>(lin);
-  sel = c.read_lin<u16>(c.linear(i.mem.seg, c.effective_address(i) + s, 2, Access::Read));
+  FarPointer p = read_far_pointer(c, i, i.opsize);
+  sel = p.selector;
+  off = p.offset;
 }
 
 // Checks a far code target (same privilege, non-gate descriptors; call

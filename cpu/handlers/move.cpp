@@ -262,9 +262,7 @@ void xlat(Cpu& c, const Insn& i) {
 // LDS/LES/LFS/LGS/LSS r, m16:16/32/64.
 template <unsigned S>
 void load_far_pointer(Cpu& c, const Insn& i) {
-  u64 lin = c.mem_linear(i, S + 2, Access::Read);
-  uint_t<S> off = c.read_lin<uint_t<S>>(lin);
-  u16 sel = c.read_lin<u16>(c.linear(i.mem.seg, c.effective_address(i) + S, 2, Access::Read));
+  FarPointer p = read_far_pointer(c, i, S);
   unsigned s;
   switch (i.mnemonic) {
     case ZYDIS_MNEMONIC_LDS: s = DS; break;
@@ -273,8 +271,8 @@ void load_far_pointer(Cpu& c, const Insn& i) {
     case ZYDIS_MNEMONIC_LGS: s = GS; break;
     default: s = SS; break;
   }
-  c.load_segment(s, sel);
-  c.write_reg<S>(i.op[0], off);
+  c.load_segment(s, p.selector);
+  c.write_reg<S>(i.op[0], uint_t<S>(p.offset));
 }
 
 void nop(Cpu&, const Insn&) {}

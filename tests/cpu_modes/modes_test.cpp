@@ -333,3 +333,39 @@ TEST_CASE("HLT sleeps until a scheduler event raises an interrupt; virtual time 
   CHECK(r.cpu.icount() >= 100'000);  // time advanced to the event...
   CHECK(r.cpu.retired() == 4);       // ...while only four instructions ran
 }
+
+TEST_CASE("32-bit protected mode: LDS/LSS load a far pointer from memory; far JMP through memory (SDM Vol. 2 LDS, JMP)") {
+  Rig r;
+  const u64 gdt = 0x5000;
+  r.put64(gdt + 0x08, seg_desc(0, 0xfffff, kCode, kFlagG | kFlagDB));
+  r.put64(gdt + 0x10, seg_desc(0, 0xfffff, kData, kFlagG | kFlagDB));
+  r.put64(gdt + 0x18, seg_desc(0x10000, 0xfffff, kData, kFlagG | kFlagDB));  // data based at 64 KiB
+  r.cpu.gdtr = TableReg{gdt, 0x1f};
+  r.cpu.cr0 = cr0::PE | cr0::ET;
+  r.cpu.seg[CS] = Cpu::segment_from_descriptor(0x08, r.mem.read(gdt + 0x08, 8));
+  for (unsigned s : {DS, ES, SS, FS, GS}) r.cpu.seg[s] = Cpu::segment_from_descriptor(0x10, r.mem.read(gdt + 0x10, 8));
+  r.cpu.mode_changed();
+  r.put(0x3000, {0x44, 0x33, 0x22, 0x11, 0x18, 0x00});  // 0x18:0x11223344
+  // After LDS, DS is based at 64 KiB: the next two pointers are read there.
+  r.put(0x13010, {0x00, 0x80, 0x00, 0x00, 0x18, 0x00});  // 0x18:0x8000
+  r.put(0x13020, {0x00, 0x10, 0x10, 0x00, 0x08, 0x00});  // 0x08:0x101000
+  // lds eax, [0x3000]; lss esp, [0x3010]; jmp far [0x3020]
+  r.put(0x100000, {0xc5, 0x05, 0x00, 0x30, 0x00, 0x00, 0x0f, 0xb2, 0x25, 0x10, 0x30, 0x00, 0x00,
+                   0xff, 0x2d, 0x20, 0x30, 0x00, 0x00});
+  // at 0x101000: mov ebx, [0] (through DS based at 64 KiB); hlt
+  r.put(0x101000, {0x8b, 0x1d, 0x00, 0x00, 0x00, 0x00, 0xf4});
+  r.put(0x10000, {0xef, 0xbe, 0xad, 0xde});
+  r.cpu.rip = 0x100000;
+  r.cpu.set_intercept_exceptions(true);
+  StopCause stop = r.step(10);
+  INFO("vector " << int(r.cpu.intercepted_exception().vector) << " error " << r.cpu.intercepted_exception().error);
+  CHECK(stop == StopCause::HaltedForever);
+  CHECK(u32(r.cpu.gpr[RAX]) == 0x11223344);
+  CHECK(r.cpu.seg[DS].selector == 0x18);
+  CHECK(r.cpu.seg[DS].base == 0x10000);
+  CHECK(r.cpu.seg[SS].selector == 0x18);
+  CHECK(u32(r.cpu.gpr[RSP]) == 0x8000);
+  CHECK(r.cpu.seg[CS].selector == 0x08);
+  CHECK(u32(r.cpu.gpr[RBX]) == 0xdeadbeef);
+  CHECK(r.cpu.rip == 0x101007);
+}
