@@ -280,6 +280,10 @@ class Cpu final : public CodeWriteListener {
     u64 sp = (gpr[RSP] + offset) & stack_mask_;
     return read_lin<uint_t<S>>(linear(SS, sp, S, Access::Read));
   }
+  // The same for an operand size known only at run time (2, 4 or 8).
+  u64 peek_sized(unsigned size, u64 offset) {
+    return size == 8 ? peek<8>(offset) : size == 4 ? u64(peek<4>(offset)) : u64(peek<2>(offset));
+  }
   void set_sp(u64 sp) {
     if (stack_mask_ == ~u64(0))
       gpr[RSP] = sp;

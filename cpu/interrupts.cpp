@@ -141,7 +141,7 @@ void deliver_legacy(Cpu& c, const Event& e, const Gate& g, Segment cs_new, unsig
   cs_new.selector = u16((g.selector & ~3u) | new_cpl);
   c.seg[CS] = cs_new;
   c.mode_changed();
-  if (mask == ~u64(0) || (ss_new.attr & ar::DB))
+  if (ss_new.attr & ar::DB)
     c.gpr[RSP] = (c.gpr[RSP] & ~0xffffffffull) | u32(top);
   else
     c.gpr[RSP] = (c.gpr[RSP] & ~0xffffull) | (top & 0xffff);

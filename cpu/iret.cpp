@@ -7,13 +7,13 @@ namespace vtlab {
 void Cpu::iret(unsigned opsize) {
   if (!protected_mode()) {
     // Real mode (and the flags rules of SDM Vol. 2 IRET "REAL-ADDRESS-MODE").
-    u64 ip = opsize == 4 ? peek<4>(0) : peek<2>(0);
-    u16 cs_sel = opsize == 4 ? u16(peek<4>(4)) : peek<2>(2);
-    u64 fl = opsize == 4 ? peek<4>(8) : peek<2>(4);
+    u64 ip = peek_sized(opsize, 0);
+    u16 cs_sel = u16(peek_sized(opsize, opsize));
+    u64 fl = peek_sized(opsize, 2 * opsize);
     set_sp(gpr[RSP] + 3 * opsize);
     load_segment_real(CS, cs_sel);
-    u64 mask = opsize == 4 ? (fl::kArith | fl::TF | fl::IF | fl::DF | fl::IOPL | fl::NT | fl::RF | fl::AC | fl::ID)
-                           : 0x7fd5 & ~u64(0);
+    u64 mask = fl::kArith | fl::TF | fl::IF | fl::DF | fl::IOPL | fl::NT | fl::RF | fl::AC | fl::ID;
+    if (opsize == 2) mask &= 0xffff;
     write_rflags(fl, mask);
     next_rip = opsize == 4 ? ip : u16(ip);
     end_block();
@@ -29,9 +29,9 @@ void Cpu::iret(unsigned opsize) {
   }
   // Read the whole frame first (precise), then commit.
   const unsigned w = opsize;
-  u64 new_ip = w == 8 ? peek<8>(0) : w == 4 ? peek<4>(0) : peek<2>(0);
-  u16 cs_sel = u16(w == 8 ? peek<8>(w) : w == 4 ? peek<4>(w) : peek<2>(w));
-  u64 new_fl = w == 8 ? peek<8>(2 * w) : w == 4 ? peek<4>(2 * w) : peek<2>(2 * w);
+  u64 new_ip = peek_sized(w, 0);
+  u16 cs_sel = u16(peek_sized(w, w));
+  u64 new_fl = peek_sized(w, 2 * w);
   unsigned rpl = cs_sel & 3;
   if ((cs_sel & 0xfffc) == 0) raise(kGP, 0);
   if (rpl < cpl) raise(kGP, cs_sel & 0xfffc);
@@ -39,8 +39,8 @@ void Cpu::iret(unsigned opsize) {
   u64 new_sp = 0;
   u16 ss_sel = 0;
   if (pop_stack) {
-    new_sp = w == 8 ? peek<8>(3 * w) : w == 4 ? peek<4>(3 * w) : peek<2>(3 * w);
-    ss_sel = u16(w == 8 ? peek<8>(4 * w) : w == 4 ? peek<4>(4 * w) : peek<2>(4 * w));
+    new_sp = peek_sized(w, 3 * w);
+    ss_sel = u16(peek_sized(w, 4 * w));
   }
   u64 d = read_descriptor(cs_sel);
   Segment cs_new = segment_from_descriptor(cs_sel, d);

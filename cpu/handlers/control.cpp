@@ -45,7 +45,7 @@ void call_near(Cpu& c, const Insn& i) {
 
 void ret_near(Cpu& c, const Insn& i) {
   unsigned s = branch_size(c, i);
-  u64 target = s == 8 ? c.peek<8>(0) : s == 4 ? c.peek<4>(0) : c.peek<2>(0);
+  u64 target = c.peek_sized(s, 0);
   c.branch_to(target, s);
   u64 release = i.op[0].kind == OpKind::Imm ? (i.imm & 0xffff) : 0;
   c.set_sp(c.gpr[RSP] + s + release);
@@ -144,8 +144,8 @@ void call_far(Cpu& c, const Insn& i) {
 void ret_far(Cpu& c, const Insn& i) {
   unsigned s = i.opsize;
   u64 release = i.op[0].kind == OpKind::Imm ? (i.imm & 0xffff) : 0;
-  u64 off = s == 8 ? c.peek<8>(0) : s == 4 ? c.peek<4>(0) : c.peek<2>(0);
-  u16 sel = u16(s == 8 ? c.peek<8>(8) : s == 4 ? c.peek<4>(4) : c.peek<2>(2));
+  u64 off = c.peek_sized(s, 0);
+  u16 sel = u16(c.peek_sized(s, s));
   if (!c.protected_mode() || c.v86()) {
     c.load_segment_real(CS, sel);
     c.next_rip = s == 4 ? u32(off) : u16(off);
@@ -171,8 +171,8 @@ void ret_far(Cpu& c, const Insn& i) {
   }
   // Return to an outer privilege level: also pop SS:rSP (SDM Vol. 2 RET).
   u64 sp_off = 2 * s + release;
-  u64 new_sp = s == 8 ? c.peek<8>(sp_off) : s == 4 ? c.peek<4>(sp_off) : c.peek<2>(sp_off);
-  u16 ss_sel = u16(s == 8 ? c.peek<8>(sp_off + s) : s == 4 ? c.peek<4>(sp_off + s) : c.peek<2>(sp_off + s));
+  u64 new_sp = c.peek_sized(s, sp_off);
+  u16 ss_sel = u16(c.peek_sized(s, sp_off + s));
   Segment cs_saved = c.seg[CS], ss_saved = c.seg[SS];
   unsigned cpl_saved = c.cpl;
   try {
