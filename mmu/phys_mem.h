@@ -39,6 +39,14 @@ class PhysMem {
     return nullptr;
   }
 
+  // Whether [pa, pa+len) is all RAM (one contiguous range, no hole or MMIO).
+  bool is_ram(u64 pa, u64 len) const {
+    if (len == 0) return true;
+    const u64 last = pa + len - 1;
+    if (last < pa || !ram_ptr(pa) || !ram_ptr(last)) return false;
+    return (pa < low_end_) == (last < low_end_);
+  }
+
   void map_mmio(u64 base, u64 size, MmioDevice* dev, std::string name);
 
   // Slow path, any address and size 1..8 (may cross pages): RAM, MMIO, or

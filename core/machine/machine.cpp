@@ -46,14 +46,15 @@ Machine::Machine(const MachineConfig& config) : config_(config) {
 Machine::~Machine() { com1_->flush_output(); }
 
 void Machine::load(const BootImage& image) {
+  static const std::vector<u8> kZeros(4096, 0);
   for (const BootBlob& b : image.blobs) {
-    u64 end = b.addr + b.bytes.size() + b.zero_fill;
-    if (end < b.addr || end > (mem_->ram_size() > PhysMem::kHoleStart ? PhysMem::kAbove4G + mem_->ram_size() - PhysMem::kHoleStart : mem_->ram_size()))
-      throw Error(b.what + " does not fit in guest RAM");
+    const u64 len = b.bytes.size() + b.zero_fill;
+    if (len < b.zero_fill || !mem_->is_ram(b.addr, len))
+      throw Error(b.what + " does not fit in guest RAM (" + std::to_string(len) + " bytes at " +
+                  std::to_string(b.addr) + ")");
     mem_->write_block(b.addr, b.bytes.data(), b.bytes.size());
-    std::vector<u8> zeros(4096, 0);
-    for (u64 off = 0; off < b.zero_fill; off += zeros.size())
-      mem_->write_block(b.addr + b.bytes.size() + off, zeros.data(), std::min<u64>(zeros.size(), b.zero_fill - off));
+    for (u64 off = 0; off < b.zero_fill; off += kZeros.size())
+      mem_->write_block(b.addr + b.bytes.size() + off, kZeros.data(), std::min<u64>(kZeros.size(), b.zero_fill - off));
   }
   cpu_->reset();
   if (image.mode == StartMode::Real16)

@@ -66,6 +66,12 @@ TEST_CASE("physical memory: lazy RAM, the 3 GiB hole, MMIO, open bus") {
   CHECK(m.ram_ptr(0xc0000000) == nullptr);  // the hole
   CHECK(m.ram_ptr(0x100000000) != nullptr);
   CHECK(m.ram_ptr(0x140000000) == nullptr);  // past the end
+  CHECK(m.is_ram(0x100000, 0x1000));
+  CHECK(!m.is_ram(0xbffff000, 0x2000));       // runs into the hole
+  CHECK(!m.is_ram(0xc0000000, 16));           // in the hole
+  CHECK(m.is_ram(0x13ffff000, 0x1000));       // the last page above 4 GiB
+  CHECK(!m.is_ram(0x13ffff000, 0x1001));      // one byte past the end
+  CHECK(!m.is_ram(~u64(0) - 4, 16));          // wraps around
   m.write(0x100000010, 8, 0x1122334455667788);
   CHECK(m.read(0x100000010, 8) == 0x1122334455667788);
   m.write(0xfff, 2, 0xbbaa);  // across a page boundary

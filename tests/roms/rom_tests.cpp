@@ -103,3 +103,19 @@ TEST_CASE("the state hash sees a difference") {
   c->machine->memory().write(0x500000, 1, 0x5a);  // one byte of RAM nobody uses
   CHECK(a->machine->state_hash() != c->machine->state_hash());
 }
+
+TEST_CASE("a boot image that does not fit in RAM is refused with a clear error") {
+  MachineConfig cfg;
+  cfg.ram_bytes = 16u << 20;
+  Machine m(cfg);
+  BootImage img;
+  BootBlob b;
+  b.addr = (16u << 20) - 8;
+  b.bytes.assign(16, 0x90);  // runs past the end of RAM
+  b.what = "kernel";
+  img.blobs.push_back(b);
+  CHECK_THROWS_WITH_AS(m.load(img), doctest::Contains("kernel does not fit in guest RAM"), Error);
+  img.blobs[0].addr = 0x100000;
+  img.blobs[0].zero_fill = ~u64(0) - 4;  // length overflows
+  CHECK_THROWS_AS(m.load(img), Error);
+}
