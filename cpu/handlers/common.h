@@ -9,31 +9,63 @@
 
 namespace vtlab {
 
-// A destination operand resolved once: register or memory (linear address
-// computed and checked once). Read-modify-write handlers write it before
-// they update flags, so a faulting write leaves no trace (precise faults).
-template <unsigned S>
-class Dest {
+// Operand forms, chosen at decode time for the hottest handlers (MOV, the
+// ALU group; cpu/handlers/forms.h picks them) so they read and write their
+// operands without switching on operand kinds at run time. `Form::Any`
+// keeps the general path (AH..BH, ...).
+// Destination, source: R = general register, M = memory, I = immediate.
+enum class Form : u8 { Any, RR, RM, MR, RI, MI };
+inline constexpr unsigned kNumForms = 6;
+
+template <unsigned S, Form F>
+[[gnu::always_inline]] inline uint_t<S> source(Cpu& c, const Insn& i) {
+  if constexpr (F == Form::RR || F == Form::MR) return uint_t<S>(c.gpr[i.op[1].reg]);
+  else if constexpr (F == Form::RI || F == Form::MI) return uint_t<S>(i.imm);
+  else if constexpr (F == Form::RM) return c.read_lin<uint_t<S>>(c.mem_linear(i, S, Access::Read));
+  else return c.read_op<S>(i, 1);
+}
+
+// A destination operand resolved once (the linear address of a memory
+// operand is computed and checked once). Read-modify-write handlers write it
+// before they update flags, so a faulting write leaves no trace (precise
+// faults).
+template <unsigned S, Form F>
+class FormDest {
  public:
   using T = uint_t<S>;
-  Dest(Cpu& c, const Insn& i, Access acc = Access::Write) : c_(c), op_(i.op[0]) {
-    if (op_.kind == OpKind::Mem) lin_ = c.mem_linear(i, S, acc);
+  static constexpr bool kMem = F == Form::MR || F == Form::MI;
+  FormDest(Cpu& c, const Insn& i, Access acc = Access::Write) : c_(c), i_(i) {
+    if constexpr (kMem) lin_ = c.mem_linear(i, S, acc);
+    if constexpr (F == Form::Any)
+      if (i.op[0].kind == OpKind::Mem) lin_ = c.mem_linear(i, S, acc);
   }
-  T get() const { return op_.kind == OpKind::Mem ? c_.read_lin<T>(lin_) : c_.read_reg<S>(op_); }
+  T get() const {
+    if constexpr (kMem) return c_.read_lin<T>(lin_);
+    else if constexpr (F == Form::Any)
+      return i_.op[0].kind == OpKind::Mem ? c_.read_lin<T>(lin_) : c_.read_reg<S>(i_.op[0]);
+    else return T(c_.gpr[i_.op[0].reg]);
+  }
+  bool is_mem() const {
+    if constexpr (F == Form::Any) return i_.op[0].kind == OpKind::Mem;
+    return kMem;
+  }
   void set(T v) {
-    if (op_.kind == OpKind::Mem)
-      c_.write_lin<T>(lin_, v);
-    else
-      c_.write_reg<S>(op_, v);
+    if constexpr (kMem) c_.write_lin<T>(lin_, v);
+    else if constexpr (F == Form::Any) {
+      if (i_.op[0].kind == OpKind::Mem) c_.write_lin<T>(lin_, v);
+      else c_.write_reg<S>(i_.op[0], v);
+    } else c_.write_gpr<S>(i_.op[0].reg, v);
   }
-  bool is_mem() const { return op_.kind == OpKind::Mem; }
-  u64 linear() const { return lin_; }
 
  private:
   Cpu& c_;
-  const Operand& op_;
+  const Insn& i_;
   u64 lin_ = 0;
 };
+
+// The general destination: the operand kind is looked at when run.
+template <unsigned S>
+using Dest = FormDest<S, Form::Any>;
 
 template <unsigned S>
 constexpr u64 sign_bit() {
