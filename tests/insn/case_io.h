@@ -20,6 +20,9 @@ std::vector<Case> load_case_file(const std::string& path);  // throws ParseError
 
 // One case as text, ending with "end\n". Round-trips through parse_cases.
 std::string format_case(const Case& c);
+
+// "0x..." as the case files write numbers.
+std::string hex(u64 v);
 // A whole file: a header comment then the cases separated by blank lines.
 std::string format_case_file(const std::vector<Case>& cases, std::string_view header_comment);
 

@@ -11,13 +11,13 @@
 
 namespace insn {
 
-namespace {
-
 std::string hex(u64 v) {
     char buf[24];
     std::snprintf(buf, sizeof buf, "0x%llx", static_cast<unsigned long long>(v));
     return buf;
 }
+
+namespace {
 
 // 128-bit value, most significant dword first, dwords separated by '_'.
 std::string xmm_text(const u8 (&b)[16]) {

@@ -7,17 +7,12 @@
 #include <cstring>
 #include <map>
 
+#include "tests/insn/case_io.h"
 #include "tests/insn/flag_names.h"
 
 namespace insn {
 
 namespace {
-
-std::string hex(u64 v) {
-    char buf[24];
-    std::snprintf(buf, sizeof buf, "0x%llx", static_cast<unsigned long long>(v));
-    return buf;
-}
 
 std::string xmm_hex(const u8 (&b)[16]) {
     std::string s;
