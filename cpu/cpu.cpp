@@ -91,6 +91,14 @@ void Cpu::paging_changed() {
   end_block();
 }
 
+void Cpu::invalidate_page(u64 lin) {
+  tlb_read_.flush_page(lin);
+  tlb_write_.flush_page(lin);
+  tlb_exec_.flush_page(lin);
+  ++chain_epoch_;  // block links may rely on the old translation of this page
+  end_block();
+}
+
 void Cpu::set_cpl(unsigned c) {
   cpl = u8(c);
   end_block();

@@ -74,6 +74,7 @@ class Cpu final : public CodeWriteListener {
   // changing CR0/CR4/EFER/CS or CPL directly.
   void mode_changed();
   void paging_changed();          // CR3/CR0.PG/CR4 paging bits: flush the TLBs
+  void invalidate_page(u64 lin);  // INVLPG: drop one page's translations
 
   // ---- running ----
   // Runs until `icount() == stop_at`, a stop request, or a fatal condition.

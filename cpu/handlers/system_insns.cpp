@@ -152,9 +152,12 @@ void clts(Cpu& c, const Insn&) {
   c.cr0 &= ~cr0::TS;
 }
 
-void invlpg(Cpu& c, const Insn&) {
+// INVLPG m: the operand is an address, never accessed (SDM Vol. 2 INVLPG).
+void invlpg(Cpu& c, const Insn& i) {
   c.require_cpl0();
-  c.paging_changed();  // flushing more than the page is always allowed
+  u64 ea = c.effective_address(i);
+  u64 lin = c.long64() ? (i.mem.seg >= FS ? ea + c.seg[i.mem.seg].base : ea) : u32(c.seg[i.mem.seg].base + ea);
+  c.invalidate_page(lin);
 }
 
 void wbinvd(Cpu& c, const Insn&) { c.require_cpl0(); }
