@@ -1,12 +1,14 @@
 #include "frontend/bench.h"
 
+#include <fcntl.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
 #include <cstdio>
-#include <cstdlib>
 #include <filesystem>
 #include <string>
+#include <vector>
 
 #include "core/base/error.h"
 #include "core/machine/loader/load_image.h"
@@ -29,18 +31,35 @@ double seconds_since(std::chrono::steady_clock::time_point t0) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 }
 
-// QEMU TCG on the same ROM, for the ratio. Returns seconds, or < 0.
+// Runs a program with its output discarded; returns its exit status, or -1
+// if it could not run. No shell: arguments (a ROM path) are passed as is.
+int run_quietly(std::vector<std::string> args) {
+  std::vector<char*> argv;
+  for (std::string& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  pid_t pid = fork();
+  if (pid < 0) return -1;
+  if (pid == 0) {
+    int devnull = open("/dev/null", O_WRONLY);
+    if (devnull >= 0) dup2(devnull, 1), dup2(devnull, 2);
+    execvp(argv[0], argv.data());
+    _exit(127);
+  }
+  int status = 0;
+  if (waitpid(pid, &status, 0) < 0 || !WIFEXITED(status)) return -1;
+  return WEXITSTATUS(status);
+}
+
+// QEMU TCG on the same ROM, for the ratio. Returns seconds, or < 0 when
+// QEMU is not installed or the run did not end through the debug exit.
 double time_qemu(const std::string& rom) {
-  if (std::system("command -v qemu-system-x86_64 >/dev/null 2>&1") != 0) return -1;
-  std::string cmd = "qemu-system-x86_64 -accel tcg -kernel '" + rom +
-                    "' -nographic -no-reboot -monitor none -display none -serial null "
-                    "-device isa-debug-exit,iobase=0xf4,iosize=0x04 -m 128 >/dev/null 2>&1";
   auto t0 = std::chrono::steady_clock::now();
-  int rc = std::system(cmd.c_str());
+  int status = run_quietly({"qemu-system-x86_64", "-accel", "tcg", "-kernel", rom, "-nographic", "-no-reboot",
+                            "-monitor", "none", "-display", "none", "-serial", "null", "-device",
+                            "isa-debug-exit,iobase=0xf4,iosize=0x04", "-m", "128"});
   double s = seconds_since(t0);
   // isa-debug-exit with code 0 makes QEMU exit with status 1.
-  if (!WIFEXITED(rc) || WEXITSTATUS(rc) != 1) return -1;
-  return s;
+  return status == 1 ? s : -1;
 }
 
 }  // namespace
