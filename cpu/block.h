@@ -18,6 +18,7 @@ struct Block {
   }
   u64 key = 0;
   u64 page_pa = 0;
+  u32 code_bytes = 0;  // bytes of guest code the records cover (CS limit checks)
   std::vector<Insn> insns;
   // Chaining: the blocks that followed this one last time, by RIP. Valid
   // only while the CPU's chain epoch is unchanged (any TLB flush, mode

@@ -1,6 +1,7 @@
 #include "cpu/cpu.h"
 
 #include <algorithm>
+#include <csetjmp>
 
 #include "cpu/block.h"
 #include "cpu/decoder.h"
@@ -16,6 +17,7 @@ Cpu::Cpu(PhysMem& mem, PortBus& ports, Scheduler& sched)
 Cpu::~Cpu() {
   flush_decoded_blocks();
   retire_block_storage();
+  delete spare_block_;
   mem_.set_code_listener(nullptr);
 }
 
@@ -62,11 +64,17 @@ unsigned Cpu::stack_size() const {
 }
 
 void Cpu::mode_changed() {
-  ++chain_epoch_;
   bool lma = (efer & efer::LMA) != 0;
   mode64_ = lma && (seg[CS].attr & ar::L);
   unsigned ss = stack_size();
   stack_mask_ = ss == 8 ? ~u64(0) : ss == 4 ? 0xffffffffull : 0xffffull;
+  // Exception delivery and IRET call this on every round trip; most leave
+  // the fetch context as it was, and then the block links stay valid.
+  const FetchContext now{mode64_ ? 0 : seg[CS].base, mode64_ ? ~u32(0) : seg[CS].limit, u8(code_size()), cpl};
+  if (!(now == fetch_context_)) {
+    fetch_context_ = now;
+    ++chain_epoch_;
+  }
   end_block();
 }
 
@@ -101,7 +109,7 @@ void Cpu::invalidate_page(u64 lin) {
 
 void Cpu::set_cpl(unsigned c) {
   cpl = u8(c);
-  end_block();
+  mode_changed();  // fetches use the new privilege; links made at the old one are stale
 }
 
 // ---------------------------------------------------------------- memory
@@ -148,7 +156,7 @@ u64 Cpu::translate(u64 lin, Access acc, bool user, std::vector<WalkStep>* trace,
 u64 Cpu::translate_or_fault(u64 lin, Access acc, bool user) {
   u32 err = 0;
   u64 pa = translate(lin, acc, user, nullptr, &err);
-  if (pa == ~u64(0)) throw GuestFault{kPF, true, err, lin};
+  if (pa == ~u64(0)) raise_fault(GuestFault{kPF, true, err, lin});
   return pa;
 }
 
@@ -247,6 +255,7 @@ void Cpu::flush_decoded_blocks() {
   for (auto& [page, list] : blocks_by_page_) mem_.unmark_code_page(page);
   blocks_.clear();
   blocks_by_page_.clear();
+  cached_records_ = 0;
   std::fill(std::begin(fast_cache_), std::end(fast_cache_), nullptr);
 }
 
@@ -256,8 +265,19 @@ void Cpu::retire_block_storage() {
 }
 
 Block* Cpu::fetch_block() {
-  u64 lin = wrap_linear(seg[CS].base + rip);
-  unsigned csize = code_size();
+  const unsigned csize = code_size();
+  u64 lin;
+  if (mode64_) {
+    lin = rip;  // CS.base is not used in 64-bit mode (SDM Vol. 3A §3.4.4)
+  } else {
+    // EIP is 32 bits wide; fetching at an offset beyond the CS limit is
+    // #GP(0) (SDM Vol. 3A §5.3). In real mode too: processors since the
+    // Intel386 do not wrap at offset FFFFH as the 8086 did (SDM Vol. 3B
+    // §22.33.1), so execution never runs on into the next segment.
+    rip = u32(rip);
+    if (rip > seg[CS].limit) raise(kGP, 0);
+    lin = u32(seg[CS].base + rip);
+  }
   bool user = user_access();
   u8* host = tlb_exec_.lookup(lin, user);
   u64 pa = 0;
@@ -265,12 +285,14 @@ Block* Cpu::fetch_block() {
   if (host) {
     u64 key = Block::make_key(host, csize);
     Block* b = fast_cache_[fast_slot(key)];
-    if (b && b->key == key) return b;
-    auto it = blocks_.find(key);
-    if (it != blocks_.end()) {
-      fast_cache_[fast_slot(key)] = it->second;
-      return it->second;
+    if (!b || b->key != key) {
+      auto it = blocks_.find(key);
+      b = it != blocks_.end() ? it->second : nullptr;
+      if (b) fast_cache_[fast_slot(key)] = b;
     }
+    // A cached block decoded under a larger CS limit must not run past
+    // this one: decode afresh (uncached) near the limit.
+    if (b && (mode64_ || rip + b->code_bytes - 1 <= seg[CS].limit)) return b;
     if (!pa) pa = translate_or_fault(lin, Access::Exec, user);
   }
   return decode_block(lin, pa);
@@ -288,12 +310,39 @@ Block* Cpu::next_block(Block* prev) {
   return b;
 }
 
+void Cpu::fetch_across_pages(u64 lin, const u8* first, unsigned first_len, u8* out, unsigned out_len) {
+  std::memcpy(out, first, first_len);
+  // The rest is an instruction fetch too: execute rights (NX, U/S) of the
+  // second page apply, and a fault there reports that page (SDM Vol. 3A §4.6).
+  const u64 lin2 = wrap_linear(lin + first_len);
+  u64 pa2 = 0;
+  if (u8* h = host_for(lin2, Access::Exec, user_access(), &pa2))
+    std::memcpy(out + first_len, h, out_len - first_len);
+  else
+    mem_.read_block(pa2, out + first_len, out_len - first_len);
+}
+
+namespace {
+
+// Fetching an instruction's bytes past the CS limit (SDM Vol. 3A §5.3).
+void handler_fetch_beyond_limit(Cpu& c, const Insn&) { c.raise(kGP, 0); }
+
+}  // namespace
+
 Block* Cpu::decode_block(u64 lin, u64 pa) {
-  auto* b = new Block;
-  unsigned csize = code_size();
+  // The block under construction is kept in a member: if fetching the rest
+  // of a page-crossing instruction faults, raise() unwinds past this frame
+  // and the next decode reuses it (nothing leaks).
+  if (!spare_block_) spare_block_ = new Block;
+  Block* b = spare_block_;
+  b->insns.clear();
+  b->links[0] = b->links[1] = Block::Link{};
+  const unsigned csize = code_size();
   u8* host = mem_.ram_ptr(pa);
   u8 bytes[32];
-  u64 page_left = 0x1000 - (lin & 0xfff);
+  const u64 page_left = 0x1000 - (lin & 0xfff);
+  // Bytes that may be fetched before the CS limit (no limit in 64-bit mode).
+  const u64 limit_left = mode64_ ? ~u64(0) : u64(seg[CS].limit) - rip + 1;
   const u8* src = host;
   bool cacheable = host != nullptr;
   if (!host) {  // executing from MMIO/open bus: read byte by byte, do not cache
@@ -306,16 +355,30 @@ Block* Cpu::decode_block(u64 lin, u64 pa) {
       host && inval != page_invalidations_.end() && inval->second >= kVolatilePage ? 1 : Block::kMaxInsns;
   for (;;) {
     Insn insn;
-    unsigned avail = unsigned(std::min<u64>(page_left - off, host ? page_left - off : sizeof bytes - off));
+    const u64 in_page = host ? page_left - off : std::min<u64>(page_left, sizeof bytes) - off;
+    const u64 in_limit = limit_left - off;
+    unsigned avail = unsigned(std::min<u64>(in_page, in_limit));
     if (!decoder_->decode(src + off, avail, csize, insn)) {
-      // The instruction continues on the next page.
       if (!b->insns.empty()) break;
-      u8 tmp[16];
-      unsigned first = unsigned(page_left - off);
-      std::memcpy(tmp, src + off, first);
-      u64 next_lin = wrap_linear(lin + page_left);
-      read_block(next_lin, tmp + first, 16 - first);  // may #PF: correct, the fetch needs it
-      decoder_->decode(tmp, 16, csize, insn);
+      if (in_limit <= in_page) {
+        // The instruction would run past the CS limit.
+        insn = Insn{};
+        insn.fn = &handler_fetch_beyond_limit;
+        insn.len = 1;
+        insn.attrs = attr::kEndsBlock;
+      } else {
+        // The instruction continues on the next page.
+        u8 tmp[16];
+        const unsigned first = unsigned(in_page);
+        const unsigned want = unsigned(std::min<u64>(16, in_limit));
+        fetch_across_pages(lin + off, src + off, first, tmp, want);
+        if (!decoder_->decode(tmp, want, csize, insn)) {
+          insn = Insn{};
+          insn.fn = &handler_fetch_beyond_limit;
+          insn.len = 1;
+          insn.attrs = attr::kEndsBlock;
+        }
+      }
       b->insns.push_back(insn);
       cacheable = false;
       break;
@@ -323,8 +386,14 @@ Block* Cpu::decode_block(u64 lin, u64 pa) {
     b->insns.push_back(insn);
     off += insn.len;
     if ((insn.attrs & attr::kEndsBlock) || off >= page_left || b->insns.size() >= max_insns) break;
+    if (off >= limit_left) {
+      cacheable = false;  // ends at the CS limit: another segment may allow more
+      break;
+    }
     if (!host && off + 16 > sizeof bytes) break;
   }
+  spare_block_ = nullptr;  // decoding can no longer fault
+  b->code_bytes = u32(std::min<u64>(off ? off : b->insns[0].len, 0x1000));
   Insn sentinel;
   sentinel.fn = &Cpu::block_end;
   b->insns.push_back(sentinel);
@@ -334,9 +403,16 @@ Block* Cpu::decode_block(u64 lin, u64 pa) {
     retired_blocks_.push_back(b);  // freed after it has run once
     return b;
   }
+  if (blocks_.size() + 1 > budget_.max_blocks || cached_records_ + b->insns.size() > budget_.max_records) {
+    // Over budget: drop everything (nothing is running between blocks;
+    // the dropped blocks are freed at the next block boundary).
+    flush_decoded_blocks();
+    ++cache_flushes_;
+  }
   b->key = Block::make_key(host, csize);
   b->page_pa = pa & ~u64(0xfff);
   blocks_[b->key] = b;
+  cached_records_ += b->insns.size();
   fast_cache_[fast_slot(b->key)] = b;
   blocks_by_page_[b->page_pa].push_back(b);
   if (!mem_.is_code_page(pa)) {
@@ -359,16 +435,8 @@ Block* Cpu::execute_block(Block* b, u64 stop_at) {
   // A block that fits runs through its sentinel (which may chain on);
   // otherwise it stops exactly at the deadline.
   exec.end = icount_ + n <= stop_at ? start + n + 1 : start + (stop_at - icount_);
-  try {
-    next_rip = rip + start->len;
-    start->fn(*this, *start);  // chained handlers run the rest from here
-  } catch (const GuestFault& f) {
-    icount_ += u64(exec.cur - exec.start);
-    exec.cur = nullptr;
-    break_block_ = true;
-    handle_event(f, rip);
-    return exec.block;
-  }
+  next_rip = rip + start->len;
+  start->fn(*this, *start);  // chained handlers run the rest from here
   icount_ += u64(exec.cur - exec.start);
   exec.cur = nullptr;
   return exec.block;
@@ -392,7 +460,50 @@ void Cpu::block_end(Cpu& c, const Insn& sentinel) {
   }
 }
 
+void Cpu::raise_fault(const GuestFault& f) {
+  if (fault_jmp_) {
+    pending_fault_ = f;
+    std::longjmp(*fault_jmp_, 1);
+  }
+  throw f;
+}
+
+void Cpu::abandon_block() {
+  // The instructions before the faulting one retired; it did not.
+  if (exec.cur) icount_ += u64(exec.cur - exec.start);
+  exec.cur = nullptr;
+  break_block_ = true;
+}
+
+void Cpu::run_slice(u64 limit) {
+  std::jmp_buf env;
+  if (setjmp(env)) {  // raise() came back here: nothing below is running any more
+    fault_jmp_ = nullptr;
+    abandon_block();
+    handle_event(pending_fault_, rip);
+    return;
+  }
+  try {
+    fault_jmp_ = &env;
+    // The hot loop: run chained blocks until the deadline or until
+    // something needs the outer loop (events, faults, mode changes, SMC).
+    Block* b = fetch_block();
+    for (;;) {
+      b = execute_block(b, limit);
+      // Uncached blocks (page-crossing or MMIO code) are freed in the outer loop.
+      if (break_block_ || icount_ >= limit || b->key == 0) break;
+      b = next_block(b);
+    }
+    fault_jmp_ = nullptr;
+  } catch (const GuestFault& f) {  // thrown inside a FaultThrowScope
+    fault_jmp_ = nullptr;
+    abandon_block();
+    handle_event(f, rip);
+  }
+}
+
 StopCause Cpu::run(u64 stop_at) {
+  mid_instruction_ = false;
   for (;;) {
     if (fatal_ != StopCause::None) return fatal_;
     if (exception_stop_) {
@@ -423,33 +534,27 @@ StopCause Cpu::run(u64 stop_at) {
         icount_ = wake;
         continue;
       }
+      if (icount_ >= stop_at) continue;  // the interrupt's delivery used the last tick
     }
     bool single = interrupt_shadow || (flags.bits & fl::TF);
     bool tf = flags.bits & fl::TF;
-    if (!interrupt_shadow) check_interrupts();
+    if (!interrupt_shadow) {
+      check_interrupts();
+      if (icount_ >= stop_at) continue;
+    }
     retire_block_storage();
     break_block_ = false;
+    mid_instruction_ = false;
     u64 limit = std::min(stop_at, sched_.next_deadline());
     if (limit <= icount_) limit = icount_ + 1;
     if (single) limit = icount_ + 1;
-    u64 before = icount_;
-    try {
-      // The hot loop: run chained blocks until the next deadline or until
-      // something needs the outer loop (events, faults, mode changes, SMC).
-      Block* b = fetch_block();
-      for (;;) {
-        b = execute_block(b, limit);
-        // Uncached blocks (page-crossing or MMIO code) are freed in the outer loop.
-        if (break_block_ || icount_ >= limit || b->key == 0) break;
-        b = next_block(b);
-      }
-    } catch (const GuestFault& f) {
-      handle_event(f, rip);  // instruction fetch faulted
-    }
-    if (single && icount_ > before) {
+    const u64 before = retired();
+    run_slice(limit);
+    if (single && retired() > before) {
       interrupt_shadow = false;
       if (tf && fatal_ == StopCause::None) {
-        // Single-step trap after the instruction (SDM Vol. 3A §17.3.1.4).
+        // Single-step trap after the instruction, or after one iteration of
+        // a REP string instruction (SDM Vol. 3A §17.3.1.4).
         dr[6] |= 0x4000;  // BS
         handle_event(GuestFault{kDB, false, 0}, rip);
       }
@@ -468,6 +573,9 @@ bool Cpu::stop_if_intercepted(const GuestFault& f) {
 void Cpu::handle_event(const GuestFault& f, u64 return_rip) {
   if (stop_if_intercepted(f)) return;
   if (f.vector == kPF) cr2 = f.fault_address;
+  // Delivering takes a tick of virtual time: a loop of faults in which no
+  // instruction retires still reaches every deadline and the run's limit.
+  ++icount_, ++delivery_ticks_;
   deliver(f.vector, f.has_error, f.error, return_rip, false);
 }
 
@@ -476,6 +584,7 @@ void Cpu::check_interrupts() {
   if (!irq_source_->has_interrupt()) return;
   u8 v = irq_source_->acknowledge();
   halted = false;
+  ++icount_, ++delivery_ticks_;
   external_interrupt(v);
 }
 

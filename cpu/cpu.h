@@ -2,6 +2,7 @@
 // cache, memory access through the software TLB, and the execution loop.
 // Instruction semantics live in cpu/handlers/ (one definition each).
 #pragma once
+#include <csetjmp>
 #include <cstring>
 #include <memory>
 #include <string>
@@ -80,10 +81,17 @@ class Cpu final : public CodeWriteListener {
   // Runs until `icount() == stop_at`, a stop request, or a fatal condition.
   StopCause run(u64 stop_at);
   void request_stop() { stop_requested_ = true, break_block_ = true; }
-  // Virtual time in instruction ticks (retired instructions plus the time
-  // skipped while halted), and the instructions actually retired.
+  // Virtual time in ticks (docs/architecture.md "Virtual time"): one per
+  // instruction retired (each iteration of a REP string instruction counts
+  // as one), one per exception or interrupt delivered, plus the time
+  // skipped while halted. retired() leaves out deliveries and halted time.
   u64 icount() const { return icount_; }
-  u64 retired() const { return icount_ - halted_time_; }
+  u64 retired() const { return icount_ - halted_time_ - delivery_ticks_; }
+  u64 deliveries() const { return delivery_ticks_; }
+  // True when the last run stopped inside an instruction that takes several
+  // ticks (a REP string instruction between iterations): RIP still points
+  // at it and running on resumes it.
+  bool mid_instruction() const { return mid_instruction_; }
   void set_interrupt_source(InterruptSource* s) { irq_source_ = s; }
   const std::string& stop_detail() const { return stop_detail_; }
   // When on, an exception (fault, INT3/INTO/INT n, single-step trap) stops
@@ -141,6 +149,12 @@ class Cpu final : public CodeWriteListener {
   PortBus& ports() { return ports_; }
   PhysMem& mem() { return mem_; }
   Scheduler& scheduler() { return sched_; }
+  // For instructions that take several ticks (REP string iterations): the
+  // ticks left before the deadline the current block runs to (at least 1
+  // while an instruction runs), and accounting for `n` extra ticks spent.
+  u64 ticks_left() const { return exec.limit - (icount_ + insns_this_block()); }
+  void add_ticks(u64 n) { icount_ += n; }
+  void set_mid_instruction(bool on) { mid_instruction_ = on; }
   // Before a device access: bring the scheduler's clock to this instruction,
   // and stop after it so the run loop sees any event or interrupt the
   // device raises (a device may schedule an event sooner than the deadline
@@ -223,15 +237,27 @@ class Cpu final : public CodeWriteListener {
       }
     write_slow(lin, &v, sizeof v, user_access());
   }
-  // Supervisor-implicit accesses (descriptor tables, TSS, IDT): CPL ignored.
+  // Supervisor-implicit accesses (descriptor tables, TSS, IDT, the stack of
+  // an interrupt frame): CPL ignored. They share the supervisor TLB entries,
+  // so exception delivery does not walk the page tables every time.
   template <typename T>
   T read_sys(u64 lin) {
     T v;
+    if ((lin & 0xfff) <= 0x1000 - sizeof(T))
+      if (u8* h = tlb_read_.lookup(lin, false)) {
+        std::memcpy(&v, h, sizeof v);
+        return v;
+      }
     read_slow(lin, &v, sizeof v, false);
     return v;
   }
   template <typename T>
   void write_sys(u64 lin, T v) {
+    if ((lin & 0xfff) <= 0x1000 - sizeof(T))
+      if (u8* h = tlb_write_.lookup(lin, false)) {
+        std::memcpy(h, &v, sizeof v);
+        return;
+      }
     write_slow(lin, &v, sizeof v, false);
   }
   // Checks that [lin, lin+len) is writable without writing (for precise
@@ -315,8 +341,17 @@ class Cpu final : public CodeWriteListener {
   void set_cpl(unsigned c);
 
   // Faults and interrupts (cpu/interrupts.cpp).
-  [[noreturn]] void raise(u8 vector, u32 error_code) { throw GuestFault{vector, true, error_code}; }
-  [[noreturn]] void raise(u8 vector) { throw GuestFault{vector, false, 0}; }
+  //
+  // raise() abandons the current instruction and unwinds to the execution
+  // loop, which delivers the fault. Inside a run slice it unwinds with
+  // longjmp (C++ unwinding costs about a microsecond, and guests take
+  // faults by the million); elsewhere, and inside a FaultThrowScope, it
+  // throws GuestFault. Hence the rule for code a handler runs: no object
+  // with a non-trivial destructor may be alive across a call that can
+  // raise, unless a FaultThrowScope is active (docs/architecture.md).
+  [[noreturn]] void raise(u8 vector, u32 error_code) { raise_fault(GuestFault{vector, true, error_code}); }
+  [[noreturn]] void raise(u8 vector) { raise_fault(GuestFault{vector, false, 0}); }
+  [[noreturn, gnu::cold]] void raise_fault(const GuestFault& f);
   // Software interrupt (INT n, INT3, INTO): delivered at next_rip.
   void software_interrupt(u8 vector);
   // A trap raised by the current instruction that is delivered like a
@@ -345,6 +380,18 @@ class Cpu final : public CodeWriteListener {
   u64 translate(u64 lin, Access acc, bool user, std::vector<WalkStep>* trace, u32* pf_error);
   u64 blocks_decoded() const { return blocks_decoded_; }
   void flush_decoded_blocks();
+  // The decoded-block cache's budget (DESIGN: every cache has a fixed
+  // budget and a stated eviction rule). When a new block would exceed
+  // either limit, every block is dropped (a full flush, as QEMU does when
+  // its code buffer fills); the running block is freed only after it ends.
+  struct BlockCacheBudget {
+    size_t max_blocks = 64 * 1024;
+    size_t max_records = 1024 * 1024;  // decoded instruction records, sentinels included
+  };
+  void set_block_cache_budget(const BlockCacheBudget& b) { budget_ = b; }
+  size_t cached_blocks() const { return blocks_.size(); }
+  size_t cached_records() const { return cached_records_; }
+  u64 block_cache_flushes() const { return cache_flushes_; }
 
  private:
   bool user_access() const { return cpl == 3; }
@@ -358,7 +405,16 @@ class Cpu final : public CodeWriteListener {
   void read_slow(u64 lin, void* dst, unsigned len, bool user);
   void write_slow(u64 lin, const void* src, unsigned len, bool user);
 
+  friend class FaultThrowScope;
+  // Runs blocks from RIP until `limit`, a block break or a fault (which it
+  // delivers). The setjmp target of raise() while it runs.
+  [[gnu::noinline]] void run_slice(u64 limit);
+  // Accounts the instructions of a block cut short by a fault.
+  void abandon_block();
   Block* fetch_block();
+  // Fetches the bytes of an instruction that continues on the next page,
+  // checking execute rights on both pages (SDM Vol. 3A §4.6).
+  void fetch_across_pages(u64 lin, const u8* first, unsigned first_len, u8* out, unsigned out_len);
   Block* next_block(Block* prev);  // chained successor, or fetch_block()
   Block* decode_block(u64 lin, u64 pa);
   // Runs b (and the blocks it chains into); returns the block running last.
@@ -378,6 +434,15 @@ class Cpu final : public CodeWriteListener {
   SoftTlb tlb_read_, tlb_write_, tlb_exec_;
   bool mode64_ = false;
   u64 stack_mask_ = 0xffff;
+  // What instruction fetch depends on besides paging: block links made
+  // under another context are stale (mode_changed() starts a new epoch).
+  struct FetchContext {
+    u64 cs_base;
+    u32 cs_limit;
+    u8 code_size;
+    u8 cpl;
+    bool operator==(const FetchContext&) const = default;
+  } fetch_context_{};
   PagingMode paging_ = PagingMode::None;
 
   // Block cache keyed by the code's host address + code size (Block::make_key).
@@ -391,12 +456,21 @@ class Cpu final : public CodeWriteListener {
   static constexpr unsigned kFastCacheSize = 4096;
   Block* fast_cache_[kFastCacheSize] = {};
   std::vector<Block*> retired_blocks_;  // freed at the next block boundary
+  Block* spare_block_ = nullptr;        // being decoded; reused if decoding faults
+  BlockCacheBudget budget_;
+  size_t cached_records_ = 0;
+  u64 cache_flushes_ = 0;
   u64 blocks_decoded_ = 0;
   u64 chain_epoch_ = 0;
   static unsigned fast_slot(u64 key) { return unsigned((key ^ (key >> 14)) % kFastCacheSize); }
 
   u64 icount_ = 0;
   u64 halted_time_ = 0;
+  u64 delivery_ticks_ = 0;
+  bool mid_instruction_ = false;
+  // Where raise() longjmps to while a run slice executes (null: throw).
+  std::jmp_buf* fault_jmp_ = nullptr;
+  GuestFault pending_fault_{};
   bool break_block_ = false;
   bool stop_requested_ = false;
   StopCause fatal_ = StopCause::None;
@@ -411,6 +485,21 @@ class Cpu final : public CodeWriteListener {
   void handle_event(const GuestFault& f, u64 return_rip);
   // With interception on: records f and stops the run (true).
   bool stop_if_intercepted(const GuestFault& f);
+};
+
+// While alive, raise() throws GuestFault instead of longjmp-ing, so that
+// a catch block (undoing a partly done instruction, or combining a fault
+// during delivery into #DF) sees it.
+class FaultThrowScope {
+ public:
+  explicit FaultThrowScope(Cpu& c) : c_(c), saved_(c.fault_jmp_) { c.fault_jmp_ = nullptr; }
+  ~FaultThrowScope() { c_.fault_jmp_ = saved_; }
+  FaultThrowScope(const FaultThrowScope&) = delete;
+  FaultThrowScope& operator=(const FaultThrowScope&) = delete;
+
+ private:
+  Cpu& c_;
+  std::jmp_buf* saved_;
 };
 
 }  // namespace vtlab

@@ -177,8 +177,11 @@ void Cpu::deliver(u8 vector, bool has_error, u32 error, u64 return_rip, bool sof
     explicit DepthGuard(int& d) : depth(++d) {}
     ~DepthGuard() { --depth; }
   } guard(delivery_depth_);
+  // A fault while delivering must reach the catch below (it becomes #DF,
+  // or for INT n a fault of the instruction): raise() throws in here.
+  FaultThrowScope throw_faults(*this);
   try {
-    if (delivery_depth_ > 8) throw GuestFault{kDF, true, 0};
+    if (delivery_depth_ > 8) raise(kDF, 0);
     if (!protected_mode()) {
       deliver_real(*this, e, rflags);
     } else {

@@ -98,6 +98,7 @@ void jmp_far(Cpu& c, const Insn& i) {
   check_far_code(c, sel);
   Segment saved = c.seg[CS];
   c.load_cs(sel);
+  FaultThrowScope undo_on_fault(c);  // the catch below must see a fault
   try {
     c.branch_to(off, c.long64() ? 8 : c.code_size() == 4 ? 4 : i.opsize);
   } catch (...) {
@@ -129,6 +130,7 @@ void call_far(Cpu& c, const Insn& i) {
     c.push<2>(old_cs);
     c.push<2>(u16(ret));
   }
+  FaultThrowScope undo_on_fault(c);  // the catch below must see a fault
   try {
     c.load_cs(sel);
     c.branch_to(off, c.long64() ? 8 : s);
@@ -158,6 +160,7 @@ void ret_far(Cpu& c, const Insn& i) {
   if (rpl == c.cpl) {
     Segment saved = c.seg[CS];
     c.load_cs(sel);
+    FaultThrowScope undo_on_fault(c);  // the catch below must see a fault
     try {
       c.branch_to(off, c.long64() ? 8 : s);
     } catch (...) {
@@ -175,6 +178,7 @@ void ret_far(Cpu& c, const Insn& i) {
   u16 ss_sel = u16(c.peek_sized(s, sp_off + s));
   Segment cs_saved = c.seg[CS], ss_saved = c.seg[SS];
   unsigned cpl_saved = c.cpl;
+  FaultThrowScope undo_on_fault(c);  // the catch below must see a fault
   try {
     c.set_cpl(rpl);
     c.load_cs(sel);

@@ -184,6 +184,7 @@ void pop(Cpu& c, const Insn& i) {
   c.set_sp(old_sp + S);
   // A memory destination addressed through rSP sees the incremented value
   // (SDM Vol. 2 POP); if the store faults, rSP is restored (precise).
+  FaultThrowScope undo_on_fault(c);  // the catch below must see a fault
   try {
     c.write_op<S>(i, 0, v);
   } catch (...) {
@@ -197,6 +198,7 @@ void pusha(Cpu& c, const Insn&) {
   u64 old_sp = c.gpr[RSP];
   uint_t<S> regs[8];
   for (int r = 0; r < 8; ++r) regs[r] = uint_t<S>(c.gpr[r]);  // RSP as it was before the first push
+  FaultThrowScope undo_on_fault(c);  // the catch below must see a fault
   try {
     for (int r = 0; r < 8; ++r) c.push<S>(regs[r]);
   } catch (...) {
@@ -221,6 +223,7 @@ void enter(Cpu& c, const Insn& i) {
   unsigned level = unsigned(i.imm2 & 31);
   u64 sp_mask = c.rsp_mask();
   u64 old_sp = c.gpr[RSP], old_bp = c.gpr[RBP];
+  FaultThrowScope undo_on_fault(c);  // the catch below must see a fault
   try {
     c.push<S>(uint_t<S>(old_bp));
     u64 frame = c.gpr[RSP] & sp_mask;
@@ -244,6 +247,7 @@ template <unsigned S>
 void leave(Cpu& c, const Insn&) {
   u64 old_sp = c.gpr[RSP];
   c.set_sp(c.gpr[RBP]);
+  FaultThrowScope undo_on_fault(c);  // the catch below must see a fault
   try {
     uint_t<S> bp = c.pop<S>();
     c.write_gpr<S>(RBP, bp);

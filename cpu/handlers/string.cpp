@@ -2,16 +2,22 @@
 // in every address size (SDM Vol. 2 "REP/REPE/REPZ/REPNE/REPNZ").
 //
 // Each iteration is architecturally complete (a fault mid-way leaves rCX,
-// rSI, rDI describing the remaining work, and RIP at the instruction). A
-// long REP yields after kChunk iterations by re-executing itself, so
-// timers and interrupts stay responsive; the virtual clock counts each such
-// slice as one instruction.
+// rSI, rDI describing the remaining work, and RIP at the instruction). Each
+// iteration is one tick of virtual time (docs/architecture.md): a REP runs
+// only as many iterations as the current deadline allows, then yields by
+// re-executing itself, so a timer or interrupt due in the middle of a long
+// REP is taken between two iterations, as on hardware (SDM Vol. 2 "REP":
+// the instruction is interruptible and resumes where it stopped).
+#include <algorithm>
+
 #include "cpu/handlers/common.h"
 
 namespace vtlab {
 namespace {
 
-constexpr u64 kChunk = 4096;
+// At most this many iterations between two returns to the run loop (so a
+// stop request is seen promptly even with no deadline near).
+constexpr u64 kMaxIterationsPerStep = 4096;
 
 struct StringRegs {
   Cpu& c;
@@ -36,8 +42,16 @@ void repeat(Cpu& c, const Insn& i, StringRegs& r, bool uses_zf, Body body) {
     body();
     return;
   }
-  for (u64 n = 0; n < kChunk; ++n) {
+  // The dispatcher counts the instruction's first tick; each further
+  // iteration adds one before it runs, so a device it touches sees the
+  // right time.
+  const u64 budget = std::min(c.ticks_left(), kMaxIterationsPerStep);
+  for (u64 n = 0;; ++n) {
     if (r.cx() == 0) return;
+    if (n > 0) {
+      if (n == budget) break;
+      c.add_ticks(1);
+    }
     body();
     r.dec_cx();
     if (uses_zf) {
@@ -47,6 +61,7 @@ void repeat(Cpu& c, const Insn& i, StringRegs& r, bool uses_zf, Body body) {
   }
   if (r.cx() != 0) {
     c.next_rip = c.rip;  // more to do: run this instruction again
+    c.set_mid_instruction(true);
     c.end_block();
   }
 }

@@ -166,7 +166,7 @@ TEST_CASE("64-bit: INT from CPL 3 switches to RSP0, pushes SS:RSP:RFLAGS:CS:RIP;
   r.put(0x40000, {0x48, 0x8b, 0x44, 0x24, 0x08, 0x48, 0x8b, 0x4c, 0x24, 0x18, 0x48, 0x8b, 0x54, 0x24, 0x20, 0x48, 0xcf});
   r.gate(13, 0x41000);
   r.put(0x41000, {0xf4});  // #GP handler: halt at CPL 0
-  r.step(7);
+  r.step(8);  // 7 instructions, the #GP's delivery (a tick of its own), the handler's HLT
   CHECK(r.cpu.gpr[RBX] == 0x2b);       // saved CS, read in the handler
   CHECK(r.cpu.gpr[RCX] == 0x30008);    // saved user RSP
   CHECK(r.cpu.gpr[RDX] == 0x23);       // saved user SS

@@ -63,7 +63,12 @@ insn::Outcome run_interp(const insn::Case& c) {
   cpu.paging_changed();
   cpu.set_intercept_exceptions(true);
 
-  StopCause stop = cpu.run(cpu.icount() + u64(c.insn_count));
+  // One instruction at a time: a REP string instruction takes a tick per
+  // iteration and stops between iterations (mid_instruction) until done.
+  StopCause stop = StopCause::InsnLimit;
+  for (int n = 0; n < c.insn_count && stop == StopCause::InsnLimit; ++n)
+    do stop = cpu.run(cpu.icount() + 1);
+    while (stop == StopCause::InsnLimit && cpu.mid_instruction());
 
   insn::Outcome out;
   for (int r = 0; r < 16; ++r) out.state.gpr[r] = cpu.gpr[r];

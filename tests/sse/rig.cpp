@@ -109,8 +109,9 @@ insn::Outcome Rig::run(const insn::Case& c, const RigControl& ctl) {
   std::memcpy(s.xmm, p.xmm, sizeof s.xmm);
   s.mxcsr = p.mxcsr;
   if (p.rip >= kHandlers && p.rip <= kHandlers + 16 * kVectors) {
-    // Delivered to a handler: unpack the 64-bit frame.
-    u8 v = u8((p.rip - 1 - kHandlers) / 16);
+    // Delivered to a handler: unpack the 64-bit frame. RIP is at the
+    // handler's HLT, or just past it if the run had a tick left to run it.
+    u8 v = u8((p.rip - kHandlers) / 16);
     bool has_error = v == 8 || (v >= 10 && v <= 14) || v == 17 || v == 21;
     u64 sp = p.gpr[RSP];
     auto pop = [&] {
