@@ -170,6 +170,7 @@ u8* Cpu::host_for(u64 lin, Access acc, bool user, u64* pa_out) {
     case Access::Read: tlb_read_.insert(lin, user, page); break;
     case Access::Exec: tlb_exec_.insert(lin, user, page); break;
     case Access::Write:
+      mem_.note_touched(pa);
       // Pages holding decoded code take the slow path so writes invalidate them.
       if (!mem_.is_code_page(pa)) tlb_write_.insert(lin, user, page);
       break;

@@ -202,6 +202,9 @@ void Cpu::deliver(u8 vector, bool has_error, u32 error, u64 return_rip, bool sof
       if (!(cs_new.attr & ar::P)) raise(kNP, sel_err);
       if (ia32e && (!(cs_new.attr & ar::L) || (cs_new.attr & ar::DB))) raise(kGP, sel_err);
       const unsigned new_cpl = (ctype & ar::kTypeConforming) ? cpl : cs_new.dpl();
+      // The gate's target must be canonical, checked before anything is
+      // pushed (SDM Vol. 3A §6.14.1; INT n pseudo-code: #GP(EXT)).
+      if (ia32e && !is_canonical(g.offset)) raise(kGP, e.ext);
       if (ia32e)
         deliver_ia32e(*this, e, g, cs_new, new_cpl, rflags);
       else

@@ -10,6 +10,8 @@ void Cpu::iret(unsigned opsize) {
     u64 ip = peek_sized(opsize, 0);
     u16 cs_sel = u16(peek_sized(opsize, opsize));
     u64 fl = peek_sized(opsize, 2 * opsize);
+    // The new EIP must lie within the CS limit of real mode (SDM Vol. 2 IRET).
+    if (ip > 0xffff) raise(kGP, 0);
     set_sp(gpr[RSP] + 3 * opsize);
     load_segment_real(CS, cs_sel);
     u64 mask = fl::kArith | fl::TF | fl::IF | fl::DF | fl::IOPL | fl::NT | fl::RF | fl::AC | fl::ID;
@@ -62,6 +64,11 @@ void Cpu::iret(unsigned opsize) {
       if (!(ss_new.attr & ar::P)) raise(kSS, ss_sel & 0xfffc);
     }
   }
+  // The return address: canonical when returning to 64-bit code, within
+  // the new CS limit otherwise (SDM Vol. 2 IRET: #GP(0) before any change).
+  const bool to64 = (efer & efer::LMA) && (cs_new.attr & ar::L);
+  const u64 target = to64 ? new_ip : w == 2 ? u16(new_ip) : u32(new_ip);
+  if (to64 ? !is_canonical(target) : target > cs_new.limit) raise(kGP, 0);
   // Commit. Which flags may change depends on the old CPL (SDM IRET).
   unsigned old_cpl = cpl;
   u64 mask = fl::kArith | fl::TF | fl::DF | fl::NT | fl::RF | fl::AC | fl::ID;
@@ -89,7 +96,7 @@ void Cpu::iret(unsigned opsize) {
       }
     }
   }
-  next_rip = mode64_ ? new_ip : w == 2 ? u16(new_ip) : u32(new_ip);
+  next_rip = target;
   end_block();
 }
 

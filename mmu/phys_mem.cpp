@@ -23,10 +23,20 @@ PhysMem::PhysMem(u64 ram_size) : ram_size_(ram_size) {
   void* p = mmap(nullptr, ram_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
   if (p == MAP_FAILED) throw Error("cannot reserve " + std::to_string(ram_size >> 20) + " MiB of guest RAM");
   ram_ = static_cast<u8*>(p);
-  code_pages_.assign(ram_size >> 12, 0);
+  page_count_ = ram_size >> 12;
+  void* c = mmap(nullptr, page_count_, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  if (c == MAP_FAILED) {
+    munmap(ram_, ram_size_);
+    throw Error("cannot reserve the code-page map for " + std::to_string(ram_size >> 20) + " MiB of guest RAM");
+  }
+  code_pages_ = static_cast<u8*>(c);
+  touched_.assign((ram_size / kChunkSize + 63) / 64 + 1, 0);
 }
 
-PhysMem::~PhysMem() { munmap(ram_, ram_size_); }
+PhysMem::~PhysMem() {
+  munmap(code_pages_, page_count_);
+  munmap(ram_, ram_size_);
+}
 
 void PhysMem::map_mmio(u64 base, u64 size, MmioDevice* dev, std::string name) {
   for (const auto& r : mmio_)
@@ -59,6 +69,7 @@ void PhysMem::write(u64 pa, unsigned size, u64 value) {
   if ((pa & (kPageSize - 1)) + size <= kPageSize) {
     if (u8* p = ram_ptr(pa)) {
       std::memcpy(p, &value, size);
+      note_touched(pa);
       note_write(pa, size);
       return;
     }
@@ -90,6 +101,7 @@ void PhysMem::write_block(u64 pa, const void* src, u64 len) {
     u64 chunk = std::min(len, kPageSize - (pa & (kPageSize - 1)));
     if (u8* p = ram_ptr(pa)) {
       std::memcpy(p, s, chunk);
+      note_touched(pa);
       note_write(pa, chunk);
     } else if (is_access_size(chunk)) {
       u64 v = 0;
@@ -104,12 +116,12 @@ void PhysMem::write_block(u64 pa, const void* src, u64 len) {
 
 void PhysMem::mark_code_page(u64 pa) {
   u64 idx = page_index(pa);
-  if (idx < code_pages_.size()) code_pages_[idx] = 1;
+  if (idx < page_count_) code_pages_[idx] = 1;
 }
 
 void PhysMem::unmark_code_page(u64 pa) {
   u64 idx = page_index(pa);
-  if (idx < code_pages_.size()) code_pages_[idx] = 0;
+  if (idx < page_count_ && code_pages_[idx]) code_pages_[idx] = 0;  // no write: keep untouched map pages unbacked
 }
 
 void PhysMem::note_write(u64 pa, u64 len) {

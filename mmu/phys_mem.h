@@ -3,6 +3,7 @@
 // MMIO ranges dispatched to devices. Also tracks which RAM pages hold
 // decoded code, so writes to them can invalidate the CPU's block cache.
 #pragma once
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -66,10 +67,30 @@ class PhysMem {
   void unmark_code_page(u64 pa);
   bool is_code_page(u64 pa) const {
     u64 idx = page_index(pa);
-    return idx < code_pages_.size() && code_pages_[idx];
+    return idx < page_count_ && code_pages_[idx];
   }
   // Writes that bypass the CPU's TLB (DMA, loaders) call this after writing.
   void note_write(u64 pa, u64 len);
+
+  // RAM that was ever written, in 2 MiB chunks (the rest reads as zero).
+  // Everything that hands out a writable host pointer or writes RAM marks
+  // it, so whole-RAM work (the state hash, snapshots) costs in proportion
+  // to what the guest touched, not to --mem.
+  static constexpr u64 kChunkSize = u64(2) << 20;
+  void note_touched(u64 pa) {
+    u64 idx = page_index(pa);
+    if (idx < page_count_) touched_[idx >> 15] |= u64(1) << ((idx >> 9) & 63);
+  }
+  // Calls fn(host_offset, host_pointer, bytes) for each touched chunk, in
+  // ascending order; host_offset counts RAM bytes from 0 (hole removed).
+  template <typename Fn>
+  void for_each_touched_chunk(Fn fn) const {
+    for (u64 w = 0; w < touched_.size(); ++w)
+      for (u64 bits = touched_[w]; bits; bits &= bits - 1) {
+        u64 off = ((w << 6) + u64(__builtin_ctzll(bits))) * kChunkSize;
+        if (off < ram_size_) fn(off, ram_ + off, std::min(kChunkSize, ram_size_ - off));
+      }
+  }
 
  private:
   struct MmioRange {
@@ -89,7 +110,11 @@ class PhysMem {
   u64 high_size_;  // RAM [4 GiB, 4 GiB + high_size_)
   u8* ram_ = nullptr;
   std::vector<MmioRange> mmio_;
-  std::vector<u8> code_pages_;
+  // One byte per RAM page, in a lazily backed mapping like RAM itself: only
+  // the parts covering pages that held code cost host memory.
+  u64 page_count_ = 0;
+  u8* code_pages_ = nullptr;
+  std::vector<u64> touched_;  // a bit per 2 MiB chunk
   CodeWriteListener* listener_ = nullptr;
 };
 

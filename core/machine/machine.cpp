@@ -135,17 +135,17 @@ u64 Machine::state_hash() const {
   for (const Xmm& x : c.xmm) h.value(x.lo), h.value(x.hi);
   h.value(c.mxcsr);
   h.value(c.icount());
-  // RAM: word-wise mixing over every page (untouched pages are zero and
-  // cheap to read: the host maps them to its shared zero page).
+  // RAM: word-wise mixing over every page of the chunks the guest (or a
+  // loader) wrote; RAM never written is zero and costs nothing here.
   u64 acc = 0;
-  const u64 size = mem_->ram_size();
-  for (u64 pa = 0, host_off = 0; host_off < size; host_off += PhysMem::kPageSize) {
-    pa = host_off < PhysMem::kHoleStart ? host_off : PhysMem::kAbove4G + (host_off - PhysMem::kHoleStart);
-    const u64* w = reinterpret_cast<const u64*>(mem_->ram_ptr(pa));
-    u64 page = 0;
-    for (unsigned k = 0; k < PhysMem::kPageSize / 8; ++k) page = (page ^ w[k]) * 0x9e3779b97f4a7c15ull + k;
-    acc = (acc ^ page ^ host_off) * 0xff51afd7ed558ccdull;
-  }
+  mem_->for_each_touched_chunk([&](u64 chunk_off, const u8* host, u64 bytes) {
+    for (u64 off = 0; off < bytes; off += PhysMem::kPageSize) {
+      const u64* w = reinterpret_cast<const u64*>(host + off);
+      u64 page = 0;
+      for (unsigned k = 0; k < PhysMem::kPageSize / 8; ++k) page = (page ^ w[k]) * 0x9e3779b97f4a7c15ull + k;
+      acc = (acc ^ page ^ (chunk_off + off)) * 0xff51afd7ed558ccdull;
+    }
+  });
   h.value(acc);
   return h.digest();
 }
