@@ -78,12 +78,13 @@ struct Bounds {
   u64 legacy_seeds;
   u64 long_mode_guests;
 };
-// Measured on the 2-core host over 3000 seeds: the worst
-// guest (a fault sled, decoding a 64-instruction block per tick) took 3.9 s
-// of CPU and 140 MiB (the block cache at its budget) in Release, 10 s and
-// 500 MiB in Debug (ASan's shadow, redzones and quarantine). The watchdog
-// counts wall time, which a loaded machine stretches.
-constexpr Bounds kBounds = kSlowBuild ? Bounds{60.0, 1536 * 1024, 600, 16, 32} : Bounds{12.0, 256 * 1024, 90, 60, 240};
+// Measured on the 2-core host (3000 seeds in Release, 300 in Debug): the
+// worst guests (fault sleds, decoding a 64-instruction block per tick) took
+// 3.9 s of CPU and grew RSS by 140 MiB (the block cache at its budget) in
+// Release, 16.5 s and 420 MiB in Debug (ASan's shadow, redzones and
+// quarantine). The watchdog counts wall time, which a loaded machine
+// stretches.
+constexpr Bounds kBounds = kSlowBuild ? Bounds{60.0, 1024 * 1024, 600, 16, 32} : Bounds{12.0, 256 * 1024, 90, 60, 240};
 
 struct Selection {
   u64 first, last;
