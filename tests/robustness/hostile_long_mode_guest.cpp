@@ -256,9 +256,26 @@ void emit_rep_op(Builder& b, CodeEmitter& e) {
   e.byte(size == 0 ? op : u8(op + 1));
 }
 
+// One byte into each of 384 chunks of 2 MiB of RAM above 4 GiB, over and
+// over: sparse writes over a large RAM (what the state hash and snapshots
+// must not pay 2 MiB each for).
+void emit_stride_storm(Builder& b, CodeEmitter& e) {
+  const u64 start = e.here();
+  e.byte(0xfc);  // CLD
+  e.mov_imm64(RDI, 0x100000000 + b.below(u64(1) << 30));
+  e.mov_imm64(RCX, 384);
+  const u64 loop = e.here();
+  e.byte(0xaa);                                  // stosb
+  e.raw({0x48, 0x81, 0xc7}), e.imm32(0x1fffff);  // add rdi, 2 MiB - 1
+  e.raw({0x48, 0xff, 0xc9});                     // dec rcx
+  e.raw({0x75, u8(loop - (e.here() + 2))});      // jnz loop
+  e.jmp_to(start);
+}
+
 // Long REP string instructions to RAM, MMIO, the hole and beyond, in both
-// directions, over and over.
+// directions, over and over; with RAM above 4 GiB, sometimes sparse writes.
 void emit_rep_storm(Builder& b, CodeEmitter& e) {
+  if (b.ram > 0x100000000 && b.one_in(2)) return emit_stride_storm(b, e);
   const u64 loop = e.here();
   for (u64 n = 1 + b.below(6); n > 0; --n) {
     e.byte(b.one_in(2) ? 0xfd : 0xfc);  // STD / CLD
