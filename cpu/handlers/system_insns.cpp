@@ -284,6 +284,9 @@ constexpr InsnRow kRows[] = {
     {ZYDIS_MNEMONIC_PREFETCHT0, VTLAB_ONE(nothing)},
     {ZYDIS_MNEMONIC_PREFETCHT1, VTLAB_ONE(nothing)},
     {ZYDIS_MNEMONIC_PREFETCHT2, VTLAB_ONE(nothing)},
+    {ZYDIS_MNEMONIC_PREFETCH, VTLAB_ONE(nothing)},  // 0F 0D: never faults, never accesses memory
+    {ZYDIS_MNEMONIC_PREFETCHW, VTLAB_ONE(nothing)},
+    {ZYDIS_MNEMONIC_PREFETCHWT1, VTLAB_ONE(nothing)},
 };
 
 }  // namespace
