@@ -17,7 +17,13 @@ namespace leaf1_ecx {
 constexpr u32 CX16 = 1 << 13, MOVBE = 1 << 22, POPCNT = 1 << 23;
 }
 namespace leaf7_ebx {
-constexpr u32 BMI1 = 1 << 3, BMI2 = 1 << 8, ADX = 1 << 19;
+constexpr u32 BMI1 = 1 << 3, BMI2 = 1 << 8, MPX = 1 << 14, ADX = 1 << 19;
+}
+namespace leaf7_ecx {
+constexpr u32 CET_SS = 1 << 7, CLDEMOTE = 1 << 25;
+}
+namespace leaf7_edx {
+constexpr u32 CET_IBT = 1 << 20;
 }
 namespace ext1_edx {
 constexpr u32 SYSCALL = 1 << 11, NX = 1 << 20, PAGE1GB = 1 << 26, RDTSCP = 1 << 27, LM = 1 << 29;
@@ -83,6 +89,13 @@ bool isa_supported(u16 zydis_isa_ext, u16 zydis_isa_set) {
   for (ZydisISASet s : kSupportedSet)
     if (s == zydis_isa_set) return true;
   return false;
+}
+
+NopSpaceExtensions nop_space_extensions() {
+  u32 r[4];
+  cpuid_lookup(7, 0, r);
+  return {(r[2] & leaf7_ecx::CET_SS) || (r[3] & leaf7_edx::CET_IBT), (r[1] & leaf7_ebx::MPX) != 0,
+          (r[2] & leaf7_ecx::CLDEMOTE) != 0};
 }
 
 void cpuid_lookup(u32 leaf, u32 subleaf, u32 out[4]) {

@@ -21,15 +21,16 @@ void cpuid_lookup(u32 leaf, u32 subleaf, u32 out[4]);
 bool isa_supported(u16 zydis_isa_ext, u16 zydis_isa_set);
 
 // Extensions whose encodings live in the reserved-NOP space (0F 18-0F 1F) or
-// as prefixes on other instructions. Hardware without them executes those
+// are prefixes on other instructions. Hardware without them executes those
 // encodings as NOPs / ignores the prefix (SDM Vol. 2: ENDBR32/64 and RDSSP
 // are NOPs without CET, MPX instructions and the BND prefix without MPX,
-// CLDEMOTE without CLDEMOTE), so while CPUID does not report them the decoder
-// decodes them as such (Zydis decoder modes), not as #UD. See
-// docs/architecture.md, "Instruction set gate".
+// CLDEMOTE without CLDEMOTE), so the decoder decodes them as such (Zydis
+// decoder modes) unless CPUID reports the extension. Derived from the CPUID
+// leaves, so the two cannot disagree. See docs/architecture.md,
+// "Instruction set gate".
 struct NopSpaceExtensions {
   bool cet, mpx, cldemote;
 };
-inline constexpr NopSpaceExtensions kNopSpaceExtensions{false, false, false};
+NopSpaceExtensions nop_space_extensions();
 
 }  // namespace vtlab

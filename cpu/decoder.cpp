@@ -28,10 +28,11 @@ Decoder::Decoder() {
   // as the NOPs (and ignored prefixes) they are on such hardware, not as
   // their instructions (which the ISA gate would make #UD). Zydis' default
   // decoding of 0x66 on near branches in 64-bit mode is Intel's (ignored).
+  const NopSpaceExtensions nop_space = nop_space_extensions();
   for (ZydisDecoder* d : {&dec16_, &dec32_, &dec64_}) {
-    ZydisDecoderEnableMode(d, ZYDIS_DECODER_MODE_CET, kNopSpaceExtensions.cet);
-    ZydisDecoderEnableMode(d, ZYDIS_DECODER_MODE_MPX, kNopSpaceExtensions.mpx);
-    ZydisDecoderEnableMode(d, ZYDIS_DECODER_MODE_CLDEMOTE, kNopSpaceExtensions.cldemote);
+    ZydisDecoderEnableMode(d, ZYDIS_DECODER_MODE_CET, nop_space.cet);
+    ZydisDecoderEnableMode(d, ZYDIS_DECODER_MODE_MPX, nop_space.mpx);
+    ZydisDecoderEnableMode(d, ZYDIS_DECODER_MODE_CLDEMOTE, nop_space.cldemote);
   }
 }
 
