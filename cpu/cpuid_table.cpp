@@ -17,13 +17,19 @@ namespace leaf1_ecx {
 constexpr u32 CX16 = 1 << 13, MOVBE = 1 << 22, POPCNT = 1 << 23;
 }
 namespace leaf7_ebx {
-constexpr u32 BMI1 = 1 << 3, BMI2 = 1 << 8, ADX = 1 << 19;
+constexpr u32 BMI1 = 1 << 3, BMI2 = 1 << 8, MPX = 1 << 14, ADX = 1 << 19;
+}
+namespace leaf7_ecx {
+constexpr u32 CET_SS = 1 << 7, CLDEMOTE = 1 << 25;
+}
+namespace leaf7_edx {
+constexpr u32 CET_IBT = 1 << 20;
 }
 namespace ext1_edx {
 constexpr u32 SYSCALL = 1 << 11, NX = 1 << 20, PAGE1GB = 1 << 26, RDTSCP = 1 << 27, LM = 1 << 29;
 }
 namespace ext1_ecx {
-constexpr u32 LAHF_LM = 1 << 0, ABM = 1 << 5;
+constexpr u32 LAHF_LM = 1 << 0, ABM = 1 << 5, PRFCHW = 1 << 8;
 }
 
 struct Leaf {
@@ -45,7 +51,7 @@ constexpr Leaf kLeaves[] = {
          leaf1_edx::SSE2},
     {7, 0, 0, leaf7_ebx::BMI1 | leaf7_ebx::BMI2 | leaf7_ebx::ADX, 0, 0},
     {0x80000000, 0, 0x80000008, 0, 0, 0},
-    {0x80000001, 0, 0, 0, ext1_ecx::LAHF_LM | ext1_ecx::ABM,
+    {0x80000001, 0, 0, 0, ext1_ecx::LAHF_LM | ext1_ecx::ABM | ext1_ecx::PRFCHW,
      ext1_edx::SYSCALL | ext1_edx::NX | ext1_edx::PAGE1GB | ext1_edx::RDTSCP | ext1_edx::LM},
     {0x80000002, 0, chars("vtla"), chars("b vi"), chars("rtua"), chars("l x8")},
     {0x80000003, 0, chars("6-64"), chars(" CPU"), 0, 0},
@@ -54,15 +60,26 @@ constexpr Leaf kLeaves[] = {
 };
 
 // Instruction set extensions the CPU executes; each matches a CPUID bit above
-// (BASE and LONGMODE: the architecture itself).
-constexpr ZydisISAExt kSupportedExt[] = {
-    ZYDIS_ISA_EXT_BASE, ZYDIS_ISA_EXT_LONGMODE, ZYDIS_ISA_EXT_SSE,    ZYDIS_ISA_EXT_SSE2,   ZYDIS_ISA_EXT_BMI1,
-    ZYDIS_ISA_EXT_BMI2, ZYDIS_ISA_EXT_ADOX_ADCX, ZYDIS_ISA_EXT_LZCNT, ZYDIS_ISA_EXT_MOVBE,  ZYDIS_ISA_EXT_RDTSCP,
-    ZYDIS_ISA_EXT_PAUSE, ZYDIS_ISA_EXT_CLFSH,
-};
-// Sets supported inside an extension that is otherwise not (Zydis files
-// POPCNT under SSE4).
-constexpr ZydisISASet kSupportedSet[] = {ZYDIS_ISA_SET_POPCNT};
+// (BASE and LONGMODE: the architecture itself; the reserved-NOP space
+// decodes as BASE NOPs). AMD3DNOW_PREFETCH is Zydis' name for 0F 0D
+// PREFETCH/PREFETCHW: PRFCHW in CPUID (hints, no architectural effect).
+constexpr ZydisISAExt kSupportedExt[] = {ZYDIS_ISA_EXT_BASE,
+                                         ZYDIS_ISA_EXT_LONGMODE,
+                                         ZYDIS_ISA_EXT_SSE,
+                                         ZYDIS_ISA_EXT_SSE2,
+                                         ZYDIS_ISA_EXT_BMI1,
+                                         ZYDIS_ISA_EXT_BMI2,
+                                         ZYDIS_ISA_EXT_ADOX_ADCX,
+                                         ZYDIS_ISA_EXT_LZCNT,
+                                         ZYDIS_ISA_EXT_MOVBE,
+                                         ZYDIS_ISA_EXT_RDTSCP,
+                                         ZYDIS_ISA_EXT_PAUSE,
+                                         ZYDIS_ISA_EXT_CLFSH,
+                                         ZYDIS_ISA_EXT_AMD3DNOW_PREFETCH};
+// Sets that execute although their extension is not listed: POPCNT (Zydis
+// files it under SSE4); PREFETCHWT1 (0F 0D /2), which the SDM makes #UD only
+// with LOCK, so it is a prefetch hint whether or not CPUID reports it.
+constexpr ZydisISASet kSupportedSet[] = {ZYDIS_ISA_SET_POPCNT, ZYDIS_ISA_SET_PREFETCHWT1};
 
 }  // namespace
 
@@ -72,6 +89,13 @@ bool isa_supported(u16 zydis_isa_ext, u16 zydis_isa_set) {
   for (ZydisISASet s : kSupportedSet)
     if (s == zydis_isa_set) return true;
   return false;
+}
+
+NopSpaceExtensions nop_space_extensions() {
+  u32 r[4];
+  cpuid_lookup(7, 0, r);
+  return {(r[2] & leaf7_ecx::CET_SS) || (r[3] & leaf7_edx::CET_IBT), (r[1] & leaf7_ebx::MPX) != 0,
+          (r[2] & leaf7_ecx::CLDEMOTE) != 0};
 }
 
 void cpuid_lookup(u32 leaf, u32 subleaf, u32 out[4]) {

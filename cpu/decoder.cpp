@@ -24,6 +24,16 @@ Decoder::Decoder() {
   ZydisDecoderInit(&dec16_, ZYDIS_MACHINE_MODE_LEGACY_16, ZYDIS_STACK_WIDTH_16);
   ZydisDecoderInit(&dec32_, ZYDIS_MACHINE_MODE_LEGACY_32, ZYDIS_STACK_WIDTH_32);
   ZydisDecoderInit(&dec64_, ZYDIS_MACHINE_MODE_LONG_64, ZYDIS_STACK_WIDTH_64);
+  // Extensions in the reserved-NOP space that CPUID does not report decode
+  // as the NOPs (and ignored prefixes) they are on such hardware, not as
+  // their instructions (which the ISA gate would make #UD). Zydis' default
+  // decoding of 0x66 on near branches in 64-bit mode is Intel's (ignored).
+  const NopSpaceExtensions nop_space = nop_space_extensions();
+  for (ZydisDecoder* d : {&dec16_, &dec32_, &dec64_}) {
+    ZydisDecoderEnableMode(d, ZYDIS_DECODER_MODE_CET, nop_space.cet);
+    ZydisDecoderEnableMode(d, ZYDIS_DECODER_MODE_MPX, nop_space.mpx);
+    ZydisDecoderEnableMode(d, ZYDIS_DECODER_MODE_CLDEMOTE, nop_space.cldemote);
+  }
 }
 
 namespace {
