@@ -1,7 +1,18 @@
-// Software TLB: linear page -> host pointer, one instance per access kind.
-// Set-associative (DESIGN: two buffers a power of two apart must not evict
-// each other, as they do in a direct-mapped TLB). Entries exist only for
-// RAM pages the access is allowed on; everything else takes the slow path.
+// Host-pointer TLB: linear 4 KiB page -> host pointer, one instance per
+// access kind (read, write, execute), tagged user/supervisor. The fast path
+// of every memory access. Set-associative (DESIGN: two buffers a power of
+// two apart must not evict each other, as they do in a direct-mapped TLB).
+//
+// It caches rights *decisions*, derived from the architectural TLB
+// (mmu/translation_tlb.h) for the current context only: an entry exists only
+// for a RAM page the access is allowed on under the current CR0.WP, CR4,
+// EFER.NXE and PKRU, for every access of its tag (so never for a
+// supervisor data access to a user page under SMAP, which depends on
+// EFLAGS.AC), and a write entry only once the page's D flag is set. The CPU
+// flushes it when any of those inputs changes, on every CR3 load (PCID
+// switch) and with every invalidation of the entries it came from; 2 MiB,
+// 4 MiB and 1 GiB pages are cached here as 4 KiB pieces of their one
+// architectural entry.
 #pragma once
 #include <cstdint>
 #include <cstring>
@@ -38,6 +49,14 @@ class SoftTlb {
     Set& s = sets_[set_of(lin)];
     for (unsigned w = 0; w < kWays; ++w)
       if ((s.tag[w] & ~u64(0xfff)) == (lin & ~u64(0xfff))) s.tag[w] = 0;
+  }
+  // Drops every entry for a linear page inside [base, base + size) (a large
+  // page's pieces).
+  void flush_range(u64 base, u64 size) {
+    if (size <= 0x1000) return flush_page(base);
+    for (auto& s : sets_)
+      for (unsigned w = 0; w < kWays; ++w)
+        if (s.tag[w] && (s.tag[w] & ~u64(0xfff)) - base < size) s.tag[w] = 0;
   }
   // Drops every entry whose host page is `host_page` (a page became code).
   void flush_host_page(const u8* host_page) {
