@@ -1,5 +1,7 @@
 #include "frontend/run_command.h"
 
+#include <atomic>
+#include <csignal>
 #include <cstdio>
 #include <memory>
 
@@ -8,6 +10,31 @@
 #include "devices/uart16550/host_input.h"
 
 namespace vtlab {
+namespace {
+
+// The handler only stores the signal's number; the Machine looks at it
+// between run slices, so the summary is printed from normal code.
+std::atomic<int> g_stop_signal{0};
+static_assert(std::atomic<int>::is_always_lock_free, "a signal handler may only touch a lock-free atomic");
+
+extern "C" void on_stop_signal(int signo) { g_stop_signal.store(signo, std::memory_order_relaxed); }
+
+// SIGINT and SIGTERM end the run at the next slice with a summary. The
+// handler is reset after the first signal, so a second Ctrl-C kills vtlab
+// at once should anything keep it from reaching the end of a slice (an
+// output it waits to write). SIGPIPE is ignored: a write to a pipe whose
+// reader has gone fails with EPIPE and is reported like any write error.
+void install_signal_handlers() {
+  struct sigaction sa {};
+  sa.sa_handler = on_stop_signal;
+  sigemptyset(&sa.sa_mask);
+  sa.sa_flags = SA_RESETHAND | SA_RESTART;
+  sigaction(SIGINT, &sa, nullptr);
+  sigaction(SIGTERM, &sa, nullptr);
+  std::signal(SIGPIPE, SIG_IGN);
+}
+
+}  // namespace
 
 int run_command(const cli::RunOptions& opts) {
   std::unique_ptr<ByteSink> sink;
@@ -36,10 +63,13 @@ int run_command(const cli::RunOptions& opts) {
   cfg.ram_bytes = opts.mem_bytes;
   cfg.serial_out = sink.get();
   cfg.serial_in = input.get();
+  cfg.stop_signal = &g_stop_signal;
   Machine m(cfg);
   m.load(image);
+  install_signal_handlers();
   RunResult r = m.run(opts.max_insns);
-  if (!opts.quiet) std::fprintf(stderr, "%s\n", r.summary().c_str());
+  // A host I/O error is the user's to fix, so it is printed even with --quiet.
+  if (!opts.quiet || r.end == RunEnd::HostIoError) std::fprintf(stderr, "%s\n", r.summary().c_str());
   return r.host_status();
 }
 
