@@ -177,6 +177,8 @@ void Cpu::deliver(u8 vector, bool has_error, u32 error, u64 return_rip, bool sof
     explicit DepthGuard(int& d) : depth(++d) {}
     ~DepthGuard() { --depth; }
   } guard(delivery_depth_);
+  if (log_->on(LogCategory::Int))
+    log_delivery(*this, vector, has_error, error, return_rip, software, delivery_depth_ > 1);
   try {
     if (delivery_depth_ > 8) throw GuestFault{kDF, true, 0};
     if (!protected_mode()) {
@@ -210,6 +212,7 @@ void Cpu::deliver(u8 vector, bool has_error, u32 error, u64 return_rip, bool sof
     mode_changed();
   } catch (const GuestFault& second) {
     if (software) throw;
+    if (delivery_depth_ == 1) chain_start_ = {true, vector, has_error, error, rip, seg[CS].selector, u8(code_size())};
     if (vector == kDF || delivery_depth_ > 8) {
       fatal_ = StopCause::TripleFault;
       stop_detail_ = std::string("triple fault: ") + vector_name(second.vector) + " while delivering " +

@@ -1,10 +1,14 @@
 #include "frontend/run_command.h"
 
 #include <atomic>
+#include <cerrno>
 #include <csignal>
 #include <cstdio>
+#include <cstring>
 #include <memory>
 
+#include "core/base/error.h"
+#include "core/base/host_file.h"
 #include "core/machine/loader/load_image.h"
 #include "core/machine/machine.h"
 #include "devices/uart16550/host_input.h"
@@ -50,6 +54,14 @@ int run_command(const cli::RunOptions& opts) {
     case cli::SerialInput::Kind::None: break;
   }
 
+  // The log: stderr, or a file opened like the serial output (never blocking).
+  std::unique_ptr<std::FILE, int (*)(std::FILE*)> log_file(nullptr, &std::fclose);
+  if (opts.log_file) {
+    log_file.reset(::fdopen(open_output_file(*opts.log_file, "log file").release(), "w"));
+    if (!log_file) throw Error("cannot write log file '" + *opts.log_file + "': " + std::strerror(errno));
+  }
+  std::FILE* log_out = log_file ? log_file.get() : stderr;
+
   BootOptions boot;
   boot.image_path = opts.image;
   boot.cmdline = opts.cmdline.value_or("");
@@ -66,10 +78,16 @@ int run_command(const cli::RunOptions& opts) {
   cfg.stop_signal = &g_stop_signal;
   Machine m(cfg);
   m.load(image);
+  m.log().enable(opts.log_mask, log_out);
   install_signal_handlers();
   RunResult r = m.run(opts.max_insns);
   // A host I/O error is the user's to fix, so it is printed even with --quiet.
   if (!opts.quiet || r.end == RunEnd::HostIoError) std::fprintf(stderr, "%s\n", r.summary().c_str());
+  if (log_file && (std::fflush(log_file.get()) != 0 || std::ferror(log_file.get()))) {
+    std::fprintf(stderr, "vtlab: error: cannot write log file '%s': %s\n", opts.log_file->c_str(),
+                 std::strerror(errno ? errno : EIO));
+    return 2;
+  }
   return r.host_status();
 }
 

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "core/base/io.h"
+#include "core/base/log.h"
 #include "core/base/types.h"
 
 namespace vtlab {
@@ -71,6 +72,9 @@ class PhysMem {
   // Writes that bypass the CPU's TLB (DMA, loaders) call this after writing.
   void note_write(u64 pa, u64 len);
 
+  // Accesses to addresses nothing claims (open bus) are logged under guest-errors.
+  void set_log(Log& log) { log_ = &log; }
+
  private:
   struct MmioRange {
     u64 base, size;
@@ -91,6 +95,7 @@ class PhysMem {
   std::vector<MmioRange> mmio_;
   std::vector<u8> code_pages_;
   CodeWriteListener* listener_ = nullptr;
+  Log* log_ = &Log::off();
 };
 
 }  // namespace vtlab

@@ -4,8 +4,10 @@
 #include <cstdio>
 #include <vector>
 
+#include "core/base/disasm.h"
 #include "core/base/error.h"
 #include "core/base/hash.h"
+#include "core/machine/code_peek.h"
 #include "core/machine/ram_hash.h"
 #include "cpu/decoder.h"
 
@@ -22,6 +24,12 @@ std::string signal_name(int signo) {
     case SIGQUIT: return "SIGQUIT";
     default: return "signal " + std::to_string(signo);
   }
+}
+
+std::string hex(u64 v) {
+  char text[24];
+  std::snprintf(text, sizeof text, "0x%llx", static_cast<unsigned long long>(v));
+  return text;
 }
 
 std::string hex16(u64 v) {
@@ -68,6 +76,10 @@ Machine::Machine(const MachineConfig& config) : config_(config) {
   com1_->attach(ports_);
   debug_exit_.attach(ports_);
   debug_exit_.on_exit = [this](u32) { cpu_->request_stop(); };
+  log_.set_place_source([this] { return Log::Place{cpu_->instructions_now(), cpu_->rip}; });
+  ports_.set_log(log_);
+  mem_->set_log(log_);
+  cpu_->set_log(log_);
   if (config.serial_out) config.serial_out->on_failure = [this] { cpu_->request_stop(); };
 }
 
@@ -186,10 +198,21 @@ RunResult Machine::run(std::optional<u64> max_instructions) {
     default: r.end = RunEnd::Unsupported; break;
   }
   r.detail = cpu_->stop_detail();
-  if (u16 m = cpu_->last_unimplemented())
-    r.note = std::string("the guest executed '") + mnemonic_name(m) +
-             "', which vtlab does not implement yet (it raised #UD)";
+  if (r.end == RunEnd::TripleFault) r.detail += "; " + chain_start_text();
+  if (const InsnSite& u = cpu_->last_unimplemented_site(); u.mnemonic) {
+    r.note = "the guest executed " + describe_instruction(u.code(), u.code_size, u.rip) + " at RIP " + hex(u.rip) +
+             ", which vtlab does not implement yet (it raised #UD)";
+  }
   return r;
+}
+
+std::string Machine::chain_start_text() {
+  const ChainStart& c = cpu_->chain_start();
+  if (!c.valid) return "the event that began the chain is unknown";
+  std::string s = std::string("the chain began with ") + vector_name(c.vector) + " (vector " + std::to_string(c.vector);
+  s += c.has_error ? ", error code " + hex(c.error) + ")" : ", no error code)";
+  s += " at CS:RIP " + hex(c.cs) + ":" + hex(c.rip) + ": " + describe_code_at(*cpu_, c.rip, c.code_size);
+  return s;
 }
 
 u64 Machine::state_hash() const {

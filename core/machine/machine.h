@@ -76,14 +76,19 @@ class Machine {
   PortBus& ports() { return ports_; }
   Scheduler& scheduler() { return sched_; }
   Uart16550& com1() { return *com1_; }
+  // The diagnostic log (off until enabled): `vtlab run --log`.
+  Log& log() { return log_; }
 
  private:
   void enter_protected32(const BootImage& image);
   void enter_real16(const BootImage& image);
   // Why the run must end now, between slices (host I/O, signal), if it must.
   std::optional<RunEnd> host_stop(RunResult& r) const;
+  // A triple fault's first event, with its instruction disassembled.
+  std::string chain_start_text();
 
   MachineConfig config_;
+  Log log_;  // before the parts that point to it
   Scheduler sched_;
   PortBus ports_;
   std::unique_ptr<PhysMem> mem_;
