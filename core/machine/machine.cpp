@@ -64,7 +64,7 @@ std::string RunResult::summary() const {
     case RunEnd::Signal: s += "ended by " + signal_name(signal); break;
     case RunEnd::HostIoError: s += "stopped: " + detail; break;
   }
-  s += ", state hash " + hex16(state_hash);
+  if (state_hash) s += ", state hash " + hex16(*state_hash);
   if (!note.empty() && end != RunEnd::DebugExit) s += "; note: " + note;
   return s;
 }
@@ -176,7 +176,9 @@ RunResult Machine::run(std::optional<u64> max_instructions) {
     if (cause != StopCause::InsnLimit || cpu_->icount() >= limit) break;
   }
   r.instructions = cpu_->retired();
-  r.state_hash = state_hash();
+  // Before anything below reads guest memory through paging (which may set
+  // Accessed bits).
+  if (config_.hash_at_end) r.state_hash = state_hash();
   // Lost output outranks the guest's own ending: what it printed is gone.
   if (host_end == RunEnd::HostIoError) {
     r.end = *host_end;

@@ -26,6 +26,10 @@ struct MachineConfig {
   // Set by a signal handler to the signal's number (SIGINT, SIGTERM): the
   // run ends at the end of the current slice. Null: runs are not stopped.
   const std::atomic<int>* stop_signal = nullptr;
+  // Machine::run puts state_hash() into its result (a scan of the host's
+  // page map, about 1 ms per GiB of RAM, plus the pages the guest touched).
+  // Something that runs a few instructions at a time can turn it off.
+  bool hash_at_end = true;
 };
 
 // Why a run ended.
@@ -41,12 +45,12 @@ enum class RunEnd {
 
 struct RunResult {
   RunEnd end = RunEnd::InsnLimit;
-  u32 exit_value = 0;    // DebugExit: the value written
-  int signal = 0;        // Signal: its number
-  u64 instructions = 0;  // retired
-  u64 state_hash = 0;    // Machine::state_hash() where the run ended
-  std::string detail;    // human-readable cause
-  std::string note;      // e.g. an unimplemented instruction met on the way
+  u32 exit_value = 0;             // DebugExit: the value written
+  int signal = 0;                 // Signal: its number
+  u64 instructions = 0;           // retired
+  std::optional<u64> state_hash;  // Machine::state_hash() where the run ended (if MachineConfig::hash_at_end)
+  std::string detail;             // human-readable cause
+  std::string note;               // e.g. an unimplemented instruction met on the way
   // What the vtlab process exits with: (v << 1) | 1 for a debug exit (as
   // QEMU's isa-debug-exit), 0 for a limit or halt, 2 a host I/O error,
   // 3 triple fault, 4 unsupported, 128 + n for signal n (as shells report).

@@ -38,16 +38,14 @@ class PageMap {
  public:
   PageMap() : fd_(::open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC)) {}
   bool usable() const { return fd_.get() >= 0; }
-  // Fills `backed` for `n` pages from host address `h`; false on error.
-  bool backed(const u8* h, u64 n, std::vector<bool>& out) {
+  // The entries of `n` pages from host address `h`, or null on error.
+  const u64* read(const u8* h, u64 n) {
     entries_.resize(n);
     const u64 bytes = n * sizeof(u64);
     const off_t at = off_t(reinterpret_cast<std::uintptr_t>(h) / kPage * sizeof(u64));
-    if (::pread(fd_.get(), entries_.data(), bytes, at) != ssize_t(bytes)) return false;
-    out.resize(n);
-    for (u64 i = 0; i < n; ++i) out[i] = (entries_[i] >> 62) != 0;
-    return true;
+    return ::pread(fd_.get(), entries_.data(), bytes, at) == ssize_t(bytes) ? entries_.data() : nullptr;
   }
+  static bool backed(u64 entry) { return (entry >> 62) != 0; }
 
  private:
   HostFd fd_;
@@ -56,23 +54,27 @@ class PageMap {
 
 }  // namespace
 
-u64 hash_guest_ram(const PhysMem& mem) {
+u64 hash_guest_ram(const PhysMem& mem, RamHashStats* stats, bool use_page_map) {
   constexpr u64 kChunkPages = 16384;  // 64 MiB of RAM, 128 KiB of page map per read
   const u64 size = mem.ram_size();
   PageMap map;
-  std::vector<bool> backed;
+  RamHashStats st;
+  st.page_map_used = use_page_map && map.usable();
   u64 acc = 0;
   for (u64 chunk = 0; chunk < size; chunk += kChunkPages * kPage) {
     const u64 n = std::min(kChunkPages, (size - chunk) / kPage);
     const u8* first = mem.ram_ptr(pa_of_host_offset(chunk));
     const u8* last = mem.ram_ptr(pa_of_host_offset(chunk + (n - 1) * kPage));
-    const bool known = map.usable() && last == first + (n - 1) * kPage && map.backed(first, n, backed);
+    const u64* entries = st.page_map_used && last == first + (n - 1) * kPage ? map.read(first, n) : nullptr;
+    if (!entries) st.page_map_used = false;
     for (u64 i = 0; i < n; ++i) {
-      if (known && !backed[i]) continue;
+      if (entries && !PageMap::backed(entries[i])) continue;
       const u64 host_off = chunk + i * kPage;
       mix_page(mem.ram_ptr(pa_of_host_offset(host_off)), host_off, acc);
+      ++st.pages_read;
     }
   }
+  if (stats) *stats = st;
   return acc;
 }
 

@@ -10,6 +10,12 @@
 
 namespace vtlab {
 
-u64 hash_guest_ram(const PhysMem& mem);
+struct RamHashStats {
+  bool page_map_used = false;  // false: /proc/self/pagemap unreadable, every page was read
+  u64 pages_read = 0;
+};
+
+// `use_page_map` false reads every page (tests compare the two).
+u64 hash_guest_ram(const PhysMem& mem, RamHashStats* stats = nullptr, bool use_page_map = true);
 
 }  // namespace vtlab
