@@ -41,6 +41,9 @@ void install_signal_handlers() {
 }  // namespace
 
 int run_command(const cli::RunOptions& opts) {
+  // First, so that a signal during loading ends the run as well (after its
+  // first slice), with a summary.
+  install_signal_handlers();
   std::unique_ptr<ByteSink> sink;
   switch (opts.serial.kind) {
     case cli::SerialOutput::Kind::Stdio: sink = std::make_unique<StdoutSink>(); break;
@@ -79,7 +82,6 @@ int run_command(const cli::RunOptions& opts) {
   Machine m(cfg);
   m.load(image);
   m.log().enable(opts.log_mask, log_out);
-  install_signal_handlers();
   RunResult r = m.run(opts.max_insns);
   // A host I/O error is the user's to fix, so it is printed even with --quiet.
   if (!opts.quiet || r.end == RunEnd::HostIoError) std::fprintf(stderr, "%s\n", r.summary().c_str());

@@ -20,7 +20,8 @@ struct Result {
 
 struct Child {
   pid_t pid = -1;
-  int out = -1;  // read end of the child's stdout+stderr
+  int out = -1;       // read end of the child's stdout+stderr
+  std::string early;  // output read by wait_for()
 };
 
 // `args` go through /bin/sh (so tests can write "run x >/dev/full"); stdout
@@ -43,9 +44,27 @@ inline Child start_vtlab(const std::string& args) {
   return {pid, fds[0]};
 }
 
+// Reads the child's output until it contains `text` (true) or `seconds`
+// pass or the output ends (false).
+inline bool wait_for(Child& c, const std::string& text, double seconds) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
+  char buf[4096];
+  while (c.early.find(text) == std::string::npos) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) return false;
+    pollfd p{c.out, POLLIN, 0};
+    if (::poll(&p, 1, int(left.count())) <= 0) continue;
+    ssize_t n = ::read(c.out, buf, sizeof buf);
+    if (n <= 0) return false;
+    c.early.append(buf, std::size_t(n));
+  }
+  return true;
+}
+
 // Collects the output until the child exits, killing it after `seconds`.
 inline Result finish(Child c, double seconds) {
   Result r;
+  r.output = c.early;
   if (c.pid < 0) return r;
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
   char buf[4096];

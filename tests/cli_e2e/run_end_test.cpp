@@ -3,7 +3,6 @@
 // the run, with exit status 128 + the signal's number as shells report.
 #include <doctest/doctest.h>
 #include <signal.h>
-#include <unistd.h>
 
 #include <fstream>
 #include <regex>
@@ -16,10 +15,11 @@ namespace {
 
 using cli_e2e::Result;
 
-// A flat real-mode binary that spins forever: jmp $.
+// A flat real-mode binary that prints "R\n" on COM1, then spins forever:
+// mov dx, 0x3f8; mov al, 'R'; out dx, al; mov al, 10; out dx, al; jmp $
 std::string spin_image() {
   std::string path = std::string(VTLAB_TEST_TMP) + "/spin.bin";
-  std::ofstream(path, std::ios::binary) << "\xeb\xfe";
+  std::ofstream(path, std::ios::binary) << "\xba\xf8\x03\xb0R\xee\xb0\x0a\xee\xeb\xfe";
   return path;
 }
 
@@ -35,9 +35,11 @@ TEST_CASE("SIGINT and SIGTERM end a run with its summary and status 128 + signal
   };
   for (Case c : {Case{SIGINT, "SIGINT"}, Case{SIGTERM, "SIGTERM"}}) {
     CAPTURE(c.name);
-    cli_e2e::Child child = cli_e2e::start_vtlab("run " + image + " --flat 0x7c00 --serial none");
+    cli_e2e::Child child = cli_e2e::start_vtlab("run " + image + " --flat 0x7c00");
     REQUIRE(child.pid > 0);
-    ::usleep(300 * 1000);  // let it run (and install its handlers)
+    // Signal it once the guest runs (its "R" line is out), not while the
+    // process is still starting up.
+    CHECK(cli_e2e::wait_for(child, "R\n", 20));
     ::kill(child.pid, c.signo);
     Result r = cli_e2e::finish(child, 10);
     CAPTURE(r.output);
