@@ -23,8 +23,8 @@ extern "C" int LLVMFuzzerTestOneInput(const unsigned char* data, std::size_t siz
     if (o.command == Command::Run) {
       if (o.run.image.empty()) std::abort();
       if (o.run.mem_bytes < kMinMemBytes || o.run.mem_bytes > kMaxMemBytes || o.run.mem_bytes % 4096) std::abort();
-      u32 all = 0;
-      for (const vtlab::LogCategoryInfo& c : vtlab::log_categories()) all |= u32(c.category);
+      vtlab::u32 all = 0;
+      for (const vtlab::LogCategoryInfo& c : vtlab::log_categories()) all |= vtlab::u32(c.category);
       if (o.run.log_mask & ~all) std::abort();
       if (o.run.log_file && (o.run.log_file->empty() || !o.run.log_mask)) std::abort();
     }
