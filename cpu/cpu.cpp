@@ -47,6 +47,7 @@ void Cpu::reset() {
   halted = false;
   interrupt_shadow = false;
   delivery_depth_ = 0;
+  chain_start_ = ChainStart{};
   fatal_ = StopCause::None;
   mode_changed();
   paging_changed();

@@ -10,9 +10,11 @@
 #include <unordered_map>
 #include <vector>
 
+#include "core/base/log.h"
 #include "core/base/port_bus.h"
 #include "core/base/scheduler.h"
 #include "core/base/types.h"
+#include "cpu/diagnostics.h"
 #include "cpu/exceptions.h"
 #include "cpu/flags.h"
 #include "cpu/insn.h"
@@ -122,9 +124,17 @@ class Cpu final : public CodeWriteListener {
   void set_intercept_exceptions(bool on) { intercept_exceptions_ = on; }
   const GuestFault& intercepted_exception() const { return intercepted_; }
   // The last valid instruction the guest ran that vtlab does not implement
-  // (it raised #UD); 0 if none. Run summaries name it.
-  u16 last_unimplemented() const { return last_unimplemented_; }
-  void note_unimplemented(u16 mnemonic) { last_unimplemented_ = mnemonic; }
+  // (it raised #UD); mnemonic 0 if none. Run summaries name it.
+  u16 last_unimplemented() const { return last_unimplemented_.mnemonic; }
+  const InsnSite& last_unimplemented_site() const { return last_unimplemented_; }
+  void note_unimplemented(const InsnSite& site) { last_unimplemented_ = site; }
+  // The event that began the last delivery chain in which a delivery
+  // faulted (what a triple fault's summary names first).
+  const ChainStart& chain_start() const { return chain_start_; }
+  // Instructions retired up to the one running now (for log lines).
+  u64 instructions_now() const { return retired() + insns_this_block(); }
+  Log& log() const { return *log_; }
+  void set_log(Log& log) { log_ = &log; }
   // Resets to the power-on state (SDM Vol. 3A §9.1.1).
   void reset();
 
@@ -524,7 +534,9 @@ class Cpu final : public CodeWriteListener {
   // Exception nesting for #DF / triple fault (SDM Vol. 3A §6.15, Table 6-5).
   int delivery_depth_ = 0;  // nested deliveries (a fault while delivering)
   bool intercept_exceptions_ = false;
-  u16 last_unimplemented_ = 0;
+  InsnSite last_unimplemented_;
+  ChainStart chain_start_;
+  Log* log_ = &Log::off();
   bool exception_stop_ = false;
   GuestFault intercepted_{};
   // Delivers f, or stops the run if exceptions are intercepted.

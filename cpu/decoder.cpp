@@ -9,7 +9,9 @@
 namespace vtlab {
 
 void handler_invalid_opcode(Cpu& cpu, const Insn& insn) {
-  if (insn.attrs & attr::kUnimplemented) cpu.note_unimplemented(insn.mnemonic);
+  const bool unimplemented = insn.attrs & attr::kUnimplemented;
+  if (unimplemented) cpu.note_unimplemented(site_of(cpu, insn));
+  if (cpu.log().on(unimplemented ? LogCategory::Unimp : LogCategory::GuestErrors)) log_invalid_opcode(cpu, insn);
   cpu.raise(kUD);
 }
 
@@ -120,6 +122,7 @@ bool Decoder::decode(const u8* bytes, unsigned avail, unsigned code_size, Insn& 
     out.fn = st == ZYDIS_STATUS_INSTRUCTION_TOO_LONG ? &handler_too_long : &handler_invalid_opcode;
     out.len = 1;
     out.attrs = attr::kEndsBlock;
+    keep_raw_bytes(out, bytes, avail);
     return true;
   }
   if (!isa_supported(zi.meta.isa_ext, zi.meta.isa_set)) {
@@ -128,6 +131,7 @@ bool Decoder::decode(const u8* bytes, unsigned avail, unsigned code_size, Insn& 
     out.len = zi.length;
     out.mnemonic = u16(zi.mnemonic);
     out.attrs = attr::kEndsBlock;
+    keep_raw_bytes(out, bytes, zi.length);
     return true;
   }
   out.len = zi.length;
@@ -202,6 +206,7 @@ bool Decoder::decode(const u8* bytes, unsigned avail, unsigned code_size, Insn& 
     unimplemented_.insert(out.mnemonic);
     out.fn = &handler_invalid_opcode;
     out.attrs = attr::kEndsBlock | attr::kUnimplemented;
+    keep_raw_bytes(out, bytes, zi.length);
     return true;
   }
   // LOCK is only valid on lockable instructions with a memory destination
@@ -209,6 +214,7 @@ bool Decoder::decode(const u8* bytes, unsigned avail, unsigned code_size, Insn& 
   if (out.lock && (!(out.attrs & attr::kLockable) || out.op[0].kind != OpKind::Mem)) {
     out.fn = &handler_invalid_opcode;
     out.attrs = attr::kEndsBlock;
+    keep_raw_bytes(out, bytes, zi.length);
     return true;
   }
   out.fn = h;

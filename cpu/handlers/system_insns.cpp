@@ -27,14 +27,20 @@ void rdtscp(Cpu& c, const Insn& i) {
 void rdmsr(Cpu& c, const Insn&) {
   c.require_cpl0();
   u64 v;
-  if (!c.read_msr(u32(c.gpr[RCX]), v)) c.raise(kGP, 0);
+  if (!c.read_msr(u32(c.gpr[RCX]), v)) {
+    if (c.log().on(LogCategory::Unimp)) log_refused_msr(c, false, u32(c.gpr[RCX]), 0);
+    c.raise(kGP, 0);
+  }
   c.gpr[RAX] = u32(v), c.gpr[RDX] = v >> 32;
 }
 
 void wrmsr(Cpu& c, const Insn&) {
   c.require_cpl0();
   u64 v = (c.gpr[RDX] << 32) | u32(c.gpr[RAX]);
-  if (!c.write_msr(u32(c.gpr[RCX]), v)) c.raise(kGP, 0);
+  if (!c.write_msr(u32(c.gpr[RCX]), v)) {
+    if (c.log().on(LogCategory::Unimp)) log_refused_msr(c, true, u32(c.gpr[RCX]), v);
+    c.raise(kGP, 0);
+  }
   c.end_block();
 }
 
