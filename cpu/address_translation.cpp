@@ -125,7 +125,8 @@ bool decision_cacheable(const WalkRequest& r, const Translation& t) {
 
 }  // namespace
 
-u64 Cpu::translate_access(u64 lin, Access acc, unsigned who, bool* host_cacheable) {
+u64 Cpu::translate_access(u64 lin, Access acc, unsigned who, bool* host_cacheable, bool* large_page) {
+  if (large_page) *large_page = false;
   if (paging_ == PagingMode::None) {
     *host_cacheable = true;
     return wrap_linear(lin);
@@ -138,6 +139,7 @@ u64 Cpu::translate_access(u64 lin, Access acc, unsigned who, bool* host_cacheabl
     // tables may have granted more since (§4.10.4.3).
     if (!access_fault(req, *t) && (acc != Access::Write || t->dirty)) {
       *host_cacheable = decision_cacheable(req, *t);
+      if (large_page) *large_page = t->page_size() > 0x1000;
       return t->frame | (lin & (t->page_size() - 1));
     }
   }
@@ -152,6 +154,7 @@ u64 Cpu::translate_access(u64 lin, Access acc, unsigned who, bool* host_cacheabl
   const TranslationTlb::Replaced old = tlb_.insert(lin, ctx, t);
   if (old.any) drop_host_range(old.lin_page, old.page_shift, false);
   *host_cacheable = decision_cacheable(req, t);
+  if (large_page) *large_page = t.page_size() > 0x1000;
   return r.pa;
 }
 
@@ -161,8 +164,8 @@ u64 Cpu::translate_or_fault(u64 lin, Access acc, unsigned who) {
 }
 
 u8* Cpu::host_for(u64 lin, Access acc, unsigned who, u64* pa_out) {
-  bool host_cacheable = false;
-  const u64 pa = translate_access(lin, acc, who, &host_cacheable);
+  bool host_cacheable = false, large = false;
+  const u64 pa = translate_access(lin, acc, who, &host_cacheable, &large);
   if (pa_out) *pa_out = pa;
   u8* host = mem_.ram_ptr(pa);
   if (host && acc == Access::Write) mem_.note_touched(pa);
@@ -171,14 +174,14 @@ u8* Cpu::host_for(u64 lin, Access acc, unsigned who, u64* pa_out) {
   const bool user = who == kUserAccess;
   switch (acc) {
     case Access::Read:
-      tlb_read_.insert(lin, user, page);
+      tlb_read_.insert(lin, user, page, large);
       break;
     case Access::Exec:
-      tlb_exec_.insert(lin, user, page);
+      tlb_exec_.insert(lin, user, page, large);
       break;
     case Access::Write:
       // Pages holding decoded code take the slow path so writes invalidate them.
-      if (!mem_.is_code_page(pa)) tlb_write_.insert(lin, user, page);
+      if (!mem_.is_code_page(pa)) tlb_write_.insert(lin, user, page, large);
       break;
   }
   return host;

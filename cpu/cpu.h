@@ -476,7 +476,7 @@ class Cpu final : public CodeWriteListener {
   enum class TlbFlush : u8 { Rights, CurrentContext, All };
   TlbContext tlb_context() const { return TlbContext{current_pcid()}; }
   WalkRequest walk_request(u64 lin, Access acc, unsigned who) const;
-  u64 translate_access(u64 lin, Access acc, unsigned who, bool* host_cacheable);
+  u64 translate_access(u64 lin, Access acc, unsigned who, bool* host_cacheable, bool* large_page = nullptr);
   void update_paging_mode() { paging_ = paging_mode_for(cr0, cr4, efer); }
   void flush_tlb(TlbFlush what);
   void flush_host_tlbs();  // and every block link: translations may differ

@@ -350,9 +350,10 @@ std::string help_text(HelpTopic topic) {
     case HelpTopic::Bench:
       return "usage: vtlab bench [ROM] [options]\n"
              "\n"
-             "Runs a benchmark ROM (default: this build's roms/bench.elf) and prints guest\n"
-             "instructions, seconds and MIPS; with qemu-system-x86_64 installed, also QEMU\n"
-             "TCG's time on the same ROM and the ratio.\n"
+             "Runs a benchmark ROM and prints guest instructions, seconds and MIPS; with\n"
+             "qemu-system-x86_64 installed, also QEMU TCG's time on the same ROM and the\n"
+             "ratio. Without ROM it runs this build's roms/bench.elf (compute) and\n"
+             "roms/faultbench.elf (exception round trips, also printed per second).\n"
              "\n"
              "options:\n" +
              option_lines<BenchOptions>(kBenchOptions) + "  --help                show this help\n";
