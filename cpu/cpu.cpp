@@ -43,9 +43,11 @@ void Cpu::reset() {
   dr[7] = 0x400;
   msr = MsrFile{};
   cpl = 0;
+  pkru = 0;
   halted = false;
   interrupt_shadow = false;
   delivery_depth_ = 0;
+  chain_start_ = ChainStart{};
   fatal_ = StopCause::None;
   mode_changed();
   paging_changed();
@@ -78,35 +80,6 @@ void Cpu::mode_changed() {
   end_block();
 }
 
-void Cpu::paging_changed() {
-  if (!(cr0 & cr0::PG)) {
-    paging_ = PagingMode::None;
-  } else if (efer & efer::LMA) {
-    paging_ = (cr4 & cr4::LA57) ? PagingMode::Level5 : PagingMode::Level4;
-  } else {
-    // Legacy 32-bit and PAE paging arrive with the next issue; until then the
-    // run stops with a clear message instead of translating wrongly.
-    paging_ = PagingMode::None;
-    fatal_ = StopCause::InternalError;
-    stop_detail_ = (cr4 & cr4::PAE) ? "PAE paging (CR0.PG=1 outside IA-32e mode) is not supported yet"
-                                    : "32-bit paging (CR0.PG=1, CR4.PAE=0) is not supported yet";
-    request_stop();
-  }
-  tlb_read_.flush();
-  tlb_write_.flush();
-  tlb_exec_.flush();
-  ++chain_epoch_;
-  end_block();
-}
-
-void Cpu::invalidate_page(u64 lin) {
-  tlb_read_.flush_page(lin);
-  tlb_write_.flush_page(lin);
-  tlb_exec_.flush_page(lin);
-  ++chain_epoch_;  // block links may rely on the old translation of this page
-  end_block();
-}
-
 void Cpu::set_cpl(unsigned c) {
   cpl = u8(c);
   mode_changed();  // fetches use the new privilege; links made at the old one are stale
@@ -135,55 +108,12 @@ u64 Cpu::legacy_linear(unsigned s, u64 ea, unsigned size, Access acc) {
   return u32(sg.base + ea);
 }
 
-u64 Cpu::translate(u64 lin, Access acc, bool user, std::vector<WalkStep>* trace, u32* pf_error) {
-  if (paging_ == PagingMode::None) return wrap_linear(lin);
-  WalkRequest req;
-  req.mode = paging_;
-  req.cr3 = cr3;
-  req.linear = lin;
-  req.access = acc;
-  req.user = user;
-  req.wp = cr0 & cr0::WP;
-  req.nxe = efer & efer::NXE;
-  WalkResult r = walk_page_tables(mem_, req, trace);
-  if (!r.ok) {
-    if (pf_error) *pf_error = r.pf_error;
-    return ~u64(0);
-  }
-  return r.pa;
-}
-
-u64 Cpu::translate_or_fault(u64 lin, Access acc, bool user) {
-  u32 err = 0;
-  u64 pa = translate(lin, acc, user, nullptr, &err);
-  if (pa == ~u64(0)) raise_fault(GuestFault{kPF, true, err, lin});
-  return pa;
-}
-
-u8* Cpu::host_for(u64 lin, Access acc, bool user, u64* pa_out) {
-  u64 pa = translate_or_fault(lin, acc, user);
-  if (pa_out) *pa_out = pa;
-  u8* host = mem_.ram_ptr(pa);
-  if (!host) return nullptr;
-  u8* page = host - (pa & 0xfff);
-  switch (acc) {
-    case Access::Read: tlb_read_.insert(lin, user, page); break;
-    case Access::Exec: tlb_exec_.insert(lin, user, page); break;
-    case Access::Write:
-      mem_.note_touched(pa);
-      // Pages holding decoded code take the slow path so writes invalidate them.
-      if (!mem_.is_code_page(pa)) tlb_write_.insert(lin, user, page);
-      break;
-  }
-  return host;
-}
-
-void Cpu::read_slow(u64 lin, void* dst, unsigned len, bool user) {
+void Cpu::read_slow(u64 lin, void* dst, unsigned len, unsigned who) {
   auto* d = static_cast<u8*>(dst);
   while (len) {
     unsigned chunk = std::min<u64>(len, 0x1000 - (lin & 0xfff));
     u64 pa;
-    if (u8* h = host_for(lin, Access::Read, user, &pa)) {
+    if (u8* h = host_for(lin, Access::Read, who, &pa)) {
       std::memcpy(d, h, chunk);
     } else {
       sync_time();
@@ -201,7 +131,7 @@ void Cpu::probe_write(u64 lin, unsigned len) {
   }
 }
 
-void Cpu::write_slow(u64 lin, const void* src, unsigned len, bool user) {
+void Cpu::write_slow(u64 lin, const void* src, unsigned len, unsigned who) {
   auto* s = static_cast<const u8*>(src);
   auto put = [&](u64 pa, u8* host, const u8* p, unsigned n) {
     if (host) {
@@ -214,7 +144,7 @@ void Cpu::write_slow(u64 lin, const void* src, unsigned len, bool user) {
   };
   const u64 first_chunk = std::min<u64>(len, 0x1000 - (lin & 0xfff));
   u64 pa1;
-  u8* h1 = host_for(lin, Access::Write, user, &pa1);  // walks once and refills the write TLB
+  u8* h1 = host_for(lin, Access::Write, who, &pa1);  // walks once and refills the write TLB
   if (first_chunk == len) {
     put(pa1, h1, s, len);
     return;
@@ -223,7 +153,7 @@ void Cpu::write_slow(u64 lin, const void* src, unsigned len, bool user) {
   // so a fault there leaves the first unwritten (precise faults).
   u64 lin2 = wrap_linear(lin + first_chunk);
   u64 pa2;
-  u8* h2 = host_for(lin2, Access::Write, user, &pa2);
+  u8* h2 = host_for(lin2, Access::Write, who, &pa2);
   put(pa1, h1, s, unsigned(first_chunk));
   put(pa2, h2, s + first_chunk, unsigned(len - first_chunk));
 }

@@ -10,9 +10,11 @@
 #include <unordered_map>
 #include <vector>
 
+#include "core/base/log.h"
 #include "core/base/port_bus.h"
 #include "core/base/scheduler.h"
 #include "core/base/types.h"
+#include "cpu/diagnostics.h"
 #include "cpu/exceptions.h"
 #include "cpu/flags.h"
 #include "cpu/insn.h"
@@ -20,6 +22,7 @@
 #include "mmu/paging.h"
 #include "mmu/phys_mem.h"
 #include "mmu/tlb.h"
+#include "mmu/translation_tlb.h"
 
 namespace vtlab {
 
@@ -35,6 +38,11 @@ class InterruptSource {
   virtual bool has_interrupt() = 0;
   virtual u8 acknowledge() = 0;  // returns the vector
 };
+
+// Who makes a memory access (SDM Vol. 3A §4.6.1): CPL 0-2 (explicit), CPL 3,
+// or the processor itself reading system structures (GDT, LDT, IDT, TSS:
+// "implicit supervisor-mode accesses", whatever the CPL).
+inline constexpr unsigned kSupervisorAccess = 0, kUserAccess = 1, kImplicitAccess = 2;
 
 enum class StopCause { None, InsnLimit, Requested, TripleFault, HaltedForever, InternalError, Exception };
 
@@ -61,6 +69,8 @@ class Cpu final : public CodeWriteListener {
   u64 dr[8] = {0, 0, 0, 0, 0xffff0ff0, 0xffff0ff0, 0xffff0ff0, 0x400};
   MsrFile msr;
   u8 cpl = 0;
+  u64 pdpte[4] = {};  // PAE paging: the PDPTE registers (SDM Vol. 3A §4.4.1)
+  u32 pkru = 0;       // protection-key rights for user pages (§4.6.2)
   bool halted = false;
   // Interrupts are inhibited for one instruction after STI / MOV SS / POP SS.
   bool interrupt_shadow = false;
@@ -74,8 +84,20 @@ class Cpu final : public CodeWriteListener {
   // Recomputes cached mode bits and drops what depends on them. Call after
   // changing CR0/CR4/EFER/CS or CPL directly.
   void mode_changed();
-  void paging_changed();          // CR3/CR0.PG/CR4 paging bits: flush the TLBs
-  void invalidate_page(u64 lin);  // INVLPG: drop one page's translations
+  // After CR0/CR3/CR4/EFER were set directly (tests, debugger, loaders):
+  // recomputes the paging mode, loads the PAE PDPTE registers from CR3
+  // without checks, and flushes every TLB. MOV to CR does its own,
+  // architectural, loading and flushing (cpu/system.cpp).
+  void paging_changed();
+  PagingMode paging_mode() const { return paging_; }
+  static PagingMode paging_mode_for(u64 cr0_value, u64 cr4_value, u64 efer_value);
+  u16 current_pcid() const { return (cr4 & cr4::PCIDE) ? u16(cr3 & 0xfff) : 0; }
+  // TLB invalidations (SDM Vol. 3A §4.10.4.1, cpu/address_translation.cpp).
+  void invalidate_page(u64 lin);                             // INVLPG
+  void invalidate_pcid(unsigned type, u16 pcid, u64 lin);    // INVPCID types 0-3
+  // CR0.WP, CR4.SMEP/SMAP/PKE or PKRU changed: rights are decided anew.
+  void access_rights_changed();
+  const TranslationTlb& tlb() const { return tlb_; }
 
   // ---- running ----
   // Runs until `icount() == stop_at`, a stop request, or a fatal condition.
@@ -102,9 +124,17 @@ class Cpu final : public CodeWriteListener {
   void set_intercept_exceptions(bool on) { intercept_exceptions_ = on; }
   const GuestFault& intercepted_exception() const { return intercepted_; }
   // The last valid instruction the guest ran that vtlab does not implement
-  // (it raised #UD); 0 if none. Run summaries name it.
-  u16 last_unimplemented() const { return last_unimplemented_; }
-  void note_unimplemented(u16 mnemonic) { last_unimplemented_ = mnemonic; }
+  // (it raised #UD); mnemonic 0 if none. Run summaries name it.
+  u16 last_unimplemented() const { return last_unimplemented_.mnemonic; }
+  const InsnSite& last_unimplemented_site() const { return last_unimplemented_; }
+  void note_unimplemented(const InsnSite& site) { last_unimplemented_ = site; }
+  // The event that began the last delivery chain in which a delivery
+  // faulted (what a triple fault's summary names first).
+  const ChainStart& chain_start() const { return chain_start_; }
+  // Instructions retired up to the one running now (for log lines).
+  u64 instructions_now() const { return retired() + insns_this_block(); }
+  Log& log() const { return *log_; }
+  void set_log(Log& log) { log_ = &log; }
   // Resets to the power-on state (SDM Vol. 3A §9.1.1).
   void reset();
 
@@ -243,12 +273,15 @@ class Cpu final : public CodeWriteListener {
   template <typename T>
   T read_sys(u64 lin) {
     T v;
+    // A supervisor entry exists only where every supervisor access is
+    // allowed (never for a user page under SMAP: mmu/tlb.h), so implicit
+    // accesses may use it; a miss walks as an implicit access.
     if ((lin & 0xfff) <= 0x1000 - sizeof(T))
       if (u8* h = tlb_read_.lookup(lin, false)) {
         std::memcpy(&v, h, sizeof v);
         return v;
       }
-    read_slow(lin, &v, sizeof v, false);
+    read_slow(lin, &v, sizeof v, kImplicitAccess);
     return v;
   }
   template <typename T>
@@ -258,7 +291,7 @@ class Cpu final : public CodeWriteListener {
         std::memcpy(h, &v, sizeof v);
         return;
       }
-    write_slow(lin, &v, sizeof v, false);
+    write_slow(lin, &v, sizeof v, kImplicitAccess);
   }
   // Checks that [lin, lin+len) is writable without writing (for precise
   // multi-part stores: check everything first, then store).
@@ -377,6 +410,8 @@ class Cpu final : public CodeWriteListener {
   void on_code_write(u64 page_pa) override;
 
   // ---- debugger/test helpers ----
+  // Translates through the page tables in memory as an access would, without
+  // the TLB and without setting A/D flags; ~0 and *pf_error if it faults.
   u64 translate(u64 lin, Access acc, bool user, std::vector<WalkStep>* trace, u32* pf_error);
   u64 blocks_decoded() const { return blocks_decoded_; }
   void flush_decoded_blocks();
@@ -399,11 +434,12 @@ class Cpu final : public CodeWriteListener {
   u64 wrap_linear(u64 lin) const { return mode64_ ? lin : u32(lin); }
   u64 legacy_linear(unsigned s, u64 ea, unsigned size, Access acc);
   [[noreturn]] void raise_canonical(unsigned s) { raise(s == SS ? kSS : kGP, 0); }
-  // Translates for an access (no TLB fill; host_for fills); raises #PF.
-  u64 translate_or_fault(u64 lin, Access acc, bool user);
-  u8* host_for(u64 lin, Access acc, bool user, u64* pa_out);
-  void read_slow(u64 lin, void* dst, unsigned len, bool user);
-  void write_slow(u64 lin, const void* src, unsigned len, bool user);
+  // Translates for an access by `who` (k*Access) through the TLB, walking on
+  // a miss; raises #PF. host_for also fills the host-pointer TLBs.
+  u64 translate_or_fault(u64 lin, Access acc, unsigned who);
+  u8* host_for(u64 lin, Access acc, unsigned who, u64* pa_out);
+  void read_slow(u64 lin, void* dst, unsigned len, unsigned who);
+  void write_slow(u64 lin, const void* src, unsigned len, unsigned who);
 
   friend class FaultThrowScope;
   // Runs blocks from RIP until `limit`, a block break or a fault (which it
@@ -431,7 +467,28 @@ class Cpu final : public CodeWriteListener {
   std::unique_ptr<Decoder> decoder_;
   InterruptSource* irq_source_ = nullptr;
 
+  // ---- translation (cpu/address_translation.cpp, cpu/system.cpp) ----
+  // The architectural TLB, and the host-pointer TLBs of the fast path,
+  // filled from it for the current context (mmu/tlb.h says what they hold).
+  TranslationTlb tlb_;
   SoftTlb tlb_read_, tlb_write_, tlb_exec_;
+  PagingMode paging_ = PagingMode::None;
+  enum class TlbFlush : u8 { Rights, CurrentContext, All };
+  TlbContext tlb_context() const { return TlbContext{current_pcid()}; }
+  WalkRequest walk_request(u64 lin, Access acc, unsigned who) const;
+  u64 translate_access(u64 lin, Access acc, unsigned who, bool* host_cacheable, bool* large_page = nullptr);
+  void update_paging_mode() { paging_ = paging_mode_for(cr0, cr4, efer); }
+  void flush_tlb(TlbFlush what);
+  void flush_host_tlbs();  // and every block link: translations may differ
+  // Drops the host-pointer entries of a page of 2^shift bytes (4 KiB if
+  // shift is 0); `invalidation` also drops block links (not needed when the
+  // TLB merely evicted an entry).
+  void drop_host_range(u64 lin, unsigned shift, bool invalidation);
+  void load_pdptes_or_fault(u64 cr3_value);
+  void write_cr0(u64 v);
+  void write_cr3(u64 v);
+  void write_cr4(u64 v);
+
   bool mode64_ = false;
   u64 stack_mask_ = 0xffff;
   // What instruction fetch depends on besides paging: block links made
@@ -443,7 +500,6 @@ class Cpu final : public CodeWriteListener {
     u8 cpl;
     bool operator==(const FetchContext&) const = default;
   } fetch_context_{};
-  PagingMode paging_ = PagingMode::None;
 
   // Block cache keyed by the code's host address + code size (Block::make_key).
   std::unordered_map<u64, Block*> blocks_;
@@ -478,7 +534,9 @@ class Cpu final : public CodeWriteListener {
   // Exception nesting for #DF / triple fault (SDM Vol. 3A §6.15, Table 6-5).
   int delivery_depth_ = 0;  // nested deliveries (a fault while delivering)
   bool intercept_exceptions_ = false;
-  u16 last_unimplemented_ = 0;
+  InsnSite last_unimplemented_;
+  ChainStart chain_start_;
+  Log* log_ = &Log::off();
   bool exception_stop_ = false;
   GuestFault intercepted_{};
   // Delivers f, or stops the run if exceptions are intercepted.

@@ -9,7 +9,9 @@
 namespace vtlab {
 
 void handler_invalid_opcode(Cpu& cpu, const Insn& insn) {
-  if (insn.attrs & attr::kUnimplemented) cpu.note_unimplemented(insn.mnemonic);
+  const bool unimplemented = insn.attrs & attr::kUnimplemented;
+  if (unimplemented) cpu.note_unimplemented(site_of(cpu, insn));
+  if (cpu.log().on(unimplemented ? LogCategory::Unimp : LogCategory::GuestErrors)) log_invalid_opcode(cpu, insn);
   cpu.raise(kUD);
 }
 
@@ -24,6 +26,16 @@ Decoder::Decoder() {
   ZydisDecoderInit(&dec16_, ZYDIS_MACHINE_MODE_LEGACY_16, ZYDIS_STACK_WIDTH_16);
   ZydisDecoderInit(&dec32_, ZYDIS_MACHINE_MODE_LEGACY_32, ZYDIS_STACK_WIDTH_32);
   ZydisDecoderInit(&dec64_, ZYDIS_MACHINE_MODE_LONG_64, ZYDIS_STACK_WIDTH_64);
+  // Extensions in the reserved-NOP space that CPUID does not report decode
+  // as the NOPs (and ignored prefixes) they are on such hardware, not as
+  // their instructions (which the ISA gate would make #UD). Zydis' default
+  // decoding of 0x66 on near branches in 64-bit mode is Intel's (ignored).
+  const NopSpaceExtensions nop_space = nop_space_extensions();
+  for (ZydisDecoder* d : {&dec16_, &dec32_, &dec64_}) {
+    ZydisDecoderEnableMode(d, ZYDIS_DECODER_MODE_CET, nop_space.cet);
+    ZydisDecoderEnableMode(d, ZYDIS_DECODER_MODE_MPX, nop_space.mpx);
+    ZydisDecoderEnableMode(d, ZYDIS_DECODER_MODE_CLDEMOTE, nop_space.cldemote);
+  }
 }
 
 namespace {
@@ -110,6 +122,7 @@ bool Decoder::decode(const u8* bytes, unsigned avail, unsigned code_size, Insn& 
     out.fn = st == ZYDIS_STATUS_INSTRUCTION_TOO_LONG ? &handler_too_long : &handler_invalid_opcode;
     out.len = 1;
     out.attrs = attr::kEndsBlock;
+    keep_raw_bytes(out, bytes, avail);
     return true;
   }
   if (!isa_supported(zi.meta.isa_ext, zi.meta.isa_set)) {
@@ -118,6 +131,7 @@ bool Decoder::decode(const u8* bytes, unsigned avail, unsigned code_size, Insn& 
     out.len = zi.length;
     out.mnemonic = u16(zi.mnemonic);
     out.attrs = attr::kEndsBlock;
+    keep_raw_bytes(out, bytes, zi.length);
     return true;
   }
   out.len = zi.length;
@@ -192,6 +206,7 @@ bool Decoder::decode(const u8* bytes, unsigned avail, unsigned code_size, Insn& 
     unimplemented_.insert(out.mnemonic);
     out.fn = &handler_invalid_opcode;
     out.attrs = attr::kEndsBlock | attr::kUnimplemented;
+    keep_raw_bytes(out, bytes, zi.length);
     return true;
   }
   // LOCK is only valid on lockable instructions with a memory destination
@@ -199,6 +214,7 @@ bool Decoder::decode(const u8* bytes, unsigned avail, unsigned code_size, Insn& 
   if (out.lock && (!(out.attrs & attr::kLockable) || out.op[0].kind != OpKind::Mem)) {
     out.fn = &handler_invalid_opcode;
     out.attrs = attr::kEndsBlock;
+    keep_raw_bytes(out, bytes, zi.length);
     return true;
   }
   out.fn = h;

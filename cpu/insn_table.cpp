@@ -11,7 +11,8 @@ struct Table {
   std::array<const InsnRow*, ZYDIS_MNEMONIC_MAX_VALUE + 1> rows{};
   Table() {
     for (auto group : {move_rows(), alu_rows(), muldiv_rows(), shift_rows(), bit_rows(), string_rows(),
-                       control_rows(), flagops_rows(), bcd_rows(), system_rows(), sse_rows()})
+                       control_rows(), flagops_rows(), bcd_rows(), system_rows(), sse_rows(),
+                       paging_rows()})
       for (const InsnRow& r : group) rows[r.mnemonic] = &r;
   }
 };

@@ -170,6 +170,10 @@ void Cpu::trap(u8 vector) {
 void Cpu::deliver(u8 vector, bool has_error, u32 error, u64 return_rip, bool software) {
   const Event e{vector, has_error, error, return_rip, software, software ? 0u : 1u};
   const u64 rflags = flags.get();
+  // A fault while delivering must reach the catch below (it becomes #DF,
+  // or for INT n a fault of the instruction): raise() throws in here, and
+  // the guard below is destroyed however this ends.
+  FaultThrowScope throw_faults(*this);
   // Each nested delivery (a fault while delivering) counts until it returns,
   // so a chain of faults ends in a triple fault instead of recursing on.
   struct DepthGuard {
@@ -177,9 +181,8 @@ void Cpu::deliver(u8 vector, bool has_error, u32 error, u64 return_rip, bool sof
     explicit DepthGuard(int& d) : depth(++d) {}
     ~DepthGuard() { --depth; }
   } guard(delivery_depth_);
-  // A fault while delivering must reach the catch below (it becomes #DF,
-  // or for INT n a fault of the instruction): raise() throws in here.
-  FaultThrowScope throw_faults(*this);
+  if (log_->on(LogCategory::Int))
+    log_delivery(*this, vector, has_error, error, return_rip, software, delivery_depth_ > 1);
   try {
     if (delivery_depth_ > 8) raise(kDF, 0);
     if (!protected_mode()) {
@@ -216,6 +219,7 @@ void Cpu::deliver(u8 vector, bool has_error, u32 error, u64 return_rip, bool sof
     mode_changed();
   } catch (const GuestFault& second) {
     if (software) throw;
+    if (delivery_depth_ == 1) chain_start_ = {true, vector, has_error, error, rip, seg[CS].selector, u8(code_size())};
     if (vector == kDF || delivery_depth_ > 8) {
       fatal_ = StopCause::TripleFault;
       stop_detail_ = std::string("triple fault: ") + vector_name(second.vector) + " while delivering " +

@@ -41,9 +41,12 @@ void Cpu::load_segment(unsigned s, u16 selector) {
     // Null selector: fine for DS/ES/FS/GS (use faults later); SS only in
     // 64-bit mode below CPL 3 (SDM Vol. 3A §5.4.1.1).
     if (s == SS && !(mode64_ && cpl < 3)) raise(kGP, 0);
+    // Intel loads the hidden part with a null descriptor: base 0, also for
+    // FS and GS in 64-bit mode, where the base is still used (AMD keeps the
+    // old base; docs/vendor-differences.md).
     seg[s].selector = selector;
     seg[s].attr = ar::Unusable;
-    if (s != FS && s != GS) seg[s].base = 0;
+    seg[s].base = 0;
     if (s == SS) mode_changed();
     return;
   }

@@ -45,7 +45,8 @@ inline constexpr u64 PE = 1, MP = 2, EM = 4, TS = 8, ET = 16, NE = 32, WP = 1 <<
 namespace cr4 {
 inline constexpr u64 VME = 1, PVI = 2, TSD = 4, DE = 8, PSE = 16, PAE = 32, MCE = 64, PGE = 128, PCE = 256,
                      OSFXSR = 512, OSXMMEXCPT = 1024, UMIP = 2048, LA57 = 4096, VMXE = 8192, SMXE = 16384,
-                     FSGSBASE = 1 << 16, PCIDE = 1 << 17, OSXSAVE = 1 << 18, SMEP = 1 << 20, SMAP = 1 << 21;
+                     FSGSBASE = 1 << 16, PCIDE = 1 << 17, OSXSAVE = 1 << 18, SMEP = 1 << 20, SMAP = 1 << 21,
+                     PKE = 1 << 22;
 }
 namespace efer {
 inline constexpr u64 SCE = 1, LME = 1 << 8, LMA = 1 << 10, NXE = 1 << 11;

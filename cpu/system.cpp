@@ -18,52 +18,98 @@ u64 Cpu::read_cr(unsigned n) const {
   }
 }
 
-// Checks and side effects of MOV to CRn (SDM Vol. 3A §2.5, Vol. 2 "MOV—Move
-// to/from Control Registers"). Raises #GP(0) on an invalid value.
+// Checks and side effects of MOV to CRn (SDM Vol. 2 "MOV—Move to/from
+// Control Registers", Vol. 3A §2.5). Raises #GP(0) on an invalid value,
+// before anything changes.
 void Cpu::write_cr(unsigned n, u64 v) {
   switch (n) {
-    case 0: {
-      if (v >> 32) raise(kGP, 0);
-      v |= cr0::ET;
-      if ((v & cr0::PG) && !(v & cr0::PE)) raise(kGP, 0);
-      if ((v & cr0::NW) && !(v & cr0::CD)) raise(kGP, 0);
-      bool pg_on = (v & cr0::PG) && !(cr0 & cr0::PG);
-      bool pg_off = !(v & cr0::PG) && (cr0 & cr0::PG);
-      if (pg_on && (efer & efer::LME)) {
-        if (!(cr4 & cr4::PAE) || (seg[CS].attr & ar::L)) raise(kGP, 0);
-        efer |= efer::LMA;  // IA-32e mode becomes active (SDM Vol. 3A §10.8.5)
-      }
-      if (pg_off) {
-        if (mode64_) raise(kGP, 0);
-        efer &= ~efer::LMA;
-      }
-      u64 changed = cr0 ^ v;
-      cr0 = v;
-      if (changed & (cr0::PG | cr0::WP | cr0::PE)) paging_changed();
-      mode_changed();
-      return;
-    }
+    case 0: return write_cr0(v);
     case 2: cr2 = v; return;
-    case 3:
-      if (v >> kMaxPhysAddrBits) raise(kGP, 0);
-      cr3 = v;
-      paging_changed();
-      return;
-    case 4: {
-      if (v & ~kSupportedCr4) raise(kGP, 0);
-      if ((efer & efer::LMA) && !(v & cr4::PAE)) raise(kGP, 0);
-      if ((efer & efer::LMA) && ((v ^ cr4) & cr4::LA57)) raise(kGP, 0);
-      u64 changed = cr4 ^ v;
-      cr4 = v;
-      if (changed & (cr4::PAE | cr4::PSE | cr4::PGE | cr4::LA57)) paging_changed();
-      return;
-    }
+    case 3: return write_cr3(v);
+    case 4: return write_cr4(v);
     case 8:
       if (v & ~u64(0xf)) raise(kGP, 0);
       cr8 = v;
       return;
     default: raise(kUD);
   }
+}
+
+// PAE paging: the PDPTE registers are loaded from the table at CR3 (SDM
+// Vol. 3A §4.4.1); a present PDPTE with a reserved bit set makes the MOV
+// raise #GP(0).
+void Cpu::load_pdptes_or_fault(u64 cr3_value) {
+  if (!load_pae_pdptes(mem_, cr3_value, pdpte)) raise(kGP, 0);
+}
+
+void Cpu::write_cr0(u64 v) {
+  if (v >> 32) raise(kGP, 0);
+  v |= cr0::ET;
+  if ((v & cr0::PG) && !(v & cr0::PE)) raise(kGP, 0);
+  if ((v & cr0::NW) && !(v & cr0::CD)) raise(kGP, 0);
+  const bool pg_on = (v & cr0::PG) && !(cr0 & cr0::PG);
+  const bool pg_off = !(v & cr0::PG) && (cr0 & cr0::PG);
+  u64 new_efer = efer;
+  if (pg_on && (efer & efer::LME)) {
+    if (!(cr4 & cr4::PAE) || (seg[CS].attr & ar::L)) raise(kGP, 0);
+    new_efer |= efer::LMA;  // IA-32e mode becomes active (SDM Vol. 3A §10.8.5)
+  }
+  if (pg_off) {
+    // Paging stays on in 64-bit mode, and with CR4.PCIDE=1 (§4.10.1).
+    if (mode64_ || (cr4 & cr4::PCIDE)) raise(kGP, 0);
+    new_efer &= ~efer::LMA;
+  }
+  const u64 changed = cr0 ^ v;
+  if (paging_mode_for(v, cr4, new_efer) == PagingMode::Pae && (changed & (cr0::CD | cr0::NW | cr0::PG)))
+    load_pdptes_or_fault(cr3);
+  cr0 = v;
+  efer = new_efer;
+  update_paging_mode();
+  // §4.10.4.1: clearing PG invalidates every entry, global ones too (and
+  // setting it starts from an empty TLB). WP changes only decisions.
+  if (changed & (cr0::PG | cr0::PE))
+    flush_tlb(TlbFlush::All);
+  else if (changed & cr0::WP)
+    flush_tlb(TlbFlush::Rights);
+  mode_changed();
+}
+
+void Cpu::write_cr3(u64 v) {
+  // With CR4.PCIDE=1, bit 63 = 1 keeps the TLB entries of the new PCID; it
+  // is not stored (SDM §4.10.4.1, Vol. 2 MOV CR).
+  const bool pcide = cr4 & cr4::PCIDE;
+  const bool keep_entries = pcide && (v >> 63);
+  if (pcide) v &= ~(u64(1) << 63);
+  if (v >> kMaxPhysAddrBits) raise(kGP, 0);
+  if (paging_ == PagingMode::Pae) load_pdptes_or_fault(v);
+  cr3 = v;
+  // The new PCID's non-global entries (PCID 000H's when PCIDE=0) go; the
+  // host-pointer TLBs follow the context switch either way.
+  flush_tlb(keep_entries ? TlbFlush::Rights : TlbFlush::CurrentContext);
+}
+
+void Cpu::write_cr4(u64 v) {
+  if (v & ~kSupportedCr4) raise(kGP, 0);
+  const bool lma = efer & efer::LMA;
+  if (lma && !(v & cr4::PAE)) raise(kGP, 0);
+  if (lma && ((v ^ cr4) & cr4::LA57)) raise(kGP, 0);
+  // PCIDE can be set only in IA-32e mode and while CR3[11:0] = 0 (§4.10.1).
+  if ((v & cr4::PCIDE) && !(cr4 & cr4::PCIDE) && (!lma || (cr3 & 0xfff))) raise(kGP, 0);
+  const u64 changed = cr4 ^ v;
+  if (paging_mode_for(cr0, v, efer) == PagingMode::Pae && (changed & (cr4::PAE | cr4::PGE | cr4::PSE | cr4::SMEP)))
+    load_pdptes_or_fault(cr3);
+  cr4 = v;
+  update_paging_mode();
+  // §4.10.4.1: changing PGE, or PCIDE 1 -> 0, invalidates everything; PAE,
+  // or SMEP 0 -> 1, the current PCID's entries (here: everything too, which
+  // the SDM allows). PSE changes what a 32-bit PDE maps: everything too.
+  // SMEP 1 -> 0, SMAP and PKE change only decisions.
+  const bool pcide_off = (changed & cr4::PCIDE) && !(v & cr4::PCIDE);
+  const bool smep_on = (changed & cr4::SMEP) && (v & cr4::SMEP);
+  if ((changed & (cr4::PGE | cr4::PAE | cr4::PSE | cr4::LA57)) || pcide_off || smep_on)
+    flush_tlb(TlbFlush::All);
+  else if (changed & (cr4::SMEP | cr4::SMAP | cr4::PKE))
+    flush_tlb(TlbFlush::Rights);
 }
 
 u64 Cpu::tsc() const {
@@ -97,8 +143,12 @@ bool Cpu::write_msr(u32 index, u64 v) {
       constexpr u64 writable = efer::SCE | efer::LME | efer::NXE;
       if (v & ~(writable | efer::LMA)) return false;
       if ((cr0 & cr0::PG) && ((v ^ efer) & efer::LME)) return false;
+      const u64 old = efer;
       efer = (v & writable) | (efer & efer::LMA);
-      paging_changed();
+      update_paging_mode();
+      // XD becomes a rights bit or a reserved bit: start from an empty TLB
+      // (the SDM leaves this open; invalidating is always allowed).
+      if ((old ^ efer) & efer::NXE) flush_tlb(TlbFlush::All);
       mode_changed();
       return true;
     }
@@ -129,7 +179,11 @@ bool Cpu::write_msr(u32 index, u64 v) {
   return true;
 }
 
-void Cpu::cpuid(u32 leaf, u32 subleaf, u32 out[4]) const { cpuid_lookup(leaf, subleaf, out); }
+void Cpu::cpuid(u32 leaf, u32 subleaf, u32 out[4]) const {
+  cpuid_lookup(leaf, subleaf, out);
+  // Bits that mirror control registers (SDM Vol. 2 CPUID): OSPKE = CR4.PKE.
+  if (leaf == 7 && subleaf == 0 && (cr4 & cr4::PKE)) out[2] |= cpuid_bit_mask(feature::OSPKE);
+}
 
 // I/O permission (SDM Vol. 1 §19.5): CPL <= IOPL, or the TSS bitmap allows it.
 bool Cpu::io_allowed(u16 port, unsigned size) {

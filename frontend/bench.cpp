@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -19,11 +20,22 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::string default_rom(const char* argv0) {
-  // The build puts the ROMs in <build>/roms and this program in <build>/frontend.
+// The benchmark ROMs `vtlab bench` runs when no ROM is named: the build puts
+// them in <build>/roms and this program in <build>/frontend.
+struct DefaultBench {
+  const char* rom;
+  const char* what;
+  u64 round_trips;  // exception round trips the ROM makes (0: a compute benchmark)
+};
+constexpr DefaultBench kDefaultBenches[] = {
+    {"bench.elf", "compute (crc32, sort, sieve, matmul, pointer chase, copy)", 0},
+    {"faultbench.elf", "exception round trips (#UD #BP #GP #PF -> handler -> IRETQ)", 4'000'000},
+};
+
+std::string default_rom(const char* name, const char* argv0) {
   fs::path exe = fs::read_symlink("/proc/self/exe");
-  fs::path rom = exe.parent_path().parent_path() / "roms" / "bench.elf";
-  if (!fs::exists(rom)) throw Error(std::string("cannot find bench.elf next to ") + argv0 + "; pass the ROM path");
+  fs::path rom = exe.parent_path().parent_path() / "roms" / name;
+  if (!fs::exists(rom)) throw Error(std::string("cannot find ") + name + " next to " + argv0 + "; pass the ROM path");
   return rom.string();
 }
 
@@ -64,8 +76,10 @@ double time_qemu(const std::string& rom) {
 
 }  // namespace
 
-int bench_command(const cli::BenchOptions& opts, const char* argv0) {
-  std::string rom = opts.rom ? *opts.rom : default_rom(argv0);
+namespace {
+
+// Runs one ROM, prints its figures; true if it ended with debug-exit code 0.
+bool run_bench(const std::string& rom, const char* what, u64 round_trips, std::optional<u64> max_insns) {
   BootOptions boot;
   boot.image_path = rom;
   boot.ram_size = 128ull << 20;
@@ -76,16 +90,19 @@ int bench_command(const cli::BenchOptions& opts, const char* argv0) {
   Machine m(cfg);
   m.load(image);
   auto t0 = std::chrono::steady_clock::now();
-  RunResult r = m.run(opts.max_insns);
+  RunResult r = m.run(max_insns);
   double secs = seconds_since(t0);
+  const bool ok = r.end == RunEnd::DebugExit && r.exit_value == 0;
   double mips = double(r.instructions) / secs / 1e6;
   std::printf("rom:           %s\n", rom.c_str());
+  if (what) std::printf("measures:      %s\n", what);
   std::printf("result:        %s\n", r.summary().c_str());
   std::printf("instructions:  %llu\n", static_cast<unsigned long long>(r.instructions));
   std::printf("seconds:       %.3f\n", secs);
   std::printf("MIPS:          %.1f\n", mips);
+  if (round_trips && ok) std::printf("round trips/s: %.0f\n", double(round_trips) / secs);
   std::printf("blocks decoded: %llu\n", static_cast<unsigned long long>(m.cpu().blocks_decoded()));
-  double q = opts.max_insns ? -1 : time_qemu(rom);
+  double q = max_insns ? -1 : time_qemu(rom);
   if (q > 0) {
     std::printf("qemu tcg:      %.3f s (%.1f MIPS on the same instruction count)\n", q,
                 double(r.instructions) / q / 1e6);
@@ -93,7 +110,19 @@ int bench_command(const cli::BenchOptions& opts, const char* argv0) {
   } else {
     std::printf("qemu tcg:      not measured (qemu-system-x86_64 not installed or run failed)\n");
   }
-  return r.end == RunEnd::DebugExit && r.exit_value == 0 ? 0 : 1;
+  return ok;
+}
+
+}  // namespace
+
+int bench_command(const cli::BenchOptions& opts, const char* argv0) {
+  if (opts.rom) return run_bench(*opts.rom, nullptr, 0, opts.max_insns) ? 0 : 1;
+  bool ok = true;
+  for (const DefaultBench& b : kDefaultBenches) {
+    if (&b != kDefaultBenches) std::printf("\n");
+    ok = run_bench(default_rom(b.rom, argv0), b.what, b.round_trips, opts.max_insns) && ok;
+  }
+  return ok ? 0 : 1;
 }
 
 }  // namespace vtlab

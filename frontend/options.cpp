@@ -5,6 +5,7 @@
 #include <span>
 
 #include "core/base/error.h"
+#include "core/base/log.h"
 
 namespace vtlab::cli {
 
@@ -85,6 +86,28 @@ std::string non_empty(std::string_view v, std::string_view what) {
   return std::string(v);
 }
 
+u32 parse_log_list(std::string_view v) {
+  try {
+    return parse_log_categories(v);
+  } catch (const Error& e) {
+    throw Error(std::string("--log: ") + e.what());
+  }
+}
+
+// The category table of the run help, from the log's own table.
+std::string log_category_lines() {
+  std::string out;
+  for (const LogCategoryInfo& c : log_categories()) {
+    std::string left(2, ' ');
+    left += c.name;
+    left.resize(std::max<std::size_t>(left.size() + 2, 24), ' ');
+    out += left;
+    out += c.what;
+    out += '\n';
+  }
+  return out;
+}
+
 const OptionSpec<RunOptions> kRunOptions[] = {
     {"--mem", "SIZE", "guest RAM: bytes or with a K/M/G/T suffix, 2M..1T (default 256M)", false,
      [](RunOptions& o, std::string_view v) { o.mem_bytes = parse_mem_size(v, "--mem"); }},
@@ -102,6 +125,10 @@ const OptionSpec<RunOptions> kRunOptions[] = {
      [](RunOptions& o, std::string_view v) { o.flat_addr = parse_number(v, "--flat"); }},
     {"--quiet", "", "print nothing but the guest's serial output", false,
      [](RunOptions& o, std::string_view) { o.quiet = true; }},
+    {"--log", "LIST", "log diagnostics to stderr: comma-separated categories (below); may be repeated", true,
+     [](RunOptions& o, std::string_view v) { o.log_mask |= parse_log_list(v); }},
+    {"--log-file", "PATH", "write the --log lines to PATH instead of stderr", false,
+     [](RunOptions& o, std::string_view v) { o.log_file = non_empty(v, "--log-file"); }},
 };
 
 const OptionSpec<BenchOptions> kBenchOptions[] = {
@@ -192,6 +219,7 @@ Options parse_run(std::span<const std::string> args) {
   if (pos.empty()) fail("run", "missing IMAGE");
   if (pos.size() > 1) fail("run", "unexpected argument " + quoted(pos[1]) + " (IMAGE is " + quoted(pos[0]) + ")");
   if (pos[0].empty()) fail("run", "IMAGE is an empty path");
+  if (o.run.log_file && !o.run.log_mask) fail("run", "--log-file needs --log (nothing would be logged)");
   o.run.image = pos[0];
   return o;
 }
@@ -307,15 +335,25 @@ std::string help_text(HelpTopic topic) {
              "SIZE is in bytes unless suffixed K, M, G or T (KiB, MiB, GiB, TiB).\n"
              "N and ADDR are decimal or 0x-prefixed hex.\n"
              "\n"
+             "log categories (--log unimp,int ...; each line starts with the instruction count):\n" +
+             log_category_lines() +
+             "\n"
+             "At the end a summary goes to stderr: instructions retired, why the run ended,\n"
+             "and the machine's state hash (equal runs give equal hashes). SIGINT or SIGTERM\n"
+             "end the run with the summary too.\n"
+             "\n"
              "exit status: (v << 1) | 1 when the guest writes v to port 0xf4 (as QEMU);\n"
-             "0 at the instruction limit or a halt nothing can end; 2 bad options or\n"
-             "image; 3 triple fault; 4 the guest needed a feature vtlab does not have yet.\n";
+             "0 at the instruction limit or a halt nothing can end; 2 bad options, an image\n"
+             "or file that cannot be used, or a failed write to the serial output; 3 triple\n"
+             "fault; 4 the guest needed a feature vtlab does not have yet; 128 + n ended by\n"
+             "signal n (130 for SIGINT, 143 for SIGTERM).\n";
     case HelpTopic::Bench:
       return "usage: vtlab bench [ROM] [options]\n"
              "\n"
-             "Runs a benchmark ROM (default: this build's roms/bench.elf) and prints guest\n"
-             "instructions, seconds and MIPS; with qemu-system-x86_64 installed, also QEMU\n"
-             "TCG's time on the same ROM and the ratio.\n"
+             "Runs a benchmark ROM and prints guest instructions, seconds and MIPS; with\n"
+             "qemu-system-x86_64 installed, also QEMU TCG's time on the same ROM and the\n"
+             "ratio. Without ROM it runs this build's roms/bench.elf (compute) and\n"
+             "roms/faultbench.elf (exception round trips, also printed per second).\n"
              "\n"
              "options:\n" +
              option_lines<BenchOptions>(kBenchOptions) + "  --help                show this help\n";

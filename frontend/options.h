@@ -5,6 +5,7 @@
 //   vtlab run IMAGE [--mem SIZE] [--serial stdio|file:PATH|none]
 //                   [--serial-in stdin|file:PATH|none] [--max-insns N]
 //                   [--cmdline STR] [--module PATH]... [--flat ADDR] [--quiet]
+//                   [--log CATEGORIES]... [--log-file PATH]
 //   vtlab bench [ROM] [--max-insns N]
 //   vtlab --help | vtlab run --help | vtlab bench --help | vtlab --version
 //
@@ -57,6 +58,8 @@ struct RunOptions {
   std::vector<std::string> modules;    // in command-line order
   std::optional<u64> flat_addr;        // load IMAGE as a flat binary here, and enter it there
   bool quiet = false;
+  u32 log_mask = 0;                     // LogCategory bits (core/base/log.h); 0: no log
+  std::optional<std::string> log_file;  // none: the log goes to stderr
 };
 
 struct BenchOptions {

@@ -1,11 +1,24 @@
-// Guest page walks. The CPU passes everything a walk needs (DESIGN: mmu does
-// not know the CPU). Each walk can return its list of table reads so the
-// debugger can draw it level by level.
+// Guest page walks in every paging mode (SDM Vol. 3A ch. 4). The CPU passes
+// everything a walk needs in a WalkRequest (DESIGN: mmu does not know the
+// CPU); the walk returns the translation, or the #PF error code.
 //
-// Implemented: 4-level and 5-level (IA-32e) paging with 1 GiB / 2 MiB / 4 KiB
-// pages, A/D updates, NX, WP, U/S and reserved-bit checks (SDM Vol. 3A §4.5,
-// §4.6 for access rights, §4.7 for the page-fault error code).
-// Legacy 32-bit and PAE paging, SMEP/SMAP, PKU and EPT plug in here later.
+//   32-bit paging (§4.3): 4 KiB pages, 4 MiB pages with CR4.PSE, PSE-36
+//     (physical bits 39:32 of a 4 MiB page in PDE bits 20:13).
+//   PAE paging (§4.4): the four PDPTEs come from registers the CPU loads on
+//     MOV to CR0/CR3/CR4 (load_pae_pdptes), 2 MiB and 4 KiB pages, XD.
+//   4- and 5-level paging (§4.5): 1 GiB, 2 MiB and 4 KiB pages, XD,
+//     protection keys.
+//   Access rights (§4.6, access_rights.h): U/S, R/W with CR0.WP, XD with
+//     EFER.NXE, SMEP, SMAP with EFLAGS.AC and implicit supervisor accesses,
+//     protection keys (CR4.PKE, PKRU).
+//   A/D flags (§4.8): on a permitted access, A is set in every entry used
+//     and, on a write, D in the entry that maps the page.
+//   #PF error code (§4.7): P, W/R, U/S, RSVD, I/D, PK.
+//
+// The walking loop is one template (mmu/walker.h) over the entry format
+// (mmu/guest_formats.h); EPT and VT-d second-level tables become further
+// formats of the same loop. Every walk can return its list of table reads
+// (WalkStep) for the debugger.
 #pragma once
 #include <vector>
 
@@ -16,39 +29,77 @@ namespace vtlab {
 
 enum class Access : u8 { Read = 0, Write = 1, Exec = 2 };
 
-enum class PagingMode : u8 { None, Level4, Level5 };
+enum class PagingMode : u8 { None, Legacy32, Pae, Level4, Level5 };
+
+// Physical address width the CPU reports (CPUID.80000008H:EAX[7:0]).
+inline constexpr unsigned kMaxPhysAddrBits = 46;
+
+// Page-fault error code bits (SDM Vol. 3A §4.7).
+namespace pf {
+inline constexpr u32 kPresent = 1, kWrite = 2, kUser = 4, kRsvd = 8, kFetch = 16, kPk = 32;
+}
 
 struct WalkRequest {
   PagingMode mode = PagingMode::Level4;
   u64 cr3 = 0;
   u64 linear = 0;
   Access access = Access::Read;
-  bool user = false;  // CPL 3 access (not an implicit supervisor access)
-  bool wp = true;     // CR0.WP
-  bool nxe = false;   // EFER.NXE
+  bool user = false;      // user-mode access (CPL 3, not an implicit supervisor access)
+  bool implicit = false;  // implicit supervisor-mode access (GDT/IDT/TSS, SDM §4.6.1)
+  bool wp = true;         // CR0.WP
+  bool nxe = false;       // EFER.NXE
+  bool pse = false;       // CR4.PSE (32-bit paging: 4 MiB pages)
+  bool smep = false;      // CR4.SMEP
+  bool smap = false;      // CR4.SMAP
+  bool ac = false;        // EFLAGS.AC (SMAP override for explicit accesses)
+  bool pke = false;       // CR4.PKE
+  u32 pkru = 0;
+  const u64* pdpte = nullptr;  // PAE: the four PDPTE registers
+  bool set_ad = true;          // false: a look-only walk (debugger)
 };
 
 struct WalkStep {
-  int level;       // 5..1: PML5, PML4, PDPT, PD, PT
-  u64 entry_pa;    // guest-physical address of the entry read
-  u64 entry;       // its value (after A/D update)
+  int level;                   // 5..1: PML5, PML4, PDPT, PD, PT (32-bit paging: 2, 1)
+  u64 entry_pa;                // guest-physical address of the entry
+  u64 entry;                   // its value (after the A/D update)
+  bool from_register = false;  // a PAE PDPTE: read from the PDPTE register, not memory
+};
+
+// A successful translation as the TLB keeps it: the page and the rights of
+// the whole path (SDM §4.6: R/W and U/S of every level, XD of any level).
+struct Translation {
+  u64 frame = 0;          // physical base of the page (aligned to its size)
+  u8 page_shift = 12;     // 12, 21, 22 (4 MiB) or 30
+  u8 pkey = 0;            // protection key of the page (4/5-level paging)
+  bool writable = false;  // R/W = 1 at every level
+  bool user = false;      // U/S = 1 at every level: a user-mode address
+  bool nx = false;        // XD = 1 at some level (with EFER.NXE)
+  bool global = false;    // G in the entry that maps the page
+  bool dirty = false;     // D in the entry that maps the page
+  u64 page_size() const { return u64(1) << page_shift; }
 };
 
 struct WalkResult {
   bool ok = false;
-  u64 pa = 0;             // translated address (valid when ok)
-  u64 page_size = 4096;   // size of the mapping that translated it
-  bool writable = false;  // effective rights of the whole path
-  bool user = false;
-  bool executable = true;
-  u32 pf_error = 0;       // #PF error code when !ok (SDM §4.7)
+  u64 pa = 0;            // translated address (valid when ok)
+  u64 page_size = 4096;  // size of the mapping that translated it
+  Translation translation;
+  u32 pf_error = 0;  // #PF error code when !ok (SDM §4.7)
 };
 
-// Physical address width the CPU reports (CPUID.80000008H:EAX[7:0]).
-inline constexpr unsigned kMaxPhysAddrBits = 46;
-
-// Walks and updates A/D bits. Does not raise: a failed walk returns the
-// error code and the caller raises #PF.
+// Walks, checks the access rights and (if req.set_ad) updates A/D. Does not
+// raise: a failed walk returns the error code and the caller raises #PF.
 WalkResult walk_page_tables(PhysMem& mem, const WalkRequest& req, std::vector<WalkStep>* trace = nullptr);
+
+// The #PF error code for `req` refused on a translation `t`, or 0 if the
+// access is allowed (SDM §4.6, §4.7). Shared by the walk and the TLB.
+u32 access_fault(const WalkRequest& req, const Translation& t);
+// The error code bits every #PF of this request has: W/R, U/S, I/D.
+u32 pf_error_base(const WalkRequest& req);
+
+// PAE paging: reads the four PDPTEs from the 32-byte table at CR3[31:5]
+// (SDM §4.4.1). Returns false if a present PDPTE has a reserved bit set; the
+// MOV to CR that loads them then raises #GP(0) and changes nothing.
+bool load_pae_pdptes(PhysMem& mem, u64 cr3, u64 out[4]);
 
 }  // namespace vtlab

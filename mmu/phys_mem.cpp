@@ -58,6 +58,7 @@ u64 PhysMem::read(u64 pa, unsigned size) {
       return v;
     }
     if (const MmioRange* r = find_mmio(pa)) return r->dev->mmio_read(pa - r->base, size);
+    if (log_->on(LogCategory::GuestErrors)) log_unclaimed_access(*log_, "MMIO address", pa, size, std::nullopt);
     return size == 8 ? ~u64(0) : (u64(1) << (size * 8)) - 1;
   }
   u64 v = 0;
@@ -73,7 +74,8 @@ void PhysMem::write(u64 pa, unsigned size, u64 value) {
       note_write(pa, size);
       return;
     }
-    if (const MmioRange* r = find_mmio(pa)) r->dev->mmio_write(pa - r->base, size, value);
+    if (const MmioRange* r = find_mmio(pa)) return r->dev->mmio_write(pa - r->base, size, value);
+    if (log_->on(LogCategory::GuestErrors)) log_unclaimed_access(*log_, "MMIO address", pa, size, value);
     return;
   }
   write_block(pa, &value, size);

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "core/base/io.h"
+#include "core/base/log.h"
 #include "core/base/types.h"
 
 namespace vtlab {
@@ -92,6 +93,9 @@ class PhysMem {
       }
   }
 
+  // Accesses to addresses nothing claims (open bus) are logged under guest-errors.
+  void set_log(Log& log) { log_ = &log; }
+
  private:
   struct MmioRange {
     u64 base, size;
@@ -116,6 +120,7 @@ class PhysMem {
   u8* code_pages_ = nullptr;
   std::vector<u64> touched_;  // a bit per 2 MiB chunk
   CodeWriteListener* listener_ = nullptr;
+  Log* log_ = &Log::off();
 };
 
 }  // namespace vtlab

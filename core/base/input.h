@@ -4,6 +4,7 @@
 // repeatable; record/replay of live input builds on this interface.
 #pragma once
 #include <optional>
+#include <string>
 
 #include "core/base/types.h"
 
@@ -14,6 +15,9 @@ class ByteInput {
   virtual ~ByteInput() = default;
   // The next byte if one is available now; never blocks.
   virtual std::optional<u8> poll() = 0;
+  // Why the host side stopped working (a read error), or empty. The machine
+  // ends the run with this message when it is set.
+  virtual std::string failure() const { return {}; }
 };
 
 }  // namespace vtlab

@@ -20,11 +20,13 @@ void PortBus::attach(u16 first, unsigned count, PortDevice* dev, std::string nam
 
 u32 PortBus::read(u16 port, unsigned size) {
   if (PortDevice* d = devs_[port]) return d->port_read(port, size);
+  if (log_->on(LogCategory::GuestErrors)) log_unclaimed_access(*log_, "port", port, size, std::nullopt);
   return size >= 4 ? 0xffffffffu : (1u << (size * 8)) - 1;
 }
 
 void PortBus::write(u16 port, unsigned size, u32 value) {
-  if (PortDevice* d = devs_[port]) d->port_write(port, size, value);
+  if (PortDevice* d = devs_[port]) return d->port_write(port, size, value);
+  if (log_->on(LogCategory::GuestErrors)) log_unclaimed_access(*log_, "port", port, size, value);
 }
 
 const char* PortBus::owner_name(u16 port) const { return names_[name_idx_[port]].c_str(); }

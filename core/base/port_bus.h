@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "core/base/io.h"
+#include "core/base/log.h"
 
 namespace vtlab {
 
@@ -22,10 +23,14 @@ class PortBus {
 
   const char* owner_name(u16 port) const;
 
+  // Unclaimed accesses are logged under guest-errors.
+  void set_log(Log& log) { log_ = &log; }
+
  private:
   std::array<PortDevice*, 65536> devs_{};
   std::array<u8, 65536> name_idx_{};
   std::vector<std::string> names_;
+  Log* log_ = &Log::off();
 };
 
 }  // namespace vtlab

@@ -1,22 +1,54 @@
 #include "core/machine/machine.h"
 
-#include <sys/mman.h>
-
+#include <csignal>
+#include <cstdio>
 #include <vector>
 
+#include "core/base/disasm.h"
 #include "core/base/error.h"
 #include "core/base/hash.h"
+#include "core/machine/code_peek.h"
+#include "core/machine/ram_hash.h"
 #include "cpu/decoder.h"
 
 namespace vtlab {
+
+namespace {
+
+// "SIGINT" for the signals a user sends to end a run; the number otherwise.
+std::string signal_name(int signo) {
+  switch (signo) {
+    case SIGINT: return "SIGINT";
+    case SIGTERM: return "SIGTERM";
+    case SIGHUP: return "SIGHUP";
+    case SIGQUIT: return "SIGQUIT";
+    default: return "signal " + std::to_string(signo);
+  }
+}
+
+std::string hex(u64 v) {
+  char text[24];
+  std::snprintf(text, sizeof text, "0x%llx", static_cast<unsigned long long>(v));
+  return text;
+}
+
+std::string hex16(u64 v) {
+  char text[24];
+  std::snprintf(text, sizeof text, "%016llx", static_cast<unsigned long long>(v));
+  return text;
+}
+
+}  // namespace
 
 int RunResult::host_status() const {
   switch (end) {
     case RunEnd::DebugExit: return DebugExit::host_exit_status(exit_value);
     case RunEnd::InsnLimit:
     case RunEnd::Halted: return 0;
+    case RunEnd::HostIoError: return 2;
     case RunEnd::TripleFault: return 3;
     case RunEnd::Unsupported: return 4;
+    case RunEnd::Signal: return 128 + signal;
   }
   return 4;
 }
@@ -29,7 +61,10 @@ std::string RunResult::summary() const {
     case RunEnd::Halted: s += "halted (" + detail + ")"; break;
     case RunEnd::TripleFault: s += detail; break;
     case RunEnd::Unsupported: s += "stopped: " + detail; break;
+    case RunEnd::Signal: s += "ended by " + signal_name(signal); break;
+    case RunEnd::HostIoError: s += "stopped: " + detail; break;
   }
+  if (state_hash) s += ", state hash " + hex16(*state_hash);
   if (!note.empty() && end != RunEnd::DebugExit) s += "; note: " + note;
   return s;
 }
@@ -41,9 +76,17 @@ Machine::Machine(const MachineConfig& config) : config_(config) {
   com1_->attach(ports_);
   debug_exit_.attach(ports_);
   debug_exit_.on_exit = [this](u32) { cpu_->request_stop(); };
+  log_.set_place_source([this] { return Log::Place{cpu_->instructions_now(), cpu_->rip}; });
+  ports_.set_log(log_);
+  mem_->set_log(log_);
+  cpu_->set_log(log_);
+  if (config.serial_out) config.serial_out->on_failure = [this] { cpu_->request_stop(); };
 }
 
-Machine::~Machine() { com1_->flush_output(); }
+Machine::~Machine() {
+  com1_->flush_output();
+  if (config_.serial_out) config_.serial_out->on_failure = nullptr;  // the sink may outlive us
+}
 
 void Machine::load(const BootImage& image) {
   static const std::vector<u8> kZeros(4096, 0);
@@ -98,15 +141,56 @@ void Machine::enter_real16(const BootImage& image) {
   c.mode_changed();
 }
 
+std::optional<RunEnd> Machine::host_stop(RunResult& r) const {
+  for (const std::string& why : {config_.serial_out ? config_.serial_out->failure() : std::string(),
+                                 config_.serial_in ? config_.serial_in->failure() : std::string()}) {
+    if (!why.empty()) {
+      r.detail = why;
+      return RunEnd::HostIoError;
+    }
+  }
+  if (config_.stop_signal) {
+    if (int signo = config_.stop_signal->load(std::memory_order_relaxed)) {
+      r.signal = signo;
+      return RunEnd::Signal;
+    }
+  }
+  return std::nullopt;
+}
+
 RunResult Machine::run(std::optional<u64> max_instructions) {
   RunResult r;
-  u64 limit = max_instructions ? cpu_->icount() + *max_instructions : Scheduler::kNever;
-  StopCause cause = cpu_->run(limit);
+  const u64 start = cpu_->icount();
+  // Saturating: --max-insns 2^64-1 means "as good as never".
+  const u64 limit = !max_instructions                     ? Scheduler::kNever
+                    : *max_instructions > ~u64(0) - start ? ~u64(0)
+                                                          : start + *max_instructions;
+  StopCause cause = StopCause::InsnLimit;
+  std::optional<RunEnd> host_end;
+  for (;;) {
+    const u64 now = cpu_->icount();
+    const u64 slice_end = limit - now > kSlice ? now + kSlice : limit;
+    cause = cpu_->run(slice_end);
+    com1_->flush_output();
+    if ((host_end = host_stop(r))) break;
+    if (cause != StopCause::InsnLimit || cpu_->icount() >= limit) break;
+  }
   r.instructions = cpu_->retired();
-  com1_->flush_output();
+  // Before anything below reads guest memory through paging (which may set
+  // Accessed bits).
+  if (config_.hash_at_end) r.state_hash = state_hash();
+  // Lost output outranks the guest's own ending: what it printed is gone.
+  if (host_end == RunEnd::HostIoError) {
+    r.end = *host_end;
+    return r;
+  }
   if (auto v = debug_exit_.exit_request()) {
     r.end = RunEnd::DebugExit;
     r.exit_value = *v;
+    return r;
+  }
+  if (host_end) {
+    r.end = *host_end;
     return r;
   }
   switch (cause) {
@@ -116,10 +200,21 @@ RunResult Machine::run(std::optional<u64> max_instructions) {
     default: r.end = RunEnd::Unsupported; break;
   }
   r.detail = cpu_->stop_detail();
-  if (u16 m = cpu_->last_unimplemented())
-    r.note = std::string("the guest executed '") + mnemonic_name(m) +
-             "', which vtlab does not implement yet (it raised #UD)";
+  if (r.end == RunEnd::TripleFault) r.detail += "; " + chain_start_text();
+  if (const InsnSite& u = cpu_->last_unimplemented_site(); u.mnemonic) {
+    r.note = "the guest executed " + describe_instruction(u.code(), u.code_size, u.rip) + " at RIP " + hex(u.rip) +
+             ", which vtlab does not implement yet (it raised #UD)";
+  }
   return r;
+}
+
+std::string Machine::chain_start_text() {
+  const ChainStart& c = cpu_->chain_start();
+  if (!c.valid) return "the event that began the chain is unknown";
+  std::string s = std::string("the chain began with ") + vector_name(c.vector) + " (vector " + std::to_string(c.vector);
+  s += c.has_error ? ", error code " + hex(c.error) + ")" : ", no error code)";
+  s += " at CS:RIP " + hex(c.cs) + ":" + hex(c.rip) + ": " + describe_code_at(*cpu_, c.rip, c.code_size);
+  return s;
 }
 
 u64 Machine::state_hash() const {
@@ -135,17 +230,7 @@ u64 Machine::state_hash() const {
   for (const Xmm& x : c.xmm) h.value(x.lo), h.value(x.hi);
   h.value(c.mxcsr);
   h.value(c.icount());
-  // RAM: word-wise mixing over every page of the chunks the guest (or a
-  // loader) wrote; RAM never written is zero and costs nothing here.
-  u64 acc = 0;
-  mem_->for_each_touched_chunk([&](u64 chunk_off, const u8* host, u64 bytes) {
-    for (u64 off = 0; off < bytes; off += PhysMem::kPageSize) {
-      const u64* w = reinterpret_cast<const u64*>(host + off);
-      u64 page = 0;
-      for (unsigned k = 0; k < PhysMem::kPageSize / 8; ++k) page = (page ^ w[k]) * 0x9e3779b97f4a7c15ull + k;
-      acc = (acc ^ page ^ (chunk_off + off)) * 0xff51afd7ed558ccdull;
-    }
-  });
+  const u64 acc = hash_guest_ram(*mem_);
   h.value(acc);
   return h.digest();
 }

@@ -45,12 +45,16 @@ void bt(Cpu& c, const Insn& i) {
   c.flags.set_arith(fl::CF, old ? fl::CF : 0);
 }
 
-// BSF/BSR: a zero source sets ZF and leaves the destination unchanged
-// (documented by AMD; what Intel hardware does).
+// BSF/BSR with a zero source set ZF; the SDM leaves the destination
+// undefined. Intel hardware writes its old value back at the operand size:
+// with a 32-bit operand that clears the upper half in 64-bit mode (Linux
+// relies on it, arch/x86/include/asm/bitops.h); 16- and 64-bit destinations
+// keep their value. AMD leaves even the upper half (docs/vendor-differences.md).
 template <bool REVERSE, unsigned S>
 void bsf(Cpu& c, const Insn& i) {
   uint_t<S> v = c.read_op<S>(i, 1);
   if (v == 0) {
+    if constexpr (S == 4) c.write_reg<S>(i.op[0], c.read_reg<S>(i.op[0]));
     c.flags.set_arith(fl::ZF, fl::ZF);
     return;
   }

@@ -156,6 +156,16 @@ void lea(Cpu& c, const Insn& i) {
 template <unsigned S>
 void push(Cpu& c, const Insn& i) {
   const Operand& o = i.op[0];
+  if (o.kind == OpKind::Seg && S > 2) {
+    // A 32/64-bit push of a segment register: "all recent Core and Atom
+    // processors perform a 16-bit move, leaving the upper portion of the
+    // stack location unmodified" (SDM Vol. 2 PUSH). AMD writes the selector
+    // zero-extended (docs/vendor-differences.md); vtlab follows Intel.
+    u64 sp = (c.gpr[RSP] - S) & c.rsp_mask();
+    c.write_lin<u16>(c.linear(SS, sp, 2, Access::Write), c.seg[o.reg].selector);
+    c.set_sp(sp);
+    return;
+  }
   uint_t<S> v;
   if (o.kind == OpKind::Seg)
     v = c.seg[o.reg].selector;

@@ -34,12 +34,30 @@ struct StringRegs {
   void dec_cx() { write_masked(c, RCX, c.gpr[RCX] - 1, i); }
 };
 
+// The index registers a string instruction steps.
+enum IndexRegs : u8 { kSi = 1, kDi = 2, kSiDi = kSi | kDi };
+
+// A REP with a zero count runs no iteration. With a 32-bit address size in
+// 64-bit mode Intel hardware still writes rCX and the instruction's index
+// registers as 32-bit registers, clearing their upper halves (AMD leaves
+// them; docs/vendor-differences.md). vtlab follows Intel.
+void zero_count_writes(Cpu& c, const Insn& i, u8 index_regs) {
+  if (i.asize != 4 || !c.long64()) return;
+  c.gpr[RCX] = u32(c.gpr[RCX]);
+  if (index_regs & kSi) c.gpr[RSI] = u32(c.gpr[RSI]);
+  if (index_regs & kDi) c.gpr[RDI] = u32(c.gpr[RDI]);
+}
+
 // Runs `body` once, or under REP until rCX is 0 (or the REPE/REPNE
-// condition ends it when `cond` is true for this instruction).
+// condition ends it when `uses_zf`).
 template <typename Body>
-void repeat(Cpu& c, const Insn& i, StringRegs& r, bool uses_zf, Body body) {
+void repeat(Cpu& c, const Insn& i, StringRegs& r, bool uses_zf, u8 index_regs, Body body) {
   if (!i.rep) {
     body();
+    return;
+  }
+  if (r.cx() == 0) {
+    zero_count_writes(c, i, index_regs);
     return;
   }
   // The dispatcher counts the instruction's first tick; each further
@@ -69,7 +87,7 @@ void repeat(Cpu& c, const Insn& i, StringRegs& r, bool uses_zf, Body body) {
 template <unsigned S>
 void movs(Cpu& c, const Insn& i) {
   StringRegs r(c, i, S);
-  repeat(c, i, r, false, [&] {
+  repeat(c, i, r, false, kSiDi, [&] {
     auto v = c.read_lin<uint_t<S>>(c.linear(i.mem.seg, r.si(), S, Access::Read));
     c.write_lin<uint_t<S>>(c.linear(ES, r.di(), S, Access::Write), v);
     r.advance_si();
@@ -81,7 +99,7 @@ template <unsigned S>
 void stos(Cpu& c, const Insn& i) {
   StringRegs r(c, i, S);
   auto v = uint_t<S>(c.gpr[RAX]);
-  repeat(c, i, r, false, [&] {
+  repeat(c, i, r, false, kDi, [&] {
     c.write_lin<uint_t<S>>(c.linear(ES, r.di(), S, Access::Write), v);
     r.advance_di();
   });
@@ -90,7 +108,7 @@ void stos(Cpu& c, const Insn& i) {
 template <unsigned S>
 void lods(Cpu& c, const Insn& i) {
   StringRegs r(c, i, S);
-  repeat(c, i, r, false, [&] {
+  repeat(c, i, r, false, kSi, [&] {
     auto v = c.read_lin<uint_t<S>>(c.linear(i.mem.seg, r.si(), S, Access::Read));
     c.write_gpr<S>(RAX, v);
     r.advance_si();
@@ -101,7 +119,7 @@ template <unsigned S>
 void cmps(Cpu& c, const Insn& i) {
   using T = uint_t<S>;
   StringRegs r(c, i, S);
-  repeat(c, i, r, true, [&] {
+  repeat(c, i, r, true, kSiDi, [&] {
     T a = c.read_lin<T>(c.linear(i.mem.seg, r.si(), S, Access::Read));
     T b = c.read_lin<T>(c.linear(ES, r.di(), S, Access::Read));
     c.flags.record<T>(LazyOp::Sub, T(a - b), a, b);
@@ -115,7 +133,7 @@ void scas(Cpu& c, const Insn& i) {
   using T = uint_t<S>;
   StringRegs r(c, i, S);
   T a = T(c.gpr[RAX]);
-  repeat(c, i, r, true, [&] {
+  repeat(c, i, r, true, kDi, [&] {
     T b = c.read_lin<T>(c.linear(ES, r.di(), S, Access::Read));
     c.flags.record<T>(LazyOp::Sub, T(a - b), a, b);
     r.advance_di();
@@ -128,7 +146,7 @@ void ins(Cpu& c, const Insn& i) {
   u16 port = u16(c.gpr[RDX]);
   if (!c.io_allowed(port, S)) c.raise(kGP, 0);
   c.sync_time();
-  repeat(c, i, r, false, [&] {
+  repeat(c, i, r, false, kDi, [&] {
     u64 lin = c.linear(ES, r.di(), S, Access::Write);
     c.probe_write(lin, S);  // the port read happens only if the store can complete
     c.write_lin<uint_t<S>>(lin, uint_t<S>(c.ports().read(port, S)));
@@ -142,7 +160,7 @@ void outs(Cpu& c, const Insn& i) {
   u16 port = u16(c.gpr[RDX]);
   if (!c.io_allowed(port, S)) c.raise(kGP, 0);
   c.sync_time();
-  repeat(c, i, r, false, [&] {
+  repeat(c, i, r, false, kSi, [&] {
     auto v = c.read_lin<uint_t<S>>(c.linear(i.mem.seg, r.si(), S, Access::Read));
     c.ports().write(port, S, v);
     r.advance_si();

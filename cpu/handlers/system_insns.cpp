@@ -27,14 +27,20 @@ void rdtscp(Cpu& c, const Insn& i) {
 void rdmsr(Cpu& c, const Insn&) {
   c.require_cpl0();
   u64 v;
-  if (!c.read_msr(u32(c.gpr[RCX]), v)) c.raise(kGP, 0);
+  if (!c.read_msr(u32(c.gpr[RCX]), v)) {
+    if (c.log().on(LogCategory::Unimp)) log_refused_msr(c, false, u32(c.gpr[RCX]), 0);
+    c.raise(kGP, 0);
+  }
   c.gpr[RAX] = u32(v), c.gpr[RDX] = v >> 32;
 }
 
 void wrmsr(Cpu& c, const Insn&) {
   c.require_cpl0();
   u64 v = (c.gpr[RDX] << 32) | u32(c.gpr[RAX]);
-  if (!c.write_msr(u32(c.gpr[RCX]), v)) c.raise(kGP, 0);
+  if (!c.write_msr(u32(c.gpr[RCX]), v)) {
+    if (c.log().on(LogCategory::Unimp)) log_refused_msr(c, true, u32(c.gpr[RCX]), v);
+    c.raise(kGP, 0);
+  }
   c.end_block();
 }
 
@@ -195,21 +201,16 @@ void swapgs(Cpu& c, const Insn&) {
   std::swap(c.seg[GS].base, c.msr.kernel_gs_base);
 }
 
-// SYSCALL/SYSRET (SDM Vol. 2): flat segments from IA32_STAR, no descriptor reads.
+// SYSCALL/SYSRET (SDM Vol. 2): flat segments from IA32_STAR, no descriptor
+// reads. Intel's SYSCALL exists only in 64-bit mode (#UD in compatibility
+// mode, where AMD enters through IA32_CSTAR: docs/vendor-differences.md).
 void syscall(Cpu& c, const Insn&) {
-  if (!(c.efer & efer::SCE) || !(c.efer & efer::LMA)) c.raise(kUD);
+  if (!(c.efer & efer::SCE) || !(c.efer & efer::LMA) || !c.long64()) c.raise(kUD);
   u16 sel = u16(c.msr.star >> 32) & 0xfffc;
-  if (c.long64()) {
-    c.gpr[RCX] = c.next_rip;
-    c.gpr[R11] = c.flags.get() & ~fl::RF;
-    c.flags.set(c.flags.get() & ~(c.msr.sfmask | fl::RF));
-    c.next_rip = c.msr.lstar;
-  } else {
-    c.gpr[RCX] = u32(c.next_rip);
-    c.gpr[R11] = c.flags.get() & ~fl::RF;
-    c.flags.set(c.flags.get() & ~(c.msr.sfmask | fl::RF));
-    c.next_rip = c.msr.cstar;
-  }
+  c.gpr[RCX] = c.next_rip;
+  c.gpr[R11] = c.flags.get() & ~fl::RF;
+  c.flags.set(c.flags.get() & ~(c.msr.sfmask | fl::RF));
+  c.next_rip = c.msr.lstar;
   c.seg[CS] = Segment{sel, 0, 0xffffffff,
                       ar::P | ar::S | ar::kTypeCode | ar::kTypeReadable | ar::kTypeAccessed | ar::L | ar::G};
   c.seg[SS] = Segment{u16(sel + 8), 0, 0xffffffff,
@@ -284,6 +285,9 @@ constexpr InsnRow kRows[] = {
     {ZYDIS_MNEMONIC_PREFETCHT0, VTLAB_ONE(nothing)},
     {ZYDIS_MNEMONIC_PREFETCHT1, VTLAB_ONE(nothing)},
     {ZYDIS_MNEMONIC_PREFETCHT2, VTLAB_ONE(nothing)},
+    {ZYDIS_MNEMONIC_PREFETCH, VTLAB_ONE(nothing)},  // 0F 0D: never faults, never accesses memory
+    {ZYDIS_MNEMONIC_PREFETCHW, VTLAB_ONE(nothing)},
+    {ZYDIS_MNEMONIC_PREFETCHWT1, VTLAB_ONE(nothing)},
 };
 
 }  // namespace

@@ -3,25 +3,36 @@
 #include <poll.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
-#include <fstream>
-#include <iterator>
-
-#include "core/base/error.h"
 
 namespace vtlab {
 
-FileInput::FileInput(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw Error("cannot open serial input file '" + path + "': " + std::strerror(errno));
-  bytes_.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-  if (in.bad()) throw Error("cannot read serial input file '" + path + "'");
+FileInput::FileInput(const std::string& path) : path_(path) {
+  ReadableFile f = open_regular_file(path, "serial input file");
+  fd_ = std::move(f.fd);
+  size_ = f.size;
 }
 
 std::optional<u8> FileInput::poll() {
-  if (next_ == bytes_.size()) return std::nullopt;
-  return bytes_[next_++];
+  if (next_ == chunk_.size()) {
+    if (consumed_ == size_ || !failure_.empty()) return std::nullopt;
+    chunk_.resize(std::size_t(std::min<u64>(kChunk, size_ - consumed_)));
+    next_ = 0;
+    ssize_t n;
+    do n = ::pread(fd_.get(), chunk_.data(), chunk_.size(), off_t(consumed_));
+    while (n < 0 && errno == EINTR);
+    if (n <= 0) {
+      failure_ = "cannot read serial input file '" + path_ +
+                 "': " + (n < 0 ? std::strerror(errno) : "the file shrank while being read");
+      chunk_.clear();
+      return std::nullopt;
+    }
+    chunk_.resize(std::size_t(n));
+  }
+  ++consumed_;
+  return chunk_[next_++];
 }
 
 std::optional<u8> StdinInput::poll() {

@@ -6,21 +6,32 @@
 #include <string>
 #include <vector>
 
+#include "core/base/host_file.h"
 #include "core/base/input.h"
 
 namespace vtlab {
 
-// A whole host file, read at construction and handed out one byte per poll.
-// Throws vtlab::Error naming the path if it cannot be read.
+// A regular host file, handed out one byte per poll: the bytes it had when
+// it was opened, read in chunks as the guest consumes them (memory stays
+// small however large the file). Anything but a regular file (a FIFO, a
+// directory, /dev/zero) is refused at construction with a vtlab::Error that
+// names the path; live input comes from StdinInput.
 class FileInput final : public ByteInput {
  public:
   explicit FileInput(const std::string& path);
   std::optional<u8> poll() override;
-  std::size_t remaining() const { return bytes_.size() - next_; }
+  std::string failure() const override { return failure_; }
+  u64 remaining() const { return size_ - consumed_; }
 
  private:
-  std::vector<u8> bytes_;
-  std::size_t next_ = 0;
+  static constexpr std::size_t kChunk = 64 * 1024;
+  std::string path_;
+  HostFd fd_;
+  u64 size_ = 0;      // at open: later growth is not read, so a run sees one snapshot
+  u64 consumed_ = 0;  // bytes handed out
+  std::vector<u8> chunk_;
+  std::size_t next_ = 0;  // in chunk_
+  std::string failure_;
 };
 
 // Live input from a host file descriptor (stdin by default), read without

@@ -4,11 +4,26 @@
 # x87, MMX, SSE3 and later (SSSE3, SSE4.x, AES, ...), AVX/AVX-512, BMI,
 # POPCNT/LZCNT/TZCNT, MOVBE. The ROMs are built with -march=x86-64
 # -mno-80387 -mno-mmx, so this is a safety net for flags and inline asm.
+#
+# 32-bit code (the entry stub and a ROM's protected-mode part) lives under
+# symbols named _start32, require_long_mode, build_identity_map, serial32_*
+# and pm32_*: it is disassembled as i386, everything else as x86-64 (read as
+# 64-bit code, 32-bit code can look like anything, x87 included).
 set -eu
 objdump=$1
 image=$2
-"$objdump" -d --no-show-raw-insn "$image" | awk -F'\t' -v image="$image" '
+# check MACHINE_OPTION WANT32: checks the code that is (1) or is not (0) 32-bit.
+check() {
+"$objdump" -d --no-show-raw-insn $1 "$image" | awk -F'\t' -v image="$image" -v want32="$2" '
+/^[0-9a-f]+ <[^>]+>:$/ {
+  sym = $0
+  sub(/^[0-9a-f]+ </, "", sym)
+  sub(/>:$/, "", sym)
+  in32 = sym ~ /^(_start32|require_long_mode|build_identity_map|serial32_|pm32_)/ ? 1 : 0
+  next
+}
 /^ *[0-9a-f]+:\t/ {
+  if (in32 != want32) next
   ins = $2
   n = split(ins, w, /[ ,]+/)
   i = 1
@@ -30,3 +45,6 @@ image=$2
   }
 }
 END { exit bad ? 1 : 0 }'
+}
+check "" 0
+check "-m i386" 1

@@ -45,6 +45,8 @@ run bench-small "$expected_dir/bench-small.txt" -kernel bench-small.elf
 run bench "$expected_dir/bench.txt" -kernel bench.elf
 run faults "$expected_dir/faults.txt" -kernel faults.elf
 run smc "$expected_dir/smc.txt" -kernel smc.elf
+# paging.elf is not run: QEMU's TCG reads PAE PDPTEs from memory on every
+# walk instead of the PDPTE registers of SDM Vol. 3A §4.4.1, which the ROM checks.
 # realmode, booted by the BIOS from its first sector (loads the rest with INT 13h) ...
 run realmode-disk "$expected_dir/realmode.txt" -drive format=raw,file=realmode.bin
 # ... and loaded whole at 0x7c00 and entered at 07c0:0000, as vtlab does.
@@ -53,7 +55,7 @@ truncate -s 9216 "$tmp/chain.img"
 run realmode-flat "$expected_dir/realmode.txt" -drive "format=raw,file=$tmp/chain.img"
 
 python3 "$tools_dir/check_multiboot.py" hello.elf hello-elf64.elf hello-aout.bin hello-mb2.elf \
-  bench.elf bench-small.elf faults.elf smc.elf || failures=$((failures + 1))
+  bench.elf bench-small.elf faults.elf smc.elf paging.elf || failures=$((failures + 1))
 
 [ "$failures" -eq 0 ] && echo "all ROM checks passed" && exit 0
 echo "$failures ROM check(s) failed"

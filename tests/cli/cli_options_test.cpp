@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "core/base/error.h"
+#include "core/base/log.h"
 #include "frontend/options.h"
 
 using namespace vtlab;
@@ -59,6 +60,8 @@ TEST_CASE("good command lines") {
          CHECK(o.run.modules.empty());
          CHECK_FALSE(o.run.flat_addr.has_value());
          CHECK_FALSE(o.run.quiet);
+         CHECK(o.run.log_mask == 0);
+         CHECK_FALSE(o.run.log_file.has_value());
        }},
       {"run --mem 64M k", [](const Options& o) { CHECK(o.run.mem_bytes == 64 * MiB); }},
       {"run k --mem 2m", [](const Options& o) { CHECK(o.run.mem_bytes == 2 * MiB); }},
@@ -90,6 +93,17 @@ TEST_CASE("good command lines") {
       {"run k --module a.bin --module b.bin --module=c.bin",
        [](const Options& o) { CHECK(o.run.modules == std::vector<std::string>{"a.bin", "b.bin", "c.bin"}); }},
       {"run --quiet k --quiet", [](const Options& o) { CHECK(o.run.quiet); }},
+      {"run k --log int", [](const Options& o) { CHECK(o.run.log_mask == u32(LogCategory::Int)); }},
+      {"run k --log unimp,guest-errors,int",
+       [](const Options& o) {
+         CHECK(o.run.log_mask == (u32(LogCategory::Unimp) | u32(LogCategory::GuestErrors) | u32(LogCategory::Int)));
+       }},
+      {"run k --log=guest-errors --log unimp --log-file trace.log",
+       [](const Options& o) {
+         CHECK(o.run.log_mask == (u32(LogCategory::Unimp) | u32(LogCategory::GuestErrors)));
+         CHECK(o.run.log_file == "trace.log");
+       }},
+      {"run k --log int,int", [](const Options& o) { CHECK(o.run.log_mask == u32(LogCategory::Int)); }},
       {"run -- -odd-name.elf", [](const Options& o) { CHECK(o.run.image == "-odd-name.elf"); }},
       {"run -- --help", [](const Options& o) { CHECK(o.command == Command::Run); CHECK(o.run.image == "--help"); }},
       {"run -", [](const Options& o) { CHECK(o.run.image == "-"); }},
@@ -162,6 +176,15 @@ TEST_CASE("bad command lines name the problem and point to --help") {
       {"run k --serial file:", "'file:' needs a path"},
       {"run k --serial-in stdio", "--serial-in: 'stdio' is not one of stdin, file:PATH, none"},
       {"run k --serial-in file:", "'file:' needs a path"},
+      {"run k --log bogus", "--log: 'bogus' is not a log category (valid: unimp, guest-errors, int)"},
+      {"run k --log int,bogus", "'bogus' is not a log category (valid: unimp, guest-errors, int)"},
+      {"run k --log guest_errors", "'guest_errors' is not a log category"},
+      {"run k --log INT", "'INT' is not a log category"},
+      {"run k --log int,", "an empty name is not a log category (valid: unimp, guest-errors, int)"},
+      {"run k --log ,int", "an empty name is not a log category"},
+      {"run k --log", "option '--log' needs a value (LIST)"},
+      {"run k --log-file x.log", "--log-file needs --log"},
+      {"run k --log int --log-file a --log-file b", "option '--log-file' given twice"},
       {"bench a b", "unexpected argument 'b'"},
       {"bench --mem 4M", "unknown option '--mem'"},
       {"bench --max-insns", "needs a value"},
@@ -179,6 +202,9 @@ TEST_CASE("bad command lines name the problem and point to --help") {
 TEST_CASE("empty values") {
   CHECK(error_of({"run", "k", "--module", ""}).find("--module needs a non-empty path") != std::string::npos);
   CHECK(error_of({"run", ""}).find("IMAGE is an empty path") != std::string::npos);
+  CHECK(error_of({"run", "k", "--log", ""}).find("an empty name is not a log category") != std::string::npos);
+  CHECK(error_of({"run", "k", "--log", "int", "--log-file", ""}).find("--log-file needs a non-empty path") !=
+        std::string::npos);
   Options o = parse_arguments({"run", "k", "--cmdline", ""});
   CHECK(o.run.cmdline == "");
 }
@@ -204,8 +230,15 @@ TEST_CASE("help texts list every option of their command") {
   for (const char* s : {"run IMAGE", "bench", "--help", "--version"}) CHECK(general.find(s) != std::string::npos);
   std::string run = help_text(HelpTopic::Run);
   for (const char* s : {"--mem SIZE", "--serial WHERE", "stdio", "file:PATH", "--serial-in FROM", "stdin",
-                        "--max-insns N", "--cmdline STR", "--module PATH", "--flat ADDR", "--quiet", "--help"})
+                        "--max-insns N", "--cmdline STR", "--module PATH", "--flat ADDR", "--quiet", "--help",
+                        "--log LIST", "--log-file PATH", "state hash", "128 + n"})
     CHECK(run.find(s) != std::string::npos);
+  // Every log category is listed with what it logs.
+  for (const LogCategoryInfo& c : log_categories()) {
+    CAPTURE(c.name);
+    CHECK(run.find("  " + std::string(c.name) + " ") != std::string::npos);
+    CHECK(run.find(std::string(c.what)) != std::string::npos);
+  }
   CHECK(help_text(HelpTopic::Bench).find("--max-insns N") != std::string::npos);
   CHECK(version_text() == std::string("vtlab ") + kVersion + "\n");
 }

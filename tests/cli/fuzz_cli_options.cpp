@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "core/base/error.h"
+#include "core/base/log.h"
 #include "frontend/options.h"
 
 using namespace vtlab::cli;
@@ -22,11 +23,19 @@ extern "C" int LLVMFuzzerTestOneInput(const unsigned char* data, std::size_t siz
     if (o.command == Command::Run) {
       if (o.run.image.empty()) std::abort();
       if (o.run.mem_bytes < kMinMemBytes || o.run.mem_bytes > kMaxMemBytes || o.run.mem_bytes % 4096) std::abort();
+      vtlab::u32 all = 0;
+      for (const vtlab::LogCategoryInfo& c : vtlab::log_categories()) all |= vtlab::u32(c.category);
+      if (o.run.log_mask & ~all) std::abort();
+      if (o.run.log_file && (o.run.log_file->empty() || !o.run.log_mask)) std::abort();
     }
   } catch (const vtlab::Error&) {
   }
   try {
     parse_mem_size(args[0], "--mem");
+  } catch (const vtlab::Error&) {
+  }
+  try {
+    if (vtlab::parse_log_categories(args[0]) == 0) std::abort();  // a parsed list names at least one category
   } catch (const vtlab::Error&) {
   }
   try {

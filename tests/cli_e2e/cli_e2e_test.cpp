@@ -3,7 +3,6 @@
 // and reports its summary.
 #define DOCTEST_CONFIG_IMPLEMENT_WITH_MAIN
 #include <doctest/doctest.h>
-#include <sys/wait.h>
 
 #include <cstdio>
 #include <fstream>
@@ -11,29 +10,17 @@
 #include <string>
 #include <vector>
 
+#include "tests/cli_e2e/child.h"
+
 namespace {
 
-struct Result {
-  int status = -1;      // exit status, or 128 + signal
-  std::string output;   // stdout and stderr together
-};
-
-Result run_vtlab(const std::string& args) {
-  std::string cmd = std::string(VTLAB_BINARY) + " " + args + " 2>&1";
-  Result r;
-  FILE* p = popen(cmd.c_str(), "r");
-  REQUIRE(p != nullptr);
-  char buf[4096];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof buf, p)) > 0) r.output.append(buf, n);
-  int st = pclose(p);
-  r.status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-  return r;
-}
+using cli_e2e::Result;
+using cli_e2e::run_vtlab;
 
 std::string temp_file(const std::string& name, const std::vector<unsigned char>& bytes) {
   std::string path = std::string(VTLAB_TEST_TMP) + "/" + name;
-  std::ofstream(path, std::ios::binary).write(reinterpret_cast<const char*>(bytes.data()), std::streamsize(bytes.size()));
+  std::ofstream(path, std::ios::binary)
+      .write(reinterpret_cast<const char*>(bytes.data()), std::streamsize(bytes.size()));
   return path;
 }
 
@@ -93,7 +80,9 @@ TEST_CASE("bad images: exit 2 with a message naming the file, never a crash") {
   };
   // Cut the file in the middle of its first loadable segment (ELF32:
   // e_phoff at 28; in the program header, p_offset at +4, p_filesz at +16).
-  auto le32 = [&](size_t at) { return hello[at] | hello[at + 1] << 8 | hello[at + 2] << 16 | unsigned(hello[at + 3]) << 24; };
+  auto le32 = [&](size_t at) {
+    return hello[at] | hello[at + 1] << 8 | hello[at + 2] << 16 | unsigned(hello[at + 3]) << 24;
+  };
   size_t phoff = le32(28), seg_off = le32(phoff + 4), seg_size = le32(phoff + 16);
   REQUIRE(seg_off + seg_size <= hello.size());
   images.push_back({"truncated-body.elf", {hello.begin(), hello.begin() + long(seg_off + seg_size / 2)}});

@@ -56,21 +56,22 @@ void append_memory_changes(u64 base, std::span<const u8> before, std::span<const
     }
 }
 
-Outcome native_expectation(const Case& c) {
+const char* vendor_name(Vendor v) { return v == Vendor::Intel ? "intel" : "amd"; }
+
+Outcome native_expectation(const Case& c, Vendor vendor) {
     Outcome o = c.expected;
-    bool mem_touched = false;
-    for (const auto& d : c.native_diffs) {
-        if (d.gpr) o.state.gpr[*d.gpr] = d.value;
-        if (d.mem) mem_touched = true;
-    }
-    if (!mem_touched) return o;
-    // Rebuild the canonical change list with the native bytes overlaid.
+    const VendorOutcome* vo = nullptr;
+    for (const auto& d : c.vendor_outcomes)
+        if (d.vendor == vendor) vo = &d;
+    if (!vo) return o;
+    for (auto [g, v] : vo->gprs) o.state.gpr[g] = v;
+    if (vo->mem.empty()) return o;
+    // Rebuild the canonical change list with the vendor's bytes overlaid.
     std::map<u64, u8> final_bytes;
     for (const auto& m : o.mem_changes)
         for (size_t i = 0; i < m.bytes.size(); ++i) final_bytes[m.addr + i] = m.bytes[i];
-    for (const auto& d : c.native_diffs)
-        if (d.mem)
-            for (size_t i = 0; i < d.mem->bytes.size(); ++i) final_bytes[d.mem->addr + i] = d.mem->bytes[i];
+    for (const auto& m : vo->mem)
+        for (size_t i = 0; i < m.bytes.size(); ++i) final_bytes[m.addr + i] = m.bytes[i];
     o.mem_changes.clear();
     for (u64 base : {kDataBase, kStackBase}) {
         const auto before = initial_window(c, base);

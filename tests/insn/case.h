@@ -7,6 +7,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace insn {
@@ -87,13 +88,21 @@ struct Outcome {
     bool operator==(const Outcome&) const = default;
 };
 
-// Where this CPU (AMD) differs from the Intel SDM on defined behaviour, the
-// case expects the SDM's value and records the native one here.
-struct NativeDifference {
-    std::optional<u8> gpr;         // register index, or
-    std::optional<MemBytes> mem;   // bytes that the native CPU writes instead
-    u64 value = 0;                 // for gpr
+// The CPU vendors whose native outcomes a case may record separately.
+enum class Vendor : u8 { Intel, Amd };
+const char* vendor_name(Vendor v);  // "intel", "amd" (the case-file spelling)
+
+// Where one vendor's hardware differs from `Case::expected` on defined (or
+// de-facto defined) behaviour. `expected` follows Intel (the SDM; where the
+// SDM is silent, Intel hardware) and is what the interpreter must produce;
+// a VendorOutcome says what the other vendor's CPU does instead, and `note`
+// says why and where each value comes from. See docs/vendor-differences.md.
+struct VendorOutcome {
+    Vendor vendor = Vendor::Amd;
+    std::vector<std::pair<u8, u64>> gprs;  // register index, final value on this vendor
+    std::vector<MemBytes> mem;             // final bytes on this vendor
     std::string note;
+    bool operator==(const VendorOutcome&) const = default;
 };
 
 struct Case {
@@ -108,7 +117,7 @@ struct Case {
     u16 gpr_undef = 0;        // bit i: gpr[i] final value undefined (e.g. BSF with source 0)
     std::vector<MemBytes> mem_undef;  // ranges (bytes content ignored, size used) not compared
     bool approx = false;      // xmm results of RCP/RSQRT: compare f32 lanes within 1.5*2^-12
-    std::vector<NativeDifference> native_diffs;
+    std::vector<VendorOutcome> vendor_outcomes;  // at most one per vendor
     std::string file;         // where it was parsed from (for messages)
     int line = 0;
 };
@@ -122,9 +131,9 @@ std::vector<u8> initial_window(const Case& c, u64 window_base);
 void append_memory_changes(u64 base, std::span<const u8> before, std::span<const u8> after,
                            std::vector<MemBytes>& out);
 
-// The outcome the native CPU is expected to produce (expected outcome with the
-// case's NativeDifference entries applied).
-Outcome native_expectation(const Case& c);
+// The outcome a CPU of `vendor` is expected to produce: c.expected with that
+// vendor's VendorOutcome applied.
+Outcome native_expectation(const Case& c, Vendor vendor);
 
 // Is `addr` inside the data or stack window?
 bool in_windows(u64 addr, u64 size = 1);

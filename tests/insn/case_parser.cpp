@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <charconv>
 #include <fstream>
+#include <optional>
 #include <sstream>
 
 #include "tests/insn/case_io.h"
@@ -197,25 +198,48 @@ private:
             add_run(cur_.expected.mem_changes, mem_line(w));
         } else if (key == "fault") {
             fault_line(w);
-        } else if (key == "native") {
-            if (w.size() != 2) fail("expected 'native REG=VALUE'");
-            size_t eq = w[1].find('=');
-            int g = eq == std::string_view::npos ? -1 : gpr_index(w[1].substr(0, eq));
-            if (g < 0) fail("expected 'native REG=VALUE' with a general register");
-            NativeDifference d;
-            d.gpr = static_cast<u8>(g);
-            d.value = number(w[1].substr(eq + 1), "register value");
-            cur_.native_diffs.push_back(std::move(d));
-        } else if (key == "native-mem") {
-            NativeDifference d;
-            d.mem = mem_line(w);
-            cur_.native_diffs.push_back(std::move(d));
+        } else if (auto v = vendor_keyword(key, "")) {
+            if (w.size() < 2) fail("expected '" + std::string(key) + " REG=VALUE...'");
+            VendorOutcome& d = vendor_block(*v);
+            for (size_t i = 1; i < w.size(); ++i) {
+                size_t eq = w[i].find('=');
+                int g = eq == std::string_view::npos ? -1 : gpr_index(w[i].substr(0, eq));
+                if (g < 0)
+                    fail("expected REG=VALUE with a general register after '" + std::string(key) + "', got '" +
+                         std::string(w[i]) + "'");
+                for (auto [r, val] : d.gprs)
+                    if (r == g) fail("register '" + std::string(kGprNames[g]) + "' given twice for " + vendor_name(*v));
+                d.gprs.emplace_back(static_cast<u8>(g), number(w[i].substr(eq + 1), "register value"));
+            }
+        } else if (auto vm = vendor_keyword(key, "-mem")) {
+            add_run(vendor_block(*vm).mem, mem_line(w));
+        } else if (key == "native" || key == "native-mem") {
+            fail("'" + std::string(key) + "' names no vendor: use native-amd" + (key == "native" ? "" : "-mem") +
+                 " or native-intel" + (key == "native" ? "" : "-mem"));
         } else if (key == "note") {
-            if (cur_.native_diffs.empty()) fail("'note' must follow a 'native' or 'native-mem' line");
-            cur_.native_diffs.back().note += (cur_.native_diffs.back().note.empty() ? "" : " ") + std::string(rest);
+            if (last_vendor_ < 0) fail("'note' must follow a native-amd/native-intel line");
+            auto& note = cur_.vendor_outcomes[static_cast<size_t>(last_vendor_)].note;
+            note += (note.empty() ? "" : " ") + std::string(rest);
         } else {
             fail("unknown keyword '" + std::string(key) + "'");
         }
+    }
+
+    // "native-amd" / "native-intel" (+ suffix): the vendor, or nothing.
+    static std::optional<Vendor> vendor_keyword(std::string_view key, std::string_view suffix) {
+        for (Vendor v : {Vendor::Amd, Vendor::Intel})
+            if (key == "native-" + std::string(vendor_name(v)) + std::string(suffix)) return v;
+        return std::nullopt;
+    }
+
+    // The case's block for a vendor (one per vendor); later 'note' lines attach to it.
+    VendorOutcome& vendor_block(Vendor v) {
+        auto& list = cur_.vendor_outcomes;
+        size_t i = 0;
+        while (i < list.size() && list[i].vendor != v) ++i;
+        if (i == list.size()) list.push_back(VendorOutcome{v, {}, {}, {}});
+        last_vendor_ = static_cast<int>(i);
+        return list[i];
     }
 
     void undef_item(std::string_view item) {
@@ -267,6 +291,7 @@ private:
         have_bytes_ = false;
         in_seen_.clear();
         out_items_.clear();
+        last_vendor_ = -1;
     }
 
     void finish_case(std::vector<Case>& cases) {
@@ -283,6 +308,10 @@ private:
         }
         line_ = saved;
         if (!have_rip) fail(open_line_, "case '" + cur_.name + "' has no 'out rip=...'");
+        for (const auto& d : cur_.vendor_outcomes)
+            if (d.note.empty())
+                fail(open_line_, "case '" + cur_.name + "': native-" + vendor_name(d.vendor) +
+                                     " needs a 'note' (why, and where each vendor's value comes from)");
         cur_.expected.state = s;
         cases.push_back(std::move(cur_));
         open_ = false;
@@ -297,6 +326,7 @@ private:
     Case cur_;
     std::vector<std::string> in_seen_;
     std::vector<std::pair<int, std::string>> out_items_;
+    int last_vendor_ = -1;  // index into cur_.vendor_outcomes of the last native-* line
 };
 
 }  // namespace

@@ -122,9 +122,12 @@ std::string format_case(const Case& c) {
         if (x.vector == PF_) out += " cr2=" + hex(x.cr2);
         out += '\n';
     }
-    for (const auto& d : c.native_diffs) {
-        if (d.gpr) out += "  native " + std::string(kGprNames[*d.gpr]) + "=" + hex(d.value) + "\n";
-        if (d.mem) emit_mem(out, "native-mem", {*d.mem});
+    for (const auto& d : c.vendor_outcomes) {
+        const std::string key = std::string("native-") + vendor_name(d.vendor);
+        std::vector<std::string> items;
+        for (auto [g, v] : d.gprs) items.push_back(std::string(kGprNames[g]) + "=" + hex(v));
+        emit_items(out, key.c_str(), items, 4);
+        emit_mem(out, (key + "-mem").c_str(), d.mem);
         if (!d.note.empty()) out += "  note " + d.note + "\n";
     }
     out += "end\n";

@@ -45,7 +45,21 @@ const Bad kBad[] = {
     {"undef-mem syntax", "case a\n  bytes 90\n  undef-mem 0x20000000\n  out rip=+1\nend\n", "bad.txt:3: expected 'undef-mem 0xADDR+LEN'"},
     {"count zero", "case a\n  bytes 90\n  count 0\n  out rip=+1\nend\n", "bad.txt:3: count must be at least 1"},
     {"note without native", "case a\n  bytes 90\n  note hi\n  out rip=+1\nend\n", "bad.txt:3: 'note' must follow"},
-    {"native non-gpr", "case a\n  bytes 90\n  native xmm0=1\n  out rip=+1\nend\n", "bad.txt:3: expected 'native REG=VALUE'"},
+    {"vendor non-gpr", "case a\n  bytes 90\n  native-amd xmm0=1\n  out rip=+1\nend\n",
+     "bad.txt:3: expected REG=VALUE with a general register after 'native-amd', got 'xmm0=1'"},
+    {"vendor without items", "case a\n  bytes 90\n  native-intel\n  out rip=+1\nend\n",
+     "bad.txt:3: expected 'native-intel REG=VALUE...'"},
+    {"vendor register twice", "case a\n  bytes 90\n  native-amd rax=1\n  native-amd rax=2\n  note n\n  out rip=+1\nend\n",
+     "bad.txt:4: register 'rax' given twice for amd"},
+    {"vendor without note", "case a\n  bytes 90\n  out rip=+1\n  native-amd rax=1\nend\n",
+     "bad.txt:1: case 'a': native-amd needs a 'note'"},
+    {"native without vendor", "case a\n  bytes 90\n  native rax=1\n  out rip=+1\nend\n",
+     "bad.txt:3: 'native' names no vendor: use native-amd or native-intel"},
+    {"native-mem without vendor", "case a\n  bytes 90\n  native-mem 0x20000000: 00\n  out rip=+1\nend\n",
+     "bad.txt:3: 'native-mem' names no vendor: use native-amd-mem or native-intel-mem"},
+    {"unknown vendor", "case a\n  bytes 90\n  native-via rax=1\n  out rip=+1\nend\n", "bad.txt:3: unknown keyword 'native-via'"},
+    {"vendor mem outside windows", "case a\n  bytes 90\n  native-amd-mem 0x1000: 00\n  out rip=+1\nend\n",
+     "bad.txt:3: memory 0x1000: is outside"},
     {"case name with space", "case a b\n", "bad.txt:1: expected 'case NAME' (one word)"},
     {"error in out on a later line", "case a\n  bytes 90\n  out rip=+1\n  out rbx=zz\nend\n", "bad.txt:4: bad register value 'zz'"},
 };
@@ -104,6 +118,46 @@ end
     REQUIRE(c.expected.mem_changes.size() == 1);
     CHECK(c.expected.mem_changes[0].addr == 0x2fff7ff8);
     CHECK(!c.expected.exception);
+}
+
+TEST_CASE("vendor outcomes parse per vendor, apply only to their vendor and round-trip") {
+    const auto cases = parse_cases(R"(
+case split
+  bytes 67 f3 a4
+  in rcx=0x1100000000 rsi=0x2200000000 rdi=0x3300000000
+  out rcx=0x0 rsi=0x0 rdi=0x0 rip=+3 rflags=0x202
+  native-amd rcx=0x1100000000 rsi=0x2200000000
+  native-amd rdi=0x3300000000
+  native-amd-mem 0x20000010: 01
+  note AMD keeps the upper halves
+  note (second line)
+  native-intel-mem 0x20000020: 02 03
+  note an Intel-only byte
+end
+)",
+                                   "split.txt");
+    REQUIRE(cases.size() == 1);
+    const Case& c = cases[0];
+    REQUIRE(c.vendor_outcomes.size() == 2);
+    CHECK(c.vendor_outcomes[0].vendor == Vendor::Amd);
+    CHECK(c.vendor_outcomes[0].gprs.size() == 3);
+    CHECK(c.vendor_outcomes[0].note == "AMD keeps the upper halves (second line)");
+    CHECK(c.vendor_outcomes[1].vendor == Vendor::Intel);
+
+    const Outcome amd = native_expectation(c, Vendor::Amd), intel = native_expectation(c, Vendor::Intel);
+    CHECK(amd.state.gpr[RCX] == 0x1100000000);
+    CHECK(amd.state.gpr[RDI] == 0x3300000000);
+    CHECK(intel.state.gpr[RCX] == 0);
+    REQUIRE(amd.mem_changes.size() == 1);
+    CHECK(amd.mem_changes[0] == MemBytes{0x20000010, {1}});
+    REQUIRE(intel.mem_changes.size() == 1);
+    CHECK(intel.mem_changes[0] == MemBytes{0x20000020, {2, 3}});
+    CHECK(c.expected.mem_changes.empty());  // `out` stays the interpreter's (Intel) outcome
+
+    const auto again = parse_cases(format_case(c), "roundtrip");
+    REQUIRE(again.size() == 1);
+    CHECK(again[0].vendor_outcomes == c.vendor_outcomes);
+    CHECK(format_case(again[0]) == format_case(c));
 }
 
 TEST_CASE("loading a missing file is an error naming it") {

@@ -6,6 +6,7 @@
 // #UD as SIGILL, #GP and #PF as SIGSEGV, #AC as SIGBUS, #BP as SIGTRAP.
 #include "tests/insn/native_runner.h"
 
+#include <cpuid.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <sys/mman.h>
@@ -170,6 +171,21 @@ Outcome run_native(const Case& c) {
     append_memory_changes(kStackBase, stack_before,
                           {reinterpret_cast<const u8*>(kStackBase), kStackSize}, out.mem_changes);
     return out;
+}
+
+std::string host_vendor_string() {
+    unsigned eax = 0, ebx = 0, ecx = 0, edx = 0;
+    __get_cpuid(0, &eax, &ebx, &ecx, &edx);
+    char s[13] = {};
+    std::memcpy(s, &ebx, 4);
+    std::memcpy(s + 4, &edx, 4);
+    std::memcpy(s + 8, &ecx, 4);
+    return s;
+}
+
+Vendor host_vendor() {
+    const std::string v = host_vendor_string();
+    return v == "AuthenticAMD" || v == "HygonGenuine" ? Vendor::Amd : Vendor::Intel;
 }
 
 }  // namespace insn

@@ -1,6 +1,8 @@
 // Runs a case on this machine's CPU, inside this process (user mode).
 #pragma once
 
+#include <string>
+
 #include "tests/insn/case.h"
 
 namespace insn {
@@ -11,5 +13,11 @@ namespace insn {
 // Not reentrant; not thread-safe (it owns fixed addresses and signal handlers).
 // Throws std::runtime_error if the fixed windows cannot be mapped.
 Outcome run_native(const Case& c);
+
+// This CPU's vendor, from the CPUID leaf 0 vendor string: AMD for
+// "AuthenticAMD" and "HygonGenuine" (an AMD design), Intel for every other
+// string (the SDM is the reference). host_vendor_string() is the raw string.
+Vendor host_vendor();
+std::string host_vendor_string();
 
 }  // namespace insn

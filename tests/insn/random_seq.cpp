@@ -5,7 +5,10 @@
 #include <Zydis/Encoder.h>
 
 #include <cstring>
+#include <string_view>
 #include <vector>
+
+#include "tests/insn/vendor_split.h"
 
 namespace insn {
 
@@ -23,7 +26,9 @@ struct Rng {  // splitmix64
 };
 
 // Operand shapes.
-enum class Shape { R, RR, RI, RM, MR, M, RRR, RRI8, SHIFT_I, RR_SHIFT_I, X_X, X_M, X_X_I8, R32_X, X_R, NONE, LEA, R_R8, PUSH, POP };
+// RR_NZ: "or src, imm" with a non-zero imm8 first, so the source is never
+// zero (BSF/BSR with a zero source is a vendor split: tests/insn/vendor_split.h).
+enum class Shape { R, RR, RI, RM, MR, M, RRR, RRI8, SHIFT_I, RR_SHIFT_I, X_X, X_M, X_X_I8, R32_X, X_R, NONE, LEA, R_R8, PUSH, POP, RR_NZ };
 
 enum : u8 { W8 = 1, W16 = 2, W32 = 4, W64 = 8, W128 = 16 };
 
@@ -98,6 +103,8 @@ const SeqForm kForms[] = {
     {M(TZCNT), Shape::RR, W16 | W32 | W64, 0, CF | ZF, OF | SF | PF | AF},
     {M(LZCNT), Shape::RR, W16 | W32 | W64, 0, CF | ZF, OF | SF | PF | AF},
     {M(POPCNT), Shape::RR, W16 | W32 | W64, 0, S, 0},
+    {M(BSF), Shape::RR_NZ, W16 | W32 | W64, 0, ZF, CF | OF | SF | AF | PF},
+    {M(BSR), Shape::RR_NZ, W16 | W32 | W64, 0, ZF, CF | OF | SF | AF | PF},
     {M(ANDN), Shape::RRR, W32 | W64, 0, OF | SF | ZF | CF, AF | PF},
     {M(BEXTR), Shape::RRR, W32 | W64, 0, OF | ZF | CF, AF | SF | PF},
     {M(BLSI), Shape::RR, W32 | W64, 0, OF | SF | ZF | CF, AF | PF},
@@ -182,7 +189,7 @@ public:
         c.name = "random";
         init_state(c);
         for (int n = 0; n < length;) {
-            if (emit(c)) ++n;
+            n += emit(c, length - n);
         }
         c.insn_count = length;
         c.flags_undef = maybe_undef_;
@@ -225,9 +232,12 @@ private:
         return (v & (1ull << (b - 1))) ? v | ~((1ull << b) - 1) : v;
     }
 
-    bool emit(Case& c) {
+    // Encodes one instruction of a random form (two for RR_NZ: the guard and
+    // the instruction) if at most `room` fit; returns how many were emitted.
+    int emit(Case& c, int room) {
         const SeqForm& f = kForms[rng_.below(std::size(kForms))];
-        if (f.reads & maybe_undef_) return false;  // would consume an undefined flag
+        if (f.reads & maybe_undef_) return 0;  // would consume an undefined flag
+        std::vector<u8> guard;  // RR_NZ: "or src, imm8" before the instruction
         int bits = 0;
         if (f.widths & (W8 | W16 | W32 | W64)) {
             do bits = 8 << rng_.below(4);
@@ -282,7 +292,7 @@ private:
                 break;
             }
             case Shape::PUSH:
-                if (c.init.gpr[RSP] - pushes_ * 8 < kStackBase + 0x100) return false;
+                if (c.init.gpr[RSP] - pushes_ * 8 < kStackBase + 0x100) return 0;
                 op[n++] = reg(gpr(pick_gpr(), 64));
                 ++pushes_;
                 break;
@@ -290,6 +300,23 @@ private:
                 op[n++] = reg(gpr(pick_gpr(), 64));
                 --pushes_;
                 break;
+            case Shape::RR_NZ: {
+                if (room < 2) return 0;
+                const int dst = pick_gpr(), src = pick_gpr();
+                ZydisEncoderRequest g{};
+                g.machine_mode = ZYDIS_MACHINE_MODE_LONG_64;
+                g.mnemonic = ZYDIS_MNEMONIC_OR;
+                g.operand_count = 2;
+                g.operands[0] = reg(gpr(src, bits));
+                g.operands[1] = imm(1ull << rng_.below(7));
+                u8 gb[ZYDIS_MAX_INSTRUCTION_LENGTH];
+                ZyanUSize glen = sizeof gb;
+                if (!ZYAN_SUCCESS(ZydisEncoderEncodeInstruction(&g, gb, &glen))) return 0;
+                guard.assign(gb, gb + glen);
+                op[n++] = reg(gpr(dst, bits));
+                op[n++] = reg(gpr(src, bits));
+                break;
+            }
             case Shape::X_X: op[n++] = xmm(); op[n++] = xmm(); break;
             case Shape::X_M: op[n++] = xmm(); op[n++] = mem(16); break;
             case Shape::X_X_I8:  // CMPPS: only predicates 0..7 exist without VEX (imm8[7:3] reserved)
@@ -306,11 +333,25 @@ private:
         req.operand_count = static_cast<ZyanU8>(n);
         u8 buf[ZYDIS_MAX_INSTRUCTION_LENGTH];
         ZyanUSize len = sizeof buf;
-        if (!ZYAN_SUCCESS(ZydisEncoderEncodeInstruction(&req, buf, &len))) return false;  // e.g. AH with REX
-        if (c.bytes.size() + len + 16 > kCodeSize) return false;
+        if (!ZYAN_SUCCESS(ZydisEncoderEncodeInstruction(&req, buf, &len))) return 0;  // e.g. AH with REX
+        // Never a vendor-split behaviour unmasked: the only hazard allowed is
+        // BSF/BSR, and only behind its guard (the source is non-zero).
+        const char* hazard = vendor_split_hazard_of(buf, len);
+        if (hazard && !(f.shape == Shape::RR_NZ && std::string_view(hazard) == "bsf-bsr-zero-source")) return 0;
+        if (c.bytes.size() + guard.size() + len + 16 > kCodeSize) return 0;
+        c.bytes.insert(c.bytes.end(), guard.begin(), guard.end());
         c.bytes.insert(c.bytes.end(), buf, buf + len);
         maybe_undef_ = (maybe_undef_ & ~writes) | undef;
-        return true;
+        return guard.empty() ? 1 : 2;
+    }
+
+    static const char* vendor_split_hazard_of(const u8* bytes, ZyanUSize len) {
+        ZydisDecoder dec;
+        ZydisDecoderInit(&dec, ZYDIS_MACHINE_MODE_LONG_64, ZYDIS_STACK_WIDTH_64);
+        ZydisDecodedInstruction zi;
+        ZydisDecodedOperand ops[ZYDIS_MAX_OPERAND_COUNT];
+        if (!ZYAN_SUCCESS(ZydisDecoderDecodeFull(&dec, bytes, len, &zi, ops))) return "undecodable";
+        return vendor_split_hazard(zi, ops);
     }
 
     void init_state(Case& c) {

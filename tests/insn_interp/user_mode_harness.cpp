@@ -51,7 +51,10 @@ insn::Outcome run_interp(const insn::Case& c) {
   cpu.cr3 = kPml4;
   const u32 user = 3u << ar::kDplShift;
   const u32 data_attr = ar::P | ar::S | user | ar::kTypeWritable | ar::kTypeAccessed | ar::DB | ar::G;
-  for (unsigned s = 0; s < kNumSegs; ++s) cpu.seg[s] = Segment{0x2b, 0, 0xffffffff, data_attr};
+  // Linux's selectors for a 64-bit process: CS 0x33, SS 0x2b, null DS/ES/FS/GS
+  // (MOV r, Sreg and PUSH FS/GS cases read them).
+  for (unsigned s = 0; s < kNumSegs; ++s) cpu.seg[s] = Segment{0, 0, 0, ar::Unusable};
+  cpu.seg[SS] = Segment{0x2b, 0, 0xffffffff, data_attr};
   cpu.seg[CS] = Segment{0x33, 0, 0xffffffff, ar::P | ar::S | user | ar::kTypeCode | ar::kTypeReadable | ar::L | ar::G};
   cpu.cpl = 3;
   for (int r = 0; r < 16; ++r) cpu.gpr[r] = c.init.gpr[r];

@@ -3,6 +3,8 @@
 #define DOCTEST_CONFIG_IMPLEMENT_WITH_MAIN
 #include <doctest/doctest.h>
 
+#include <sys/stat.h>
+
 #include <filesystem>
 #include <fstream>
 
@@ -84,7 +86,7 @@ TEST_CASE("unreadable files give errors that name them") {
   } catch (const vtlab::Error& e) {
     message = e.what();
   }
-  CHECK_MSG_HAS(message, "not a regular file");
+  CHECK_MSG_HAS(message, "is a directory, not a regular file");
 
   // A module larger than RAM is refused before it is read.
   o.ram_size = 1 * kMiB;
@@ -95,7 +97,56 @@ TEST_CASE("unreadable files give errors that name them") {
   } catch (const vtlab::Error& e) {
     message = e.what();
   }
-  CHECK_MSG_HAS(message, "more than the");
+  CHECK_MSG_HAS(message, "larger than the guest RAM set by --mem (1048576 bytes)");
+}
+
+// Reads what load_image refuses, as a message (empty if it loaded).
+std::string refusal(const vtlab::BootOptions& o) {
+  try {
+    vtlab::load_image(o);
+  } catch (const vtlab::Error& e) {
+    return e.what();
+  }
+  return "";
+}
+
+TEST_CASE("files that are not regular are refused without being opened or read") {
+  TempDir dir;
+  const std::string fifo = (dir.path / "fifo").string();
+  REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
+  vtlab::BootOptions o = options("", 32 * kMiB);
+  // A FIFO with no writer would block open() and a read of /dev/zero would
+  // never end; both are refused at once (the test would hang otherwise).
+  o.image_path = fifo;
+  CHECK_MSG_HAS(refusal(o), "cannot read kernel '" + fifo + "': it is a FIFO (named pipe), not a regular file");
+  o.image_path = "/dev/zero";
+  CHECK_MSG_HAS(refusal(o), "cannot read kernel '/dev/zero': it is a character device, not a regular file");
+  o.image_path = dir.write("kernel.elf", small_kernel());
+  o.module_paths = {"/dev/urandom"};
+  CHECK_MSG_HAS(refusal(o), "cannot read module '/dev/urandom': it is a character device");
+  o.module_paths = {fifo};
+  CHECK_MSG_HAS(refusal(o), "cannot read module '" + fifo + "': it is a FIFO");
+}
+
+TEST_CASE("modules must fit in RAM together, checked before each is read") {
+  TempDir dir;
+  vtlab::BootOptions o = options("", 4 * kMiB);
+  o.image_path = dir.write("kernel.elf", small_kernel());
+  const std::string m = dir.write("m.bin", pattern(3 * kMiB, 1));
+  o.module_paths = {m};
+  CHECK(refusal(o).find("cannot read") == std::string::npos);  // fits alone
+  o.module_paths = {m, m};
+  CHECK_MSG_HAS(refusal(o), "the guest RAM left after the modules before it (1048576 bytes)");
+}
+
+TEST_CASE("a flat binary larger than RAM is refused by its size") {
+  TempDir dir;
+  vtlab::BootOptions o = options("", 2 * kMiB);
+  o.flat = true;
+  o.flat_addr = 0x100000;
+  o.image_path = dir.write("big.bin", pattern(2 * kMiB + 1, 0));
+  CHECK_MSG_HAS(refusal(o),
+                "cannot read flat binary '" + o.image_path + "': it is 2097153 bytes, larger than the guest RAM");
 }
 
 TEST_CASE("load_image reads a flat binary") {

@@ -31,6 +31,7 @@ constexpr RomCase kRoms[] = {
     {"faults.elf", "faults.txt", "", false},
     {"smc.elf", "smc.txt", "", false},
     {"bench-small.elf", "bench-small.txt", "", false},
+    {"faultbench-small.elf", "faultbench-small.txt", "", false},
     {"realmode.bin", "realmode.txt", "", true},
 };
 

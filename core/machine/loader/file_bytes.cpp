@@ -1,12 +1,12 @@
 #include "core/machine/loader/file_bytes.h"
 
-#include <sys/stat.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include <cerrno>
-#include <cstdio>
 #include <cstring>
-#include <memory>
 
+#include "core/base/host_file.h"
 #include "core/machine/loader/checked_math.h"
 #include "core/machine/loader/hex.h"
 
@@ -44,24 +44,54 @@ u64 FileBytes::u64_at(u64 offset, const char* field) const {
 
 void FileBytes::fail(const std::string& message) const { throw Error(name_ + ": " + message); }
 
-std::vector<u8> read_whole_file(const std::string& path, const char* role, u64 max_size) {
-  auto cannot = [&](const std::string& why) -> Error {
-    return Error(std::string("cannot read ") + role + " '" + path + "': " + why);
-  };
-  std::unique_ptr<std::FILE, int (*)(std::FILE*)> file(std::fopen(path.c_str(), "rb"), &std::fclose);
-  if (!file) throw cannot(std::strerror(errno));
-  // fstat on the open file, so the checks apply to what we actually read.
-  struct stat info {};
-  if (fstat(fileno(file.get()), &info) != 0) throw cannot(std::strerror(errno));
-  if (!S_ISREG(info.st_mode)) throw cannot("not a regular file");
-  u64 size = static_cast<u64>(info.st_size);
-  if (size > max_size) {
-    throw cannot("it is " + std::to_string(size) + " bytes, more than the " + std::to_string(max_size) +
-                 " bytes that can be loaded");
+namespace {
+
+ReadableFile open_with_limit(const std::string& path, const char* role, u64 max_size, const std::string& limit) {
+  ReadableFile f = open_regular_file(path, role);
+  if (f.size > max_size) {
+    throw Error(std::string("cannot read ") + role + " '" + path + "': it is " + std::to_string(f.size) +
+                " bytes, larger than " + limit + " (" + std::to_string(max_size) + " bytes)");
   }
-  std::vector<u8> bytes(size);
-  if (size != 0 && std::fread(bytes.data(), 1, size, file.get()) != size) {
-    throw cannot(std::ferror(file.get()) ? std::strerror(errno) : "file shrank while reading");
+  return f;
+}
+
+}  // namespace
+
+MappedFile::MappedFile(MappedFile&& o) noexcept : data_(o.data_), size_(o.size_) { o.data_ = nullptr, o.size_ = 0; }
+
+MappedFile& MappedFile::operator=(MappedFile&& o) noexcept {
+  if (this != &o) {
+    if (data_) ::munmap(const_cast<u8*>(data_), size_);
+    data_ = o.data_, size_ = o.size_;
+    o.data_ = nullptr, o.size_ = 0;
+  }
+  return *this;
+}
+
+MappedFile::~MappedFile() {
+  if (data_) ::munmap(const_cast<u8*>(data_), size_);
+}
+
+MappedFile map_whole_file(const std::string& path, const char* role, u64 max_size, const std::string& limit) {
+  ReadableFile f = open_with_limit(path, role, max_size, limit);
+  MappedFile m;
+  if (f.size == 0) return m;  // mmap refuses an empty range; the span is empty
+  void* p = ::mmap(nullptr, f.size, PROT_READ, MAP_PRIVATE, f.fd.get(), 0);
+  if (p == MAP_FAILED) throw Error(std::string("cannot read ") + role + " '" + path + "': " + std::strerror(errno));
+  m.data_ = static_cast<const u8*>(p);
+  m.size_ = f.size;
+  return m;
+}
+
+std::vector<u8> read_whole_file(const std::string& path, const char* role, u64 max_size, const std::string& limit) {
+  ReadableFile f = open_with_limit(path, role, max_size, limit);
+  std::vector<u8> bytes(f.size);
+  for (u64 done = 0; done < f.size;) {
+    ssize_t n = ::pread(f.fd.get(), bytes.data() + done, f.size - done, off_t(done));
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) throw Error(std::string("cannot read ") + role + " '" + path + "': " + std::strerror(errno));
+    if (n == 0) throw Error(std::string("cannot read ") + role + " '" + path + "': the file shrank while being read");
+    done += u64(n);
   }
   return bytes;
 }

@@ -36,8 +36,34 @@ class FileBytes {
   std::span<const u8> bytes_;
 };
 
-// Reads a whole regular file; `role` ("kernel", "module") goes into the
-// message when the file cannot be read. Refuses files larger than `max_size`.
-std::vector<u8> read_whole_file(const std::string& path, const char* role, u64 max_size);
+// A regular file's bytes, mapped read-only: the loader reads only the pages
+// it parses (headers, loaded segments), so a kernel with megabytes of debug
+// information, or a sparse file, costs only what is used. (Truncating the
+// file while vtlab loads it is the one thing it cannot survive: the kernel
+// then raises SIGBUS, as for any mapped file.)
+class MappedFile {
+ public:
+  MappedFile() = default;
+  MappedFile(MappedFile&& o) noexcept;
+  MappedFile& operator=(MappedFile&& o) noexcept;
+  MappedFile(const MappedFile&) = delete;
+  MappedFile& operator=(const MappedFile&) = delete;
+  ~MappedFile();
+
+  std::span<const u8> bytes() const { return {data_, size_}; }
+
+ private:
+  friend MappedFile map_whole_file(const std::string&, const char*, u64, const std::string&);
+  const u8* data_ = nullptr;
+  u64 size_ = 0;
+};
+
+// Both refuse anything but a regular file (a directory, a FIFO, a device
+// such as /dev/zero) without blocking, and a file larger than `max_size`
+// before reading any of it; `limit` names the maximum for the message
+// ("the guest RAM set by --mem"). `role` ("kernel", "module")
+// goes into every message with the path.
+MappedFile map_whole_file(const std::string& path, const char* role, u64 max_size, const std::string& limit);
+std::vector<u8> read_whole_file(const std::string& path, const char* role, u64 max_size, const std::string& limit);
 
 }  // namespace vtlab::loader

@@ -14,9 +14,10 @@ using namespace loader;
 
 namespace {
 
-// An ELF kernel file may be much larger than what it loads (debug info),
-// so the kernel is limited by a generous absolute size; modules and flat
-// binaries are copied whole into RAM, so they are limited by RAM.
+// An ELF kernel file may be much larger than what it loads (debug info), so
+// it is mapped (only the parts parsed are read) and limited by a generous
+// absolute size; modules and flat binaries are copied whole into RAM, so
+// they are limited by RAM.
 constexpr u64 kMaxKernelFileSize = u64{4} << 30;
 
 // The Linux boot protocol's "HdrS" signature at 0x202 (Documentation/x86/boot.rst).
@@ -42,7 +43,8 @@ BootImage load_image_from_bytes(std::span<const u8> image, std::span<const std::
   if (headers.mb1_offset) return load_multiboot1(file, *headers.mb1_offset, module_files, opts);
   if (headers.mb2_offset) return load_multiboot2(file, *headers.mb2_offset, module_files, opts);
   if (looks_like_linux_bzimage(file)) {
-    file.fail("is a Linux kernel (bzImage); the Linux boot protocol is not supported yet, only Multiboot 1/2 and --flat");
+    file.fail(
+        "is a Linux kernel (bzImage); the Linux boot protocol is not supported yet, only Multiboot 1/2 and --flat");
   }
   std::string message = "no Multiboot header in the first 8 KiB (nor a Multiboot 2 header in the first 32 KiB)";
   if (!headers.near_miss.empty()) message += "; " + headers.near_miss;
@@ -51,11 +53,20 @@ BootImage load_image_from_bytes(std::span<const u8> image, std::span<const std::
 }
 
 BootImage load_image(const BootOptions& opts) {
-  u64 image_limit = opts.flat ? opts.ram_size : kMaxKernelFileSize;
-  std::vector<u8> image = read_whole_file(opts.image_path, opts.flat ? "flat binary" : "kernel", image_limit);
+  const std::string ram = "the guest RAM set by --mem";
+  MappedFile image =
+      opts.flat ? map_whole_file(opts.image_path, "flat binary", opts.ram_size, ram)
+                : map_whole_file(opts.image_path, "kernel", kMaxKernelFileSize, "the largest kernel file vtlab loads");
+  // Modules are copied whole into RAM: together they must fit, which is
+  // checked before each is read.
   std::vector<std::vector<u8>> modules;
-  for (const std::string& path : opts.module_paths) modules.push_back(read_whole_file(path, "module", opts.ram_size));
-  return load_image_from_bytes(image, modules, opts);
+  u64 room = opts.ram_size;
+  for (const std::string& path : opts.module_paths) {
+    modules.push_back(read_whole_file(path, "module", room,
+                                      modules.empty() ? ram : "the guest RAM left after the modules before it"));
+    room -= modules.back().size();
+  }
+  return load_image_from_bytes(image.bytes(), modules, opts);
 }
 
 }  // namespace vtlab

@@ -306,6 +306,9 @@ private:
         }
         for (auto [off, len] : f.undef_mem) c.mem_undef.push_back({pc.mem_operand + off, Bytes(len)});
         c.approx = f.approx;
+        pc.width = w;
+        pc.source = source;
+        pc.dest_reg = first_reg_operand;
         normalize_mem(c);
         out_.push_back(std::move(pc));
     }

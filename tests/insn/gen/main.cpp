@@ -18,6 +18,7 @@
 #include "tests/insn/case_io.h"
 #include "tests/insn/gen/assembler.h"
 #include "tests/insn/gen/instantiate.h"
+#include "tests/insn/gen/vendor_rules.h"
 #include "tests/insn/native_runner.h"
 #include "tests/insn/outcome_diff.h"
 
@@ -36,30 +37,28 @@ std::string cpu_brand() {
     return s;
 }
 
-// Where the SDM defines a value this CPU does not produce (spec key
-// intel-mem): expect the SDM's bytes, record the native ones.
-void apply_intel_overrides(gen::PendingCase& pc) {
+// Vendor rules (spec key `vendor`): `out` becomes Intel's outcome, AMD's is
+// recorded as native-amd lines. The rule must describe this host's CPU: its
+// prediction for the host vendor has to match what the CPU just did.
+void apply_vendor_rules(gen::PendingCase& pc, const Outcome& native) {
     Case& c = pc.c;
-    for (const auto& ib : pc.form->intel_mem) {
-        const u64 addr = pc.mem_operand + ib.offset;
-        auto image = initial_window(c, kDataBase);
-        for (const auto& m : c.expected.mem_changes)
-            for (size_t i = 0; i < m.bytes.size(); ++i)
-                if (m.addr + i >= kDataBase && m.addr + i < kDataBase + kDataSize) image[m.addr + i - kDataBase] = m.bytes[i];
-        MemBytes native{addr, {}};
-        for (size_t i = 0; i < ib.bytes.size(); ++i) native.bytes.push_back(image[addr + i - kDataBase]);
-        if (native.bytes == ib.bytes || c.expected.exception) continue;
-        for (size_t i = 0; i < ib.bytes.size(); ++i) image[addr + i - kDataBase] = ib.bytes[i];
-        std::vector<MemBytes> changes;
-        append_memory_changes(kDataBase, initial_window(c, kDataBase), image, changes);
-        for (const auto& m : c.expected.mem_changes)
-            if (m.addr >= kStackBase) changes.push_back(m);
-        c.expected.mem_changes = changes;
-        NativeDifference d;
-        d.mem = native;
-        d.note = ib.note;
-        c.native_diffs.push_back(d);
+    if (pc.form->vendor_rules.empty()) return;
+    Outcome intel = native, amd = native;
+    std::string note;
+    for (const auto& r : pc.form->vendor_rules) {
+        const Outcome i2 = gen::outcome_for_vendor(r, pc, intel, Vendor::Intel);
+        const Outcome a2 = gen::outcome_for_vendor(r, pc, amd, Vendor::Amd);
+        if (!(i2 == a2)) note += (note.empty() ? "" : " ") + r.note;
+        intel = i2, amd = a2;
     }
+    const Vendor host = host_vendor();
+    if (std::string d = diff_outcomes(c, host == Vendor::Intel ? intel : amd, native); !d.empty())
+        throw std::runtime_error(c.name + ": the vendor rules do not describe this " + vendor_name(host) + " CPU:\n" + d);
+    c.expected = intel;
+    VendorOutcome d = gen::vendor_difference(c, intel, amd, Vendor::Amd);
+    if (d.gprs.empty() && d.mem.empty()) return;
+    d.note = note;
+    c.vendor_outcomes.push_back(d);
 }
 
 int generate(const fs::path& spec_path, const fs::path& cases_dir) {
@@ -79,7 +78,7 @@ int generate(const fs::path& spec_path, const fs::path& cases_dir) {
         const Outcome again = run_native(pc.c);
         if (std::string d = diff_outcomes(pc.c, pc.c.expected, again); !d.empty())
             throw std::runtime_error(pc.c.name + ": not deterministic natively:\n" + d);
-        apply_intel_overrides(pc);
+        apply_vendor_rules(pc, pc.c.expected);
         if (pc.c.expected.exception) {
             const char* v = vector_name(pc.c.expected.exception->vector);
             ++faults[pc.form->name][v ? v : "?"];

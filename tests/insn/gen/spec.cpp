@@ -110,15 +110,34 @@ Spec parse_spec(const std::string& path) {
                     cur->undef_mem.push_back({static_cast<u32>(std::stoul(w[i].substr(0, plus), nullptr, 0)),
                                               static_cast<u32>(std::stoul(w[i].substr(plus + 1), nullptr, 0))});
                 }
-            } else if (key == "intel-mem") {  // intel-mem OFFSET HEXBYTES... -- note
-                size_t dash = rest.find("--");
-                need(dash != std::string::npos && w.size() >= 3, "expected 'intel-mem OFFSET BYTES... -- note'");
-                Form::IntelBytes ib;
+            } else if (key == "vendor") {
+                const size_t dash = rest.find("--");
+                need(dash != std::string::npos && w.size() >= 3,
+                     "expected 'vendor mem OFFSET intel BYTES... amd BYTES... -- note' or 'vendor @RULE [ARGS] -- note'");
+                VendorRule vr;
                 auto ww = words(rest.substr(0, dash));
-                ib.offset = static_cast<u32>(std::stoul(ww[0], nullptr, 0));
-                for (size_t i = 1; i < ww.size(); ++i) ib.bytes.push_back(static_cast<u8>(std::stoul(ww[i], nullptr, 16)));
-                ib.note = trim(rest.substr(dash + 2));
-                cur->intel_mem.push_back(ib);
+                vr.rule = ww[0];
+                vr.note = trim(rest.substr(dash + 2));
+                need(!vr.note.empty(), "a vendor line needs a note after '--' (why, and where each value comes from)");
+                if (vr.rule == "mem") {
+                    need(ww.size() >= 2, "expected 'vendor mem OFFSET intel BYTES... amd BYTES...'");
+                    vr.offset = static_cast<u32>(std::stoul(ww[1], nullptr, 0));
+                    std::vector<u8>* dst = nullptr;
+                    for (size_t i = 2; i < ww.size(); ++i) {
+                        if (ww[i] == "intel") dst = &vr.intel;
+                        else if (ww[i] == "amd") dst = &vr.amd;
+                        else {
+                            need(dst != nullptr, "expected 'intel' or 'amd' before the bytes");
+                            dst->push_back(static_cast<u8>(std::stoul(ww[i], nullptr, 16)));
+                        }
+                    }
+                    need(!vr.intel.empty() && vr.intel.size() == vr.amd.size(),
+                         "vendor mem needs as many intel bytes as amd bytes");
+                } else {
+                    need(vr.rule[0] == '@', "expected 'mem' or '@RULE' after 'vendor'");
+                    vr.args.assign(ww.begin() + 1, ww.end());
+                }
+                cur->vendor_rules.push_back(vr);
             } else if (key == "each") {
                 cur->each.assign(w.begin() + 1, w.end());
             } else if (key == "approx") {

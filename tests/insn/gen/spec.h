@@ -9,6 +9,17 @@
 
 namespace insn::gen {
 
+// A `vendor` line: how Intel's and AMD's outcomes differ for this form.
+//   vendor mem OFFSET intel HEX... amd HEX... -- note   bytes at the first memory operand + OFFSET
+//   vendor @RULE [ARG...] -- note                       a rule of gen/vendor_rules.cpp
+struct VendorRule {
+    std::string rule;               // "mem" or "@name"
+    std::vector<std::string> args;  // @rule arguments
+    u32 offset = 0;                 // mem
+    std::vector<u8> intel, amd;     // mem
+    std::string note;
+};
+
 // One {...} placeholder of a form's template.
 struct Placeholder {
     std::string type;   // r r8..r64 m m8..m512 i i8..i64 x %REG %A %C %D
@@ -28,8 +39,7 @@ struct Form {
     std::vector<u32> mxcsr;            // cycled through the cases (default 0x1f80)
     std::vector<std::string> inits;    // "reg=value" fixed initial registers
     std::vector<std::pair<u32, u32>> undef_mem;  // offset,len relative to the first memory operand
-    struct IntelBytes { u32 offset; std::vector<u8> bytes; std::string note; };
-    std::vector<IntelBytes> intel_mem;  // SDM value where this CPU differs (relative to the memory operand)
+    std::vector<VendorRule> vendor_rules;  // where Intel and AMD hardware differ (gen/vendor_rules.h)
     std::vector<std::string> each;     // replicate the form once per word, replacing '$'
     bool approx = false;
     bool misalign = false;             // memory operands deliberately not naturally aligned

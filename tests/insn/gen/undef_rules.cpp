@@ -40,11 +40,13 @@ UndefResult double_shift(int w, u64 c) {
     return {AF | (m != 1 ? OF : 0)};
 }
 
-// BSF/BSR: CF OF SF AF PF undefined; a zero source leaves the destination
-// undefined (ZF = 1).
+// BSF/BSR: CF OF SF AF PF undefined. A zero source leaves the destination
+// undefined in the SDM; for 32- and 64-bit operands what Intel and AMD
+// hardware do is known and recorded instead (vendor rule @bsf-zero), so
+// only the 16-bit destination stays unchecked.
 UndefResult bit_scan(int w, u64 source) {
     const u64 mask = w >= 64 ? ~0ull : (1ull << w) - 1;
-    return {CF | OF | SF | AF | PF, (source & mask) == 0};
+    return {CF | OF | SF | AF | PF, (source & mask) == 0 && w == 16};
 }
 
 }  // namespace

@@ -1,0 +1,202 @@
+// Linear-address translation for the CPU: the paging mode, the TLBs, and
+// the invalidations of SDM Vol. 3A §4.10.4. MOV to CR (cpu/system.cpp)
+// decides which invalidation each control-register write makes.
+//
+// Two levels of caching (mmu/translation_tlb.h, mmu/tlb.h):
+//   tlb_        the architectural TLB: what walks found, tagged by PCID (or
+//               global), entries the size of their page;
+//   tlb_read_/write_/exec_   host pointers with the rights decision made,
+//               for the current context only, as 4 KiB pieces.
+// A host-pointer entry is always derived from a live tlb_ entry: whatever
+// invalidates or replaces a tlb_ entry drops what was derived from it.
+#include "cpu/cpu.h"
+
+namespace vtlab {
+
+PagingMode Cpu::paging_mode_for(u64 cr0_value, u64 cr4_value, u64 efer_value) {
+  // SDM Vol. 3A §4.1.1, Table 4-1.
+  if (!(cr0_value & cr0::PG)) return PagingMode::None;
+  if (efer_value & efer::LMA) return (cr4_value & cr4::LA57) ? PagingMode::Level5 : PagingMode::Level4;
+  return (cr4_value & cr4::PAE) ? PagingMode::Pae : PagingMode::Legacy32;
+}
+
+void Cpu::paging_changed() {
+  update_paging_mode();
+  if (paging_ == PagingMode::Pae)
+    for (unsigned i = 0; i < 4; ++i) pdpte[i] = mem_.read((cr3 & 0xffffffe0) + i * 8, 8);
+  flush_tlb(TlbFlush::All);
+}
+
+void Cpu::flush_tlb(TlbFlush what) {
+  switch (what) {
+    case TlbFlush::All:
+      tlb_.flush_all();
+      break;
+    case TlbFlush::CurrentContext:
+      tlb_.flush_context(tlb_context());
+      break;
+    case TlbFlush::Rights:
+      break;  // the TLB holds rights bits, not decisions
+  }
+  flush_host_tlbs();
+}
+
+void Cpu::flush_host_tlbs() {
+  tlb_read_.flush();
+  tlb_write_.flush();
+  tlb_exec_.flush();
+  ++chain_epoch_;  // block links may rely on a translation of the code
+  end_block();
+}
+
+void Cpu::access_rights_changed() { flush_host_tlbs(); }
+
+void Cpu::drop_host_range(u64 lin, unsigned shift, bool invalidation) {
+  const u64 size = shift > 12 ? u64(1) << shift : 0x1000;
+  const u64 base = lin & ~(size - 1);
+  tlb_read_.flush_range(base, size);
+  tlb_write_.flush_range(base, size);
+  tlb_exec_.flush_range(base, size);
+  if (invalidation) {
+    ++chain_epoch_;
+    end_block();
+  }
+}
+
+void Cpu::invalidate_page(u64 lin) {
+  // INVLPG: the current PCID's entries for the page, and the global ones
+  // whatever their PCID (SDM §4.10.4.1); for a large page, the whole page.
+  drop_host_range(lin, tlb_.flush_address(lin, tlb_context(), true), true);
+}
+
+void Cpu::invalidate_pcid(unsigned type, u16 pcid, u64 lin) {
+  // INVPCID (SDM Vol. 2 INVPCID, Vol. 3A §4.10.4.1). The host-pointer TLBs
+  // hold the current PCID's and global translations only.
+  const bool current = pcid == current_pcid();
+  switch (type) {
+    case 0: {  // one address of one PCID, global translations kept
+      const unsigned shift = tlb_.flush_address(lin, TlbContext{pcid}, false);
+      if (current) drop_host_range(lin, shift, true);
+      break;
+    }
+    case 1:  // one PCID, global translations kept
+      tlb_.flush_context(TlbContext{pcid});
+      if (current) flush_host_tlbs();
+      break;
+    case 2:  // everything, global translations too
+      flush_tlb(TlbFlush::All);
+      break;
+    default:  // 3: every PCID, global translations kept
+      tlb_.flush_nonglobal();
+      flush_host_tlbs();
+      break;
+  }
+}
+
+WalkRequest Cpu::walk_request(u64 lin, Access acc, unsigned who) const {
+  WalkRequest r;
+  r.mode = paging_;
+  r.cr3 = cr3;
+  r.linear = lin;
+  r.access = acc;
+  r.user = who == kUserAccess;
+  r.implicit = who == kImplicitAccess;
+  r.wp = cr0 & cr0::WP;
+  r.nxe = efer & efer::NXE;
+  r.pse = cr4 & cr4::PSE;
+  r.smep = cr4 & cr4::SMEP;
+  r.smap = cr4 & cr4::SMAP;
+  r.pke = cr4 & cr4::PKE;
+  r.ac = flags.bits & fl::AC;
+  r.pkru = pkru;
+  r.pdpte = pdpte;
+  return r;
+}
+
+namespace {
+
+// Whether the rights decision for this access holds for every access a
+// host-pointer entry of the same tag (user, or supervisor) would serve until
+// the next flush: not for supervisor data accesses to user-mode addresses
+// under SMAP, which depend on EFLAGS.AC and on the access being implicit.
+bool decision_cacheable(const WalkRequest& r, const Translation& t) {
+  return r.user || r.access == Access::Exec || !t.user || !r.smap;
+}
+
+}  // namespace
+
+u64 Cpu::translate_access(u64 lin, Access acc, unsigned who, bool* host_cacheable, bool* large_page) {
+  if (large_page) *large_page = false;
+  if (paging_ == PagingMode::None) {
+    *host_cacheable = true;
+    return wrap_linear(lin);
+  }
+  const WalkRequest req = walk_request(lin, acc, who);
+  const TlbContext ctx = tlb_context();
+  if (const Translation* t = tlb_.lookup(lin, ctx)) {
+    // A write through an entry whose D flag is clear walks, so D is set in
+    // memory (SDM §4.8); an entry refusing the access walks too, as the
+    // tables may have granted more since (§4.10.4.3).
+    if (!access_fault(req, *t) && (acc != Access::Write || t->dirty)) {
+      *host_cacheable = decision_cacheable(req, *t);
+      if (large_page) *large_page = t->page_size() > 0x1000;
+      return t->frame | (lin & (t->page_size() - 1));
+    }
+  }
+  const WalkResult r = walk_page_tables(mem_, req);
+  if (!r.ok) {
+    // A page fault drops the TLB entries for the faulting address (§4.10.4.1).
+    drop_host_range(lin, tlb_.flush_address(lin, ctx, true), true);
+    raise_fault(GuestFault{kPF, true, r.pf_error, lin});
+  }
+  Translation t = r.translation;
+  t.global = t.global && (cr4 & cr4::PGE);  // G counts only with CR4.PGE (§4.10.2.4)
+  const TranslationTlb::Replaced old = tlb_.insert(lin, ctx, t);
+  if (old.any) drop_host_range(old.lin_page, old.page_shift, false);
+  *host_cacheable = decision_cacheable(req, t);
+  if (large_page) *large_page = t.page_size() > 0x1000;
+  return r.pa;
+}
+
+u64 Cpu::translate_or_fault(u64 lin, Access acc, unsigned who) {
+  bool host_cacheable;
+  return translate_access(lin, acc, who, &host_cacheable);
+}
+
+u8* Cpu::host_for(u64 lin, Access acc, unsigned who, u64* pa_out) {
+  bool host_cacheable = false, large = false;
+  const u64 pa = translate_access(lin, acc, who, &host_cacheable, &large);
+  if (pa_out) *pa_out = pa;
+  u8* host = mem_.ram_ptr(pa);
+  if (host && acc == Access::Write) mem_.note_touched(pa);
+  if (!host || !host_cacheable) return host;
+  u8* page = host - (pa & 0xfff);
+  const bool user = who == kUserAccess;
+  switch (acc) {
+    case Access::Read:
+      tlb_read_.insert(lin, user, page, large);
+      break;
+    case Access::Exec:
+      tlb_exec_.insert(lin, user, page, large);
+      break;
+    case Access::Write:
+      // Pages holding decoded code take the slow path so writes invalidate them.
+      if (!mem_.is_code_page(pa)) tlb_write_.insert(lin, user, page, large);
+      break;
+  }
+  return host;
+}
+
+u64 Cpu::translate(u64 lin, Access acc, bool user, std::vector<WalkStep>* trace, u32* pf_error) {
+  if (paging_ == PagingMode::None) return wrap_linear(lin);
+  WalkRequest req = walk_request(lin, acc, user ? kUserAccess : kSupervisorAccess);
+  req.set_ad = false;
+  const WalkResult r = walk_page_tables(mem_, req, trace);
+  if (!r.ok) {
+    if (pf_error) *pf_error = r.pf_error;
+    return ~u64(0);
+  }
+  return r.pa;
+}
+
+}  // namespace vtlab

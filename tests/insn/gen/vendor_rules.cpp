@@ -1,0 +1,123 @@
+// Vendor rules for insn-gen (spec key `vendor`); each names the source of
+// both vendors' values. docs/vendor-differences.md lists them all.
+#include "tests/insn/gen/vendor_rules.h"
+
+#include <stdexcept>
+#include <string>
+
+namespace insn::gen {
+
+namespace {
+
+u64 window_base_of(u64 addr) { return addr >= kStackBase && addr < kStackTop ? kStackBase : kDataBase; }
+
+// Final image of the window holding `addr` after outcome `o`.
+std::vector<u8> final_window(const Case& c, const Outcome& o, u64 base) {
+    auto img = initial_window(c, base);
+    for (const auto& m : o.mem_changes)
+        for (size_t i = 0; i < m.bytes.size(); ++i)
+            if (m.addr + i >= base && m.addr + i < base + img.size()) img[m.addr + i - base] = m.bytes[i];
+    return img;
+}
+
+// `o` with the final bytes at [addr, addr+bytes.size()) replaced.
+void set_final_bytes(const Case& c, Outcome& o, u64 addr, const std::vector<u8>& bytes) {
+    std::vector<MemBytes> changes;
+    for (u64 base : {kDataBase, kStackBase}) {
+        auto img = final_window(c, o, base);
+        if (base == window_base_of(addr))
+            for (size_t i = 0; i < bytes.size(); ++i) img[addr + i - base] = bytes[i];
+        append_memory_changes(base, initial_window(c, base), img, changes);
+    }
+    o.mem_changes = changes;
+}
+
+int gpr_by_name(const std::string& name) {
+    for (int i = 0; i < 16; ++i)
+        if (name == kGprNames[i]) return i;
+    throw std::runtime_error("vendor rule: unknown register '" + name + "'");
+}
+
+// vendor mem OFFSET intel B.. amd B..: fixed bytes at the first memory operand.
+Outcome mem_bytes(const VendorRule& r, const PendingCase& pc, Outcome o, Vendor v) {
+    if (o.exception) return o;
+    set_final_bytes(pc.c, o, pc.mem_operand + r.offset, v == Vendor::Intel ? r.intel : r.amd);
+    return o;
+}
+
+// @a32-rep-count0 REG...: a REP string instruction with a 32-bit address
+// size (0x67) in 64-bit mode and ECX = 0 runs no iteration. Intel hardware
+// still writes REG... as 32-bit registers (upper halves cleared: the issue's
+// Intel Xeon report, string.txt a32_rep_movs*/stos* .0); AMD leaves them as
+// they were (recorded on this AMD EPYC; the SDM's REP pseudo-code writes
+// nothing when the count is 0).
+Outcome a32_rep_count0(const VendorRule& r, const PendingCase& pc, Outcome o, Vendor v) {
+    if (o.exception || static_cast<u32>(pc.c.init.gpr[RCX]) != 0) return o;
+    for (const auto& name : r.args) {
+        const int g = gpr_by_name(name);
+        const u64 before = pc.c.init.gpr[g];
+        o.state.gpr[g] = v == Vendor::Intel ? static_cast<u32>(before) : before;
+    }
+    return o;
+}
+
+// @bsf-zero: BSF/BSR with a zero source (ZF = 1; the SDM leaves the
+// destination undefined). With a 32-bit operand size Intel hardware writes
+// the destination's low half back, clearing the upper half (Linux,
+// arch/x86/include/asm/bitops.h, quoting Intel's CPU architects); AMD
+// documents it as unchanged (APM Vol. 3 BSF/BSR). With a 64-bit operand size
+// both leave it unchanged (same sources). 16-bit stays undefined (@bsf).
+Outcome bsf_zero(const VendorRule&, const PendingCase& pc, Outcome o, Vendor v) {
+    const u64 mask = pc.width >= 64 ? ~0ull : (1ull << pc.width) - 1;
+    if (o.exception || pc.dest_reg < 0 || (pc.source & mask) != 0 || pc.width != 32) return o;
+    const u64 before = pc.c.init.gpr[pc.dest_reg];
+    o.state.gpr[pc.dest_reg] = v == Vendor::Intel ? static_cast<u32>(before) : before;
+    return o;
+}
+
+// @push-sreg: PUSH FS/GS with a 64-bit operand size. Intel: "all recent Core
+// and Atom processors perform a 16-bit move, leaving the upper portion of
+// the stack location unmodified" (SDM Vol. 2 PUSH); AMD writes the
+// zero-extended selector (recorded on this AMD EPYC; APM Vol. 3 PUSH).
+Outcome push_sreg(const VendorRule&, const PendingCase& pc, Outcome o, Vendor v) {
+    const u64 slot = o.state.gpr[RSP], size = pc.c.init.gpr[RSP] - slot;
+    if (o.exception || size <= 2) return o;
+    const auto before = initial_window(pc.c, kStackBase), after = final_window(pc.c, o, kStackBase);
+    std::vector<u8> bytes(after.begin() + static_cast<long>(slot - kStackBase),
+                          after.begin() + static_cast<long>(slot - kStackBase + size));
+    for (size_t i = 2; i < size; ++i) bytes[i] = v == Vendor::Intel ? before[slot - kStackBase + i] : 0;
+    set_final_bytes(pc.c, o, slot, bytes);
+    return o;
+}
+
+}  // namespace
+
+Outcome outcome_for_vendor(const VendorRule& rule, const PendingCase& pc, const Outcome& recorded, Vendor v) {
+    if (rule.rule == "mem") return mem_bytes(rule, pc, recorded, v);
+    if (rule.rule == "@a32-rep-count0") return a32_rep_count0(rule, pc, recorded, v);
+    if (rule.rule == "@bsf-zero") return bsf_zero(rule, pc, recorded, v);
+    if (rule.rule == "@push-sreg") return push_sreg(rule, pc, recorded, v);
+    throw std::runtime_error("unknown vendor rule '" + rule.rule + "'");
+}
+
+VendorOutcome vendor_difference(const Case& c, const Outcome& base, const Outcome& other, Vendor v) {
+    VendorOutcome d;
+    d.vendor = v;
+    for (int g = 0; g < 16; ++g)
+        if (base.state.gpr[g] != other.state.gpr[g]) d.gprs.emplace_back(static_cast<u8>(g), other.state.gpr[g]);
+    for (u64 b : {kDataBase, kStackBase}) {
+        const auto x = final_window(c, base, b), y = final_window(c, other, b);
+        for (size_t i = 0; i < x.size();) {
+            if (x[i] == y[i]) {
+                ++i;
+                continue;
+            }
+            MemBytes run{b + i, {}};
+            while (i < x.size() && x[i] != y[i]) run.bytes.push_back(y[i++]);
+            d.mem.push_back(std::move(run));
+        }
+    }
+    return d;
+}
+
+}  // namespace insn::gen
