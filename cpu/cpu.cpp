@@ -48,6 +48,7 @@ void Cpu::reset() {
   interrupt_shadow = false;
   delivery_depth_ = 0;
   chain_start_ = ChainStart{};
+  pending_step_trap_ = false;
   fatal_ = StopCause::None;
   mode_changed();
   paging_changed();
@@ -446,6 +447,11 @@ StopCause Cpu::run(u64 stop_at) {
       return StopCause::Requested;
     }
     if (icount_ >= stop_at) return StopCause::InsnLimit;
+    if (pending_step_trap_) {  // a trap of the previous instruction outranks interrupts (SDM Vol. 3A §6.9)
+      pending_step_trap_ = false;
+      handle_event(GuestFault{kDB, false, 0}, rip);
+      continue;
+    }
     sched_.advance_to(icount_);
     sched_.run_due();
     if (stop_requested_) continue;
@@ -487,7 +493,10 @@ StopCause Cpu::run(u64 stop_at) {
         // Single-step trap after the instruction, or after one iteration of
         // a REP string instruction (SDM Vol. 3A §17.3.1.4).
         dr[6] |= 0x4000;  // BS
-        handle_event(GuestFault{kDB, false, 0}, rip);
+        if (icount_ >= stop_at)
+          pending_step_trap_ = true;
+        else
+          handle_event(GuestFault{kDB, false, 0}, rip);
       }
     }
   }

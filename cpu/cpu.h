@@ -110,6 +110,7 @@ class Cpu final : public CodeWriteListener {
   u64 icount() const { return icount_; }
   u64 retired() const { return icount_ - halted_time_ - delivery_ticks_; }
   u64 deliveries() const { return delivery_ticks_; }
+  bool single_step_trap_pending() const { return pending_step_trap_; }
   // True when the last run stopped inside an instruction that takes several
   // ticks (a REP string instruction between iterations): RIP still points
   // at it and running on resumes it.
@@ -524,6 +525,9 @@ class Cpu final : public CodeWriteListener {
   u64 halted_time_ = 0;
   u64 delivery_ticks_ = 0;
   bool mid_instruction_ = false;
+  // A single-step #DB due at the boundary where a run reached its limit:
+  // delivered first thing in the next run (it is a tick of its own).
+  bool pending_step_trap_ = false;
   // Where raise() longjmps to while a run slice executes (null: throw).
   std::jmp_buf* fault_jmp_ = nullptr;
   GuestFault pending_fault_{};

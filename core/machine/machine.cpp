@@ -229,6 +229,9 @@ u64 Machine::state_hash() const {
   h.value(c.cr0), h.value(c.cr2), h.value(c.cr3), h.value(c.cr4), h.value(c.efer);
   for (const Xmm& x : c.xmm) h.value(x.lo), h.value(x.hi);
   h.value(c.mxcsr);
+  h.value(c.pkru);
+  for (u64 p : c.pdpte) h.value(p);
+  h.value(c.single_step_trap_pending());
   h.value(c.icount());
   const u64 acc = hash_guest_ram(*mem_);
   h.value(acc);

@@ -164,11 +164,9 @@ struct Watchdog {
 // growth (a guest may write a new page every tick).
 long resident_guest_ram_kib(const PhysMem& mem) {
   long pages = 0;
-  std::vector<unsigned char> resident;
-  mem.for_each_touched_chunk([&](u64, const u8* host, u64 bytes) {
-    resident.resize((bytes + PhysMem::kPageSize - 1) / PhysMem::kPageSize);
-    if (mincore(const_cast<u8*>(host), bytes, resident.data()) == 0)
-      for (unsigned char r : resident) pages += r & 1;
+  mem.for_each_touched_page([&](u64, const u8* host) {
+    unsigned char resident = 0;
+    if (mincore(const_cast<u8*>(host), PhysMem::kPageSize, &resident) == 0) pages += resident & 1;
   });
   return pages * long(PhysMem::kPageSize / 1024);
 }
