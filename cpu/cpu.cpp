@@ -4,6 +4,8 @@
 #include <csetjmp>
 
 #include "cpu/block.h"
+#include "cpu/cpuid_table.h"
+#include "cpu/msr_table.h"
 #include "cpu/decoder.h"
 
 namespace vtlab {
@@ -24,7 +26,9 @@ Cpu::~Cpu() {
 void Cpu::reset() {
   // Power-on state, SDM Vol. 3A §9.1.1 Table 9-1.
   std::fill(std::begin(gpr), std::end(gpr), 0);
-  gpr[RDX] = 0x000906a0;  // family/model/stepping signature, as CPUID.1:EAX
+  u32 sig[4];
+  cpuid_lookup(1, 0, sig);
+  gpr[RDX] = sig[0];  // family/model/stepping signature, as CPUID.1:EAX
   flags.set(fl::kFixed1);
   rip = 0xfff0;
   for (Segment& s : seg) s = Segment{0, 0, 0xffff, ar::P | ar::S | ar::kTypeWritable | ar::kTypeAccessed};
@@ -41,7 +45,7 @@ void Cpu::reset() {
   std::fill(std::begin(dr), std::end(dr), 0);
   dr[6] = 0xffff0ff0;
   dr[7] = 0x400;
-  msr = MsrFile{};
+  reset_msrs(msr);
   cpl = 0;
   pkru = 0;
   halted = false;
@@ -72,12 +76,36 @@ void Cpu::mode_changed() {
   stack_mask_ = ss == 8 ? ~u64(0) : ss == 4 ? 0xffffffffull : 0xffffull;
   // Exception delivery and IRET call this on every round trip; most leave
   // the fetch context as it was, and then the block links stay valid.
+  update_alignment_check();
   const FetchContext now{mode64_ ? 0 : seg[CS].base, mode64_ ? ~u32(0) : seg[CS].limit, u8(code_size()), cpl};
   if (!(now == fetch_context_)) {
     fetch_context_ = now;
     ++chain_epoch_;
   }
   end_block();
+}
+
+void Cpu::update_alignment_check() {
+  const bool on = (cr0 & cr0::AM) && (flags.bits & fl::AC) && cpl == 3;
+  if (on && !ac_active_) {
+    // Drop the user entries that would let accesses skip the check.
+    tlb_read_.flush();
+    tlb_write_.flush();
+  }
+  ac_active_ = on;
+}
+
+void Cpu::check_alignment(u64 lin, unsigned len) {
+  // Alignment each data size needs (SDM Vol. 3A Table 6-7): a word 2, a
+  // doubleword 4, a quadword 8, a 48-bit far pointer 4, an 80-bit value 8.
+  unsigned align;
+  switch (len) {
+    case 2: align = 2; break;
+    case 4: case 6: align = 4; break;
+    case 8: case 10: align = 8; break;
+    default: return;
+  }
+  if (lin & (align - 1)) raise(kAC, 0);
 }
 
 void Cpu::set_cpl(unsigned c) {
@@ -109,6 +137,7 @@ u64 Cpu::legacy_linear(unsigned s, u64 ea, unsigned size, Access acc) {
 }
 
 void Cpu::read_slow(u64 lin, void* dst, unsigned len, unsigned who) {
+  if (ac_active_ && who == kUserAccess) check_alignment(lin, len);
   auto* d = static_cast<u8*>(dst);
   while (len) {
     unsigned chunk = std::min<u64>(len, 0x1000 - (lin & 0xfff));
@@ -132,6 +161,7 @@ void Cpu::probe_write(u64 lin, unsigned len) {
 }
 
 void Cpu::write_slow(u64 lin, const void* src, unsigned len, unsigned who) {
+  if (ac_active_ && who == kUserAccess) check_alignment(lin, len);
   auto* s = static_cast<const u8*>(src);
   auto put = [&](u64 pa, u8* host, const u8* p, unsigned n) {
     if (host) {

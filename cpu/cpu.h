@@ -10,6 +10,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "core/base/input.h"
 #include "core/base/log.h"
 #include "core/base/port_bus.h"
 #include "core/base/scheduler.h"
@@ -18,6 +19,7 @@
 #include "cpu/exceptions.h"
 #include "cpu/flags.h"
 #include "cpu/insn.h"
+#include "cpu/platform.h"
 #include "cpu/state.h"
 #include "mmu/paging.h"
 #include "mmu/phys_mem.h"
@@ -48,6 +50,9 @@ enum class StopCause { None, InsnLimit, Requested, TripleFault, HaltedForever, I
 
 struct Block;
 class Decoder;
+
+struct CpuidBit;
+struct CpuidContext;
 
 class Cpu final : public CodeWriteListener {
  public:
@@ -393,13 +398,25 @@ class Cpu final : public CodeWriteListener {
   void external_interrupt(u8 vector);
   void iret(unsigned opsize);
 
-  // System registers (cpu/system.cpp).
+  // System registers (cpu/system.cpp; MSRs and CPUID: cpu/msr.cpp).
   void write_cr(unsigned n, u64 v);
   u64 read_cr(unsigned n) const;
   bool read_msr(u32 index, u64& out);
   bool write_msr(u32 index, u64 v);
   u64 tsc() const;
   void cpuid(u32 leaf, u32 subleaf, u32 out[4]) const;
+  // Whether this vCPU's CPUID reports the feature (with its current state:
+  // IA32_MISC_ENABLE, the APIC).
+  bool reports(const CpuidBit& b) const;
+  CpuidContext cpuid_context() const;
+
+  // ---- platform (cpu/platform.h): set by the Machine ----
+  void set_topology(const CpuTopology& t) { topology_ = t; }
+  const CpuTopology& topology() const { return topology_; }
+  void set_local_apic(LocalApicHooks* apic) { apic_ = apic; }
+  // RDRAND/RDSEED read from here (default: DeterministicEntropy, constant seed).
+  void set_entropy(EntropySource* e) { entropy_ = e ? e : &default_entropy_; }
+  EntropySource& entropy() { return *entropy_; }
   void require_cpl0() {
     if (cpl != 0) raise(kGP, 0);
   }
@@ -466,6 +483,10 @@ class Cpu final : public CodeWriteListener {
   Scheduler& sched_;
   std::unique_ptr<Decoder> decoder_;
   InterruptSource* irq_source_ = nullptr;
+  CpuTopology topology_;
+  LocalApicHooks* apic_ = nullptr;
+  DeterministicEntropy default_entropy_;
+  EntropySource* entropy_ = &default_entropy_;
 
   // ---- translation (cpu/address_translation.cpp, cpu/system.cpp) ----
   // The architectural TLB, and the host-pointer TLBs of the fast path,
@@ -491,6 +512,12 @@ class Cpu final : public CodeWriteListener {
 
   bool mode64_ = false;
   u64 stack_mask_ = 0xffff;
+  // Alignment checking (SDM Vol. 3A §6.15 #AC): CR0.AM, EFLAGS.AC and CPL 3.
+  // While on, user data accesses bypass the host-pointer TLBs, so the slow
+  // path sees (and checks) every one of them; the fast path pays nothing.
+  bool ac_active_ = false;
+  void update_alignment_check();
+  void check_alignment(u64 lin, unsigned len);
   // What instruction fetch depends on besides paging: block links made
   // under another context are stale (mode_changed() starts a new epoch).
   struct FetchContext {

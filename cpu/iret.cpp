@@ -105,6 +105,7 @@ void Cpu::write_rflags(u64 value, u64 mask) {
   u64 changed = (cur ^ value) & mask;
   flags.set((cur & ~mask) | (value & mask));
   if (changed & (fl::IF | fl::TF)) end_block();
+  if (changed & fl::AC) update_alignment_check();
 }
 
 }  // namespace vtlab

@@ -57,16 +57,21 @@ struct alignas(16) Xmm {
   u64 lo, hi;
 };
 
+// MSR values kept by the CPU (reset values and rules: cpu/msr_table.cpp).
 struct MsrFile {
   u64 star = 0, lstar = 0, cstar = 0, sfmask = 0, kernel_gs_base = 0;
   u64 sysenter_cs = 0, sysenter_esp = 0, sysenter_eip = 0;
-  u64 pat = 0x0007040600070406ull;
-  u64 apic_base = 0xfee00900;  // BSP, enabled, default base
-  u64 misc_enable = 1;         // fast-strings
+  u64 pat = 0;
+  u64 apic_base = 0;
+  u64 misc_enable = 0;
   u64 tsc_aux = 0;
   u64 tsc_adjust = 0;
   u64 feature_control = 0;
+  u64 debugctl = 0;
   u64 mtrr_def_type = 0;
+  u64 mtrr_var[16] = {};   // PHYSBASE0, PHYSMASK0, ... PHYSMASK7
+  u64 mtrr_fixed[11] = {};  // FIX64K_00000, FIX16K_80000/A0000, FIX4K_C0000..F8000
+  u64 tsc_deadline = 0;
 };
 
 }  // namespace vtlab

@@ -1,0 +1,46 @@
+// Guest code for the protection tests, assembled by gas. Each snippet is
+// position-independent (no absolute references to itself): a test copies
+// NAME..NAME_end to where it wants it. Most end in UD2 so a run with
+// exceptions intercepted stops there.
+#define SNIPPET(name) .globl name, name##_end; name:
+#define END(name) name##_end:
+
+	.section .note.GNU-stack, "", @progbits
+	.section .rodata.guest, "a"
+
+// ---------------------------------------------------------------- 64-bit
+	.code64
+SNIPPET(rdmsr64) rdmsr; ud2; END(rdmsr64)
+SNIPPET(wrmsr64) wrmsr; ud2; END(wrmsr64)
+SNIPPET(rdfsbase64) rdfsbase %rax; ud2; END(rdfsbase64)
+// wrfsbase rax; wrgsbase ebx (zero-extended); rdgsbase rcx; rdfsbase edx
+SNIPPET(fsgsbase64) wrfsbase %rax; wrgsbase %ebx; rdgsbase %rcx; rdfsbase %edx; ud2; END(fsgsbase64)
+SNIPPET(wrgsbase64) wrgsbase %rax; ud2; END(wrgsbase64)
+SNIPPET(rdpid64) rdpid %rax; ud2; END(rdpid64)
+// rdrand rax; setc bl; rdseed ecx; setc dl; rdrand si
+SNIPPET(rdrand64) rdrand %rax; setc %bl; rdseed %ecx; setc %dl; rdrand %si; ud2; END(rdrand64)
+SNIPPET(sysenter64) sysenter; END(sysenter64)
+SNIPPET(sysexitq) sysexitq; END(sysexitq)
+SNIPPET(sgdt64) sgdt -16(%rsp); ud2; END(sgdt64)
+SNIPPET(smsw64) smsw %eax; ud2; END(smsw64)
+// Misaligned then aligned loads: mov eax, [rbx+1]; mov eax, [rbx]
+SNIPPET(misaligned64) movl 1(%rbx), %eax; ud2; END(misaligned64)
+SNIPPET(aligned64) movl (%rbx), %eax; ud2; END(aligned64)
+// pushfq; or dword [rsp], AC; popfq; mov eax, [rbx+2]
+SNIPPET(set_ac_then_load64) pushfq; orl $0x40000, (%rsp); popfq; movl 2(%rbx), %eax; ud2; END(set_ac_then_load64)
+
+// ---------------------------------------------------------------- 32-bit
+	.code32
+SNIPPET(sysenter32) sysenter; END(sysenter32)
+SNIPPET(sysexit32) sysexit; END(sysexit32)
+// LAR/LSL/VERR/VERW of the selector in BX: eax = LAR result (0xdeadbeef if
+// not written), cl = its ZF; edx = LSL result, ch = its ZF; esi = ZF of
+// VERR, edi = ZF of VERW.
+SNIPPET(inspect32)
+	xor %esi, %esi; xor %edi, %edi; mov $0xdeadbeef, %eax; mov $0xdeadbeef, %edx
+	lar %bx, %eax; setz %cl
+	lsl %bx, %edx; setz %ch
+	verr %bx; jnz 1f; inc %esi
+1:	verw %bx; jnz 2f; inc %edi
+2:	ud2
+END(inspect32)
