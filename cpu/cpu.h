@@ -79,16 +79,21 @@ class Cpu final : public CodeWriteListener {
   bool halted = false;
   // Interrupts are inhibited for one instruction after STI / MOV SS / POP SS.
   bool interrupt_shadow = false;
+  // NMIs are blocked from the delivery of one until the next IRET (SDM Vol.
+  // 3A §6.7.1).
+  bool nmi_blocked_ = false;
 
   // ---- mode ----
   bool long64() const { return mode64_; }
   bool protected_mode() const { return cr0 & cr0::PE; }
   bool v86() const { return flags.bits & fl::VM; }
-  unsigned code_size() const;    // 2, 4 or 8: default operand/address size of CS
-  unsigned stack_size() const;   // 2, 4 or 8: SS.B / long mode
+  unsigned code_size() const;   // 2, 4 or 8: default operand/address size of CS
+  unsigned stack_size() const;  // 2, 4 or 8: SS.B / long mode
   // Recomputes cached mode bits and drops what depends on them. Call after
   // changing CR0/CR4/EFER/CS or CPL directly.
   void mode_changed();
+  // Debug traps (DR6 bits) to deliver as #DB after the current instruction.
+  u64 pending_debug_ = 0;
   // After CR0/CR3/CR4/EFER were set directly (tests, debugger, loaders):
   // recomputes the paging mode, loads the PAE PDPTE registers from CR3
   // without checks, and flushes every TLB. MOV to CR does its own,
@@ -98,8 +103,8 @@ class Cpu final : public CodeWriteListener {
   static PagingMode paging_mode_for(u64 cr0_value, u64 cr4_value, u64 efer_value);
   u16 current_pcid() const { return (cr4 & cr4::PCIDE) ? u16(cr3 & 0xfff) : 0; }
   // TLB invalidations (SDM Vol. 3A §4.10.4.1, cpu/address_translation.cpp).
-  void invalidate_page(u64 lin);                             // INVLPG
-  void invalidate_pcid(unsigned type, u16 pcid, u64 lin);    // INVPCID types 0-3
+  void invalidate_page(u64 lin);                           // INVLPG
+  void invalidate_pcid(unsigned type, u16 pcid, u64 lin);  // INVPCID types 0-3
   // CR0.WP, CR4.SMEP/SMAP/PKE or PKRU changed: rights are decided anew.
   void access_rights_changed();
   const TranslationTlb& tlb() const { return tlb_; }
@@ -309,10 +314,14 @@ class Cpu final : public CodeWriteListener {
   uint_t<S> read_op(const Insn& i, int n) {
     const Operand& o = i.op[n];
     switch (o.kind) {
-      case OpKind::Gpr: return uint_t<S>(gpr[o.reg]);
-      case OpKind::GprHigh: return uint_t<S>(gpr[o.reg] >> 8);
-      case OpKind::Mem: return read_lin<uint_t<S>>(mem_linear(i, S, Access::Read));
-      default: return uint_t<S>(i.imm);
+      case OpKind::Gpr:
+        return uint_t<S>(gpr[o.reg]);
+      case OpKind::GprHigh:
+        return uint_t<S>(gpr[o.reg] >> 8);
+      case OpKind::Mem:
+        return read_lin<uint_t<S>>(mem_linear(i, S, Access::Read));
+      default:
+        return uint_t<S>(i.imm);
     }
   }
   template <unsigned S>
@@ -358,9 +367,12 @@ class Cpu final : public CodeWriteListener {
 
   // Control transfer within CS: sets next_rip, truncated to the operand size.
   void branch_to(u64 target, unsigned opsize) {
-    if (opsize == 2) target &= 0xffff;
-    else if (opsize == 4) target &= 0xffffffff;
-    else if (!is_canonical(target)) raise(kGP, 0);  // SDM: #GP(0) for a non-canonical RIP
+    if (opsize == 2)
+      target &= 0xffff;
+    else if (opsize == 4)
+      target &= 0xffffffff;
+    else if (!is_canonical(target))
+      raise(kGP, 0);  // SDM: #GP(0) for a non-canonical RIP
     if (!mode64_ && target > seg[CS].limit) raise(kGP, 0);
     next_rip = target;
   }
@@ -369,6 +381,16 @@ class Cpu final : public CodeWriteListener {
   u64 rflags() const { return flags.get(); }
   // Writes the bits of `mask` (POPF/IRET decide the mask by mode and CPL).
   void write_rflags(u64 value, u64 mask);
+
+  // Far JMP/CALL/RET (cpu/far_transfer.cpp) and task switches
+  // (cpu/task_switch.cpp). `opsize` is the instruction's operand size.
+  void far_jump(u16 selector, u64 offset, unsigned opsize);
+  void far_call(u16 selector, u64 offset, unsigned opsize);
+  void far_return(unsigned opsize, u64 release);
+  enum class TaskSwitch : u8 { Jmp, Call, Iret, Interrupt };
+  // Switches to the task of TSS `tss_sel`; the old task resumes at
+  // `return_rip`. An exception's error code is pushed on the new stack.
+  void task_switch(u16 tss_sel, TaskSwitch why, u64 return_rip, u32 ext, bool has_error, u32 error);
 
   // Segments (cpu/segments.cpp).
   void load_segment(unsigned s, u16 selector);  // MOV/POP Sreg semantics
@@ -397,6 +419,11 @@ class Cpu final : public CodeWriteListener {
   void trap(u8 vector);
   void external_interrupt(u8 vector);
   void iret(unsigned opsize);
+  // Virtual-8086 mode (cpu/v86.cpp).
+  unsigned iopl() const;
+  void v86_software_interrupt(u8 vector);  // INT n in virtual-8086 mode
+  // CLI/STI act on VIF (VME in virtual-8086 mode, PVI at CPL 3).
+  bool virtual_interrupt_flag_mode() const;
 
   // System registers (cpu/system.cpp; MSRs and CPUID: cpu/msr.cpp).
   void write_cr(unsigned n, u64 v);
@@ -457,6 +484,27 @@ class Cpu final : public CodeWriteListener {
   u8* host_for(u64 lin, Access acc, unsigned who, u64* pa_out);
   void read_slow(u64 lin, void* dst, unsigned len, unsigned who);
   void write_slow(u64 lin, const void* src, unsigned len, unsigned who);
+
+  // ---- far transfers (cpu/far_transfer.cpp, cpu/task_switch.cpp) ----
+  struct CallGate {
+    u16 code_sel;
+    u64 offset;
+    unsigned size, params;
+  };
+  enum class FarKind : u8 { Code, CallGate, Task };
+  bool selector_in_table(u16 sel) const;
+  void set_accessed(u16 sel, u64 desc);
+  Segment checked_stack_segment(u16 sel, unsigned new_cpl, u8 vec, u32 ext);
+  u64 write_frame(const Segment& ss, u64 sp, unsigned w, const u64* v, unsigned n, u32 err, unsigned who);
+  Segment gate_code_segment(u16 code_sel, bool jump, u64* raw);
+  Segment direct_code_segment(u16 sel, u64 desc);
+  u64 checked_target(const Segment& cs, u64 off, unsigned size);
+  CallGate read_call_gate(u16 sel, u64 lo);
+  FarKind far_kind(u16 sel, u64 desc);
+  void task_switch_to(u16 sel, u64 desc, TaskSwitch why, u64 return_rip);
+  void null_inaccessible_data_segments();
+  void iret_to_v86(u64 eip, u16 cs_sel, u64 new_flags);
+  void v86_iret(unsigned opsize);
 
   friend class FaultThrowScope;
   // Runs blocks from RIP until `limit`, a block break or a fault (which it
