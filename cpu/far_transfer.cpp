@@ -256,11 +256,7 @@ void Cpu::far_call(u16 sel, u64 off, unsigned opsize) {
       if (off_sp + (tss32 ? 7 : 3) > tr.limit) raise(kTS, sel_err(tr.selector));
       const u64 esp = tss32 ? read_sys<u32>(tr.base + off_sp) : read_sys<u16>(tr.base + off_sp);
       const u16 ss_sel = tss32 ? read_sys<u16>(tr.base + off_sp + 4) : read_sys<u16>(tr.base + off_sp + 2);
-      // The SS checks happen at the new CPL.
-      const u8 saved_cpl = cpl;
-      cpl = u8(new_cpl);
-      ss = checked_stack_segment(ss_sel, new_cpl, kTS, 0);
-      cpl = saved_cpl;
+      ss = checked_stack_segment(ss_sel, new_cpl, kTS, 0);  // checked against the new CPL
       // Parameters: from the caller's stack, as the gate's size says (§5.8.5).
       for (unsigned k = 0; k < g.params; ++k) frame[n++] = peek_sized(g.size, u64(g.params - 1 - k) * g.size);
       frame[n++] = seg[CS].selector;

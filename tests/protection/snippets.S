@@ -44,3 +44,24 @@ SNIPPET(inspect32)
 1:	verw %bx; jnz 2f; inc %edi
 2:	ud2
 END(inspect32)
+
+// Call gates: two parameters, then a far call through gate selector 0x33.
+SNIPPET(callgate_caller32) push $0x1111; push $0x2222; lcall $0x33, $0; ud2; END(callgate_caller32)
+SNIPPET(jmpgate32) ljmp $0x33, $0; END(jmpgate32)
+SNIPPET(lret8_32) lret $8; END(lret8_32)
+SNIPPET(ud2_32) ud2; END(ud2_32)
+
+// Task switches: CALL to TSS 0x38, JMP to task gate 0x40, INT 0x21.
+SNIPPET(call_tss32) mov $0xaaaa, %eax; lcall $0x38, $0; ud2; END(call_tss32)
+SNIPPET(jmp_taskgate32) mov $0xbbbb, %eax; ljmp $0x40, $0; END(jmp_taskgate32)
+SNIPPET(int21_32) int $0x21; ud2; END(int21_32)
+SNIPPET(iret32) iret; END(iret32)
+
+// Virtual-8086 code.
+	.code16
+SNIPPET(v86_int30) int $0x30; ud2; END(v86_int30)
+SNIPPET(v86_cli_pushf_sti) cli; pushf; sti; ud2; END(v86_cli_pushf_sti)
+SNIPPET(v86_sti) sti; ud2; END(v86_sti)
+SNIPPET(v86_iret) iret; END(v86_iret)
+SNIPPET(v86_in) inb $0x71, %al; ud2; END(v86_in)
+	.code32
