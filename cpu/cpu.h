@@ -82,6 +82,21 @@ class Cpu final : public CodeWriteListener {
   // NMIs are blocked from the delivery of one until the next IRET (SDM Vol.
   // 3A §6.7.1).
   bool nmi_blocked_ = false;
+  bool nmi_pending_ = false;
+  // The shadow after MOV SS / POP SS also holds off NMIs and debug traps
+  // (SDM Vol. 2 MOV, §6.8.3); STI's holds off maskable interrupts only.
+  enum class Shadow : u8 { Sti, MovSs };
+  void set_interrupt_shadow(Shadow kind) {
+    interrupt_shadow = true, shadow_kind_ = kind, shadow_fresh_ = true;
+    end_block();
+  }
+  // A nonmaskable interrupt (LINT1, an NMI IPI, the chipset): delivered
+  // before the next instruction unless blocked; wakes HLT.
+  void raise_nmi() {
+    nmi_pending_ = true;
+    end_block();
+  }
+  bool nmi_pending() const { return nmi_pending_; }
 
   // ---- mode ----
   bool long64() const { return mode64_; }
@@ -94,6 +109,12 @@ class Cpu final : public CodeWriteListener {
   void mode_changed();
   // Debug traps (DR6 bits) to deliver as #DB after the current instruction.
   u64 pending_debug_ = 0;
+  // Debug registers (cpu/debug_regs.cpp). MOV DR goes through these.
+  u64 read_dr(unsigned n);
+  void write_dr(unsigned n, u64 v);
+  // DR7 (or CR4.DE) changed: recomputes which breakpoints are armed.
+  void debug_changed();
+  void check_io_breakpoints(u16 port, unsigned size);
   // After CR0/CR3/CR4/EFER were set directly (tests, debugger, loaders):
   // recomputes the paging mode, loads the PAE PDPTE registers from CR3
   // without checks, and flushes every TLB. MOV to CR does its own,
@@ -504,6 +525,18 @@ class Cpu final : public CodeWriteListener {
   void task_switch_to(u16 sel, u64 desc, TaskSwitch why, u64 return_rip);
   void null_inaccessible_data_segments();
   void iret_to_v86(u64 eip, u16 cs_sel, u64 new_flags);
+  // ---- debug (cpu/debug_regs.cpp) ----
+  u8 exec_breakpoints_ = 0, data_breakpoints_ = 0, io_breakpoints_ = 0;  // DR0-3 masks
+  bool debug_armed() const { return exec_breakpoints_ | data_breakpoints_ | io_breakpoints_; }
+  unsigned dr_index(unsigned n);
+  void check_general_detect();
+  u64 instruction_breakpoint_hits() const;
+  void check_data_breakpoints(u64 lin, unsigned len, bool write);
+  Shadow shadow_kind_ = Shadow::Sti;
+  bool shadow_fresh_ = false;  // set by the instruction running now
+  bool rf_loaded_ = false;     // the instruction running now loaded RF (IRET, task switch)
+  u64 deferred_debug_ = 0;     // debug traps held off by a MOV SS shadow
+  u64 pushed_rf_ = 0;          // RF to set in the EFLAGS image of the next delivery (faults)
   void v86_iret(unsigned opsize);
 
   friend class FaultThrowScope;
@@ -522,7 +555,8 @@ class Cpu final : public CodeWriteListener {
   Block* execute_block(Block* b, u64 stop_at);
   u64 insns_this_block() const { return exec.cur ? u64(exec.cur - exec.start) : 0; }
   void deliver(u8 vector, bool has_error, u32 error, u64 return_rip, bool software);
-  void check_interrupts();
+  bool check_interrupts();  // true if it delivered an NMI or interrupt
+  void after_instruction(bool tf, bool rf, bool single);
   void drop_blocks_on_page(u64 page_pa);
   void retire_block_storage();
 
@@ -615,7 +649,8 @@ class Cpu final : public CodeWriteListener {
   bool exception_stop_ = false;
   GuestFault intercepted_{};
   // Delivers f, or stops the run if exceptions are intercepted.
-  void handle_event(const GuestFault& f, u64 return_rip);
+  // `fault`: a fault-class exception (RF=1 in the pushed EFLAGS image).
+  void handle_event(const GuestFault& f, u64 return_rip, bool fault = true);
   // With interception on: records f and stops the run (true).
   bool stop_if_intercepted(const GuestFault& f);
 };

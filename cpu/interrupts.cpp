@@ -177,7 +177,12 @@ void Cpu::trap(u8 vector) {
 // software interrupts it propagates to the instruction instead.
 void Cpu::deliver(u8 vector, bool has_error, u32 error, u64 return_rip, bool software) {
   const Event e{vector, has_error, error, return_rip, software, software ? 0u : 1u};
-  const u64 rflags = flags.get();
+  // Faults push RF=1 (SDM Vol. 3A §17.3.1.1), so IRET does not trip an
+  // instruction breakpoint again.
+  const u64 rflags = flags.get() | pushed_rf_;
+  pushed_rf_ = 0;
+  // Entering the #DB handler clears DR7.GD (§18.2.4).
+  if (vector == kDB) dr[7] &= ~dr7::GD;
   // A fault while delivering must reach the catch below (it becomes #DF,
   // or for INT n a fault of the instruction): raise() throws in here, and
   // the guard below is destroyed however this ends.
@@ -239,13 +244,14 @@ void Cpu::deliver(u8 vector, bool has_error, u32 error, u64 return_rip, bool sof
       request_stop();
       return;
     }
+    // A page fault loads CR2 when it is detected, also one that becomes #DF.
+    if (second.vector == kPF) cr2 = second.fault_address;
     FaultClass a = fault_class(vector), b = fault_class(second.vector);
     bool df = (a == FaultClass::Contributory && b == FaultClass::Contributory) ||
               (a == FaultClass::PageFault && (b == FaultClass::Contributory || b == FaultClass::PageFault));
     if (df) {
       deliver(kDF, true, 0, return_rip, false);
     } else {
-      if (second.vector == kPF) cr2 = second.fault_address;
       deliver(second.vector, second.has_error, second.error, return_rip, false);
     }
   }

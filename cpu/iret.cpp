@@ -101,6 +101,7 @@ void Cpu::write_rflags(u64 value, u64 mask) {
   flags.set((cur & ~mask) | (value & mask));
   if (changed & (fl::IF | fl::TF)) end_block();
   if (changed & fl::AC) update_alignment_check();
+  if (mask & value & fl::RF) rf_loaded_ = true;  // IRET: RF holds for the next instruction
 }
 
 }  // namespace vtlab

@@ -8,12 +8,18 @@ namespace vtlab {
 
 u64 Cpu::read_cr(unsigned n) const {
   switch (n) {
-    case 0: return cr0;
-    case 2: return cr2;
-    case 3: return cr3;
-    case 4: return cr4;
-    case 8: return cr8;
-    default: return 0;
+    case 0:
+      return cr0;
+    case 2:
+      return cr2;
+    case 3:
+      return cr3;
+    case 4:
+      return cr4;
+    case 8:
+      return cr8;
+    default:
+      return 0;
   }
 }
 
@@ -22,15 +28,21 @@ u64 Cpu::read_cr(unsigned n) const {
 // before anything changes.
 void Cpu::write_cr(unsigned n, u64 v) {
   switch (n) {
-    case 0: return write_cr0(v);
-    case 2: cr2 = v; return;
-    case 3: return write_cr3(v);
-    case 4: return write_cr4(v);
+    case 0:
+      return write_cr0(v);
+    case 2:
+      cr2 = v;
+      return;
+    case 3:
+      return write_cr3(v);
+    case 4:
+      return write_cr4(v);
     case 8:
       if (v & ~u64(0xf)) raise(kGP, 0);
       cr8 = v;
       return;
-    default: raise(kUD);
+    default:
+      raise(kUD);
   }
 }
 
@@ -99,6 +111,7 @@ void Cpu::write_cr4(u64 v) {
     load_pdptes_or_fault(cr3);
   cr4 = v;
   update_paging_mode();
+  if (changed & cr4::DE) debug_changed();  // DR7 R/W = 10B means I/O only with DE
   // §4.10.4.1: changing PGE, or PCIDE 1 -> 0, invalidates everything; PAE,
   // or SMEP 0 -> 1, the current PCID's entries (here: everything too, which
   // the SDM allows). PSE changes what a 32-bit PDE maps: everything too.
@@ -118,6 +131,7 @@ u64 Cpu::tsc() const {
 
 // I/O permission (SDM Vol. 1 §19.5): CPL <= IOPL, or the TSS bitmap allows it.
 bool Cpu::io_allowed(u16 port, unsigned size) {
+  if (io_breakpoints_) check_io_breakpoints(port, size);  // a trap after the instruction
   if (!protected_mode()) return true;
   unsigned iopl = (flags.bits & fl::IOPL) >> 12;
   if (!v86() && cpl <= iopl) return true;

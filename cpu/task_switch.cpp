@@ -110,6 +110,12 @@ void Cpu::task_switch(u16 tss_sel, TaskSwitch why, u64 return_rip, u32 ext, bool
   for (unsigned s = 0; s < kNumSegs; ++s) seg[s] = Segment{new_sel[s], 0, 0, ar::Unusable};
   ldtr = Segment{new_ldt, 0, 0, ar::Unusable};
   rip = next_rip = new_eip;
+  if (new_flags & fl::RF) rf_loaded_ = true;
+  // A task switch clears the local breakpoint enables (SDM Vol. 3A §18.2.4).
+  if (dr[7] & 0x155) {
+    dr[7] &= ~u64(0x155);
+    debug_changed();
+  }
   if (trap_bit) pending_debug_ |= dr6::BT;
   end_block();
 

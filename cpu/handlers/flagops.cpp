@@ -85,7 +85,7 @@ void sti(Cpu& c, const Insn&) {
     return;
   }
   // Interrupts stay blocked until after the next instruction (SDM Vol. 2 STI).
-  if (!(c.flags.bits & fl::IF)) c.interrupt_shadow = true;
+  if (!(c.flags.bits & fl::IF)) c.set_interrupt_shadow(Cpu::Shadow::Sti);
   c.flags.bits |= fl::IF;
   c.end_block();
 }

@@ -29,6 +29,17 @@ SNIPPET(aligned64) movl (%rbx), %eax; ud2; END(aligned64)
 // pushfq; or dword [rsp], AC; popfq; mov eax, [rbx+2]
 SNIPPET(set_ac_then_load64) pushfq; orl $0x40000, (%rsp); popfq; movl 2(%rbx), %eax; ud2; END(set_ac_then_load64)
 
+// Debug: nop; nop; ud2 / a store, a load, an OUT; a MOV SS pair.
+SNIPPET(nops64) nop; nop; ud2; END(nops64)
+SNIPPET(store_load64) movl %eax, (%rbx); nop; movl (%rbx), %ecx; nop; ud2; END(store_load64)
+SNIPPET(out80_64) outb %al, $0x80; nop; ud2; END(out80_64)
+SNIPPET(movss64) mov %ss, %ax; mov %ax, %ss; nop; nop; ud2; END(movss64)
+SNIPPET(movdr0_64) mov %dr0, %rax; ud2; END(movdr0_64)
+SNIPPET(loop64) 1: inc %rcx; jmp 1b; END(loop64)
+SNIPPET(iretq64) iretq; END(iretq64)
+SNIPPET(sti_nop64) sti; nop; nop; ud2; END(sti_nop64)
+SNIPPET(hlt64) hlt; ud2; END(hlt64)
+
 // ---------------------------------------------------------------- 32-bit
 	.code32
 SNIPPET(sysenter32) sysenter; END(sysenter32)
