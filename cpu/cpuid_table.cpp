@@ -26,20 +26,49 @@ constexpr u32 bits(const B&... b) {
   return (cpuid_bit_mask(b) | ... | 0u);
 }
 
-// Family 6, model 0x9a-like signature; the VMX, x87 and later feature bits
-// are added as those parts land.
+// The model: family 6, model 9AH, stepping 3 (a 12th-generation Core,
+// Alder Lake-P J0; Linux's model-specific paths for it are listed in
+// docs/cpu-model.md), reporting what vtlab implements and nothing else. The
+// x87, SIMD and VMX bits are added by their parts as they land. Leaves 1
+// EBX, 4, 0BH, 15H and 16H depend on the context (cpuid_lookup below).
+constexpr u32 kSignature = 0x000906a3;
+constexpr u32 kMaxBasicLeaf = 0x16, kMaxExtendedLeaf = 0x80000008;
+
 constexpr Leaf kLeaves[] = {
-    {0, 0, 7, chars("Genu"), chars("ntel"), chars("ineI")},
-    {1, 0, 0x000906a0, 0x00000800 /* CLFLUSH line 8*8 */, bits(f::CX16, f::PCID, f::MOVBE, f::POPCNT),
+    {0, 0, kMaxBasicLeaf, chars("Genu"), chars("ntel"), chars("ineI")},
+    {1, 0, kSignature, 0x00000800 /* CLFLUSH line 8*8; IDs added */,
+     bits(f::CX16, f::PCID, f::MOVBE, f::POPCNT) | bits(f::RDRAND),
      bits(f::DE, f::PSE, f::TSC, f::MSR, f::PAE, f::MCE, f::CX8, f::PGE, f::CMOV, f::PAT, f::PSE36, f::CLFSH, f::FXSR,
-          f::SSE, f::SSE2)},
-    {7, 0, 0, bits(f::BMI1, f::SMEP, f::BMI2, f::INVPCID, f::ADX, f::SMAP), bits(f::PKU), 0},
-    {0x80000000, 0, 0x80000008, 0, 0, 0},
+          f::SSE, f::SSE2) |
+         bits(f::VME, f::SEP, f::MTRR)},
+    // Cache and TLB descriptors: FFH "use leaf 4" only.
+    {2, 0, 0x0000ff01, 0, 0, 0},
+    {7, 0, 0,
+     bits(f::BMI1, f::SMEP, f::BMI2, f::INVPCID, f::ADX, f::SMAP) |
+         bits(f::FSGSBASE, f::TSC_ADJUST, f::RDSEED, f::CLFLUSHOPT, f::CLWB),
+     bits(f::PKU) | bits(f::UMIP, f::RDPID), bits(f::ARCH_CAPABILITIES)},
+    {0x80000000, 0, kMaxExtendedLeaf, 0, 0, 0},
     {0x80000001, 0, 0, 0, bits(f::LAHF_LM, f::ABM, f::PRFCHW), bits(f::SYSCALL, f::NX, f::PAGE1GB, f::RDTSCP, f::LM)},
     {0x80000002, 0, chars("vtla"), chars("b vi"), chars("rtua"), chars("l x8")},
     {0x80000003, 0, chars("6-64"), chars(" CPU"), 0, 0},
     {0x80000004, 0, 0, 0, 0, 0},
+    // L2: 1024 KiB, 16-way (code 8), 64-byte lines (as leaf 4 subleaf 2).
+    {0x80000006, 0, 0, 0, (1024u << 16) | (0x8u << 12) | 64, 0},
+    {0x80000007, 0, 0, 0, 0, bits(f::INVARIANT_TSC)},
     {0x80000008, 0, 0x3000 | kMaxPhysAddrBits /* linear 48, physical 46 bits */, 0, 0, 0},
+};
+
+// Leaf 4, one row per cache (SDM Vol. 2 CPUID, Table 3-8): 64-byte lines.
+struct CacheLevel {
+  u32 type;  // 1 data, 2 instruction, 3 unified
+  u32 level, ways, sets;
+  bool shared;  // by every core of the package (L3)
+};
+constexpr CacheLevel kCaches[] = {
+    {1, 1, 8, 64, false},     // L1d 32 KiB
+    {2, 1, 8, 64, false},     // L1i 32 KiB
+    {3, 2, 16, 1024, false},  // L2 1 MiB
+    {3, 3, 16, 8192, true},   // L3 8 MiB
 };
 
 // Instruction set extensions the CPU executes; each matches a CPUID bit above
@@ -47,10 +76,12 @@ constexpr Leaf kLeaves[] = {
 // decodes as BASE NOPs). AMD3DNOW_PREFETCH is Zydis' name for 0F 0D
 // PREFETCH/PREFETCHW: PRFCHW in CPUID (hints, no architectural effect).
 constexpr ZydisISAExt kSupportedExt[] = {
-    ZYDIS_ISA_EXT_BASE,  ZYDIS_ISA_EXT_LONGMODE,  ZYDIS_ISA_EXT_SSE,   ZYDIS_ISA_EXT_SSE2,   ZYDIS_ISA_EXT_BMI1,
-    ZYDIS_ISA_EXT_BMI2,  ZYDIS_ISA_EXT_ADOX_ADCX, ZYDIS_ISA_EXT_LZCNT, ZYDIS_ISA_EXT_MOVBE,  ZYDIS_ISA_EXT_RDTSCP,
-    ZYDIS_ISA_EXT_PAUSE, ZYDIS_ISA_EXT_CLFSH,     ZYDIS_ISA_EXT_SMAP,  ZYDIS_ISA_EXT_PKU,    ZYDIS_ISA_EXT_INVPCID,
-    ZYDIS_ISA_EXT_AMD3DNOW_PREFETCH,
+    ZYDIS_ISA_EXT_BASE,       ZYDIS_ISA_EXT_LONGMODE, ZYDIS_ISA_EXT_SSE,       ZYDIS_ISA_EXT_SSE2,
+    ZYDIS_ISA_EXT_BMI1,       ZYDIS_ISA_EXT_BMI2,     ZYDIS_ISA_EXT_ADOX_ADCX, ZYDIS_ISA_EXT_LZCNT,
+    ZYDIS_ISA_EXT_MOVBE,      ZYDIS_ISA_EXT_RDTSCP,   ZYDIS_ISA_EXT_PAUSE,     ZYDIS_ISA_EXT_CLFSH,
+    ZYDIS_ISA_EXT_SMAP,       ZYDIS_ISA_EXT_PKU,      ZYDIS_ISA_EXT_INVPCID,   ZYDIS_ISA_EXT_AMD3DNOW_PREFETCH,
+    ZYDIS_ISA_EXT_RDWRFSGS,   ZYDIS_ISA_EXT_RDPID,    ZYDIS_ISA_EXT_RDRAND,    ZYDIS_ISA_EXT_RDSEED,
+    ZYDIS_ISA_EXT_CLFLUSHOPT, ZYDIS_ISA_EXT_CLWB,
 };
 // Sets that execute although their extension is not listed: POPCNT (Zydis
 // files it under SSE4); PREFETCHWT1 (0F 0D /2), which the SDM makes #UD only
@@ -75,6 +106,19 @@ constexpr CpuidRequirement kRequirements[] = {
     {f::SYSCALL, f::LM, "SYSCALL/SYSRET are reported for 64-bit mode only (Vol. 2 CPUID)"},
     {f::LAHF_LM, f::LM, "the bit reports LAHF/SAHF in 64-bit mode"},
     {f::CX16, f::CX8, "CMPXCHG16B widens CMPXCHG8B"},
+    {f::SEP, f::MSR, "SYSENTER/SYSEXIT take their targets from the IA32_SYSENTER MSRs"},
+    {f::MTRR, f::MSR, "the MTRRs are MSRs"},
+    {f::PAT, f::MSR, "the PAT is IA32_PAT, an MSR"},
+    {f::TSC_ADJUST, f::TSC, "IA32_TSC_ADJUST offsets the time-stamp counter"},
+    {f::TSC_ADJUST, f::MSR, "IA32_TSC_ADJUST is an MSR"},
+    {f::RDPID, f::RDTSCP, "RDPID reads IA32_TSC_AUX, which RDTSCP announces"},
+    {f::ARCH_CAPABILITIES, f::MSR, "IA32_ARCH_CAPABILITIES is an MSR"},
+    {f::CLFLUSHOPT, f::CLFSH, "CLFLUSHOPT takes the line size of CLFLUSH (leaf 1 EBX)"},
+    {f::FSGSBASE, f::LM, "RD/WR{FS,GS}BASE exist in 64-bit mode only"},
+    {f::X2APIC, f::APIC, "x2APIC mode is a mode of the local APIC"},
+    {f::TSC_DEADLINE, f::APIC, "the TSC-deadline mode is a mode of the local APIC timer"},
+    {f::INVARIANT_TSC, f::TSC, "the bit describes the time-stamp counter"},
+    {f::HTT, f::APIC, "leaf 1 EBX[23:16] counts APIC IDs"},
 };
 
 constexpr IsaFeature kIsaFeatures[] = {
@@ -96,6 +140,12 @@ constexpr IsaFeature kIsaFeatures[] = {
     {ZYDIS_ISA_EXT_AMD3DNOW_PREFETCH, ZYDIS_ISA_SET_INVALID, &f::PRFCHW},
     {ZYDIS_ISA_EXT_INVALID, ZYDIS_ISA_SET_POPCNT, &f::POPCNT},
     {ZYDIS_ISA_EXT_INVALID, ZYDIS_ISA_SET_PREFETCHWT1, nullptr},  // a hint whatever CPUID says (see above)
+    {ZYDIS_ISA_EXT_RDWRFSGS, ZYDIS_ISA_SET_INVALID, &f::FSGSBASE},
+    {ZYDIS_ISA_EXT_RDPID, ZYDIS_ISA_SET_INVALID, &f::RDPID},
+    {ZYDIS_ISA_EXT_RDRAND, ZYDIS_ISA_SET_INVALID, &f::RDRAND},
+    {ZYDIS_ISA_EXT_RDSEED, ZYDIS_ISA_SET_INVALID, &f::RDSEED},
+    {ZYDIS_ISA_EXT_CLFLUSHOPT, ZYDIS_ISA_SET_INVALID, &f::CLFLUSHOPT},
+    {ZYDIS_ISA_EXT_CLWB, ZYDIS_ISA_SET_INVALID, &f::CLWB},
 };
 
 constexpr Cr4Feature kCr4Features[] = {
@@ -131,9 +181,18 @@ NopSpaceExtensions nop_space_extensions() {
   return {reported(f::CET_SS) || reported(f::CET_IBT), reported(f::MPX), reported(f::CLDEMOTE)};
 }
 
-void cpuid_lookup(u32 leaf, u32 subleaf, u32 out[4]) {
-  std::memset(out, 0, 4 * sizeof(u32));
-  bool has_subleaves = leaf == 7;
+namespace {
+
+// The smallest power of two >= n, and its log2: APIC IDs are allocated in
+// such fields (SDM Vol. 3A §10.4.8 hierarchical IDs).
+u32 id_field_width(u32 n) {
+  u32 w = 0;
+  while ((u32(1) << w) < n) ++w;
+  return w;
+}
+
+void fixed_leaf(u32 leaf, u32 subleaf, u32 out[4]) {
+  const bool has_subleaves = leaf == 7;
   for (const Leaf& l : kLeaves) {
     if (l.leaf == leaf && (!has_subleaves || l.subleaf == subleaf)) {
       out[0] = l.eax, out[1] = l.ebx, out[2] = l.ecx, out[3] = l.edx;
@@ -141,6 +200,74 @@ void cpuid_lookup(u32 leaf, u32 subleaf, u32 out[4]) {
     }
   }
 }
+
+void set_bit(u32 out[4], const CpuidBit& b, bool on) {
+  if (on)
+    out[unsigned(b.reg)] |= cpuid_bit_mask(b);
+  else
+    out[unsigned(b.reg)] &= ~cpuid_bit_mask(b);
+}
+
+}  // namespace
+
+void cpuid_lookup(const CpuidContext& ctx, u32 leaf, u32 subleaf, u32 out[4]) {
+  std::memset(out, 0, 4 * sizeof(u32));
+  const u32 max_basic = ctx.limit_cpuid ? 2 : kMaxBasicLeaf;
+  // Beyond the maximum basic and extended leaves: the highest basic leaf's
+  // answer (SDM Vol. 2 CPUID, "If a value entered for CPUID.EAX is higher
+  // than the maximum input value ...").
+  if ((leaf > max_basic && leaf < 0x80000000) || leaf > kMaxExtendedLeaf) leaf = max_basic, subleaf = 0;
+  const u32 core_bits = id_field_width(ctx.cpu_count);
+  switch (leaf) {
+    case 0:
+      fixed_leaf(leaf, subleaf, out);
+      out[0] = max_basic;
+      return;
+    case 1:
+      fixed_leaf(leaf, subleaf, out);
+      out[1] |= ((u32(1) << core_bits) & 0xff) << 16 | (ctx.apic_id & 0xff) << 24;
+      set_bit(out, feature::HTT, core_bits > 0);
+      set_bit(out, feature::APIC, ctx.apic_enabled);
+      set_bit(out, feature::X2APIC, ctx.apic_enabled && ctx.x2apic);
+      set_bit(out, feature::TSC_DEADLINE, ctx.apic_enabled && ctx.tsc_deadline);
+      return;
+    case 4: {
+      if (subleaf >= sizeof kCaches / sizeof *kCaches) return;  // type 0: no more caches
+      const CacheLevel& k = kCaches[subleaf];
+      const u32 sharing = k.shared ? (u32(1) << core_bits) - 1 : 0;
+      out[0] = k.type | k.level << 5 | 1u << 8 | sharing << 14 | ((u32(1) << core_bits) - 1) << 26;
+      out[1] = (k.ways - 1) << 22 | 63;
+      out[2] = k.sets - 1;
+      return;
+    }
+    case 0xb:
+      // x2APIC topology (SDM Vol. 3A §10.12.8): level 0 SMT (one thread per
+      // core), level 1 core (every vCPU of the package), then invalid.
+      out[3] = ctx.apic_id;
+      if (subleaf == 0) {
+        out[0] = 0, out[1] = 1, out[2] = 1u << 8;
+      } else if (subleaf == 1) {
+        out[0] = core_bits, out[1] = ctx.cpu_count, out[2] = 2u << 8 | 1;
+      } else {
+        out[2] = subleaf & 0xff;
+      }
+      return;
+    case 0x15:
+      // TSC frequency = crystal * EBX / EAX = insns_per_us MHz (one TSC tick
+      // per tick of virtual time).
+      out[0] = kCrystalHz / 1'000'000, out[1] = u32(ctx.insns_per_us), out[2] = kCrystalHz;
+      return;
+    case 0x16:
+      out[0] = out[1] = u32(ctx.insns_per_us), out[2] = 100;  // base, maximum, bus MHz
+      return;
+    default:
+      fixed_leaf(leaf, subleaf, out);
+      if (leaf == 0x80000001 && ctx.xd_disable) set_bit(out, feature::NX, false);
+      return;
+  }
+}
+
+void cpuid_lookup(u32 leaf, u32 subleaf, u32 out[4]) { cpuid_lookup(CpuidContext{}, leaf, subleaf, out); }
 
 std::span<const CpuidRequirement> cpuid_requirements() { return kRequirements; }
 std::span<const IsaFeature> isa_features() { return kIsaFeatures; }

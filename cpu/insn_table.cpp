@@ -12,7 +12,7 @@ struct Table {
   Table() {
     for (auto group : {move_rows(), alu_rows(), muldiv_rows(), shift_rows(), bit_rows(), string_rows(),
                        control_rows(), flagops_rows(), bcd_rows(), system_rows(), sse_rows(),
-                       paging_rows()})
+                       paging_rows(), segment_rows()})
       for (const InsnRow& r : group) rows[r.mnemonic] = &r;
   }
 };

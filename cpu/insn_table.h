@@ -55,6 +55,7 @@ std::span<const InsnRow> bcd_rows();
 std::span<const InsnRow> system_rows();
 std::span<const InsnRow> sse_rows();
 std::span<const InsnRow> paging_rows();
+std::span<const InsnRow> segment_rows();
 
 // Row for a mnemonic, or nullptr if the CPU does not implement it.
 const InsnRow* find_insn_row(u16 mnemonic);

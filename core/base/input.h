@@ -20,4 +20,37 @@ class ByteInput {
   virtual std::string failure() const { return {}; }
 };
 
+// Random numbers for the guest (RDRAND, RDSEED) come through an
+// EntropySource. The default source is deterministic: a 64-bit generator
+// seeded by a constant (or a seed the Machine is given), so two runs of the
+// same image read the same numbers. A live source (host randomness) must be
+// recorded for replay.
+class EntropySource {
+ public:
+  virtual ~EntropySource() = default;
+  // The next 64 random bits; false if none are available now (the
+  // instruction then reports CF=0, as hardware does when its entropy
+  // pool is drained).
+  virtual bool next(u64& out) = 0;
+};
+
+// SplitMix64 (Steele, Lea, Flood 2014): a fixed, documented sequence for a
+// given seed, identical on every host.
+class DeterministicEntropy final : public EntropySource {
+ public:
+  static constexpr u64 kDefaultSeed = 0x7674'6c61'6230'0001ull;  // "vtlab0" + 1
+  explicit DeterministicEntropy(u64 seed = kDefaultSeed) : state_(seed) {}
+  bool next(u64& out) override {
+    u64 z = (state_ += 0x9e3779b97f4a7c15ull);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    out = z ^ (z >> 31);
+    return true;
+  }
+  u64 state() const { return state_; }
+
+ private:
+  u64 state_;
+};
+
 }  // namespace vtlab

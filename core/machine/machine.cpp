@@ -231,7 +231,7 @@ u64 Machine::state_hash() const {
   h.value(c.mxcsr);
   h.value(c.pkru);
   for (u64 p : c.pdpte) h.value(p);
-  h.value(c.single_step_trap_pending());
+  h.value(c.debug_traps_pending());
   h.value(c.icount());
   const u64 acc = hash_guest_ram(*mem_);
   h.value(acc);
