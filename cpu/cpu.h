@@ -79,8 +79,8 @@ class Cpu final : public CodeWriteListener {
   bool long64() const { return mode64_; }
   bool protected_mode() const { return cr0 & cr0::PE; }
   bool v86() const { return flags.bits & fl::VM; }
-  unsigned code_size() const;    // 2, 4 or 8: default operand/address size of CS
-  unsigned stack_size() const;   // 2, 4 or 8: SS.B / long mode
+  unsigned code_size() const;   // 2, 4 or 8: default operand/address size of CS
+  unsigned stack_size() const;  // 2, 4 or 8: SS.B / long mode
   // Recomputes cached mode bits and drops what depends on them. Call after
   // changing CR0/CR4/EFER/CS or CPL directly.
   void mode_changed();
@@ -93,8 +93,8 @@ class Cpu final : public CodeWriteListener {
   static PagingMode paging_mode_for(u64 cr0_value, u64 cr4_value, u64 efer_value);
   u16 current_pcid() const { return (cr4 & cr4::PCIDE) ? u16(cr3 & 0xfff) : 0; }
   // TLB invalidations (SDM Vol. 3A §4.10.4.1, cpu/address_translation.cpp).
-  void invalidate_page(u64 lin);                             // INVLPG
-  void invalidate_pcid(unsigned type, u16 pcid, u64 lin);    // INVPCID types 0-3
+  void invalidate_page(u64 lin);                           // INVLPG
+  void invalidate_pcid(unsigned type, u16 pcid, u64 lin);  // INVPCID types 0-3
   // CR0.WP, CR4.SMEP/SMAP/PKE or PKRU changed: rights are decided anew.
   void access_rights_changed();
   const TranslationTlb& tlb() const { return tlb_; }
@@ -184,6 +184,10 @@ class Cpu final : public CodeWriteListener {
   // while an instruction runs), and accounting for `n` extra ticks spent.
   u64 ticks_left() const { return exec.limit - (icount_ + insns_this_block()); }
   void add_ticks(u64 n) { icount_ += n; }
+  // Virtual time that passes while the processor does not run (the machine
+  // resetting and reloading its image): counted like halted time, so
+  // retired() does not include it.
+  void pass_time(u64 n) { icount_ += n, halted_time_ += n; }
   void set_mid_instruction(bool on) { mid_instruction_ = on; }
   // Before a device access: bring the scheduler's clock to this instruction,
   // and stop after it so the run loop sees any event or interrupt the
@@ -304,10 +308,14 @@ class Cpu final : public CodeWriteListener {
   uint_t<S> read_op(const Insn& i, int n) {
     const Operand& o = i.op[n];
     switch (o.kind) {
-      case OpKind::Gpr: return uint_t<S>(gpr[o.reg]);
-      case OpKind::GprHigh: return uint_t<S>(gpr[o.reg] >> 8);
-      case OpKind::Mem: return read_lin<uint_t<S>>(mem_linear(i, S, Access::Read));
-      default: return uint_t<S>(i.imm);
+      case OpKind::Gpr:
+        return uint_t<S>(gpr[o.reg]);
+      case OpKind::GprHigh:
+        return uint_t<S>(gpr[o.reg] >> 8);
+      case OpKind::Mem:
+        return read_lin<uint_t<S>>(mem_linear(i, S, Access::Read));
+      default:
+        return uint_t<S>(i.imm);
     }
   }
   template <unsigned S>
@@ -353,9 +361,12 @@ class Cpu final : public CodeWriteListener {
 
   // Control transfer within CS: sets next_rip, truncated to the operand size.
   void branch_to(u64 target, unsigned opsize) {
-    if (opsize == 2) target &= 0xffff;
-    else if (opsize == 4) target &= 0xffffffff;
-    else if (!is_canonical(target)) raise(kGP, 0);  // SDM: #GP(0) for a non-canonical RIP
+    if (opsize == 2)
+      target &= 0xffff;
+    else if (opsize == 4)
+      target &= 0xffffffff;
+    else if (!is_canonical(target))
+      raise(kGP, 0);  // SDM: #GP(0) for a non-canonical RIP
     if (!mode64_ && target > seg[CS].limit) raise(kGP, 0);
     next_rip = target;
   }
