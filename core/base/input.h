@@ -20,6 +20,10 @@ class ByteInput {
   // Why the host side stopped working (a read error), or empty. The machine
   // ends the run with this message when it is set.
   virtual std::string failure() const { return {}; }
+  // True once no byte will ever come again (end of a file, stdin closed):
+  // the UART stops polling, so a guest halted with nothing else to wake it
+  // ends the run instead of waiting for ever.
+  virtual bool exhausted() const { return false; }
   // Input that is released at given virtual times (a keystroke script) needs
   // the machine's clock; the machine calls this once, before the run.
   virtual void bind_clock(const Scheduler&) {}

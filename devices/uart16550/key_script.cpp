@@ -94,7 +94,13 @@ std::vector<KeyScriptEntry> parse_key_script(std::string_view text) {
     const bool relative = !time.empty() && time[0] == '+';
     if (relative) time.remove_prefix(1);
     const std::optional<u64> t = parse_ticks(time);
-    if (!t) fail(line_no, "'" + std::string(time) + "' is not a tick count (decimal or 0x hex)");
+    if (!t) {
+      // Built by appending: GCC 12 warns falsely (-Wrestrict, PR 105651) on "literal" + std::string.
+      std::string why(1, '\'');
+      why += time;
+      why += "' is not a tick count (decimal or 0x hex)";
+      fail(line_no, why);
+    }
     u64 tick = *t;
     if (relative) {
       if (tick > ~u64(0) - last) fail(line_no, "the time overflows");

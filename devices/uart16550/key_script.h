@@ -45,6 +45,7 @@ class KeyScriptInput final : public ByteInput {
 
   std::optional<u8> poll() override;
   void bind_clock(const Scheduler& scheduler) override { clock_ = &scheduler; }
+  bool exhausted() const override { return remaining() == 0; }
 
   // Bytes not yet handed out.
   u64 remaining() const;

@@ -344,7 +344,7 @@ void Uart16550::schedule_char_timeout(u64 when) {
 
 void Uart16550::rearm_input_poll() {
   if (input_poll_at_ != Scheduler::kNever) return;
-  if (!input_ || loopback() || rx_count_ >= rx_capacity()) return;
+  if (!input_ || input_->exhausted() || loopback() || rx_count_ >= rx_capacity()) return;
   schedule_input_poll(scheduler_.now() + std::max<u64>(1, scheduler_.ns_to_insns(config_.input_poll_ns)));
 }
 

@@ -21,7 +21,8 @@
 //   115200 baud) while the receiver has room and loopback is off. Arrival
 //   thus depends only on virtual time (deterministic), and host input is never
 //   lost to an overrun: polling pauses while the FIFO (or, in 16450 mode, RBR)
-//   is full and resumes one period after the guest makes room.
+//   is full and resumes one period after the guest makes room. Polling ends
+//   for good when the input is exhausted (ByteInput::exhausted).
 // - Character timeout (IIR 0x0c): approximated as "the FIFO holds data and
 //   neither a byte arrived nor RBR was read for 4 character times", a
 //   character time being computed from the divisor and LCR frame format.
