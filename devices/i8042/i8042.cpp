@@ -69,6 +69,9 @@ void I8042::port_write(u16 port, unsigned size, u32 value) {
 u8 I8042::read_data() {
   const u8 v = output_;  // an empty buffer reads as its last byte
   obf_ = false;
+  // The line drops before the next byte raises it again: one edge per byte
+  // for an edge-triggered PIC, as the serial transfer's gap gives on a PC.
+  update_irqs();
   refill();
   return v;
 }
