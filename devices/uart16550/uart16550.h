@@ -81,8 +81,7 @@ struct Uart16550View {
 class Uart16550 final : public PortDevice {
  public:
   // sink and input may be null (output discarded, no input); irq may be null.
-  Uart16550(Scheduler& scheduler, IrqLine* irq, ByteSink* sink, ByteInput* input,
-            Uart16550Config config = {});
+  Uart16550(Scheduler& scheduler, IrqLine* irq, ByteSink* sink, ByteInput* input, Uart16550Config config = {});
   ~Uart16550() override;
   Uart16550(const Uart16550&) = delete;
   Uart16550& operator=(const Uart16550&) = delete;
@@ -175,10 +174,10 @@ class Uart16550 final : public PortDevice {
   u8 rbr_last_ = 0;  // what RBR returns when empty
   u8 ier_ = 0, lcr_ = 0, mcr_ = 0, fcr_ = 0, scr_ = 0, dll_ = 0, dlm_ = 0;
   bool fifo_enabled_ = false;
-  u8 lsr_errors_ = 0;  // latched kLsrLineErrors bits
+  u8 lsr_errors_ = 0;           // latched kLsrLineErrors bits
   bool rx_fifo_error_ = false;  // LSR bit 7 latch
-  u8 msr_inputs_ = 0;  // MSR bits 7:4 as last seen
-  u8 msr_delta_ = 0;   // MSR bits 3:0
+  u8 msr_inputs_ = 0;           // MSR bits 7:4 as last seen
+  u8 msr_delta_ = 0;            // MSR bits 3:0
   bool thre_pending_ = false;
   bool timeout_pending_ = false;
   bool irq_out_ = false;

@@ -94,16 +94,16 @@ TEST_CASE("PIC: ICW1 resets IMR, priority and the read selection; IRQ2 is not an
   r.init(0x20, 0x28, 0x0001);
   CHECK(r.in(0x21) == 0xfe);
   CHECK(r.in(0xa1) == 0xff);
-  r.out(0x20, 0xc4);  // set priority: IR4 lowest
-  r.out(0x20, 0x0b);  // read ISR from now on
-  r.out(0x20, 0x11);  // ICW1
+  r.out(0x20, 0xc4);          // set priority: IR4 lowest
+  r.out(0x20, 0x0b);          // read ISR from now on
+  r.out(0x20, 0x11);          // ICW1
   CHECK(r.in(0x21) == 0x00);  // IMR cleared at once
   r.out(0x21, 0x20);
   r.out(0x21, 0x04);
   r.out(0x21, 0x01);
   r.raise(7);
   r.raise(5);
-  CHECK(r.in(0x20) == 0xa0);  // reads IRR again
+  CHECK(r.in(0x20) == 0xa0);           // reads IRR again
   CHECK(r.pic.acknowledge() == 0x25);  // IR7 lowest again: IR5 first
   CHECK_THROWS_AS(r.pic.input(2), Error);
   CHECK_THROWS_AS(r.pic.input(16), Error);
@@ -115,7 +115,7 @@ TEST_CASE("PIC: without ICW4 the chip is in MCS-80/85 mode: the vector is the CA
   r.out(0x21, 0x00);         // ICW2 (A15-A8)
   r.raise(3);
   CHECK(r.pic.acknowledge() == 0xec);  // 111 + IR3 * 4 = 0xe0 | 0x0c
-  r.out(0x20, 0x12 | 0xc0);  // interval 8
+  r.out(0x20, 0x12 | 0xc0);            // interval 8
   r.out(0x21, 0x00);
   r.lower(3);  // ICW1 reset the edge latch: a new edge is needed
   r.raise(3);
@@ -196,7 +196,7 @@ TEST_CASE("PIC: rotation (set priority, rotate on EOI, rotate in automatic EOI)"
   CHECK_FALSE(r.pic.intr());
   // Rotate in automatic EOI mode: each acknowledged level becomes lowest.
   r.init(0x20, 0x28, 0xffff, 0x03);  // ICW4: 8086, AEOI
-  r.out(0x20, 0x80);                  // rotate in AEOI (set)
+  r.out(0x20, 0x80);                 // rotate in AEOI (set)
   r.raise(1);
   r.raise(3);
   CHECK(r.pic.acknowledge() == 0x21);
@@ -257,7 +257,7 @@ TEST_CASE("PIC: special fully nested mode lets the slave interrupt its own lower
 TEST_CASE("PIC: poll command") {
   PicRig r;
   r.init();
-  r.out(0x20, 0x0c);  // OCW3: poll
+  r.out(0x20, 0x0c);          // OCW3: poll
   CHECK(r.in(0x20) == 0x00);  // nothing requesting
   r.raise(4);
   r.out(0x20, 0x0c);

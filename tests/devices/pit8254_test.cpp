@@ -65,7 +65,7 @@ TEST_CASE("clock domain: edges and ticks convert exactly both ways") {
     ClockDomain d(s, hz);
     for (u64 k = 0; k < 200'000; k += 7) {
       const u64 t = d.tick_of(k);
-      CHECK(d.clocks_at(t) == k);               // edge k falls on tick t ...
+      CHECK(d.clocks_at(t) == k);                // edge k falls on tick t ...
       if (t > 0) CHECK(d.clocks_at(t - 1) < k);  // ... and not earlier
     }
     // No drift: one virtual second holds exactly `hz` edges.
@@ -160,14 +160,13 @@ TEST_CASE("PIT mode 2: rate generator on IRQ 0, period N, OUT low for the last c
   r.at_clock(l + 10);
   CHECK(r.latch_read(0) == 1183);
   r.at_clock(l + 5 * 1193);
-  CHECK(r.irq0.times(false) == ticks_of(r, {l + 1192, l + 2 * 1193 - 1, l + 3 * 1193 - 1, l + 4 * 1193 - 1,
-                                            l + 5 * 1193 - 1}));
-  CHECK(r.irq0.times(true) ==
-        ticks_of(r, {1000, l + 1193, l + 2 * 1193, l + 3 * 1193, l + 4 * 1193, l + 5 * 1193}));
+  CHECK(r.irq0.times(false) ==
+        ticks_of(r, {l + 1192, l + 2 * 1193 - 1, l + 3 * 1193 - 1, l + 4 * 1193 - 1, l + 5 * 1193 - 1}));
+  CHECK(r.irq0.times(true) == ticks_of(r, {1000, l + 1193, l + 2 * 1193, l + 3 * 1193, l + 4 * 1193, l + 5 * 1193}));
   // A new count takes effect at the next reload.
   r.at_clock(l + 5 * 1193 + 100);
   r.out(0x40, 0xf4);
-  r.out(0x40, 0x01);  // 500
+  r.out(0x40, 0x01);               // 500
   CHECK(r.latch_read(0) == 1093);  // still the old period
   r.at_clock(l + 6 * 1193 + 1000);
   const std::vector<u64> rising = r.irq0.times(true);

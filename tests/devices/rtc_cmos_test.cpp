@@ -15,7 +15,7 @@ using vtlab::test::EdgeRecorder;
 
 namespace {
 
-constexpr i64 kNewYearsEve = 1'704'067'198;  // 2023-12-31T23:59:58Z, a Sunday
+constexpr i64 kNewYearsEve = 1'704'067'198;                                           // 2023-12-31T23:59:58Z, a Sunday
 constexpr u64 kFirstEnd = RtcCmos::kFirstUpdateClocks + RtcCmos::kUpdateCycleClocks;  // 16449
 
 struct RtcRig {
@@ -127,7 +127,7 @@ TEST_CASE("RTC SET: time written while set, counting resumes in phase; SET clear
 
 TEST_CASE("RTC data modes: binary, 12-hour with the PM bit; no conversion when the mode changes") {
   RtcRig r;
-  r.set(kRegB, 0x80);  // SET, BCD, 12-hour
+  r.set(kRegB, 0x80);   // SET, BCD, 12-hour
   r.set(kHours, 0x91);  // 11 PM
   r.set(kMinutes, 0x59);
   r.set(kSeconds, 0x59);
@@ -162,8 +162,7 @@ TEST_CASE("RTC periodic interrupt: PF at the RS rate; IRQ 8 until C is read") {
   RtcRig r;
   r.set(kRegB, 0x02 | kPie);  // at clock 0; A = 0x26: 1024 Hz, every 32 edges
   r.serve_irq_until(32 * 5);
-  CHECK(r.irq8.times(true) ==
-        std::vector<u64>{r.tick(32), r.tick(64), r.tick(96), r.tick(128), r.tick(160)});
+  CHECK(r.irq8.times(true) == std::vector<u64>{r.tick(32), r.tick(64), r.tick(96), r.tick(128), r.tick(160)});
   // Read after the fifth, then not any more: one more edge (at 192), after
   // which the line stays high.
   r.at_clock(32 * 10);
