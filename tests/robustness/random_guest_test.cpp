@@ -56,7 +56,7 @@ TEST_CASE("random code never crashes the emulator") {
   // VTLAB_RANDOM_GUESTS overrides the number of seeds for a longer soak run.
   const char* env = std::getenv("VTLAB_RANDOM_GUESTS");
   const u64 seeds = env ? u64(std::atoll(env)) : 60;
-  int ends[5] = {};
+  int ends[16] = {};  // by RunEnd
   for (u64 seed = 1; seed <= seeds; ++seed) {
     for (StartMode mode : {StartMode::Real16, StartMode::Protected32}) {
       Outcome o = run_random(seed, mode);
