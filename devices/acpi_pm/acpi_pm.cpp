@@ -1,5 +1,7 @@
 #include "devices/acpi_pm/acpi_pm.h"
 
+#include <algorithm>
+
 #include "core/base/byte_ports.h"
 
 namespace vtlab {
@@ -137,6 +139,7 @@ void AcpiPm::serialize(Serializer& s) {
   if (s.saving()) return;
   sts_ &= kStsMask;
   en_ &= kEnMask;
+  timer_epoch_ = std::min(timer_epoch_, clocks() >> kEpochShift);
   cnt_ = u16((cnt_ & (kBmRld | kSlpTypMask)) | kSciEn);
   sync_timer();
   sci_level_ = (sts_ & en_ & kSciSources) != 0;  // SCI_EN is always set

@@ -77,7 +77,7 @@ void Pit8254::update_out0() {
   const u64 next = counters_[0].next_out_change(c);
   if (next == event_clock_) return;
   cancel_event();
-  if (next == PitCounter::kNever) return;
+  if (next == PitCounter::kNever || next <= c) return;  // <= c: only a damaged snapshot's wrapped arithmetic
   const u64 tick = clock_.tick_of(next);
   if (tick == Scheduler::kNever) return;
   event_clock_ = next;

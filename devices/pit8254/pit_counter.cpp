@@ -317,15 +317,12 @@ void PitCounter::serialize(Serializer& s) {
   s.flag(pre_out_);
   s(transfer_clock_);
   if (s.saving()) return;
-  // A damaged snapshot: keep every formula's divisor non-zero and in range.
+  // A damaged snapshot: keep every divisor non-zero and every count within
+  // what the counter can hold (the rest of the arithmetic wraps harmlessly).
   control_ &= 0x3f;
   if (rw() == 0) control_ |= 0x30;
-  for (Segment* seg : {&seg_, &pending_seg_}) {
-    if (seg->n == 0 || seg->n > modulus()) seg->n = modulus();
-    seg->offset %= seg->n;
-    if (seg->load < seg->offset) seg->load = seg->offset;
-  }
-  pre_value_ %= modulus() + 1;
+  for (Segment* seg : {&seg_, &pending_seg_})
+    if (seg->n == 0 || seg->n > 65536) seg->n = 65536;
 }
 
 PitCounterView PitCounter::view(u64 c) const {

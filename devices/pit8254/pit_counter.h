@@ -81,7 +81,7 @@ class PitCounter {
  private:
   struct Segment {
     u64 load = 0;    // the clock at which the counting element holds n (k = offset)
-    u32 n = 0;       // initial count in counting units
+    u32 n = 65536;   // initial count in counting units (never 0)
     u32 offset = 0;  // mode 3: a segment that begins in the low half
   };
 

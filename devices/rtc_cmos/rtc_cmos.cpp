@@ -132,7 +132,7 @@ void RtcCmos::reschedule() {
   u64 next = Scheduler::kNever;
   if (const u64 p = periodic_clocks(); p && (b & kPie)) next = div_start_ + ((c - div_start_) / p + 1) * p;
   if ((b & (kUie | kAie)) && !(b & kSet)) next = std::min(next, next_update_end(c));
-  if (next == Scheduler::kNever) return;
+  if (next == Scheduler::kNever || next <= c) return;  // <= c: only a damaged snapshot's wrapped arithmetic
   const u64 tick = clock_.tick_of(next);
   if (tick == Scheduler::kNever) return;
   event_clock_ = next;

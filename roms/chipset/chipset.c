@@ -18,9 +18,20 @@
 #include "runtime/kprintf.h"
 
 enum {
-  PIC1 = 0x20, PIC2 = 0xa0, PIT_CH0 = 0x40, PIT_CH2 = 0x42, PIT_CMD = 0x43, PORT61 = 0x61,
-  KBC_DATA = 0x60, KBC_CMD = 0x64, RTC_INDEX = 0x70, RTC_DATA = 0x71, COM1 = 0x3f8,
-  PM_BASE = 0x600, PM1_CNT = PM_BASE + 4, PM_TMR = PM_BASE + 8,
+  PIC1 = 0x20,
+  PIC2 = 0xa0,
+  PIT_CH0 = 0x40,
+  PIT_CH2 = 0x42,
+  PIT_CMD = 0x43,
+  PORT61 = 0x61,
+  KBC_DATA = 0x60,
+  KBC_CMD = 0x64,
+  RTC_INDEX = 0x70,
+  RTC_DATA = 0x71,
+  COM1 = 0x3f8,
+  PM_BASE = 0x600,
+  PM1_CNT = PM_BASE + 4,
+  PM_TMR = PM_BASE + 8,
 };
 enum { VECTOR_BASE = 0x20, NUM_VECTORS = 48, KERNEL_CODE64 = 0x08, GATE_INTERRUPT = 0x8e };
 enum { RTC_A = 0x0a, RTC_B = 0x0b, RTC_C = 0x0c, RTC_D = 0x0d, RTC_UIP = 0x80 };
@@ -55,8 +66,8 @@ extern const uint64_t isr64_stubs[32], irq_stubs[16];
 static struct idt_gate idt[NUM_VECTORS] __attribute__((aligned(16)));
 
 static void set_gate(int v, uint64_t a) {
-  idt[v] = (struct idt_gate){(uint16_t)a, KERNEL_CODE64, 0, GATE_INTERRUPT, (uint16_t)(a >> 16), (uint32_t)(a >> 32),
-                             0};
+  idt[v] =
+      (struct idt_gate){(uint16_t)a, KERNEL_CODE64, 0, GATE_INTERRUPT, (uint16_t)(a >> 16), (uint32_t)(a >> 32), 0};
 }
 
 static void install_idt(void) {
@@ -284,7 +295,7 @@ static void rtc_checks(void) {
 
 static void pit_counter2(void) {
   outb(PORT61, (inb(PORT61) & ~0x02) | 0x01); /* gate 2 on, speaker off */
-  outb(PIT_CMD, 0xb0);                         /* counter 2, mode 0, count 4095 */
+  outb(PIT_CMD, 0xb0);                        /* counter 2, mode 0, count 4095 */
   outb(PIT_CH2, 0xff);
   outb(PIT_CH2, 0x0f);
   const uint32_t t0 = pm_timer();
