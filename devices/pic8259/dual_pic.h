@@ -55,7 +55,7 @@ class DualPic final : public PortDevice {
   IrqLine& input(unsigned irq);
   void set_intr_output(IrqLine* line);
 
-  bool intr() const { return master_.intr(); }
+  bool intr() const { return intr_level_; }  // kept current by every change (propagate)
   // The INTA cycles: returns the vector the CPU reads.
   u8 acknowledge();
 

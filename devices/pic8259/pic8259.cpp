@@ -3,10 +3,10 @@
 namespace vtlab {
 
 void Pic8259::reset() {
-  bool master = master_;
-  u8 elcr = elcr_;
-  *this = Pic8259(master);
-  elcr_ = elcr;  // the ELCR belongs to the chipset, which resets it itself
+  const u8 elcr = elcr_, lines = lines_;
+  *this = Pic8259(master_);
+  elcr_ = elcr;    // the ELCR belongs to the chipset, which resets it itself
+  lines_ = lines;  // the devices still drive their lines
 }
 
 void Pic8259::set_elcr(u8 elcr) { elcr_ = elcr; }

@@ -54,6 +54,8 @@ class Pic8259 {
 
   explicit Pic8259(bool master) : master_(master) {}
 
+  // Power-on state; the input levels and the ELCR stay (they are the
+  // devices' and the chipset's).
   void reset();
   bool is_master() const { return master_; }
   // The ELCR bits the chipset applies to this chip (1 = level triggered).

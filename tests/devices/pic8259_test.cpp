@@ -372,6 +372,8 @@ TEST_CASE("PIC: word accesses are split into bytes; reset; snapshot round trip")
   r.pic.reset();
   CHECK(r.pic.view().master.imr == 0);
   CHECK(r.pic.view().elcr[1] == 0);
+  CHECK(r.pic.view().master.lines == 0x10);  // IRQ 4 is still driven high
+  CHECK(r.pic.view().master.irr == 0x00);    // but a reset needs a new edge
   // A truncated snapshot is refused with an error, not a crash.
   std::vector<u8> half(save.data().begin(), save.data().begin() + 5);
   Serializer bad(half);
