@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <csetjmp>
+#include <utility>
 
 #include "cpu/block.h"
 #include "cpu/cpuid_table.h"

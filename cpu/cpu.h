@@ -217,6 +217,10 @@ class Cpu final : public CodeWriteListener {
   // while an instruction runs), and accounting for `n` extra ticks spent.
   u64 ticks_left() const { return exec.limit - (icount_ + insns_this_block()); }
   void add_ticks(u64 n) { icount_ += n; }
+  // Virtual time that passes while the processor does not run (the machine
+  // resetting and reloading its image): counted like halted time, so
+  // retired() does not include it.
+  void pass_time(u64 n) { icount_ += n, halted_time_ += n; }
   void set_mid_instruction(bool on) { mid_instruction_ = on; }
   // Before a device access: bring the scheduler's clock to this instruction,
   // and stop after it so the run loop sees any event or interrupt the
