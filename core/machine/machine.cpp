@@ -8,6 +8,8 @@
 #include "core/base/error.h"
 #include "core/base/hash.h"
 #include "core/machine/code_peek.h"
+#include "core/machine/firmware/firmware_setup.h"
+#include "core/machine/firmware_layout.h"
 #include "core/machine/ram_hash.h"
 #include "cpu/decoder.h"
 
@@ -76,6 +78,9 @@ Machine::Machine(const MachineConfig& config) : config_(config) {
   com1_->attach(ports_);
   debug_exit_.attach(ports_);
   debug_exit_.on_exit = [this](u32) { cpu_->request_stop(); };
+  dma_ = std::make_unique<PhysMemDma>(*mem_);
+  fw_cfg_ = std::make_unique<FwCfg>(dma_.get(), platform::kLpcRequesterId);
+  fw_cfg_->attach(ports_);
   log_.set_place_source([this] { return Log::Place{cpu_->instructions_now(), cpu_->rip}; });
   ports_.set_log(log_);
   mem_->set_log(log_);
@@ -99,18 +104,23 @@ void Machine::load(const BootImage& image) {
     for (u64 off = 0; off < b.zero_fill; off += kZeros.size())
       mem_->write_block(b.addr + b.bytes.size() + off, kZeros.data(), std::min<u64>(kZeros.size(), b.zero_fill - off));
   }
+  install_firmware({config_.ram_bytes, config_.cpus}, image, *mem_, *fw_cfg_);
   cpu_->reset();
-  if (image.mode == StartMode::Real16)
-    enter_real16(image);
-  else
-    enter_protected32(image);
+  fw_cfg_->reset();
+  switch (image.mode) {
+    case StartMode::Real16: enter_real16(image); break;
+    case StartMode::Protected32: enter_protected32(image); break;
+    case StartMode::Long64: enter_long64(image); break;
+  }
 }
 
 // The machine state Multiboot promises at entry (Multiboot 0.6.96 §3.2 and
 // Multiboot2 §3.3): protected mode, paging off, flat 4 GiB segments,
 // EFLAGS.IF=VM=0, EAX=magic, EBX=boot information. The GDTR is left empty:
 // the specifications require the OS to load its own before reloading a
-// segment register. Selectors are those QEMU's Multiboot ROM uses.
+// segment register. Selectors are those QEMU's Multiboot ROM uses, which
+// are also Linux's __BOOT_CS/__BOOT_DS: its 32-bit boot protocol is the
+// same state with the loader's GDT in GDTR and ESI = boot_params.
 void Machine::enter_protected32(const BootImage& image) {
   Cpu& c = *cpu_;
   c.cr0 = cr0::PE | cr0::ET;
@@ -118,11 +128,36 @@ void Machine::enter_protected32(const BootImage& image) {
   const u32 data = ar::P | ar::S | ar::kTypeWritable | ar::kTypeAccessed | ar::DB | ar::G;
   for (unsigned s = 0; s < kNumSegs; ++s) c.seg[s] = Segment{0x18, 0, 0xffffffff, data};
   c.seg[CS] = Segment{0x10, 0, 0xffffffff, code};
-  c.gdtr = TableReg{0, 0};
+  c.gdtr = TableReg{image.gdt_base, image.gdt_limit};
   c.idtr = TableReg{0, 0};
   c.gpr[RAX] = image.eax;
   c.gpr[RBX] = image.ebx;
   c.gpr[RDX] = 0;
+  c.gpr[RSI] = image.esi;
+  c.flags.set(fl::kFixed1);
+  c.rip = image.entry;
+  c.mode_changed();
+  c.paging_changed();
+}
+
+// Linux's 64-bit boot protocol (Documentation/arch/x86/boot.rst): 64-bit
+// mode with paging on (the loader's identity map in CR3), the loader's GDT,
+// CS = __BOOT_CS (64-bit code), DS = ES = SS = __BOOT_DS, interrupts off,
+// RSI = boot_params. IA-32e mode as SDM Vol. 3A §10.8.5 (PAE, LME, then PG)
+// leaves it: EFER.LMA = 1 with CS.L = 1.
+void Machine::enter_long64(const BootImage& image) {
+  Cpu& c = *cpu_;
+  c.cr0 = cr0::PE | cr0::ET | cr0::PG;
+  c.cr4 = cr4::PAE;
+  c.efer = efer::LME | efer::LMA;
+  c.cr3 = image.cr3;
+  const u32 code = ar::P | ar::S | ar::kTypeCode | ar::kTypeReadable | ar::kTypeAccessed | ar::L | ar::G;
+  const u32 data = ar::P | ar::S | ar::kTypeWritable | ar::kTypeAccessed | ar::DB | ar::G;
+  for (unsigned s = 0; s < kNumSegs; ++s) c.seg[s] = Segment{0x18, 0, 0xffffffff, data};
+  c.seg[CS] = Segment{0x10, 0, 0xffffffff, code};
+  c.gdtr = TableReg{image.gdt_base, image.gdt_limit};
+  c.idtr = TableReg{0, 0};
+  c.gpr[RSI] = image.esi;
   c.flags.set(fl::kFixed1);
   c.rip = image.entry;
   c.mode_changed();

@@ -11,8 +11,10 @@
 #include "core/base/port_bus.h"
 #include "core/base/scheduler.h"
 #include "core/machine/boot_image.h"
+#include "core/machine/phys_mem_dma.h"
 #include "cpu/cpu.h"
 #include "devices/debug_exit/debug_exit.h"
+#include "devices/fw_cfg/fw_cfg.h"
 #include "devices/uart16550/byte_sink.h"
 #include "devices/uart16550/uart16550.h"
 #include "mmu/phys_mem.h"
@@ -21,6 +23,9 @@ namespace vtlab {
 
 struct MachineConfig {
   u64 ram_bytes = 256ull << 20;
+  // vCPUs the firmware tables (MADT, fw_cfg) describe; only vCPU 0 runs
+  // until SMP exists (the CLI refuses more than 1).
+  unsigned cpus = 1;
   ByteSink* serial_out = nullptr;  // COM1 output (null: discarded)
   ByteInput* serial_in = nullptr;  // COM1 input (null: none)
   // Set by a signal handler to the signal's number (SIGINT, SIGTERM): the
@@ -80,12 +85,14 @@ class Machine {
   PortBus& ports() { return ports_; }
   Scheduler& scheduler() { return sched_; }
   Uart16550& com1() { return *com1_; }
+  FwCfg& fw_cfg() { return *fw_cfg_; }
   // The diagnostic log (off until enabled): `vtlab run --log`.
   Log& log() { return log_; }
 
  private:
   void enter_protected32(const BootImage& image);
   void enter_real16(const BootImage& image);
+  void enter_long64(const BootImage& image);
   // Why the run must end now, between slices (host I/O, signal), if it must.
   std::optional<RunEnd> host_stop(RunResult& r) const;
   // A triple fault's first event, with its instruction disassembled.
@@ -100,6 +107,9 @@ class Machine {
   LatchedIrqLine com1_irq_;  // no interrupt controller yet: the level is kept for the debugger
   std::unique_ptr<Uart16550> com1_;
   DebugExit debug_exit_;
+  // Firmware: fw_cfg, filled with the ACPI tables and the rest at load().
+  std::unique_ptr<PhysMemDma> dma_;
+  std::unique_ptr<FwCfg> fw_cfg_;
 };
 
 }  // namespace vtlab
