@@ -30,10 +30,10 @@ constexpr RomCase kRoms[] = {
     {"hello-mb2.elf", "hello-mb2.txt", "a=1 b=2", false},
     {"faults.elf", "faults.txt", "", false},
     {"smc.elf", "smc.txt", "", false},
-    {"fwcfg.elf", "fwcfg.txt", "", false},
     {"bench-small.elf", "bench-small.txt", "", false},
     {"faultbench-small.elf", "faultbench-small.txt", "", false},
     {"realmode.bin", "realmode.txt", "", true},
+    {"fwcfg.elf", "fwcfg.txt", "", false},
 };
 
 std::string read_file(const std::string& path) {
