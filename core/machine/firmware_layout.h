@@ -62,8 +62,8 @@ inline constexpr u8 kCmosCentury = 0x32;
 inline constexpr u16 kLpcRequesterId = 0x00f8;
 
 // ---- Memory map ----
-inline constexpr u64 kLowRamEnd = 0xa0000;       // conventional memory ends at 640 KiB
-inline constexpr u64 kBiosAreaEnd = 0x100000;    // [640 KiB, 1 MiB): VGA window and BIOS area, reserved
+inline constexpr u64 kLowRamEnd = 0xa0000;     // conventional memory ends at 640 KiB
+inline constexpr u64 kBiosAreaEnd = 0x100000;  // [640 KiB, 1 MiB): VGA window and BIOS area, reserved
 inline constexpr u64 kHighRamStart = 0x100000;
 inline constexpr u64 kMmioHoleStart = 0xc0000000;  // RAM past 3 GiB is relocated above 4 GiB
 inline constexpr u64 k4GiB = u64(1) << 32;

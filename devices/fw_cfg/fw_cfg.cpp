@@ -58,7 +58,8 @@ void FwCfg::set_le(u16 key, u64 value, unsigned size) {
 void FwCfg::add_file(const std::string& name, std::vector<u8> data) {
   if (name.empty() || name.size() >= kFileNameSize) throw Error("internal: bad fw_cfg file name '" + name + "'");
   if (data.size() > 0xffffffffu) throw Error("fw_cfg file " + name + " is larger than 4 GiB");
-  auto at = std::lower_bound(files_.begin(), files_.end(), name, [](const File& f, const std::string& n) { return f.name < n; });
+  auto at = std::lower_bound(files_.begin(), files_.end(), name,
+                             [](const File& f, const std::string& n) { return f.name < n; });
   if (at != files_.end() && at->name == name) {
     at->data = std::move(data);
   } else {
@@ -192,7 +193,8 @@ FwCfgView FwCfg::view() const {
   v.dma_address = dma_address_;
   v.dma_transfers = dma_transfers_;
   v.dma_errors = dma_errors_;
-  for (std::size_t i = 0; i < files_.size(); ++i) v.files.push_back({files_[i].name, u16(kFileFirst + i), u32(files_[i].data.size())});
+  for (std::size_t i = 0; i < files_.size(); ++i)
+    v.files.push_back({files_[i].name, u16(kFileFirst + i), u32(files_[i].data.size())});
   return v;
 }
 

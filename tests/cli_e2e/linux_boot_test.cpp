@@ -18,7 +18,8 @@ using cli_e2e::run_vtlab;
 
 std::string write_temp(const std::string& name, const std::vector<unsigned char>& bytes) {
   const std::string path = std::string(VTLAB_TEST_TMP) + "/" + name;
-  std::ofstream(path, std::ios::binary).write(reinterpret_cast<const char*>(bytes.data()), std::streamsize(bytes.size()));
+  std::ofstream(path, std::ios::binary)
+      .write(reinterpret_cast<const char*>(bytes.data()), std::streamsize(bytes.size()));
   return path;
 }
 
@@ -35,7 +36,8 @@ TEST_CASE("vtlab run bzImage --initrd FILE --cmdline STR boots through the 64-bi
   const std::string initrd = write_temp("probe.initrd", loader_test::pattern(0x1000, 0x5a));
   for (bool long_mode : {true, false}) {
     CAPTURE(long_mode);
-    Result r = run_vtlab("run " + probe_kernel(long_mode) + " --initrd " + initrd + " --cmdline 'console=ttyS0' --cpus 1 --mem 64M");
+    Result r = run_vtlab("run " + probe_kernel(long_mode) + " --initrd " + initrd +
+                         " --cmdline 'console=ttyS0' --cpus 1 --mem 64M");
     INFO(r.output);
     CHECK(r.status == ((0x5a << 1) | 1));  // QEMU's debug-exit status for the value written
     CHECK(r.output.find("debug-exit code 90") != std::string::npos);

@@ -75,10 +75,15 @@ bool contains(const Bytes& hay, const Bytes& needle) {
 // The value of an integer AML data object at `at` (ZeroOp, OneOp, BytePrefix).
 u64 aml_integer(const Bytes& b, size_t at) {
   switch (b.at(at)) {
-    case 0x00: return 0;
-    case 0x01: return 1;
-    case 0x0a: return b.at(at + 1);
-    default: FAIL("not a small AML integer: opcode " << int(b.at(at))); return 0;
+    case 0x00:
+      return 0;
+    case 0x01:
+      return 1;
+    case 0x0a:
+      return b.at(at + 1);
+    default:
+      FAIL("not a small AML integer: opcode " << int(b.at(at)));
+      return 0;
   }
 }
 
@@ -104,27 +109,27 @@ TEST_CASE("FADT: revision 6, PM blocks, PM timer, reset register, SCI, DSDT and 
   const Table& f = t.at("FACP");
   CHECK(f.bytes.size() == 276);
   CHECK(f.field(8, 1) == 6);
-  CHECK(f.field(46, 2) == 9);         // SCI_INT
-  CHECK(f.field(48, 4) == 0);         // SMI_CMD: no ACPI enable handshake
-  CHECK(f.field(56, 4) == 0x600);     // PM1a_EVT_BLK
-  CHECK(f.field(64, 4) == 0x604);     // PM1a_CNT_BLK
-  CHECK(f.field(76, 4) == 0x608);     // PM_TMR_BLK
-  CHECK(f.field(88, 1) == 4);         // PM1_EVT_LEN
-  CHECK(f.field(89, 1) == 2);         // PM1_CNT_LEN
-  CHECK(f.field(91, 1) == 4);         // PM_TMR_LEN
-  CHECK(f.field(80, 4) == 0);         // no GPE0 block
-  CHECK(f.field(108, 1) == 0x32);     // CENTURY
+  CHECK(f.field(46, 2) == 9);      // SCI_INT
+  CHECK(f.field(48, 4) == 0);      // SMI_CMD: no ACPI enable handshake
+  CHECK(f.field(56, 4) == 0x600);  // PM1a_EVT_BLK
+  CHECK(f.field(64, 4) == 0x604);  // PM1a_CNT_BLK
+  CHECK(f.field(76, 4) == 0x608);  // PM_TMR_BLK
+  CHECK(f.field(88, 1) == 4);      // PM1_EVT_LEN
+  CHECK(f.field(89, 1) == 2);      // PM1_CNT_LEN
+  CHECK(f.field(91, 1) == 4);      // PM_TMR_LEN
+  CHECK(f.field(80, 4) == 0);      // no GPE0 block
+  CHECK(f.field(108, 1) == 0x32);  // CENTURY
   const u64 boot_arch = f.field(109, 2);
   CHECK((boot_arch & 2) != 0);  // 8042 present
   const u64 flags = f.field(112, 4);
-  CHECK((flags & 1u << 10) != 0);     // RESET_REG_SUP
-  CHECK((flags & 1u << 20) == 0);     // not HW_REDUCED_ACPI
-  CHECK((flags & 1u << 8) == 0);      // TMR_VAL_EXT: a 24-bit PM timer
+  CHECK((flags & 1u << 10) != 0);  // RESET_REG_SUP
+  CHECK((flags & 1u << 20) == 0);  // not HW_REDUCED_ACPI
+  CHECK((flags & 1u << 8) == 0);   // TMR_VAL_EXT: a 24-bit PM timer
   const GasValue reset = gas(f, 116);
   CHECK(reset.space == 1);
   CHECK(reset.bit_width == 8);
   CHECK(reset.address == 0xcf9);
-  CHECK(f.field(128, 1) == 0x06);     // RESET_VALUE
+  CHECK(f.field(128, 1) == 0x06);  // RESET_VALUE
   CHECK(gas(f, 148).address == 0x600);
   CHECK(gas(f, 148).bit_width == 32);
   CHECK(gas(f, 172).address == 0x604);
@@ -135,7 +140,7 @@ TEST_CASE("FADT: revision 6, PM blocks, PM timer, reset register, SCI, DSDT and 
 
   AcpiReader r = placed(1).reader();
   const u64 dsdt = f.field(40, 4);
-  CHECK(f.field(140, 8) == dsdt);     // X_DSDT
+  CHECK(f.field(140, 8) == dsdt);  // X_DSDT
   CHECK(r.table_at(dsdt).signature == "DSDT");
   const u64 facs = f.field(36, 4);
   CHECK(facs % 64 == 0);
@@ -182,7 +187,8 @@ TEST_CASE("MADT: one enabled local APIC per vCPU, the IOAPIC, IRQ 0 and SCI over
           CHECK(m.field(at + 2, 1) == 0xff);
           CHECK(m.field(at + 5, 1) == 1);  // LINT1
           break;
-        default: FAIL("unexpected MADT entry type " << type);
+        default:
+          FAIL("unexpected MADT entry type " << type);
       }
       at += len;
     }
@@ -237,20 +243,23 @@ TEST_CASE("iasl -d, ACPICA's disassembler, accepts every table") {
   auto t = r.tables();
   t["DSDT"] = r.table_at(t.at("FACP").field(40, 4));
   t["FACS"] = r.table_at(t.at("FACP").field(36, 4));
-  const std::filesystem::path dir = std::filesystem::temp_directory_path() / ("vtlab_iasl_" + std::to_string(::getpid()));
+  const std::filesystem::path dir =
+      std::filesystem::temp_directory_path() / ("vtlab_iasl_" + std::to_string(::getpid()));
   std::filesystem::create_directories(dir);
   for (auto& [sig, table] : t) {
     CAPTURE(sig);
     const std::filesystem::path file = dir / (sig + ".dat");
     std::ofstream(file, std::ios::binary).write(reinterpret_cast<const char*>(table.bytes.data()), table.bytes.size());
-    const std::string cmd = std::string(VTLAB_IASL) + " -d " + file.string() + " > " + (dir / (sig + ".log")).string() + " 2>&1";
+    const std::string cmd =
+        std::string(VTLAB_IASL) + " -d " + file.string() + " > " + (dir / (sig + ".log")).string() + " 2>&1";
     CHECK(std::system(cmd.c_str()) == 0);
     std::ifstream dsl(dir / (sig + ".dsl"));
     std::stringstream text;
     text << dsl.rdbuf();
     const std::string s = text.str();
     CHECK(s.find("Signature") != std::string::npos);
-    for (const char* bad : {"Invalid", "Incorrect", "Error", "**** Unknown"}) CHECK_MESSAGE(s.find(bad) == std::string::npos, bad << " in\n" << s);
+    for (const char* bad : {"Invalid", "Incorrect", "Error", "**** Unknown"})
+      CHECK_MESSAGE(s.find(bad) == std::string::npos, bad << " in\n" << s);
     if (sig == "DSDT") CHECK(s.find("_S5") != std::string::npos);
   }
   std::filesystem::remove_all(dir);
@@ -304,12 +313,13 @@ TEST_CASE("the fw_cfg tables, placed by running etc/table-loader, are the tables
         f.at(off) = u8(f.at(off) - sum8(f, start, len));
         break;
       }
-      default: FAIL("unknown command " << command);
+      default:
+        FAIL("unknown command " << command);
     }
   }
   CHECK(allocations == 2);
-  CHECK(pointers == 3 + 4 + 4 + 2);    // FADT, XSDT, RSDT, RSDP
-  CHECK(checksums == 7 + 2);           // every table but the FACS, and the RSDP twice
+  CHECK(pointers == 3 + 4 + 4 + 2);  // FADT, XSDT, RSDT, RSDP
+  CHECK(checksums == 7 + 2);         // every table but the FACS, and the RSDP twice
   const vtlab::acpi::PlacedAcpi p = vtlab::acpi::place_acpi_tables(b, kTablesAddr, platform::kRsdpAddr);
   CHECK(files["etc/acpi/tables"] == p.tables);
   CHECK(files["etc/acpi/rsdp"] == p.rsdp);

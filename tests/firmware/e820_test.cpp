@@ -28,13 +28,13 @@ TEST_CASE("e820: 128 MiB, entry by entry") {
   const std::vector<MemRange> map = vtlab::pc_memory_map(128 * kMiB);
   const MemRange expect[] = {
       {0, 0xa0000, 1},
-      {0xa0000, 0x60000, 2},                   // VGA window and BIOS area (the RSDP is at 0xE0000)
+      {0xa0000, 0x60000, 2},  // VGA window and BIOS area (the RSDP is at 0xE0000)
       {0x100000, 127 * kMiB - 0x10000, 1},
-      {128 * kMiB - 0x10000, 0x10000, 3},      // ACPI tables, reclaimable
-      {0xb0000000, 0x10000000, 2},             // ECAM
-      {0xfec00000, 0x1000, 2},                 // IOAPIC
-      {0xfed00000, 0x1000, 2},                 // HPET
-      {0xfee00000, 0x1000, 2},                 // local APIC
+      {128 * kMiB - 0x10000, 0x10000, 3},  // ACPI tables, reclaimable
+      {0xb0000000, 0x10000000, 2},         // ECAM
+      {0xfec00000, 0x1000, 2},             // IOAPIC
+      {0xfed00000, 0x1000, 2},             // HPET
+      {0xfee00000, 0x1000, 2},             // local APIC
   };
   REQUIRE(map.size() == std::size(expect));
   for (size_t i = 0; i < map.size(); ++i) {
@@ -46,8 +46,9 @@ TEST_CASE("e820: 128 MiB, entry by entry") {
 }
 
 TEST_CASE("e820: sorted, disjoint, and the RAM adds up, for RAM sizes across every boundary") {
-  for (u64 ram : std::initializer_list<u64>{2 * kMiB, 16 * kMiB, 256 * kMiB, 2 * kGiB, u64(0xb0000000), u64(0xb0000000) + 64 * kMiB, 3 * kGiB,
-                  3 * kGiB + 4096, 4 * kGiB, 64 * kGiB}) {
+  for (u64 ram :
+       std::initializer_list<u64>{2 * kMiB, 16 * kMiB, 256 * kMiB, 2 * kGiB, u64(0xb0000000),
+                                  u64(0xb0000000) + 64 * kMiB, 3 * kGiB, 3 * kGiB + 4096, 4 * kGiB, 64 * kGiB}) {
     CAPTURE(ram);
     const std::vector<MemRange> map = vtlab::pc_memory_map(ram);
     for (size_t i = 1; i < map.size(); ++i) CHECK(map[i - 1].base + map[i - 1].length <= map[i].base);

@@ -43,11 +43,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     const uint16_t port = uint16_t(0x510 + in.take(1) % 12);
     const unsigned width = kSizes[in.take(1) % 3];
     switch (op) {
-      case 0: bus.write(port, width, uint32_t(in.take(4))); break;
+      case 0:
+        bus.write(port, width, uint32_t(in.take(4)));
+        break;
       case 1: {
         const vtlab::FwCfgView before = fw.view();
         const uint32_t v = bus.read(port, width);
-        if (port == 0x511 && width == 1 && before.offset == fw.view().offset && v != 0) std::abort();  // past the end: 0
+        if (port == 0x511 && width == 1 && before.offset == fw.view().offset && v != 0)
+          std::abort();  // past the end: 0
         break;
       }
       case 2: {  // guest stores into RAM (descriptors, anything)

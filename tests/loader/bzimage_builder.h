@@ -10,16 +10,16 @@ namespace loader_test {
 struct BzSpec {
   u16 version = 0x020f;
   u8 setup_sects = 4;
-  u8 loadflags = 0x01;        // LOADED_HIGH
-  u16 xloadflags = 0x0001;    // XLF_KERNEL_64 (written for 2.12+)
+  u8 loadflags = 0x01;      // LOADED_HIGH
+  u16 xloadflags = 0x0001;  // XLF_KERNEL_64 (written for 2.12+)
   bool relocatable = true;
   u32 kernel_alignment = 0x200000;
   u64 pref_address = 0x1000000;
   u32 init_size = 0x400000;
   u32 cmdline_size = 2047;
   u32 initrd_addr_max = 0x7fffffff;
-  int syssize = -1;           // -1: the kernel's size in 16-byte units
-  int header_end = -1;        // -1: the end of the header for `version`
+  int syssize = -1;     // -1: the kernel's size in 16-byte units
+  int header_end = -1;  // -1: the end of the header for `version`
   Bytes kernel = pattern(0x3000, 7);
 
   // The header's end for each protocol: the last field it added.

@@ -14,8 +14,7 @@ using namespace loader_test;
 
 namespace {
 
-vtlab::BootOptions linux_options(std::string cmdline = "console=ttyS0", u64 ram = 256 * kMiB,
-                                 std::string initrd = "") {
+vtlab::BootOptions linux_options(std::string cmdline = "console=ttyS0", u64 ram = 256 * kMiB, std::string initrd = "") {
   vtlab::BootOptions o = options(std::move(cmdline), ram);
   o.image_path = "bzImage";
   o.initrd_path = std::move(initrd);
@@ -37,14 +36,17 @@ std::string linux_error(const Bytes& image, const vtlab::BootOptions& o, const B
 
 constexpr u64 kZeroPage = 0x10000;
 
-u32 le32(const Bytes& b, size_t at) { return u32(b.at(at) | b.at(at + 1) << 8 | b.at(at + 2) << 16 | b.at(at + 3) << 24); }
+u32 le32(const Bytes& b, size_t at) {
+  return u32(b.at(at) | b.at(at + 1) << 8 | b.at(at + 2) << 16 | b.at(at + 3) << 24);
+}
 
 }  // namespace
 
 TEST_CASE("bzImage, 64-bit entry: loaded at pref_address, entered at +0x200 in long mode") {
   BzSpec s;
   const Bytes initrd = pattern(0x2345, 0x5a);
-  vtlab::BootImage img = load_linux(build_bzimage(s), linux_options("console=ttyS0 quiet", 256 * kMiB, "rd.img"), initrd);
+  vtlab::BootImage img =
+      load_linux(build_bzimage(s), linux_options("console=ttyS0 quiet", 256 * kMiB, "rd.img"), initrd);
   GuestView g(img);
   CHECK(img.protocol == "linux");
   CHECK(img.mode == vtlab::StartMode::Long64);
@@ -61,14 +63,14 @@ TEST_CASE("bzImage, 64-bit entry: loaded at pref_address, entered at +0x200 in l
   // boot_params: the setup header copied, the loader's fields filled in.
   CHECK(g.u32_at(kZeroPage + 0x202) == 0x53726448);
   CHECK(g.u16_at(kZeroPage + 0x206) == 0x020f);
-  CHECK(g.u8_at(kZeroPage + 0x210) == 0xff);               // type_of_loader: undefined
-  CHECK((g.u8_at(kZeroPage + 0x211) & 1) == 1);            // LOADED_HIGH
-  CHECK(g.u32_at(kZeroPage + 0x214) == 0x1000000);         // code32_start = the load address
+  CHECK(g.u8_at(kZeroPage + 0x210) == 0xff);        // type_of_loader: undefined
+  CHECK((g.u8_at(kZeroPage + 0x211) & 1) == 1);     // LOADED_HIGH
+  CHECK(g.u32_at(kZeroPage + 0x214) == 0x1000000);  // code32_start = the load address
   CHECK(g.cstring_at(g.u32_at(kZeroPage + 0x228)) == "console=ttyS0 quiet");
-  CHECK(g.u32_at(kZeroPage + 0x23c) == 0);                 // hardware_subarch: PC
-  CHECK(g.u64_at(kZeroPage + 0x070) == 0xe0000);           // acpi_rsdp_addr
-  CHECK(g.u32_at(kZeroPage + 0x0c0) == 0);                 // ext_ramdisk_image
-  CHECK(g.u8_at(kZeroPage + 0x00f) == 0);                  // screen_info: no VGA
+  CHECK(g.u32_at(kZeroPage + 0x23c) == 0);        // hardware_subarch: PC
+  CHECK(g.u64_at(kZeroPage + 0x070) == 0xe0000);  // acpi_rsdp_addr
+  CHECK(g.u32_at(kZeroPage + 0x0c0) == 0);        // ext_ramdisk_image
+  CHECK(g.u8_at(kZeroPage + 0x00f) == 0);         // screen_info: no VGA
   // The initrd: at the top of RAM below the ACPI tables, page-aligned, whole.
   const u64 rd = g.u32_at(kZeroPage + 0x218);
   CHECK(g.u32_at(kZeroPage + 0x21c) == initrd.size());
@@ -85,14 +87,14 @@ TEST_CASE("bzImage, 64-bit entry: loaded at pref_address, entered at +0x200 in l
   }
   // GDT: __BOOT_CS a 64-bit code segment (L=1, D=0), __BOOT_DS flat data.
   const u64 cs = g.u64_at(img.gdt_base + 0x10), ds = g.u64_at(img.gdt_base + 0x18);
-  CHECK((cs >> 53 & 1) == 1);   // L
-  CHECK((cs >> 54 & 1) == 0);   // D
-  CHECK((cs >> 43 & 1) == 1);   // code
-  CHECK((cs >> 47 & 1) == 1);   // present
-  CHECK((ds >> 43 & 1) == 0);   // data
-  CHECK((ds >> 41 & 1) == 1);   // writable
+  CHECK((cs >> 53 & 1) == 1);  // L
+  CHECK((cs >> 54 & 1) == 0);  // D
+  CHECK((cs >> 43 & 1) == 1);  // code
+  CHECK((cs >> 47 & 1) == 1);  // present
+  CHECK((ds >> 43 & 1) == 0);  // data
+  CHECK((ds >> 41 & 1) == 1);  // writable
   CHECK((ds & 0xffff) == 0xffff);
-  CHECK((ds >> 55 & 1) == 1);   // 4 KiB granularity: 4 GiB
+  CHECK((ds >> 55 & 1) == 1);  // 4 KiB granularity: 4 GiB
   // Page tables: an identity map over everything loaded, 2 MiB pages.
   auto translate = [&](u64 va) -> u64 {
     const u64 pml4e = g.u64_at(img.cr3 + 8 * (va >> 39 & 511));
@@ -112,8 +114,8 @@ TEST_CASE("bzImage, 64-bit entry: loaded at pref_address, entered at +0x200 in l
   CHECK(img.fw_cfg.kernel == s.kernel);
   CHECK(img.fw_cfg.initrd_addr == rd);
   CHECK(img.fw_cfg.initrd == initrd);
-  CHECK(img.fw_cfg.cmdline == Bytes{'c', 'o', 'n', 's', 'o', 'l', 'e', '=', 't', 't', 'y', 'S', '0', ' ', 'q', 'u',
-                                    'i', 'e', 't', 0});
+  CHECK(img.fw_cfg.cmdline ==
+        Bytes{'c', 'o', 'n', 's', 'o', 'l', 'e', '=', 't', 't', 'y', 'S', '0', ' ', 'q', 'u', 'i', 'e', 't', 0});
   REQUIRE(img.fw_cfg.setup.size() == s.setup_size());
   CHECK(le32(img.fw_cfg.setup, 0x218) == rd);  // the header as in boot_params
   CHECK(le32(img.fw_cfg.setup, 0x228) == 0x20000);
@@ -225,7 +227,8 @@ TEST_CASE("--initrd belongs to Linux: Multiboot and flat images refuse it") {
   e.multiboot_header = Mb1Header{}.bytes();
   vtlab::BootOptions o = options();
   o.initrd_path = "rd.img";
-  CHECK_MSG_HAS(load_error(build_elf(e).bytes, o), "--initrd is for Linux kernels; give a Multiboot kernel its files with --module");
+  CHECK_MSG_HAS(load_error(build_elf(e).bytes, o),
+                "--initrd is for Linux kernels; give a Multiboot kernel its files with --module");
   o.flat = true;
   o.flat_addr = 0x7c00;
   o.cmdline = "";

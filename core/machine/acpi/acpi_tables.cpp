@@ -19,7 +19,7 @@ namespace {
 
 using namespace platform;
 
-constexpr char kOemId[] = "VTLAB ";        // 6 bytes
+constexpr char kOemId[] = "VTLAB ";         // 6 bytes
 constexpr char kOemTableId[] = "VTLABPC ";  // 8 bytes
 constexpr u32 kOemRevision = 1;
 constexpr char kCreatorId[] = "VTLB";  // 4 bytes
@@ -60,36 +60,36 @@ constexpr u64 kBootArch = 1u << 0 | 1u << 1 | 1u << 2;
 // Flags: WBINVD, PROC_C1, PWR_BUTTON and SLP_BUTTON (no fixed-feature
 // buttons), FIX_RTC, TMR_VAL_EXT (32-bit timer only), RESET_REG_SUP,
 // USE_PLATFORM_CLOCK. HW_REDUCED_ACPI stays 0.
-constexpr u64 kFadtFlags = 1u << 0 | 1u << 2 | 1u << 4 | 1u << 5 | 1u << 6 | (kPmTimerBits == 32 ? 1u << 8 : 0) |
-                           1u << 10 | 1u << 15;
+constexpr u64 kFadtFlags =
+    1u << 0 | 1u << 2 | 1u << 4 | 1u << 5 | 1u << 6 | (kPmTimerBits == 32 ? 1u << 8 : 0) | 1u << 10 | 1u << 15;
 constexpr Field kFadtFields[] = {
-    {45, 1, 0},             // Preferred_PM_Profile: unspecified
-    {46, 2, kSciIrq},       // SCI_INT
-    {48, 4, 0},             // SMI_CMD 0: ACPI mode is always on (PM1_CNT.SCI_EN reads 1)
-    {56, 4, kPm1aEvtBlk},   // PM1a_EVT_BLK
-    {64, 4, kPm1aCntBlk},   // PM1a_CNT_BLK
-    {76, 4, kPmTmrBlk},     // PM_TMR_BLK
-    {88, 1, kPm1EvtLen},    // PM1_EVT_LEN
-    {89, 1, kPm1CntLen},    // PM1_CNT_LEN
-    {91, 1, kPmTmrLen},     // PM_TMR_LEN
-    {96, 2, 101},           // P_LVL2_LAT > 100: no C2
-    {98, 2, 1001},          // P_LVL3_LAT > 1000: no C3
-    {108, 1, kCmosCentury}, // CENTURY
-    {109, 2, kBootArch},    // IAPC_BOOT_ARCH
-    {112, 4, kFadtFlags},   // Flags
-    {128, 1, kResetValue},  // RESET_VALUE
-    {131, 1, 0},            // FADT Minor Version
+    {45, 1, 0},              // Preferred_PM_Profile: unspecified
+    {46, 2, kSciIrq},        // SCI_INT
+    {48, 4, 0},              // SMI_CMD 0: ACPI mode is always on (PM1_CNT.SCI_EN reads 1)
+    {56, 4, kPm1aEvtBlk},    // PM1a_EVT_BLK
+    {64, 4, kPm1aCntBlk},    // PM1a_CNT_BLK
+    {76, 4, kPmTmrBlk},      // PM_TMR_BLK
+    {88, 1, kPm1EvtLen},     // PM1_EVT_LEN
+    {89, 1, kPm1CntLen},     // PM1_CNT_LEN
+    {91, 1, kPmTmrLen},      // PM_TMR_LEN
+    {96, 2, 101},            // P_LVL2_LAT > 100: no C2
+    {98, 2, 1001},           // P_LVL3_LAT > 1000: no C3
+    {108, 1, kCmosCentury},  // CENTURY
+    {109, 2, kBootArch},     // IAPC_BOOT_ARCH
+    {112, 4, kFadtFlags},    // Flags
+    {128, 1, kResetValue},   // RESET_VALUE
+    {131, 1, 0},             // FADT Minor Version
 };
 constexpr Gas kFadtRegisters[] = {
-    {116, kSystemIo, 8, kByteAccess, kResetPort},                   // RESET_REG
-    {148, kSystemIo, kPm1EvtLen * 8, kWordAccess, kPm1aEvtBlk},     // X_PM1a_EVT_BLK
-    {172, kSystemIo, kPm1CntLen * 8, kWordAccess, kPm1aCntBlk},     // X_PM1a_CNT_BLK
-    {208, kSystemIo, kPmTmrLen * 8, kDwordAccess, kPmTmrBlk},       // X_PM_TMR_BLK
+    {116, kSystemIo, 8, kByteAccess, kResetPort},                // RESET_REG
+    {148, kSystemIo, kPm1EvtLen * 8, kWordAccess, kPm1aEvtBlk},  // X_PM1a_EVT_BLK
+    {172, kSystemIo, kPm1CntLen * 8, kWordAccess, kPm1aCntBlk},  // X_PM1a_CNT_BLK
+    {208, kSystemIo, kPmTmrLen * 8, kDwordAccess, kPmTmrBlk},    // X_PM_TMR_BLK
 };
 constexpr Pointer kFadtPointers[] = {
-    {36, 4, "FACS"},  // FIRMWARE_CTRL
-    {40, 4, "DSDT"},  // DSDT
-    {140, 8, "DSDT"}, // X_DSDT
+    {36, 4, "FACS"},   // FIRMWARE_CTRL
+    {40, 4, "DSDT"},   // DSDT
+    {140, 8, "DSDT"},  // X_DSDT
 };
 
 // ---- FACS (64 bytes, no checksum, 64-byte aligned) ----
@@ -128,10 +128,10 @@ constexpr Gas kHpetRegisters[] = {{40, kSystemMemory, 64, 0, kHpetBase}};
 
 // ---- MCFG (60 bytes: header, 8 reserved, one allocation) ----
 constexpr Field kMcfgFields[] = {
-    {44, 8, kEcamBase},     // base address
-    {52, 2, 0},             // PCI segment group
-    {54, 1, kEcamFirstBus}, // start bus
-    {55, 1, kEcamLastBus},  // end bus
+    {44, 8, kEcamBase},      // base address
+    {52, 2, 0},              // PCI segment group
+    {54, 1, kEcamFirstBus},  // start bus
+    {55, 1, kEcamLastBus},   // end bus
 };
 
 // ---- RSDP (36 bytes) ----
@@ -242,7 +242,10 @@ std::vector<Table> all_tables(unsigned cpus) {
   std::vector<Table> t;
   t.push_back(Table("FACS", 64, 64).fields(kFacsFields));
   t.push_back(dsdt());
-  t.push_back(Table("FACP", kFadtLength, 16).header(kFadtRevision).fields(kFadtFields).registers(kFadtRegisters)
+  t.push_back(Table("FACP", kFadtLength, 16)
+                  .header(kFadtRevision)
+                  .fields(kFadtFields)
+                  .registers(kFadtRegisters)
                   .pointers(kFadtPointers));
   t.push_back(madt(cpus));
   t.push_back(Table("HPET", 56, 16).header(1).fields(kHpetFields).registers(kHpetRegisters));

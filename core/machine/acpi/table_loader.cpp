@@ -27,7 +27,9 @@ PlacedFile& file_named(std::map<std::string, PlacedFile>& files, const std::stri
   return it->second;
 }
 
-bool in_file(const PlacedFile& f, u64 offset, u64 size) { return offset <= f.bytes.size() && size <= f.bytes.size() - offset; }
+bool in_file(const PlacedFile& f, u64 offset, u64 size) {
+  return offset <= f.bytes.size() && size <= f.bytes.size() - offset;
+}
 
 }  // namespace
 

@@ -25,12 +25,12 @@ struct LinkerCommand {
   enum class Zone : u8 { High = 1, Fseg = 2 };  // Allocate: 32-bit RAM, or the F segment
 
   Kind kind = Kind::Allocate;
-  std::string file;         // Allocate, AddChecksum: the file; AddPointer: the file patched
-  std::string source_file;  // AddPointer: the file whose address is added
-  u32 align = 0;            // Allocate: a power of two
-  Zone zone = Zone::High;   // Allocate
-  u32 offset = 0;           // AddPointer: the pointer field; AddChecksum: the checksum byte
-  u8 pointer_size = 0;      // AddPointer: 1, 2, 4 or 8
+  std::string file;           // Allocate, AddChecksum: the file; AddPointer: the file patched
+  std::string source_file;    // AddPointer: the file whose address is added
+  u32 align = 0;              // Allocate: a power of two
+  Zone zone = Zone::High;     // Allocate
+  u32 offset = 0;             // AddPointer: the pointer field; AddChecksum: the checksum byte
+  u8 pointer_size = 0;        // AddPointer: 1, 2, 4 or 8
   u32 start = 0, length = 0;  // AddChecksum: the range summed
 };
 

@@ -24,7 +24,8 @@ void require_no_overlap(const BootImage& image, u64 base, u64 size, const char* 
   for (const BootBlob& b : image.blobs) {
     const u64 len = b.bytes.size() + b.zero_fill;
     if (len && b.addr < base + size && base < b.addr + len) {
-      throw Error(b.what + " at " + hex(b.addr) + " overlaps " + what + " [" + hex(base) + ", " + hex(base + size) + ")");
+      throw Error(b.what + " at " + hex(b.addr) + " overlaps " + what + " [" + hex(base) + ", " + hex(base + size) +
+                  ")");
     }
   }
 }

@@ -18,11 +18,11 @@ using namespace linux_boot;
 
 // boot_params, the "zero page" (Documentation/arch/x86/zero-page.rst).
 constexpr u64 kZeroPageSize = 4096;
-constexpr u64 kAcpiRsdpAddr = 0x070;   // u64
-constexpr u64 kE820Entries = 0x1e8;    // u8
-constexpr u64 kSetupHeader = 0x1f1;    // the setup header, as in the file
+constexpr u64 kAcpiRsdpAddr = 0x070;         // u64
+constexpr u64 kE820Entries = 0x1e8;          // u8
+constexpr u64 kSetupHeader = 0x1f1;          // the setup header, as in the file
 constexpr u64 kHardwareSubarchData = 0x240;  // u64
-constexpr u64 kE820Table = 0x2d0;      // entries of u64 addr, u64 size, u32 type
+constexpr u64 kE820Table = 0x2d0;            // entries of u64 addr, u64 size, u32 type
 constexpr u64 kE820EntrySize = 20;
 constexpr u64 kE820MaxEntries = 128;
 
@@ -34,8 +34,8 @@ constexpr u64 kCode64Descriptor = 0x00af9b000000ffff;
 constexpr u64 kCode32Descriptor = 0x00cf9b000000ffff;
 constexpr u64 kDataDescriptor = 0x00cf93000000ffff;
 
-constexpr u64 kPte = 0x3;          // present, writable
-constexpr u64 kLargePage = 0x80;   // PS: a 2 MiB page in a PD
+constexpr u64 kPte = 0x3;         // present, writable
+constexpr u64 kLargePage = 0x80;  // PS: a 2 MiB page in a PD
 
 void put_le(std::vector<u8>& b, u64 at, u64 value, unsigned size) {
   for (unsigned i = 0; i < size; ++i) b.at(at + i) = u8(value >> (8 * i));

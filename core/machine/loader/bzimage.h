@@ -12,8 +12,8 @@ namespace vtlab::loader {
 // Fixed low-memory places of what the loader builds (below 640 KiB; the
 // kernel never runs there).
 namespace linux_boot {
-inline constexpr u64 kGdtAddr = 0x1000;          // 4 descriptors: __BOOT_CS 0x10, __BOOT_DS 0x18
-inline constexpr u64 kPageTablesAddr = 0x2000;   // PML4, PDPT, 4 PDs: 0-4 GiB identity, 2 MiB pages
+inline constexpr u64 kGdtAddr = 0x1000;         // 4 descriptors: __BOOT_CS 0x10, __BOOT_DS 0x18
+inline constexpr u64 kPageTablesAddr = 0x2000;  // PML4, PDPT, 4 PDs: 0-4 GiB identity, 2 MiB pages
 inline constexpr u64 kPageTablesSize = 6 * 4096;
 inline constexpr u64 kBootParamsAddr = 0x10000;  // the zero page (4 KiB)
 inline constexpr u64 kCmdlineAddr = 0x20000;     // up to 64 KiB

@@ -49,7 +49,8 @@ SetupHeader read_setup_header(const FileBytes& f) {
   }
   if (h.setup_size >= f.size()) {
     f.fail("has no protected-mode kernel: the setup area (setup_sects " + std::to_string(sects) + ", " +
-           std::to_string(h.setup_size) + " bytes) reaches the end of the file (" + std::to_string(f.size()) + " bytes)");
+           std::to_string(h.setup_size) + " bytes) reaches the end of the file (" + std::to_string(f.size()) +
+           " bytes)");
   }
   h.kernel_size = f.size() - h.setup_size;
   const u64 syssize_bytes = u64(f.u32_at(kSysSize, "syssize")) * 16;
