@@ -13,11 +13,11 @@ namespace vtlab {
 
 // The CPU state a boot protocol promises at entry.
 enum class StartMode {
-  Real16,        // real mode, CS:IP = (entry >> 4):(entry & 0xf), other segments 0
-  Protected32,   // Multiboot state: CR0.PE=1, PG=0, flat 4 GiB code/data segments,
-                 // EFLAGS.IF=0, EFLAGS.VM=0, A20 on
-  Long64,        // Linux 64-bit boot protocol: IA-32e mode, paging on with the page
-                 // tables at cr3, CS = 0x10 (64-bit code), DS/ES/SS/FS/GS = 0x18, IF=0
+  Real16,       // real mode, CS:IP = (entry >> 4):(entry & 0xf), other segments 0
+  Protected32,  // Multiboot state: CR0.PE=1, PG=0, flat 4 GiB code/data segments,
+                // EFLAGS.IF=0, EFLAGS.VM=0, A20 on
+  Long64,       // Linux 64-bit boot protocol: IA-32e mode, paging on with the page
+                // tables at cr3, CS = 0x10 (64-bit code), DS/ES/SS/FS/GS = 0x18, IF=0
 };
 
 struct BootBlob {
@@ -32,7 +32,7 @@ struct BootBlob {
 // those items finds what vtlab loaded. Empty vectors: the item is absent.
 struct KernelFwCfgItems {
   u32 kernel_addr = 0, initrd_addr = 0, cmdline_addr = 0, setup_addr = 0;
-  std::vector<u8> kernel;   // the protected-mode kernel as in the file
+  std::vector<u8> kernel;  // the protected-mode kernel as in the file
   std::vector<u8> initrd;
   std::vector<u8> cmdline;  // with its terminating NUL
   std::vector<u8> setup;    // the setup sectors, header filled in as in boot_params
@@ -49,8 +49,8 @@ struct BootImage {
   // limit leaves GDTR empty, as Multiboot allows.
   u64 gdt_base = 0;
   u16 gdt_limit = 0;
-  u64 cr3 = 0;               // Long64: the identity-mapping page tables
-  std::string protocol;      // "multiboot1", "multiboot2", "flat", "linux" (for the run summary)
+  u64 cr3 = 0;           // Long64: the identity-mapping page tables
+  std::string protocol;  // "multiboot1", "multiboot2", "flat", "linux" (for the run summary)
   KernelFwCfgItems fw_cfg;
 };
 
