@@ -1,7 +1,8 @@
 // The DmaPort of a machine without an IOMMU: bus addresses are guest-physical
 // addresses, and a transfer reaches RAM only (devices do not DMA to each
-// other's MMIO here). Writes go through PhysMem::write_block, so they
-// invalidate decoded code like a CPU store.
+// other's MMIO here), and one transfer lies in one RAM range (RAM below 3
+// GiB and RAM from 4 GiB are not contiguous). Writes go through
+// PhysMem::write_block, so they invalidate decoded code like a CPU store.
 #pragma once
 #include "core/base/io.h"
 #include "mmu/phys_mem.h"
@@ -15,9 +16,6 @@ class PhysMemDma final : public DmaPort {
   bool dma_write(u16 requester_id, u64 addr, const void* src, u64 len) override;
 
  private:
-  // Whether [addr, addr + len) is RAM, page by page (RAM below and above
-  // the hole are separate, so one transfer may not span the hole).
-  bool all_ram(u64 addr, u64 len) const;
   PhysMem& mem_;
 };
 

@@ -220,6 +220,18 @@ TEST_CASE("bzImage errors: every refusal names the file and the reason") {
   CHECK_MSG_HAS(load_error(build_bzimage(BzSpec{}), with_module, modules), "--module is for Multiboot kernels");
 }
 
+TEST_CASE("bzImage: a header claiming to run to 0x301 does not spill past boot_params' header area") {
+  BzSpec s;
+  s.header_end = 0x301;
+  Bytes image = build_bzimage(s);
+  for (size_t i = 0x290; i < 0x301; ++i) image[i] = 0xee;
+  vtlab::BootImage img = load_linux(image, linux_options());
+  GuestView g(img);
+  for (u64 i = 0x290; i < 0x2d0; ++i) REQUIRE(g.u8_at(kZeroPage + i) == 0);  // edd_mbr_sig_buffer
+  CHECK(g.u64_at(kZeroPage + 0x2d0) == 0);                                   // e820[0].addr
+  CHECK(g.u64_at(kZeroPage + 0x2d8) == 0xa0000);                             // e820[0].size
+}
+
 TEST_CASE("--initrd belongs to Linux: Multiboot and flat images refuse it") {
   ElfSpec e;
   e.entry = 0x100000;

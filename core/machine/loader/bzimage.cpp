@@ -21,6 +21,7 @@ constexpr u64 kZeroPageSize = 4096;
 constexpr u64 kAcpiRsdpAddr = 0x070;         // u64
 constexpr u64 kE820Entries = 0x1e8;          // u8
 constexpr u64 kSetupHeader = 0x1f1;          // the setup header, as in the file
+constexpr u64 kSetupHeaderEnd = 0x290;       // where boot_params' next field (edd_mbr_sig_buffer) starts
 constexpr u64 kHardwareSubarchData = 0x240;  // u64
 constexpr u64 kE820Table = 0x2d0;            // entries of u64 addr, u64 size, u32 type
 constexpr u64 kE820EntrySize = 20;
@@ -132,7 +133,10 @@ struct HeaderValues {
 // The setup header as the kernel must find it: the file's bytes with the
 // fields a boot loader writes (boot.rst, "type: write/modify").
 void fill_header(std::vector<u8>& b, u64 base, const FileBytes& f, const SetupHeader& h, const HeaderValues& v) {
-  auto header = f.slice(kSetupHeader, h.header_end - kSetupHeader, "Linux setup header");
+  // At most boot_params' header area: a header claiming more (the byte at
+  // 0x201 goes up to 0x301) must not spill into the e820 table.
+  const u64 end = std::min(h.header_end, kSetupHeaderEnd);
+  auto header = f.slice(kSetupHeader, end - kSetupHeader, "Linux setup header");
   std::copy(header.begin(), header.end(), b.begin() + base + kSetupHeader);
   put_le(b, base + kTypeOfLoader, kLoaderId, 1);
   put_le(b, base + kLoadFlags, kLoadedHigh, 1);  // no QUIET, no real-mode heap
