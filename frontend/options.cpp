@@ -105,6 +105,17 @@ std::string non_empty(std::string_view v, std::string_view what) {
   return std::string(v);
 }
 
+// 1 until SMP exists; the refusal names what is missing, not a syntax error.
+unsigned parse_cpus(std::string_view v) {
+  const u64 n = parse_number(v, "--cpus");
+  if (n == 0) throw Error("--cpus: a machine needs at least 1 vCPU");
+  if (n > 1) {
+    throw Error(std::string("--cpus ") + std::to_string(n) +
+                ": more than 1 vCPU is not supported yet (SMP is not built); use --cpus 1");
+  }
+  return unsigned(n);
+}
+
 u32 parse_log_list(std::string_view v) {
   try {
     return parse_log_categories(v);
@@ -140,10 +151,14 @@ const OptionSpec<RunOptions> kRunOptions[] = {
      [](RunOptions& o, std::string_view v) { o.rtc = parse_rtc(v); }},
     {"--max-insns", "N", "stop after N instructions (decimal or 0x hex)", false,
      [](RunOptions& o, std::string_view v) { o.max_insns = parse_number(v, "--max-insns"); }},
-    {"--cmdline", "STR", "kernel command line (Multiboot)", false,
+    {"--cmdline", "STR", "kernel command line (Multiboot, Linux)", false,
      [](RunOptions& o, std::string_view v) { o.cmdline = std::string(v); }},
     {"--module", "PATH", "a Multiboot boot module; may be repeated", true,
      [](RunOptions& o, std::string_view v) { o.modules.push_back(non_empty(v, "--module")); }},
+    {"--initrd", "PATH", "initial ramdisk for a Linux kernel (bzImage)", false,
+     [](RunOptions& o, std::string_view v) { o.initrd = non_empty(v, "--initrd"); }},
+    {"--cpus", "N", "number of vCPUs (default 1; more than 1 needs SMP, not yet built)", false,
+     [](RunOptions& o, std::string_view v) { o.cpus = parse_cpus(v); }},
     {"--flat", "ADDR", "load IMAGE as a flat binary at ADDR and start there", false,
      [](RunOptions& o, std::string_view v) { o.flat_addr = parse_number(v, "--flat"); }},
     {"--quiet", "", "print nothing but the guest's serial output", false,

@@ -5,7 +5,8 @@
 //   vtlab run IMAGE [--mem SIZE] [--serial stdio|file:PATH|none]
 //                   [--serial-in stdin|file:PATH|keys:PATH|none] [--max-insns N]
 //                   [--on-reset stop|reset] [--rtc host|YYYY-MM-DDTHH:MM:SS]
-//                   [--cmdline STR] [--module PATH]... [--flat ADDR] [--quiet]
+//                   [--cmdline STR] [--module PATH]... [--initrd PATH] [--cpus N]
+//                   [--flat ADDR] [--quiet]
 //                   [--log CATEGORIES]... [--log-file PATH]
 //   vtlab bench [ROM] [--max-insns N]
 //   vtlab --help | vtlab run --help | vtlab bench --help | vtlab --version
@@ -69,6 +70,8 @@ struct RunOptions {
   std::optional<u64> max_insns;        // none: run until the guest ends the run
   std::optional<std::string> cmdline;  // kernel command line (Multiboot / Linux)
   std::vector<std::string> modules;    // in command-line order
+  std::optional<std::string> initrd;   // Linux initial ramdisk
+  unsigned cpus = 1;                   // vCPUs (only 1 until SMP exists)
   std::optional<u64> flat_addr;        // load IMAGE as a flat binary here, and enter it there
   OnReset on_reset = OnReset::Stop;
   RtcStart rtc;

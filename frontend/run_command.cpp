@@ -84,6 +84,7 @@ int run_command(const cli::RunOptions& opts) {
   boot.image_path = opts.image;
   boot.cmdline = opts.cmdline.value_or("");
   boot.module_paths = opts.modules;
+  boot.initrd_path = opts.initrd.value_or("");
   boot.flat = opts.flat_addr.has_value();
   boot.flat_addr = opts.flat_addr.value_or(0);
   boot.ram_size = opts.mem_bytes;
@@ -98,6 +99,7 @@ int run_command(const cli::RunOptions& opts) {
 
   MachineConfig cfg;
   cfg.ram_bytes = opts.mem_bytes;
+  cfg.cpus = opts.cpus;
   cfg.serial_out = sink.get();
   cfg.serial_in = input.get();
   cfg.wall_clock = wall_clock.get();

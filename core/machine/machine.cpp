@@ -9,6 +9,7 @@
 #include "core/base/hash.h"
 #include "core/base/wall_clock.h"
 #include "core/machine/code_peek.h"
+#include "core/machine/firmware/firmware_setup.h"
 #include "core/machine/platform_layout.h"
 #include "core/machine/ram_hash.h"
 #include "cpu/decoder.h"
@@ -114,9 +115,12 @@ Machine::Machine(const MachineConfig& config) : config_(config) {
   port61_ = std::make_unique<SystemControlB>(*pit_);
   rtc_ = std::make_unique<RtcCmos>(sched_, &pic_.input(platform::kIrqRtc), clock.unix_seconds());
   i8042_ = std::make_unique<I8042>(&pic_.input(platform::kIrqKeyboard), &pic_.input(platform::kIrqMouse));
-  acpi_pm_ = std::make_unique<AcpiPm>(sched_, &pic_.input(platform::kIrqSci));
+  acpi_pm_ = std::make_unique<AcpiPm>(sched_, &pic_.input(platform::kIrqSci),
+                                      AcpiPmConfig{platform::kPmBase, platform::kSlpTypS5});
   fpu_error_ = std::make_unique<FpuError>(&pic_.input(platform::kIrqFpuError));
   com1_ = std::make_unique<Uart16550>(sched_, &pic_.input(platform::kIrqCom1), config.serial_out, config.serial_in);
+  dma_ = std::make_unique<PhysMemDma>(*mem_);
+  fw_cfg_ = std::make_unique<FwCfg>(dma_.get(), platform::kLpcRequesterId);
   wire_chipset();
   log_.set_place_source([this] { return Log::Place{cpu_->instructions_now(), cpu_->rip}; });
   ports_.set_log(log_);
@@ -124,7 +128,7 @@ Machine::Machine(const MachineConfig& config) : config_(config) {
   cpu_->set_log(log_);
   if (config.serial_out) config.serial_out->on_failure = [this] { cpu_->request_stop(); };
   if (config.serial_in) config.serial_in->bind_clock(sched_);
-  firmware_setup();
+  chipset_setup();
 }
 
 // Ports and lines as platform_layout.h gives them (docs/devices.md).
@@ -139,6 +143,7 @@ void Machine::wire_chipset() {
   fpu_error_->attach(ports_);
   com1_->attach(ports_);
   debug_exit_.attach(ports_);
+  fw_cfg_->attach(ports_);
   cpu_->set_interrupt_source(&irq_source_);
   debug_exit_.on_exit = [this](u32) { cpu_->request_stop(); };
   i8042_->on_reset = [this](const char* what) { request_reset(what); };
@@ -154,7 +159,7 @@ void Machine::wire_chipset() {
 // and CMOS holds the memory sizes in the PC/AT layout (base memory at
 // 0x15, extended memory in KiB at 0x17 and 0x30, memory above 16 MiB in
 // 64 KiB units at 0x34, above 4 GiB at 0x5b).
-void Machine::firmware_setup() {
+void Machine::chipset_setup() {
   ports_.write(platform::kElcr + 1, 1, 1u << (platform::kIrqSci - 8));
   auto word = [this](u8 index, u64 value, unsigned bytes) {
     for (unsigned i = 0; i < bytes; ++i) rtc_->set_nvram(u8(index + i), u8(value >> (8 * i)));
@@ -195,11 +200,14 @@ void Machine::apply_image(const BootImage& image) {
     for (u64 off = 0; off < b.zero_fill; off += kZeros.size())
       mem_->write_block(b.addr + b.bytes.size() + off, kZeros.data(), std::min<u64>(kZeros.size(), b.zero_fill - off));
   }
+  install_firmware({config_.ram_bytes, config_.cpus}, image, *mem_, *fw_cfg_);
   cpu_->reset();
-  if (image.mode == StartMode::Real16)
-    enter_real16(image);
-  else
-    enter_protected32(image);
+  fw_cfg_->reset();
+  switch (image.mode) {
+    case StartMode::Real16: enter_real16(image); break;
+    case StartMode::Protected32: enter_protected32(image); break;
+    case StartMode::Long64: enter_long64(image); break;
+  }
 }
 
 // A reset takes virtual time: one tick per 8 bytes of the image copied back
@@ -219,7 +227,7 @@ void Machine::reset_machine() {
   fpu_error_->reset();
   com1_->reset();
   debug_exit_.reset();
-  firmware_setup();
+  chipset_setup();
   u64 bytes = 0;
   if (boot_image_) {
     for (const BootBlob& b : boot_image_->blobs) bytes += b.bytes.size() + b.zero_fill;
@@ -238,7 +246,9 @@ void Machine::reset_machine() {
 // Multiboot2 §3.3): protected mode, paging off, flat 4 GiB segments,
 // EFLAGS.IF=VM=0, EAX=magic, EBX=boot information. The GDTR is left empty:
 // the specifications require the OS to load its own before reloading a
-// segment register. Selectors are those QEMU's Multiboot ROM uses.
+// segment register. Selectors are those QEMU's Multiboot ROM uses, which
+// are also Linux's __BOOT_CS/__BOOT_DS: its 32-bit boot protocol is the
+// same state with the loader's GDT in GDTR and ESI = boot_params.
 void Machine::enter_protected32(const BootImage& image) {
   Cpu& c = *cpu_;
   c.cr0 = cr0::PE | cr0::ET;
@@ -246,11 +256,36 @@ void Machine::enter_protected32(const BootImage& image) {
   const u32 data = ar::P | ar::S | ar::kTypeWritable | ar::kTypeAccessed | ar::DB | ar::G;
   for (unsigned s = 0; s < kNumSegs; ++s) c.seg[s] = Segment{0x18, 0, 0xffffffff, data};
   c.seg[CS] = Segment{0x10, 0, 0xffffffff, code};
-  c.gdtr = TableReg{0, 0};
+  c.gdtr = TableReg{image.gdt_base, image.gdt_limit};
   c.idtr = TableReg{0, 0};
   c.gpr[RAX] = image.eax;
   c.gpr[RBX] = image.ebx;
   c.gpr[RDX] = 0;
+  c.gpr[RSI] = image.esi;
+  c.flags.set(fl::kFixed1);
+  c.rip = image.entry;
+  c.mode_changed();
+  c.paging_changed();
+}
+
+// Linux's 64-bit boot protocol (Documentation/arch/x86/boot.rst): 64-bit
+// mode with paging on (the loader's identity map in CR3), the loader's GDT,
+// CS = __BOOT_CS (64-bit code), DS = ES = SS = __BOOT_DS, interrupts off,
+// RSI = boot_params. IA-32e mode as SDM Vol. 3A §10.8.5 (PAE, LME, then PG)
+// leaves it: EFER.LMA = 1 with CS.L = 1.
+void Machine::enter_long64(const BootImage& image) {
+  Cpu& c = *cpu_;
+  c.cr0 = cr0::PE | cr0::ET | cr0::PG;
+  c.cr4 = cr4::PAE;
+  c.efer = efer::LME | efer::LMA;
+  c.cr3 = image.cr3;
+  const u32 code = ar::P | ar::S | ar::kTypeCode | ar::kTypeReadable | ar::kTypeAccessed | ar::L | ar::G;
+  const u32 data = ar::P | ar::S | ar::kTypeWritable | ar::kTypeAccessed | ar::DB | ar::G;
+  for (unsigned s = 0; s < kNumSegs; ++s) c.seg[s] = Segment{0x18, 0, 0xffffffff, data};
+  c.seg[CS] = Segment{0x10, 0, 0xffffffff, code};
+  c.gdtr = TableReg{image.gdt_base, image.gdt_limit};
+  c.idtr = TableReg{0, 0};
+  c.gpr[RSI] = image.esi;
   c.flags.set(fl::kFixed1);
   c.rip = image.entry;
   c.mode_changed();

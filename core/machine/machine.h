@@ -11,10 +11,12 @@
 #include "core/base/port_bus.h"
 #include "core/base/scheduler.h"
 #include "core/machine/boot_image.h"
+#include "core/machine/phys_mem_dma.h"
 #include "cpu/cpu.h"
 #include "devices/acpi_pm/acpi_pm.h"
 #include "devices/debug_exit/debug_exit.h"
 #include "devices/fpu_error/fpu_error.h"
+#include "devices/fw_cfg/fw_cfg.h"
 #include "devices/i8042/i8042.h"
 #include "devices/pic8259/dual_pic.h"
 #include "devices/pit8254/pit8254.h"
@@ -34,6 +36,9 @@ enum class ResetAction { Stop, Reset };
 
 struct MachineConfig {
   u64 ram_bytes = 256ull << 20;
+  // vCPUs the firmware tables (MADT, fw_cfg) describe; only vCPU 0 runs
+  // until SMP exists (the CLI refuses more than 1).
+  unsigned cpus = 1;
   ByteSink* serial_out = nullptr;  // COM1 output (null: discarded)
   ByteInput* serial_in = nullptr;  // COM1 input (null: none)
   // The RTC's time at power-on (input interface). Null: a fixed moment,
@@ -111,6 +116,7 @@ class Machine {
   ResetControl& reset_control() { return reset_control_; }
   AcpiPm& acpi_pm() { return *acpi_pm_; }
   FpuError& fpu_error() { return *fpu_error_; }
+  FwCfg& fw_cfg() { return *fw_cfg_; }
   // The diagnostic log (off until enabled): `vtlab run --log`.
   Log& log() { return log_; }
 
@@ -131,13 +137,14 @@ class Machine {
   void enter_protected32(const BootImage& image);
   void enter_real16(const BootImage& image);
   // What a PC's firmware leaves in the chipset before it starts the OS.
-  void firmware_setup();
+  void chipset_setup();
   void wire_chipset();
   // A reset the guest asked for; the run loop acts on it between slices.
   void request_reset(std::string why);
   // ResetAction::Reset: devices and CPU to their reset state, the boot
   // image loaded and entered again.
   void reset_machine();
+  void enter_long64(const BootImage& image);
   // Why the run must end now, between slices (host I/O, signal), if it must.
   std::optional<RunEnd> host_stop(RunResult& r) const;
   // A triple fault's first event, with its instruction disassembled.
@@ -164,6 +171,9 @@ class Machine {
   std::optional<std::string> reset_request_;  // why the guest reset the machine
   bool powered_off_ = false;
   u64 resets_ = 0;
+  // Firmware: fw_cfg, filled with the ACPI tables and the rest at load().
+  std::unique_ptr<PhysMemDma> dma_;
+  std::unique_ptr<FwCfg> fw_cfg_;
 };
 
 }  // namespace vtlab

@@ -1,5 +1,8 @@
-// The PC's fixed layout: legacy I/O ports, ISA IRQ numbers and the ACPI
-// fixed-hardware registers, in one place. The machine wires the devices with
+// The PC's fixed layout: memory-mapped devices, legacy I/O ports, ISA IRQ
+// numbers, the ACPI fixed-hardware registers and the memory map, in one
+// place. The chipset follows QEMU's q35 machine (ICH9 LPC bridge) where a
+// guest can tell, so kernels written for QEMU find their devices at the
+// same places. The machine wires the devices with
 // these constants and the firmware tables (FADT, MADT, DSDT) describe them
 // with the same ones, so the tables cannot disagree with the hardware.
 // docs/devices.md has the port map as a table.
@@ -11,6 +14,29 @@
 #include "core/base/types.h"
 
 namespace vtlab::platform {
+
+// ---- Memory-mapped devices ----
+inline constexpr u64 kLapicBase = 0xfee00000;  // every local APIC (xAPIC MMIO)
+inline constexpr u64 kIoApicBase = 0xfec00000;
+inline constexpr u32 kIoApicGsiBase = 0;
+inline constexpr u64 kHpetBase = 0xfed00000;
+inline constexpr u64 kHpetSize = 0x400;
+// The HPET's General Capabilities and ID register, bits 31:0, which the
+// ACPI HPET table repeats: vendor 0x8086, legacy replacement capable
+// (bit 15), 64-bit counter (bit 13), 3 comparators (bits 12:8 = 2),
+// revision 1. (The same value as QEMU's HPET.)
+inline constexpr u32 kHpetEventTimerBlockId = 0x8086a201;
+
+// PCI Express enhanced configuration space (ECAM), buses 0-255, as q35.
+inline constexpr u64 kEcamBase = 0xb0000000;
+inline constexpr u8 kEcamFirstBus = 0;
+inline constexpr u8 kEcamLastBus = 255;
+inline constexpr u64 kEcamSize = u64(kEcamLastBus - kEcamFirstBus + 1) << 20;
+
+// The 32-bit PCI memory window the DSDT gives the host bridge: from the end
+// of the ECAM window to the IOAPIC.
+inline constexpr u64 kPciMmioBase = 0xc0000000;
+inline constexpr u64 kPciMmioEnd = kIoApicBase;  // exclusive
 
 // ---- ISA IRQ lines (inputs of the 8259 pair) ------------------------------------
 inline constexpr unsigned kIrqPit = 0;
@@ -48,16 +74,43 @@ inline constexpr u16 kPmTmrBlk = kPmBase + 8;    // PM_TMR_BLK
 inline constexpr u8 kPmTmrLen = 4;               // PM_TMR_LEN; 24-bit timer: FADT flag TMR_VAL_EXT clear
 inline constexpr u16 kPmBlockSize = 12;          // ports claimed from kPmBase
 inline constexpr u64 kPmTimerHz = 3'579'545;
+inline constexpr unsigned kPmTimerBits = 24;  // as the ICH9's and QEMU's (FADT TMR_VAL_EXT = 0)
 // No SMI_CMD port (FADT SMI_CMD = 0, ACPI_ENABLE = ACPI_DISABLE = 0): the
 // machine is always in ACPI mode and PM1_CNT.SCI_EN reads 1.
 inline constexpr u16 kSmiCmd = 0;
 inline constexpr unsigned kSciInterrupt = kIrqSci;  // FADT SCI_INT
-// SLP_TYPx values (PM1_CNT bits 12:10) for the DSDT's \_S5 package.
-inline constexpr u8 kSlpTypS5 = 7;
+// SLP_TYPx values (PM1_CNT bits 12:10) for the DSDT's \_S5 package: as
+// QEMU's ACPI, so test kernels written for QEMU power off the same way.
+inline constexpr u8 kSlpTypS5 = 0;  // QEMU's value, not ICH9's 7: `outw(0x604, 0x2000)` powers off
 // FADT RESET_REG (System I/O, 8 bits at kResetControl) and RESET_VALUE: a
 // hard reset through the reset control register.
 inline constexpr u8 kResetValue = 0x06;
 // FADT CENTURY: the CMOS byte holding the century (BCD).
 inline constexpr u8 kCmosCentury = 0x32;
+
+// QEMU's fw_cfg sits at its x86 ports 0x510 (selector), 0x511 (data) and
+// 0x514 (DMA address): devices/fw_cfg/fw_cfg_regs.h.
+// fw_cfg DMA's requester id: ISA devices reach memory through the LPC
+// bridge, PCI 00:1f.0.
+inline constexpr u16 kLpcRequesterId = 0x00f8;
+
+// ---- Memory map ----
+inline constexpr u64 kLowRamEnd = 0xa0000;     // conventional memory ends at 640 KiB
+inline constexpr u64 kBiosAreaEnd = 0x100000;  // [640 KiB, 1 MiB): VGA window and BIOS area, reserved
+inline constexpr u64 kHighRamStart = 0x100000;
+inline constexpr u64 kMmioHoleStart = 0xc0000000;  // RAM past 3 GiB is relocated above 4 GiB
+inline constexpr u64 k4GiB = u64(1) << 32;
+
+// The RSDP, where an OS scans for it (the BIOS area 0xE0000-0xFFFFF, ACPI
+// 6.4 section 5.2.5.1); it is also handed over in boot_params.acpi_rsdp_addr.
+inline constexpr u64 kRsdpAddr = 0xe0000;
+// The other ACPI tables live in the last kAcpiRegionSize bytes of RAM below
+// the MMIO hole, reported as ACPI reclaimable memory (e820 type 3).
+inline constexpr u64 kAcpiRegionSize = 0x10000;
+
+// vCPUs the tables can describe: local APIC IDs 0..N-1 and the IOAPIC's ID
+// N must fit the IOAPIC's 4-bit ID register (82093AA, ICH9).
+inline constexpr unsigned kMaxCpus = 15;
+inline constexpr u8 ioapic_id(unsigned cpus) { return u8(cpus); }
 
 }  // namespace vtlab::platform

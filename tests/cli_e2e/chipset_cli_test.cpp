@@ -82,8 +82,8 @@ TEST_CASE("a guest's reset and ACPI poweroff end the run with their summaries") 
   Result again = cli_e2e::run_vtlab("run " + reset + " --flat 0x7c00 --on-reset reset --max-insns 100000");
   CHECK(again.status == 0);
   CHECK(again.output.find("instruction limit reached, after ") != std::string::npos);
-  // mov dx, 0x604; mov ax, 0x3c00; out dx, ax; jmp $
-  const std::string off = write_file("poweroff.bin", std::string("\xba\x04\x06\xb8\x00\x3c\xef\xeb\xfe", 9));
+  // mov dx, 0x604; mov ax, 0x2000 (SLP_EN, SLP_TYP 0: S5 as QEMU); out dx, ax; jmp $
+  const std::string off = write_file("poweroff.bin", std::string("\xba\x04\x06\xb8\x00\x20\xef\xeb\xfe", 9));
   Result p = cli_e2e::run_vtlab("run " + off + " --flat 0x7c00");
   CHECK(p.status == 0);
   CHECK(p.output.find("3 instructions retired, powered off (ACPI S5)") != std::string::npos);

@@ -34,6 +34,7 @@ constexpr RomCase kRoms[] = {
     {"faultbench-small.elf", "faultbench-small.txt", "", false},
     {"chipset.elf", "chipset.txt", "", false},
     {"realmode.bin", "realmode.txt", "", true},
+    {"fwcfg.elf", "fwcfg.txt", "", false},
 };
 
 std::string read_file(const std::string& path) {
