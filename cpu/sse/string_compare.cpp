@@ -78,17 +78,10 @@ StringCompare string_compare(const Xmm& src1, unsigned len1, const Xmm& src2, un
     if (bit) r1 |= 1u << j;
   }
   const u32 all = (1u << ub) - 1, valid2 = (1u << len2) - 1;
-  u32 r2 = r1;
-  switch ((imm >> 4) & 3) {
-    case 1:
-      r2 = ~r1 & all;
-      break;  // negative polarity
-    case 3:
-      r2 = (r1 ^ valid2) & all;
-      break;  // masked negative: only valid elements inverted
-    default:
-      break;  // positive, masked positive
-  }
+  // Polarity (imm8[5:4]): positive, negative (all inverted), masked
+  // positive, masked negative (only the valid elements of src2 inverted).
+  const u32 invert = ((imm >> 4) & 3) == 1 ? all : ((imm >> 4) & 3) == 3 ? valid2 : 0;
+  const u32 r2 = (r1 ^ invert) & all;
   return StringCompare{u16(r2), ub, len1 < ub, len2 < ub};
 }
 
