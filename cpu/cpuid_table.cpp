@@ -37,7 +37,9 @@ constexpr u32 kMaxBasicLeaf = 0x16, kMaxExtendedLeaf = 0x80000008;
 constexpr Leaf kLeaves[] = {
     {0, 0, kMaxBasicLeaf, chars("Genu"), chars("ntel"), chars("ineI")},
     {1, 0, kSignature, 0x00000800 /* CLFLUSH line 8*8; IDs added */,
-     bits(f::CX16, f::PCID, f::MOVBE, f::POPCNT) | bits(f::RDRAND),
+     bits(f::SSE3, f::PCLMULQDQ, f::SSSE3, f::CX16, f::PCID, f::SSE4_1, f::SSE4_2, f::MOVBE, f::POPCNT, f::AES,
+          f::XSAVE) |
+         bits(f::RDRAND),
      bits(f::DE, f::PSE, f::TSC, f::MSR, f::PAE, f::MCE, f::CX8, f::PGE, f::CMOV, f::PAT, f::PSE36, f::CLFSH, f::FXSR,
           f::SSE, f::SSE2) |
          bits(f::VME, f::SEP, f::MTRR)},
@@ -47,6 +49,13 @@ constexpr Leaf kLeaves[] = {
      bits(f::BMI1, f::SMEP, f::BMI2, f::INVPCID, f::ADX, f::SMAP) |
          bits(f::FSGSBASE, f::TSC_ADJUST, f::RDSEED, f::CLFLUSHOPT, f::CLWB),
      bits(f::PKU) | bits(f::UMIP, f::RDPID), bits(f::ARCH_CAPABILITIES)},
+    // XSAVE (SDM Vol. 1 §13.2): subleaf 0 gives the XCR0 bits supported
+    // (x87, SSE), the area size for the XCR0 bits set (576 for any valid
+    // XCR0: both live in the legacy region) and the maximum; subleaf 1 the
+    // extensions and the compacted size. No component >= 2: subleaves 2-63
+    // are zero.
+    {0xd, 0, u32(kXcr0Supported), kXsaveAreaSize, kXsaveAreaSize, 0},
+    {0xd, 1, bits(f::XSAVEOPT, f::XSAVEC, f::XGETBV1), kXsaveAreaSize, 0, 0},
     {0x80000000, 0, kMaxExtendedLeaf, 0, 0, 0},
     {0x80000001, 0, 0, 0, bits(f::LAHF_LM, f::ABM, f::PRFCHW), bits(f::SYSCALL, f::NX, f::PAGE1GB, f::RDTSCP, f::LM)},
     {0x80000002, 0, chars("vtla"), chars("b vi"), chars("rtua"), chars("l x8")},
@@ -82,11 +91,16 @@ constexpr ZydisISAExt kSupportedExt[] = {
     ZYDIS_ISA_EXT_SMAP,       ZYDIS_ISA_EXT_PKU,      ZYDIS_ISA_EXT_INVPCID,   ZYDIS_ISA_EXT_AMD3DNOW_PREFETCH,
     ZYDIS_ISA_EXT_RDWRFSGS,   ZYDIS_ISA_EXT_RDPID,    ZYDIS_ISA_EXT_RDRAND,    ZYDIS_ISA_EXT_RDSEED,
     ZYDIS_ISA_EXT_CLFLUSHOPT, ZYDIS_ISA_EXT_CLWB,
+    ZYDIS_ISA_EXT_SSE3,       ZYDIS_ISA_EXT_SSSE3,    ZYDIS_ISA_EXT_AES,       ZYDIS_ISA_EXT_PCLMULQDQ,
+    ZYDIS_ISA_EXT_XSAVE,      ZYDIS_ISA_EXT_XSAVEOPT, ZYDIS_ISA_EXT_XSAVEC,
 };
-// Sets that execute although their extension is not listed: POPCNT (Zydis
-// files it under SSE4); PREFETCHWT1 (0F 0D /2), which the SDM makes #UD only
-// with LOCK, so it is a prefetch hint whether or not CPUID reports it.
-constexpr ZydisISASet kSupportedSet[] = {ZYDIS_ISA_SET_POPCNT, ZYDIS_ISA_SET_PREFETCHWT1};
+// Sets that execute although their extension is not listed: Zydis files
+// SSE4.1 (set SSE4), SSE4.2 (set SSE42) and POPCNT under one extension,
+// SSE4, while CPUID reports each with its own bit; PREFETCHWT1 (0F 0D /2),
+// which the SDM makes #UD only with LOCK, so it is a prefetch hint whether
+// or not CPUID reports it.
+constexpr ZydisISASet kSupportedSet[] = {ZYDIS_ISA_SET_SSE4, ZYDIS_ISA_SET_SSE42, ZYDIS_ISA_SET_POPCNT,
+                                         ZYDIS_ISA_SET_PREFETCHWT1};
 
 // ---- coherence tables (see cpuid_table.h) ----
 
@@ -102,6 +116,17 @@ constexpr CpuidRequirement kRequirements[] = {
     {f::OSPKE, f::PKU, "OSPKE mirrors CR4.PKE, which needs PKU"},
     {f::SSE, f::FXSR, "SSE state is enabled by CR4.OSFXSR and saved by FXSAVE"},
     {f::SSE2, f::SSE, "SSE2 extends the SSE registers and MXCSR"},
+    {f::SSE3, f::SSE2, "SSE3 extends SSE2 (SDM Vol. 1 §12.3)"},
+    {f::SSSE3, f::SSE3, "SSSE3 extends SSE3 (SDM Vol. 1 §12.4)"},
+    {f::SSE4_1, f::SSSE3, "SSE4.1 extends SSSE3 (SDM Vol. 1 §12.5)"},
+    {f::SSE4_2, f::SSE4_1, "SSE4.2 extends SSE4.1 (SDM Vol. 1 §12.10)"},
+    {f::AES, f::SSE2, "AES-NI works on XMM registers (SDM Vol. 1 §12.13)"},
+    {f::PCLMULQDQ, f::SSE2, "PCLMULQDQ works on XMM registers"},
+    {f::XSAVE, f::FXSR, "the legacy region of an XSAVE area is the FXSAVE image (SDM Vol. 1 §13.4.1)"},
+    {f::OSXSAVE, f::XSAVE, "OSXSAVE mirrors CR4.OSXSAVE, which needs XSAVE"},
+    {f::XSAVEOPT, f::XSAVE, "an XSAVE extension (CPUID.(EAX=0DH,ECX=1))"},
+    {f::XSAVEC, f::XSAVE, "an XSAVE extension (CPUID.(EAX=0DH,ECX=1))"},
+    {f::XGETBV1, f::XSAVE, "XGETBV with ECX=1 reads XINUSE, an XSAVE notion"},
     {f::RDTSCP, f::TSC, "RDTSCP reads the time-stamp counter"},
     {f::SYSCALL, f::LM, "SYSCALL/SYSRET are reported for 64-bit mode only (Vol. 2 CPUID)"},
     {f::LAHF_LM, f::LM, "the bit reports LAHF/SAHF in 64-bit mode"},
@@ -127,6 +152,15 @@ constexpr IsaFeature kIsaFeatures[] = {
     {ZYDIS_ISA_EXT_LONGMODE, ZYDIS_ISA_SET_INVALID, &f::LM},
     {ZYDIS_ISA_EXT_SSE, ZYDIS_ISA_SET_INVALID, &f::SSE},
     {ZYDIS_ISA_EXT_SSE2, ZYDIS_ISA_SET_INVALID, &f::SSE2},
+    {ZYDIS_ISA_EXT_SSE3, ZYDIS_ISA_SET_INVALID, &f::SSE3},
+    {ZYDIS_ISA_EXT_SSSE3, ZYDIS_ISA_SET_INVALID, &f::SSSE3},
+    {ZYDIS_ISA_EXT_INVALID, ZYDIS_ISA_SET_SSE4, &f::SSE4_1},
+    {ZYDIS_ISA_EXT_INVALID, ZYDIS_ISA_SET_SSE42, &f::SSE4_2},
+    {ZYDIS_ISA_EXT_AES, ZYDIS_ISA_SET_INVALID, &f::AES},
+    {ZYDIS_ISA_EXT_PCLMULQDQ, ZYDIS_ISA_SET_INVALID, &f::PCLMULQDQ},
+    {ZYDIS_ISA_EXT_XSAVE, ZYDIS_ISA_SET_INVALID, &f::XSAVE},
+    {ZYDIS_ISA_EXT_XSAVEOPT, ZYDIS_ISA_SET_INVALID, &f::XSAVEOPT},
+    {ZYDIS_ISA_EXT_XSAVEC, ZYDIS_ISA_SET_INVALID, &f::XSAVEC},
     {ZYDIS_ISA_EXT_BMI1, ZYDIS_ISA_SET_INVALID, &f::BMI1},
     {ZYDIS_ISA_EXT_BMI2, ZYDIS_ISA_SET_INVALID, &f::BMI2},
     {ZYDIS_ISA_EXT_ADOX_ADCX, ZYDIS_ISA_SET_INVALID, &f::ADX},
@@ -192,7 +226,7 @@ u32 id_field_width(u32 n) {
 }
 
 void fixed_leaf(u32 leaf, u32 subleaf, u32 out[4]) {
-  const bool has_subleaves = leaf == 7;
+  const bool has_subleaves = leaf == 7 || leaf == 0xd;
   for (const Leaf& l : kLeaves) {
     if (l.leaf == leaf && (!has_subleaves || l.subleaf == subleaf)) {
       out[0] = l.eax, out[1] = l.ebx, out[2] = l.ecx, out[3] = l.edx;

@@ -33,10 +33,13 @@ inline constexpr CpuidBit VME{"VME", 1, 0, CpuidReg::Edx, 1}, DE{"DE", 1, 0, Cpu
 inline constexpr CpuidBit APIC{"APIC", 1, 0, CpuidReg::Edx, 9}, SEP{"SEP", 1, 0, CpuidReg::Edx, 11},
     MTRR{"MTRR", 1, 0, CpuidReg::Edx, 12}, MCA{"MCA", 1, 0, CpuidReg::Edx, 14}, HTT{"HTT", 1, 0, CpuidReg::Edx, 28};
 // Leaf 1 ECX.
-inline constexpr CpuidBit VMX{"VMX", 1, 0, CpuidReg::Ecx, 5}, SMX{"SMX", 1, 0, CpuidReg::Ecx, 6},
+inline constexpr CpuidBit SSE3{"SSE3", 1, 0, CpuidReg::Ecx, 0}, PCLMULQDQ{"PCLMULQDQ", 1, 0, CpuidReg::Ecx, 1},
+    VMX{"VMX", 1, 0, CpuidReg::Ecx, 5}, SMX{"SMX", 1, 0, CpuidReg::Ecx, 6}, SSSE3{"SSSE3", 1, 0, CpuidReg::Ecx, 9},
     CX16{"CX16", 1, 0, CpuidReg::Ecx, 13}, PCID{"PCID", 1, 0, CpuidReg::Ecx, 17},
+    SSE4_1{"SSE4.1", 1, 0, CpuidReg::Ecx, 19}, SSE4_2{"SSE4.2", 1, 0, CpuidReg::Ecx, 20},
     MOVBE{"MOVBE", 1, 0, CpuidReg::Ecx, 22}, POPCNT{"POPCNT", 1, 0, CpuidReg::Ecx, 23},
-    XSAVE{"XSAVE", 1, 0, CpuidReg::Ecx, 26};
+    AES{"AES", 1, 0, CpuidReg::Ecx, 25}, XSAVE{"XSAVE", 1, 0, CpuidReg::Ecx, 26},
+    OSXSAVE{"OSXSAVE", 1, 0, CpuidReg::Ecx, 27};
 inline constexpr CpuidBit MONITOR{"MONITOR", 1, 0, CpuidReg::Ecx, 3}, X2APIC{"x2APIC", 1, 0, CpuidReg::Ecx, 21},
     TSC_DEADLINE{"TSC-deadline", 1, 0, CpuidReg::Ecx, 24}, RDRAND{"RDRAND", 1, 0, CpuidReg::Ecx, 30},
     HYPERVISOR{"hypervisor", 1, 0, CpuidReg::Ecx, 31};
@@ -53,6 +56,9 @@ inline constexpr CpuidBit UMIP{"UMIP", 7, 0, CpuidReg::Ecx, 2}, PKU{"PKU", 7, 0,
     OSPKE{"OSPKE", 7, 0, CpuidReg::Ecx, 4}, CET_SS{"CET-SS", 7, 0, CpuidReg::Ecx, 7},
     LA57{"LA57", 7, 0, CpuidReg::Ecx, 16}, CLDEMOTE{"CLDEMOTE", 7, 0, CpuidReg::Ecx, 25};
 inline constexpr CpuidBit CET_IBT{"CET-IBT", 7, 0, CpuidReg::Edx, 20};
+// Leaf 0DH subleaf 1 EAX: the XSAVE extensions (SDM Vol. 1 §13.2).
+inline constexpr CpuidBit XSAVEOPT{"XSAVEOPT", 0xd, 1, CpuidReg::Eax, 0}, XSAVEC{"XSAVEC", 0xd, 1, CpuidReg::Eax, 1},
+    XGETBV1{"XGETBV-ECX1", 0xd, 1, CpuidReg::Eax, 2}, XSAVES{"XSAVES", 0xd, 1, CpuidReg::Eax, 3};
 // Leaf 80000001H ECX, EDX.
 inline constexpr CpuidBit LAHF_LM{"LAHF-SAHF", 0x80000001, 0, CpuidReg::Ecx, 0},
     ABM{"LZCNT", 0x80000001, 0, CpuidReg::Ecx, 5}, PRFCHW{"PRFCHW", 0x80000001, 0, CpuidReg::Ecx, 8};
@@ -66,8 +72,8 @@ inline constexpr CpuidBit INVARIANT_TSC{"invariant-TSC", 0x80000007, 0, CpuidReg
 // CR4 bits software may set on this CPU model; each has its CPUID bit
 // (cr4_features()).
 inline constexpr u64 kSupportedCr4 = cr4::DE | cr4::PSE | cr4::PAE | cr4::MCE | cr4::PGE | cr4::PCE | cr4::OSFXSR |
-                                     cr4::OSXMMEXCPT | cr4::TSD | cr4::PCIDE | cr4::SMEP | cr4::SMAP | cr4::PKE |
-                                     cr4::VME | cr4::PVI | cr4::UMIP | cr4::FSGSBASE;
+                                     cr4::OSXMMEXCPT | cr4::TSD | cr4::PCIDE | cr4::OSXSAVE | cr4::SMEP | cr4::SMAP |
+                                     cr4::PKE | cr4::VME | cr4::PVI | cr4::UMIP | cr4::FSGSBASE;
 
 // What CPUID answers besides the fixed model: the vCPU's place in the
 // topology, the virtual clock rate (TSC and crystal frequency leaves), and
@@ -91,7 +97,7 @@ inline constexpr u32 kCrystalHz = 25'000'000;
 // Fills EAX, EBX, ECX, EDX for a leaf/subleaf. A leaf above the maximum
 // basic or extended leaf answers as the highest basic leaf does (Intel,
 // SDM Vol. 2 CPUID); a leaf within the range with no row answers zeros.
-// Bits that mirror control registers (OSPKE) are added by Cpu::cpuid.
+// Bits that mirror control registers (OSPKE, OSXSAVE) are added by Cpu::cpuid.
 void cpuid_lookup(const CpuidContext& ctx, u32 leaf, u32 subleaf, u32 out[4]);
 // The same for one vCPU with the default context (the model's fixed bits).
 void cpuid_lookup(u32 leaf, u32 subleaf, u32 out[4]);
@@ -114,6 +120,13 @@ struct NopSpaceExtensions {
   bool cet, mpx, cldemote;
 };
 NopSpaceExtensions nop_space_extensions();
+
+// XSAVE-managed state (SDM Vol. 1 §13.1): the components this CPU model
+// supports, x87 (bit 0) and SSE (bit 1); XCR0 may hold only these, with
+// bit 0 set. Both live in the 512-byte legacy region, so an XSAVE area is
+// the legacy region plus the 64-byte header, in either format.
+inline constexpr u64 kXcr0X87 = 1, kXcr0Sse = 2, kXcr0Supported = kXcr0X87 | kXcr0Sse;
+inline constexpr u32 kXsaveAreaSize = 512 + 64;
 
 // ---- coherence tables ----
 

@@ -54,6 +54,12 @@ std::span<const InsnRow> flagops_rows();
 std::span<const InsnRow> bcd_rows();
 std::span<const InsnRow> system_rows();
 std::span<const InsnRow> sse_rows();
+std::span<const InsnRow> sse3_rows();
+std::span<const InsnRow> ssse3_rows();
+std::span<const InsnRow> sse41_rows();
+std::span<const InsnRow> sse42_rows();
+std::span<const InsnRow> aes_clmul_rows();
+std::span<const InsnRow> xsave_rows();
 std::span<const InsnRow> paging_rows();
 std::span<const InsnRow> segment_rows();
 

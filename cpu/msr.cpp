@@ -23,8 +23,10 @@ CpuidContext Cpu::cpuid_context() const {
 
 void Cpu::cpuid(u32 leaf, u32 subleaf, u32 out[4]) const {
   cpuid_lookup(cpuid_context(), leaf, subleaf, out);
-  // Bits that mirror control registers (SDM Vol. 2 CPUID): OSPKE = CR4.PKE.
+  // Bits that mirror control registers (SDM Vol. 2 CPUID): OSPKE = CR4.PKE,
+  // OSXSAVE = CR4.OSXSAVE.
   if (leaf == 7 && subleaf == 0 && (cr4 & cr4::PKE)) out[2] |= cpuid_bit_mask(feature::OSPKE);
+  if (leaf == 1 && (cr4 & cr4::OSXSAVE)) out[2] |= cpuid_bit_mask(feature::OSXSAVE);
 }
 
 bool Cpu::reports(const CpuidBit& b) const {

@@ -29,13 +29,13 @@ insn::Outcome run_bytes(std::vector<insn::u8> bytes) {
 
 TEST_CASE("unreported extensions are #UD") {
   const std::vector<std::vector<insn::u8>> absent = {
-      {0x66, 0x0f, 0x3a, 0x15, 0xc0, 0x01},  // pextrw r/m16 (SSE4.1 form)
-      {0xf2, 0x0f, 0x7c, 0xc1},              // haddps (SSE3)
-      {0x66, 0x0f, 0x38, 0x00, 0xc1},        // pshufb (SSSE3)
+      {0x0f, 0x38, 0xc9, 0xc1},              // sha1msg1 (SHA)
+      {0x66, 0x0f, 0x38, 0xcf, 0xc1},        // gf2p8mulb (GFNI)
+      {0x66, 0x0f, 0x79, 0xc1},              // extrq (AMD SSE4A)
+      {0x0f, 0xc7, 0x28},                    // xsaves [rax] (not reported)
       {0xd9, 0xe8},                          // fld1 (x87, a later issue)
       {0x0f, 0xfc, 0xc1},                    // paddb mm0, mm1 (MMX)
       {0xc5, 0xf8, 0x58, 0xc0},              // vaddps (AVX)
-      {0x0f, 0x01, 0xd0},                    // xgetbv (XSAVE)
       {0x0f, 0x01, 0xc8},                    // monitor (not reported: Linux idles with HLT)
       // CET outside the NOP space: #UD without CET (SDM Vol. 2 INCSSP, ...).
       {0xf3, 0x0f, 0xae, 0xe8},  // incsspd eax
@@ -64,6 +64,23 @@ TEST_CASE("reported extensions run") {
   CHECK(!o.exception.has_value());
   o = run_bytes({0x66, 0x0f, 0xae, 0x38});  // clflushopt [rax]
   CHECK(!o.exception.has_value());
+  // SSE3, SSSE3, SSE4.1, SSE4.2, AES, PCLMULQDQ: reported, so they run.
+  for (const auto& b : std::vector<std::vector<insn::u8>>{
+           {0xf2, 0x0f, 0x7c, 0xc1},                 // haddps xmm0, xmm1
+           {0x66, 0x0f, 0x38, 0x00, 0xc1},           // pshufb xmm0, xmm1
+           {0x66, 0x0f, 0x3a, 0x15, 0xc0, 0x01},     // pextrw eax, xmm0, 1 (SSE4.1 encoding)
+           {0x66, 0x0f, 0x38, 0x37, 0xc1},           // pcmpgtq xmm0, xmm1
+           {0xf2, 0x0f, 0x38, 0xf1, 0xc1},           // crc32 eax, ecx
+           {0x66, 0x0f, 0x38, 0xdc, 0xc1},           // aesenc xmm0, xmm1
+           {0x66, 0x0f, 0x3a, 0x44, 0xc1, 0x11}}) {  // pclmulqdq xmm0, xmm1, 0x11
+    o = run_bytes(b);
+    CHECK_MESSAGE(!o.exception.has_value(), b[b.size() > 4 ? 3 : 2]);
+  }
+  // XGETBV (XSAVE) reads XCR0: x87 | SSE, as the harness enables them.
+  o = run_bytes({0x0f, 0x01, 0xd0});
+  REQUIRE(!o.exception.has_value());
+  CHECK(o.state.gpr[insn::RAX] == 3);
+  CHECK(o.state.gpr[insn::RDX] == 0);
 }
 
 TEST_CASE("an instruction longer than 15 bytes is #GP(0), as on this machine's CPU") {

@@ -25,7 +25,8 @@ struct Rng {
 using Bytes = std::vector<u8>;
 
 // Value kinds (see docs/instruction-test-format.md, "Spec files"):
-//   int nz count bitoff u8 cnt ps pd b w d q x zero mxcsr fx
+//   int nz count bitoff u8 cnt ps pd b w d q x zero mxcsr fx xs xsbad round
+//   strimm str slen clmul
 // `bits` is the operand size. edge_values lists the interesting values (all
 // of them for `count`); random_value draws one more.
 std::vector<Bytes> edge_values(const std::string& kind, int bits);
