@@ -39,18 +39,6 @@ enum { RTC_PIE = 0x40, RTC_AIE = 0x20, RTC_UIE = 0x10, RTC_PF = 0x40, RTC_AF = 0
 /* 20 periods of 1193 PIT clocks in PM timer ticks: 23860 * 3579545 / 1193182. */
 enum { PIT_PERIODS = 20, PIT_COUNT = 1193, PIT_PERIODS_PM = 71580 };
 
-static inline void outw(uint16_t port, uint16_t v) { __asm__ volatile("outw %0, %1" : : "a"(v), "Nd"(port)); }
-static inline uint16_t inw(uint16_t port) {
-  uint16_t v;
-  __asm__ volatile("inw %1, %0" : "=a"(v) : "Nd"(port));
-  return v;
-}
-static inline uint32_t inl(uint16_t port) {
-  uint32_t v;
-  __asm__ volatile("inl %1, %0" : "=a"(v) : "Nd"(port));
-  return v;
-}
-
 static uint32_t pm_timer(void) { return inl(PM_TMR) & 0xffffff; }
 static uint32_t pm_delta(uint32_t from, uint32_t to) { return (to - from) & 0xffffff; }
 

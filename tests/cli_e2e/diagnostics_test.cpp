@@ -36,8 +36,8 @@ const std::string kUnclaimed = std::string(
     20);
 // mov ecx, 0x12345678; rdmsr: #GP(0), and with no IDT a triple fault.
 const std::string kBadMsr = "\xb9\x78\x56\x34\x12\x0f\x32";
-// nop; sysenter (decoded, not implemented by vtlab): #UD.
-const std::string kSysenter = "\x90\x0f\x34";
+// nop; rsm (decoded, not implemented by vtlab: there is no SMM yet): #UD.
+const std::string kUnimplemented = "\x90\x0f\xaa";
 // nop; 0f 04 (no such instruction): #UD.
 const std::string kInvalid = "\x90\x0f\x04";
 
@@ -110,20 +110,20 @@ TEST_CASE("--log unimp: refused MSRs and instructions vtlab does not implement")
   Result r = run_vtlab(flat32("badmsr.bin", kBadMsr) + " --log unimp");
   CHECK(log_lines(r.output, "unimp") ==
         std::vector<std::string>{"RDMSR 0x12345678 refused (no such MSR in vtlab's model): #GP(0), RIP 0x100005"});
-  r = run_vtlab(flat32("sysenter.bin", kSysenter) + " --log unimp");
+  r = run_vtlab(flat32("rsm.bin", kUnimplemented) + " --log unimp");
   CHECK(log_lines(r.output, "unimp") ==
         std::vector<std::string>{
-            "#UD at decode, RIP 0x100001: sysenter (0f 34): valid, but vtlab does not implement it yet"});
+            "#UD at decode, RIP 0x100001: rsm (0f aa): valid, but vtlab does not implement it yet"});
   // The run's note names it the same way.
   CHECK(
-      r.output.find("note: the guest executed sysenter (0f 34) at RIP 0x100001, which vtlab does not implement yet") !=
+      r.output.find("note: the guest executed rsm (0f aa) at RIP 0x100001, which vtlab does not implement yet") !=
       std::string::npos);
 }
 
 TEST_CASE("without --log nothing is logged; categories not asked for stay quiet") {
   for (const std::string& args :
        {"run " + std::string(VTLAB_ROM_DIR) + "/faults.elf --serial none", flat32("unclaimed.bin", kUnclaimed),
-        flat32("badmsr.bin", kBadMsr), flat32("sysenter.bin", kSysenter)}) {
+        flat32("badmsr.bin", kBadMsr), flat32("rsm.bin", kUnimplemented)}) {
     CAPTURE(args);
     Result r = run_vtlab(args);
     CHECK_FALSE(has_any_log_line(r.output));

@@ -46,12 +46,13 @@ TEST_CASE("state hash: its cost follows the pages touched, not the size of RAM")
   m.load(code_at(0x7c00, machine_test::kSpin));
   m.run(1000);
   // Reading 64 GiB page by page would take many seconds and map 128 MiB of
-  // host page tables; only the pages the guest and loader wrote are read (the
-  // spinning guest writes nothing; the loader wrote its one page of code).
+  // host page tables; only the pages the guest, the loader and the firmware
+  // wrote are read (the spinning guest writes nothing; the loader wrote its
+  // page of code, the firmware the ACPI tables, a handful of pages).
   RamHashStats stats;
   hash_guest_ram(m.memory(), &stats);
   CHECK(stats.pages_read > 0);
-  CHECK(stats.pages_read <= 2);
+  CHECK(stats.pages_read <= 16);
   MESSAGE("pages read for 64 GiB of RAM: " << stats.pages_read);
   // The pages it skipped were zero: a machine with less RAM and the same
   // contents, hashed reading every page, gives the same value.
