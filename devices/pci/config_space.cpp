@@ -30,9 +30,9 @@ std::vector<u8> PciConfigSpace::capabilities() const {
 void PciConfigSpace::add_capability(u8 offset, u8 id, u8 length) {
   if (offset < pci::reg::kDeviceSpecific || (offset & 3) || length < 2 || offset + length > pci::kConfigSize)
     throw Error("PCI capability placed outside [0x40, 0x100) or not dword aligned");
+  for (const auto& [at, len] : capability_extents_)
+    if (offset < at + len && at < offset + length) throw Error("PCI capability overlaps another");
   const std::vector<u8> list = capabilities();
-  for (u8 c : list)
-    if (offset < c + 4 && c < offset + length) throw Error("PCI capability overlaps another");
   bytes_[offset] = id;
   bytes_[offset + 1] = 0;
   if (list.empty())
@@ -40,6 +40,7 @@ void PciConfigSpace::add_capability(u8 offset, u8 id, u8 length) {
   else
     bytes_[list.back() + 1] = offset;
   init16(pci::reg::kStatus, u16(word(pci::reg::kStatus) | pci::sts::kCapabilitiesList));
+  capability_extents_.emplace_back(offset, length);
 }
 
 }  // namespace vtlab

@@ -11,6 +11,7 @@
 // the configuration mechanisms deliver them.
 #pragma once
 #include <array>
+#include <utility>
 #include <vector>
 
 #include "core/base/serializer.h"
@@ -75,6 +76,7 @@ class PciConfigSpace {
   }
 
   std::array<u8, kSize> bytes_{}, wmask_{}, w1c_{}, power_on_{};
+  std::vector<std::pair<u8, u8>> capability_extents_;  // offset, length (set-up only)
 };
 
 }  // namespace vtlab
