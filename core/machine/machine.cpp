@@ -119,14 +119,13 @@ Machine::Machine(const MachineConfig& config) : config_(config) {
   dma_ = std::make_unique<PhysMemDma>(*mem_);
   pci_ = std::make_unique<PciBus>(ports_, dma_.get(), platform::kPciMmioBase,
                                   platform::kPciMmioEnd - platform::kPciMmioBase);
-  host_bridge_ = std::make_unique<Q35HostBridge>(
-      Q35HostBridgeConfig{platform::kEcamBase, low_ram_end(config.ram_bytes)});
+  host_bridge_ =
+      std::make_unique<Q35HostBridge>(Q35HostBridgeConfig{platform::kEcamBase, low_ram_end(config.ram_bytes)});
   lpc_ = std::make_unique<Ich9Lpc>();
   pci_ports_ = std::make_unique<PciConfigPorts>(*pci_, ports_);
   ecam_ = std::make_unique<PciEcam>(*pci_, platform::kEcamFirstBus);
   // The SCI reaches the 8259 through the LPC bridge's SCI_IRQ_SEL.
-  acpi_pm_ = std::make_unique<AcpiPm>(sched_, &lpc_->sci_input(),
-                                      AcpiPmConfig{platform::kPmBase, platform::kSlpTypS5});
+  acpi_pm_ = std::make_unique<AcpiPm>(sched_, &lpc_->sci_input(), AcpiPmConfig{platform::kPmBase, platform::kSlpTypS5});
   fpu_error_ = std::make_unique<FpuError>(&pic_.input(platform::kIrqFpuError));
   com1_ = std::make_unique<Uart16550>(sched_, &pic_.input(platform::kIrqCom1), config.serial_out, config.serial_in);
   fw_cfg_ = std::make_unique<FwCfg>(dma_.get(), platform::kLpcRequesterId);

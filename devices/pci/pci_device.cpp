@@ -55,8 +55,7 @@ u64 PciDevice::bar_address(unsigned index) const {
 }
 
 bool PciDevice::intx_output() const {
-  return intx_ && interrupt_pin() >= 1 && interrupt_pin() <= 4 &&
-         !(cfg_.word(reg::kCommand) & cmd::kInterruptDisable);
+  return intx_ && interrupt_pin() >= 1 && interrupt_pin() <= 4 && !(cfg_.word(reg::kCommand) & cmd::kInterruptDisable);
 }
 
 void PciDevice::set_identity(u16 vendor, u16 device, u8 revision, u32 class_code, u8 header_type) {
@@ -82,7 +81,8 @@ void PciDevice::set_status_bits(u16 fixed, u16 error_bits) {
 void PciDevice::declare_bar(unsigned index, const PciBarSpec& spec) {
   const bool io = spec.kind == BarKind::Io;
   const bool pow2 = spec.size && !(spec.size & (spec.size - 1));
-  if (index >= reg::kBarCount || spec.kind == BarKind::None || (spec.kind == BarKind::Mem64 && index + 1 >= reg::kBarCount))
+  if (index >= reg::kBarCount || spec.kind == BarKind::None ||
+      (spec.kind == BarKind::Mem64 && index + 1 >= reg::kBarCount))
     throw Error(name_ + ": BAR " + std::to_string(index) + " does not fit the header");
   if (!pow2 || (io && (spec.size < 4 || spec.size > 256)) || (!io && spec.size < 16) ||
       (spec.kind == BarKind::Mem32 && spec.size > (u64(1) << 31)))

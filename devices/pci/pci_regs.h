@@ -24,10 +24,10 @@ constexpr u16 requester_id(u8 bus, u8 devfn) { return u16(bus << 8 | devfn); }
 // Type 0 header offsets (PCI 3.0 figure 6-1).
 namespace reg {
 inline constexpr u16 kVendorId = 0x00, kDeviceId = 0x02, kCommand = 0x04, kStatus = 0x06, kRevisionId = 0x08,
-                     kProgIf = 0x09, kSubclass = 0x0a, kClassCode = 0x0b, kCacheLineSize = 0x0c,
-                     kLatencyTimer = 0x0d, kHeaderType = 0x0e, kBist = 0x0f, kBar0 = 0x10, kCardbusCis = 0x28,
-                     kSubsystemVendorId = 0x2c, kSubsystemId = 0x2e, kExpansionRom = 0x30, kCapabilitiesPtr = 0x34,
-                     kInterruptLine = 0x3c, kInterruptPin = 0x3d, kMinGnt = 0x3e, kMaxLat = 0x3f;
+                     kProgIf = 0x09, kSubclass = 0x0a, kClassCode = 0x0b, kCacheLineSize = 0x0c, kLatencyTimer = 0x0d,
+                     kHeaderType = 0x0e, kBist = 0x0f, kBar0 = 0x10, kCardbusCis = 0x28, kSubsystemVendorId = 0x2c,
+                     kSubsystemId = 0x2e, kExpansionRom = 0x30, kCapabilitiesPtr = 0x34, kInterruptLine = 0x3c,
+                     kInterruptPin = 0x3d, kMinGnt = 0x3e, kMaxLat = 0x3f;
 inline constexpr unsigned kBarCount = 6;
 // The first byte after the standard header: capabilities and
 // device-specific registers live in [0x40, 0x100).
@@ -45,8 +45,8 @@ inline constexpr u16 kIoSpace = 1u << 0, kMemorySpace = 1u << 1, kBusMaster = 1u
 namespace sts {
 inline constexpr u16 kInterrupt = 1u << 3, kCapabilitiesList = 1u << 4, k66MHz = 1u << 5, kFastBackToBack = 1u << 7,
                      kMasterDataParityError = 1u << 8, kDevselMedium = 1u << 9, kSignaledTargetAbort = 1u << 11,
-                     kReceivedTargetAbort = 1u << 12, kReceivedMasterAbort = 1u << 13,
-                     kSignaledSystemError = 1u << 14, kDetectedParityError = 1u << 15;
+                     kReceivedTargetAbort = 1u << 12, kReceivedMasterAbort = 1u << 13, kSignaledSystemError = 1u << 14,
+                     kDetectedParityError = 1u << 15;
 // The error bits software clears by writing 1.
 inline constexpr u16 kErrorBits = kMasterDataParityError | kSignaledTargetAbort | kReceivedTargetAbort |
                                   kReceivedMasterAbort | kSignaledSystemError | kDetectedParityError;
@@ -62,8 +62,7 @@ inline constexpr u32 kIoAddressMask = ~u32(3), kMemAddressMask = ~u32(15);
 
 // Capability IDs (PCI Code and ID Assignment Specification).
 namespace cap {
-inline constexpr u8 kPowerManagement = 0x01, kMsi = 0x05, kVendorSpecific = 0x09, kPciExpress = 0x10,
-                    kMsiX = 0x11;
+inline constexpr u8 kPowerManagement = 0x01, kMsi = 0x05, kVendorSpecific = 0x09, kPciExpress = 0x10, kMsiX = 0x11;
 }
 
 // Class codes this machine uses (base class, subclass, programming interface).

@@ -86,10 +86,10 @@ TEST_CASE("functions that are not there read all ones at every width and ignore 
   PciRig r;
   for (unsigned size : {1u, 2u, 4u}) {
     const u32 ones = size == 4 ? 0xffffffffu : (1u << (8 * size)) - 1;
-    CHECK(r.cfg_read(0, 5, 0, 0, size) == ones);    // empty slot
-    CHECK(r.cfg_read(0, 0, 1, 0, size) == ones);    // host bridge: single function
-    CHECK(r.cfg_read(0, 31, 3, 0, size) == ones);   // ICH9 D31 functions not modelled
-    CHECK(r.cfg_read(1, 0, 0, 0, size) == ones);    // no bus 1
+    CHECK(r.cfg_read(0, 5, 0, 0, size) == ones);   // empty slot
+    CHECK(r.cfg_read(0, 0, 1, 0, size) == ones);   // host bridge: single function
+    CHECK(r.cfg_read(0, 31, 3, 0, size) == ones);  // ICH9 D31 functions not modelled
+    CHECK(r.cfg_read(1, 0, 0, 0, size) == ones);   // no bus 1
     CHECK(r.cfg_read(255, 31, 7, 0xfc, size) == ones);
   }
   r.cfg_write(0, 5, 0, 0x04, 0xffffffff);

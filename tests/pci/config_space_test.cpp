@@ -127,10 +127,10 @@ TEST_CASE("device models are checked when they declare BARs and capabilities") {
 TEST_CASE("INTx: pin P of device D drives PIRQ (D + P - 1) mod 4; status bit 3; Interrupt Disable") {
   PciRig r;
   TestFunction a(1), b(2), d(4), none(0);
-  r.bus.add(2, 0, a);     // INTA# of device 2: PIRQC#
-  r.bus.add(5, 0, b);     // INTB# of device 5: PIRQC#
-  r.bus.add(8, 0, d);     // INTD# of device 8: PIRQD#
-  r.bus.add(9, 0, none);  // no pin
+  r.bus.add(2, 0, a);                              // INTA# of device 2: PIRQC#
+  r.bus.add(5, 0, b);                              // INTB# of device 5: PIRQC#
+  r.bus.add(8, 0, d);                              // INTD# of device 8: PIRQD#
+  r.bus.add(9, 0, none);                           // no pin
   CHECK(r.cfg_read(0, 2, 0, 0x3c) == 0x00000100);  // pin 1, line 0
   r.cfg_write(0, 2, 0, 0x3c, 0xffffffff);
   CHECK(r.cfg_read(0, 2, 0, 0x3c) == 0x000001ff);  // Interrupt Line is read/write

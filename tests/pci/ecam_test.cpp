@@ -11,7 +11,7 @@ TEST_CASE("ECAM: offset bus << 20 | device << 15 | function << 12 | register") {
   PciRig r;
   CHECK(r.ecam.mmio_read(0, 4) == 0x29c08086);
   CHECK(r.ecam.mmio_read(31 << 15, 4) == 0x29188086);
-  CHECK(r.ecam.mmio_read((31 << 15) | 0x40, 4) == 0x00000001);  // PMBASE at power-on
+  CHECK(r.ecam.mmio_read((31 << 15) | 0x40, 4) == 0x00000001);       // PMBASE at power-on
   CHECK(r.ecam.mmio_read((31 << 15) | (1 << 12), 4) == 0xffffffff);  // 00:1f.1
   CHECK(r.ecam.mmio_read(1 << 20, 4) == 0xffffffff);                 // bus 1
   CHECK(r.ecam.mmio_read((255u << 20) | (31 << 15) | (7 << 12) | 0xffc, 4) == 0xffffffff);

@@ -86,8 +86,8 @@ TEST_CASE("LPC: the SCI goes where SCI_IRQ_SEL says") {
   for (const auto& [sel, target] : routes) {
     CAPTURE(sel);
     r.cfg_write(0, kLpc, 0, 0x44, u32(0x80 | sel), 1);
-    CHECK(r.raised_isa() == (target >= 0 && target < 16 ? std::vector<unsigned>{unsigned(target)}
-                                                        : std::vector<unsigned>{}));
+    CHECK(r.raised_isa() ==
+          (target >= 0 && target < 16 ? std::vector<unsigned>{unsigned(target)} : std::vector<unsigned>{}));
     for (unsigned i = 0; i < 8; ++i) CHECK(r.ioapic[i].level() == (int(i) + 16 == target));
   }
   r.ports.write(0x600, 2, AcpiPm::kPwrBtn);  // clear PWRBTN_STS: the SCI drops
@@ -121,7 +121,7 @@ TEST_CASE("LPC: PIRQx_ROUT routes PIRQx# to an ISA IRQ; IOAPIC input 16 + x alwa
   CHECK(r.raised_isa().empty());
   // A device's INTx reaches the 8259 input through its PIRQ.
   TestFunction f(1);
-  r.bus.add(1, 0, f);                       // INTA# of device 1: PIRQB#
+  r.bus.add(1, 0, f);                      // INTA# of device 1: PIRQB#
   r.cfg_write(0, kLpc, 0, 0x61, 0x05, 1);  // PIRQB# -> IRQ 5
   f.set_intx(true);
   CHECK(r.raised_isa() == std::vector<unsigned>{5});

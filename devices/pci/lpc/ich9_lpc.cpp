@@ -32,12 +32,18 @@ Ich9Lpc::Ich9Lpc() : PciDevice("ICH9 LPC bridge") {
     u32 writable;
   };
   static constexpr Reg kRegs[] = {
-      {kPmBase, 0x00000001, 4, 0x0000ff80},  {kAcpiCntl, 0x00, 1, 0x87},
-      {kGpioBase, 0x00000001, 4, 0x0000ffc0}, {kGpioCntl, 0x00, 1, 0x10},
-      {kPirqARout, 0x80808080, 4, 0x8f8f8f8f}, {kSirqCntl, 0x10, 1, 0xc3},
-      {kPirqERout, 0x80808080, 4, 0x8f8f8f8f}, {kLpcIoDec, 0x0000, 2, 0x1377},
-      {kLpcEn, 0x0000, 2, 0x3f0f},           {kGen1Dec, 0, 4, 0x00fcfffd},
-      {kGen1Dec + 4, 0, 4, 0x00fcfffd},      {kGen1Dec + 8, 0, 4, 0x00fcfffd},
+      {kPmBase, 0x00000001, 4, 0x0000ff80},
+      {kAcpiCntl, 0x00, 1, 0x87},
+      {kGpioBase, 0x00000001, 4, 0x0000ffc0},
+      {kGpioCntl, 0x00, 1, 0x10},
+      {kPirqARout, 0x80808080, 4, 0x8f8f8f8f},
+      {kSirqCntl, 0x10, 1, 0xc3},
+      {kPirqERout, 0x80808080, 4, 0x8f8f8f8f},
+      {kLpcIoDec, 0x0000, 2, 0x1377},
+      {kLpcEn, 0x0000, 2, 0x3f0f},
+      {kGen1Dec, 0, 4, 0x00fcfffd},
+      {kGen1Dec + 4, 0, 4, 0x00fcfffd},
+      {kGen1Dec + 8, 0, 4, 0x00fcfffd},
       {kGen1Dec + 12, 0, 4, 0x00fcfffd},
   };
   for (const Reg& r : kRegs) {
