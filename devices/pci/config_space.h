@@ -56,6 +56,15 @@ class PciConfigSpace {
 
   // The register values (the masks are the device's constants).
   void serialize(Serializer& s) { s.raw(bytes_.data(), bytes_.size()); }
+  // After a load: the read-only bits of [offset, offset + count) back to
+  // their power-on values, for registers whose read-only bits are constants
+  // (a damaged snapshot cannot change a function's identity).
+  void restore_read_only(u16 offset, unsigned count) {
+    for (unsigned i = offset; i < offset + count && i < kSize; ++i) {
+      const u8 keep = wmask_[i] | w1c_[i];
+      bytes_[i] = u8((bytes_[i] & keep) | (power_on_[i] & ~keep));
+    }
+  }
 
  private:
   void init_n(u16 offset, unsigned size, u32 value) {

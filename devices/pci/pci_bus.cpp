@@ -109,6 +109,9 @@ void PciBus::serialize(Serializer& s) {
       dev->after_load();
     }
   intx_changed();
+  // The router's inputs are not part of its snapshot: drive them all.
+  if (router_)
+    for (unsigned p = 0; p < kPirqsFromSlots; ++p) router_->set_pirq(p, pirq_level_[p]);
 }
 
 const PciBus::Decode* PciBus::memory_decode(u64 addr) const {

@@ -35,6 +35,12 @@ void PciDevice::serialize(Serializer& s) {
   cfg_.serialize(s);
   s.flag(intx_);
   device_serialize(s);
+  if (s.saving()) return;
+  // The standard header's read-only bits are constants but for Status bit
+  // 3, which is the pin's state.
+  cfg_.restore_read_only(0, reg::kDeviceSpecific);
+  const u16 status = cfg_.word(reg::kStatus);
+  cfg_.init16(reg::kStatus, intx_ ? u16(status | sts::kInterrupt) : u16(status & ~sts::kInterrupt));
 }
 
 u16 PciDevice::requester_id() const { return pci::requester_id(bus_ ? bus_->number() : 0, devfn_); }

@@ -60,8 +60,9 @@ class PciDevice {
   // Power-on state: the configuration space as the constructor built it,
   // decoding off, INTx deasserted; then the device's own reset.
   void reset();
-  // Configuration space, the INTx level and the device's own state. After a
-  // load the bus re-derives BAR decoding and INTx routing.
+  // Configuration space, the INTx level and the device's own state. A load
+  // puts the standard header's read-only bits back (they are constants), and
+  // the bus then re-derives BAR decoding and INTx routing.
   void serialize(Serializer& s);
 
   const PciConfigSpace& config() const { return cfg_; }
@@ -107,8 +108,9 @@ class PciDevice {
   virtual void after_write(u16 /*offset*/, unsigned /*size*/) {}
   virtual void device_reset() {}
   virtual void device_serialize(Serializer& /*s*/) {}
-  // Re-applies the effects of the device's own registers after a snapshot
-  // load (the base re-applies BARs and INTx).
+  // After a snapshot load: puts back the device-specific read-only bits that
+  // are constants (cfg().restore_read_only) and re-applies the effects of
+  // the device's own registers (the base re-applies BARs and INTx).
   virtual void after_load() {}
 
  private:

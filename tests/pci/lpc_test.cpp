@@ -154,20 +154,35 @@ TEST_CASE("LPC: stored registers keep their datasheet bits; RCBA is absent") {
 
 TEST_CASE("LPC: reset and snapshots") {
   LpcRig r;
+  TestFunction f(1);
+  r.bus.add(1, 0, f);  // INTA# of device 1: PIRQB#
   r.cfg_write(0, kLpc, 0, 0x40, 0x600);
   r.cfg_write(0, kLpc, 0, 0x44, 0x81, 1);
   r.cfg_write(0, kLpc, 0, 0x60, 0x0b0a0b0a);
-  r.lpc.set_pirq(1, true);
+  f.set_intx(true);
   CHECK(r.raised_isa() == std::vector<unsigned>{11});
   Serializer save;
   r.bus.serialize(save);
   LpcRig other;
+  TestFunction g(1);
+  other.bus.add(1, 0, g);
   Serializer load(save.data());
   other.bus.serialize(load);
   CHECK(other.pm.base() == std::optional<u16>(0x600));
   CHECK(other.ports.read(0x604, 2) == 1);
   CHECK(other.cfg_read(0, kLpc, 0, 0x60) == 0x0b0a0b0a);
-  CHECK(other.lpc.isa_level(11));
+  CHECK(other.raised_isa() == std::vector<unsigned>{11});
+  CHECK(other.cfg_read(0, 1, 0, 0x06, 2) == 0x0018);  // the pin's status bit came along
+  // A damaged snapshot keeps identities and read-only bits.
+  std::vector<u8> junk(save.data().size(), 0xff);
+  Serializer damaged(junk);
+  other.bus.serialize(damaged);
+  CHECK(other.cfg_read(0, kLpc, 0, 0x00) == 0x29188086);
+  CHECK(other.cfg_read(0, 0, 0, 0x60) == 0xb0000001);
+  CHECK(other.cfg_read(0, kLpc, 0, 0x40) == 0x0000ff81);
+  CHECK(other.cfg_read(0, kLpc, 0, 0xf0) == 0);
+  CHECK(other.cfg_read(0, 1, 0, 0x10) == 0xffffffe1);
+  CHECK(other.pm.base() == std::optional<u16>(0xff80));
   // Reset: power-on registers, no decode, nothing routed.
   r.bus.reset();
   CHECK(r.cfg_read(0, kLpc, 0, 0x40) == 1);
@@ -175,5 +190,5 @@ TEST_CASE("LPC: reset and snapshots") {
   CHECK_FALSE(r.pm.base());
   CHECK(r.pm_decodes.back() == std::nullopt);
   CHECK(r.raised_isa().empty());
-  CHECK(r.ioapic[1].level());  // the PIRQ itself is still asserted by its source
+  CHECK_FALSE(r.ioapic[1].level());  // the function's pin was reset too
 }

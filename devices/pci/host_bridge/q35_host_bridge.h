@@ -46,6 +46,10 @@ class Q35HostBridge final : public PciDevice {
   static constexpr u8 kCapid0Length = 0x0c;
 
   explicit Q35HostBridge(const Q35HostBridgeConfig& config);
+
+ private:
+  // Every read-only bit of the MCH is a constant.
+  void after_load() override { cfg().restore_read_only(pci::reg::kDeviceSpecific, PciConfigSpace::kSize - pci::reg::kDeviceSpecific); }
 };
 
 }  // namespace vtlab

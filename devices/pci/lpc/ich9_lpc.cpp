@@ -93,7 +93,7 @@ void Ich9Lpc::SciInput::set_level(bool high) {
   lpc->update_irqs();
 }
 
-void Ich9Lpc::update_irqs() {
+void Ich9Lpc::update_irqs(bool force) {
   std::array<bool, kIsaIrqs> isa{};
   std::array<bool, kPirqs> ioapic{};
   for (unsigned p = 0; p < kPirqs; ++p) {
@@ -108,12 +108,12 @@ void Ich9Lpc::update_irqs() {
       ioapic[*t - kIoApicFirstGsi] = true;
   }
   for (unsigned i = 0; i < kIsaIrqs; ++i) {
-    if (isa[i] == isa_level_[i]) continue;
+    if (isa[i] == isa_level_[i] && !force) continue;
     isa_level_[i] = isa[i];
     if (isa_lines_[i]) isa_lines_[i]->set_level(isa[i]);
   }
   for (unsigned i = 0; i < kPirqs; ++i) {
-    if (ioapic[i] == ioapic_level_[i]) continue;
+    if (ioapic[i] == ioapic_level_[i] && !force) continue;
     ioapic_level_[i] = ioapic[i];
     if (ioapic_lines_[i]) ioapic_lines_[i]->set_level(ioapic[i]);
   }
@@ -137,19 +137,15 @@ void Ich9Lpc::device_reset() {
   update_irqs();
 }
 
-void Ich9Lpc::device_serialize(Serializer& s) {
-  for (auto& p : pirq_) s.flag(p);
-  s.flag(sci_);
-  for (auto& l : isa_level_) s.flag(l);
-  for (auto& l : ioapic_level_) s.flag(l);
-}
-
-// The decode the loaded registers give is announced whatever it was before,
-// so the ACPI block follows a snapshot.
+// Every read-only bit of D31:F0 is a constant. The decode and the outputs
+// the loaded registers give are announced whatever they were before, so
+// the ACPI block and the interrupt lines follow a snapshot. (The inputs,
+// PIRQs and the SCI, are not saved: their sources drive them again.)
 void Ich9Lpc::after_load() {
+  cfg().restore_read_only(reg::kDeviceSpecific, PciConfigSpace::kSize - reg::kDeviceSpecific);
   pm_decode_ = pm_decode();
   if (on_pm_decode) on_pm_decode(pm_decode_);
-  update_irqs();
+  update_irqs(true);
 }
 
 }  // namespace vtlab

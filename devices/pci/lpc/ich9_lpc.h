@@ -89,10 +89,10 @@ class Ich9Lpc final : public PciDevice, public PirqRouter {
 
   void after_write(u16 offset, unsigned size) override;
   void device_reset() override;
-  void device_serialize(Serializer& s) override;
   void after_load() override;
   void update_pm_decode();
-  void update_irqs();
+  // Drives the lines whose level changed (all of them when forced).
+  void update_irqs(bool force = false);
   u16 pirq_register(unsigned pirq) const { return u16(pirq < 4 ? kPirqARout + pirq : kPirqERout + pirq - 4); }
 
   SciInput sci_input_;
