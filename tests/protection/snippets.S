@@ -40,6 +40,27 @@ SNIPPET(iretq64) iretq; END(iretq64)
 SNIPPET(sti_nop64) sti; nop; nop; ud2; END(sti_nop64)
 SNIPPET(hlt64) hlt; ud2; END(hlt64)
 
+// MONITOR/MWAIT: RAX holds the address (and EAX the MWAIT hint), RCX the
+// extensions. RBX counts how far the code got.
+SNIPPET(monitor64) monitor; ud2; END(monitor64)
+SNIPPET(fs_monitor64) fs monitor; ud2; END(fs_monitor64)
+SNIPPET(mwait64) mwait; inc %rbx; ud2; END(mwait64)
+SNIPPET(monitor_mwait64) monitor; mwait; inc %rbx; ud2; END(monitor_mwait64)
+SNIPPET(monitor_store_mwait64) monitor; incl 8(%rax); mwait; inc %rbx; ud2; END(monitor_store_mwait64)
+SNIPPET(monitor_sti_mwait64) monitor; sti; mwait; inc %rbx; ud2; END(monitor_sti_mwait64)
+// The idle loop of an OS (as Linux's intel_idle: MWAIT with IF=0 and
+// interrupts as break events, then interrupts taken with STI; NOP) until
+// the flag at [RAX] is set.
+SNIPPET(idle_loop64)
+1:	cmpl $0, (%rax); jne 2f
+	xor %ecx, %ecx; monitor; cmpl $0, (%rax); jne 2f
+	mov $1, %ecx; mwait; inc %rbx
+	sti; nop; cli; jmp 1b
+2:	ud2
+END(idle_loop64)
+// An interrupt handler for it: counts at [RAX+100H].
+SNIPPET(count_irq64) incq 0x100(%rax); iretq; END(count_irq64)
+
 // ---------------------------------------------------------------- 32-bit
 	.code32
 SNIPPET(sysenter32) sysenter; END(sysenter32)
