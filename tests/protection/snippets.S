@@ -61,8 +61,28 @@ END(idle_loop64)
 // An interrupt handler for it: counts at [RAX+100H].
 SNIPPET(count_irq64) incq 0x100(%rax); iretq; END(count_irq64)
 
+// Control registers and cache control.
+SNIPPET(movcr8_64) mov %rax, %cr8; mov %cr8, %rbx; ud2; END(movcr8_64)
+SNIPPET(movtocr5_64) .byte 0x0f, 0x22, 0xe8; ud2; END(movtocr5_64)      // mov cr5, rax
+SNIPPET(movfromcr9_64) .byte 0x44, 0x0f, 0x20, 0xc8; ud2; END(movfromcr9_64)  // mov rax, cr9
+SNIPPET(clts64) clts; ud2; END(clts64)
+SNIPPET(lmsw_smsw64) lmsw %ax; smsw %ebx; ud2; END(lmsw_smsw64)
+SNIPPET(invd64) invd; ud2; END(invd64)
+SNIPPET(wbinvd64) wbinvd; ud2; END(wbinvd64)
+SNIPPET(clflush64) clflush (%rax); clflushopt (%rax); clwb (%rax); ud2; END(clflush64)
+SNIPPET(clflush_stack64) clflush (%rsp); ud2; END(clflush_stack64)
+SNIPPET(rdtscp64) rdtscp; ud2; END(rdtscp64)
+SNIPPET(rdtsc64) rdtsc; ud2; END(rdtsc64)
+SNIPPET(rdpmc64) rdpmc; ud2; END(rdpmc64)
+SNIPPET(rsm64) rsm; END(rsm64)
+SNIPPET(ltr64) ltr %ax; ud2; END(ltr64)
+SNIPPET(lldt64) lldt %ax; ud2; END(lldt64)
+
 // ---------------------------------------------------------------- 32-bit
 	.code32
+// CLFLUSH through an execute-only CS (allowed), then a read through it
+// (#GP(0)).
+SNIPPET(clflush_cs32) clflush %cs:(%eax); movb %cs:(%eax), %bl; ud2; END(clflush_cs32)
 SNIPPET(sysenter32) sysenter; END(sysenter32)
 SNIPPET(sysexit32) sysexit; END(sysexit32)
 // LAR/LSL/VERR/VERW of the selector in BX: eax = LAR result (0xdeadbeef if
