@@ -39,6 +39,11 @@ SNIPPET(loop64) 1: inc %rcx; jmp 1b; END(loop64)
 SNIPPET(iretq64) iretq; END(iretq64)
 SNIPPET(sti_nop64) sti; nop; nop; ud2; END(sti_nop64)
 SNIPPET(hlt64) hlt; ud2; END(hlt64)
+// Interrupt shadows: STI; STI (only the first delays interrupts), STI then
+// a faulting instruction, STI; HLT.
+SNIPPET(sti_sti64) sti; sti; nop; nop; ud2; END(sti_sti64)
+SNIPPET(sti_ud2_64) sti; ud2; END(sti_ud2_64)
+SNIPPET(sti_hlt64) sti; hlt; ud2; END(sti_hlt64)
 
 // MONITOR/MWAIT: RAX holds the address (and EAX the MWAIT hint), RCX the
 // extensions. RBX counts how far the code got.
@@ -108,6 +113,8 @@ SNIPPET(call_tss32) mov $0xaaaa, %eax; lcall $0x38, $0; ud2; END(call_tss32)
 SNIPPET(jmp_taskgate32) mov $0xbbbb, %eax; ljmp $0x40, $0; END(jmp_taskgate32)
 SNIPPET(int21_32) int $0x21; ud2; END(int21_32)
 SNIPPET(iret32) iret; END(iret32)
+// POP SS: its shadow covers the next instruction.
+SNIPPET(pop_ss32) push %ss; pop %ss; nop; nop; ud2; END(pop_ss32)
 
 // Virtual-8086 code.
 	.code16
