@@ -307,3 +307,45 @@ TEST_CASE("IA32_APIC_BASE: the APIC's CPUID bits, x2APIC transitions, TSC_DEADLI
   CHECK(v == 12345);
   CHECK(!c.write_msr(msr_index::kApicBase, u64(1) << 46 | 0x900));  // above MAXPHYADDR
 }
+
+TEST_CASE("machine-check banks as Linux probes them: MCG_CAP, MCi_CTL kept, MCi_STATUS/ADDR/MISC read 0, take only 0") {
+  CpuRig r;
+  Cpu& c = r.cpu;
+  CHECK((cpuid(c, 1).d & (1u << 14)) != 0);  // MCA
+  CHECK((cpuid(c, 1).d & (1u << 7)) != 0);   // MCE
+  u64 cap = 0;
+  REQUIRE(c.read_msr(msr_index::kMcgCap, cap));
+  CHECK((cap & 0xff) == kMcBanks);
+  CHECK((cap & ~u64(0xff)) == 0);  // no MCG_CTL, CMCI, extended state, LMCE
+  CHECK(!c.write_msr(msr_index::kMcgCap, cap));
+  u64 v = 1;
+  REQUIRE(c.read_msr(msr_index::kMcgStatus, v));
+  CHECK(v == 0);
+  CHECK(c.write_msr(msr_index::kMcgStatus, 0));
+  CHECK(!c.write_msr(msr_index::kMcgStatus, 8));  // LMCE_S: no LMCE
+  for (u32 bank = 0; bank < kMcBanks; ++bank) {
+    CAPTURE(bank);
+    const u32 ctl = msr_index::kMc0Ctl + 4 * bank;
+    CHECK(c.write_msr(ctl, ~u64(0)));  // enable every error type (__mcheck_cpu_init_clear_banks)
+    REQUIRE(c.read_msr(ctl, v));
+    CHECK(v == ~u64(0));  // read back (__mcheck_cpu_check_banks)
+    for (u32 reg = 1; reg < 4; ++reg) {
+      v = 1;
+      REQUIRE(c.read_msr(ctl + reg, v));
+      CHECK(v == 0);  // nothing logged
+      CHECK(c.write_msr(ctl + reg, 0));
+      CHECK(!c.write_msr(ctl + reg, 1));  // writing 1s is #GP (SDM Vol. 3B §15.3.2.2)
+    }
+  }
+}
+
+TEST_CASE("MSR_POWER_CTL: the C1E-enable bit intel_idle sets on this model is writable, nothing else") {
+  CpuRig r;
+  u64 v = 1;
+  REQUIRE(r.cpu.read_msr(msr_index::kPowerCtl, v));
+  CHECK(v == 0);
+  CHECK(r.cpu.write_msr(msr_index::kPowerCtl, 2));
+  REQUIRE(r.cpu.read_msr(msr_index::kPowerCtl, v));
+  CHECK(v == 2);
+  CHECK(!r.cpu.write_msr(msr_index::kPowerCtl, 1));
+}

@@ -39,6 +39,7 @@ SNIPPET(loop64) 1: inc %rcx; jmp 1b; END(loop64)
 SNIPPET(iretq64) iretq; END(iretq64)
 SNIPPET(sti_nop64) sti; nop; nop; ud2; END(sti_nop64)
 SNIPPET(hlt64) hlt; ud2; END(hlt64)
+SNIPPET(inb_dx64) inb %dx, %al; ud2; END(inb_dx64)
 // Interrupt shadows: STI; STI (only the first delays interrupts), STI then
 // a faulting instruction, STI; HLT.
 SNIPPET(sti_sti64) sti; sti; nop; nop; ud2; END(sti_sti64)
@@ -113,6 +114,12 @@ SNIPPET(call_tss32) mov $0xaaaa, %eax; lcall $0x38, $0; ud2; END(call_tss32)
 SNIPPET(jmp_taskgate32) mov $0xbbbb, %eax; ljmp $0x40, $0; END(jmp_taskgate32)
 SNIPPET(int21_32) int $0x21; ud2; END(int21_32)
 SNIPPET(iret32) iret; END(iret32)
+// Port I/O through DX, and the string forms (DS:ESI / ES:EDI).
+SNIPPET(inb_dx32) inb %dx, %al; ud2; END(inb_dx32)
+SNIPPET(inw_dx32) inw %dx, %ax; ud2; END(inw_dx32)
+SNIPPET(inl_dx32) inl %dx, %eax; ud2; END(inl_dx32)
+SNIPPET(outsb32) outsb; ud2; END(outsb32)
+SNIPPET(rep_insb32) rep insb; ud2; END(rep_insb32)
 // POP SS: its shadow covers the next instruction.
 SNIPPET(pop_ss32) push %ss; pop %ss; nop; nop; ud2; END(pop_ss32)
 
