@@ -40,6 +40,7 @@ SNIPPET(iretq64) iretq; END(iretq64)
 SNIPPET(sti_nop64) sti; nop; nop; ud2; END(sti_nop64)
 SNIPPET(hlt64) hlt; ud2; END(hlt64)
 SNIPPET(inb_dx64) inb %dx, %al; ud2; END(inb_dx64)
+SNIPPET(movss_ax64) mov %ax, %ss; ud2; END(movss_ax64)
 // Interrupt shadows: STI; STI (only the first delays interrupts), STI then
 // a faulting instruction, STI; HLT.
 SNIPPET(sti_sti64) sti; sti; nop; nop; ud2; END(sti_sti64)
@@ -120,6 +121,10 @@ SNIPPET(inw_dx32) inw %dx, %ax; ud2; END(inw_dx32)
 SNIPPET(inl_dx32) inl %dx, %eax; ud2; END(inl_dx32)
 SNIPPET(outsb32) outsb; ud2; END(outsb32)
 SNIPPET(rep_insb32) rep insb; ud2; END(rep_insb32)
+// Segment loads of the selector in AX (or on the stack).
+SNIPPET(movds32) mov %ax, %ds; ud2; END(movds32)
+SNIPPET(movss32) mov %ax, %ss; ud2; END(movss32)
+SNIPPET(popds32) push %eax; pop %ds; ud2; END(popds32)
 // POP SS: its shadow covers the next instruction.
 SNIPPET(pop_ss32) push %ss; pop %ss; nop; nop; ud2; END(pop_ss32)
 
