@@ -41,6 +41,10 @@ SNIPPET(sti_nop64) sti; nop; nop; ud2; END(sti_nop64)
 SNIPPET(hlt64) hlt; ud2; END(hlt64)
 SNIPPET(inb_dx64) inb %dx, %al; ud2; END(inb_dx64)
 SNIPPET(movss_ax64) mov %ax, %ss; ud2; END(movss_ax64)
+SNIPPET(syscall64) syscall; END(syscall64)
+SNIPPET(sysretq64) sysretq; END(sysretq64)
+SNIPPET(sysretl64) sysretl; END(sysretl64)
+SNIPPET(swapgs64) swapgs; ud2; END(swapgs64)
 // Interrupt shadows: STI; STI (only the first delays interrupts), STI then
 // a faulting instruction, STI; HLT.
 SNIPPET(sti_sti64) sti; sti; nop; nop; ud2; END(sti_sti64)
@@ -121,6 +125,7 @@ SNIPPET(inw_dx32) inw %dx, %ax; ud2; END(inw_dx32)
 SNIPPET(inl_dx32) inl %dx, %eax; ud2; END(inl_dx32)
 SNIPPET(outsb32) outsb; ud2; END(outsb32)
 SNIPPET(rep_insb32) rep insb; ud2; END(rep_insb32)
+SNIPPET(syscall32) syscall; END(syscall32)
 // Segment loads of the selector in AX (or on the stack).
 SNIPPET(movds32) mov %ax, %ds; ud2; END(movds32)
 SNIPPET(movss32) mov %ax, %ss; ud2; END(movss32)
