@@ -5,7 +5,11 @@
 // since MONITOR, and the wait itself: ended by a store to the line (from a
 // device), by an interrupt (delivered with IF=1; with IF=0 only with ECX[0]
 // and then not delivered), by an NMI, by a single-step trap; virtual time
-// jumps to the event as for HLT.
+// jumps to the event as for HLT; and a whole machine idling in MWAIT
+// between the 8254's interrupts.
+#include <vector>
+
+#include "core/machine/machine.h"
 #include "cpu/cpuid_table.h"
 #include "cpu/msr_table.h"
 #include "tests/protection/rig.h"
@@ -23,6 +27,7 @@ SNIPPET(monitor_sti_mwait64);
 SNIPPET(idle_loop64);
 SNIPPET(count_irq64);
 SNIPPET(ud2_32);
+SNIPPET(mwait_guest);
 
 constexpr u64 kCode = 0x20000, kLine = 0x50040, kHandler = 0x40000;
 
@@ -253,4 +258,26 @@ TEST_CASE("an OS idle loop: MONITOR the flag, MWAIT with IF=0 and ECX=1, take in
   CHECK(m.cpu.gpr[RBX] == 3);  // MWAIT returned three times: two interrupts, one store
   CHECK(m.cpu.icount() >= 30'000);
   CHECK(m.cpu.retired() < 60);  // and never spun
+}
+
+TEST_CASE("a whole machine idles in MWAIT between the 8254's interrupts: one wake per interrupt, time jumps") {
+  MachineConfig cfg;
+  cfg.hash_at_end = false;
+  Machine m(cfg);
+  BootImage img;
+  img.blobs.push_back(BootBlob{0x100000, std::vector<u8>(mwait_guest, mwait_guest_end), 0, "guest"});
+  img.mode = StartMode::Protected32;
+  img.entry = 0x100000;
+  m.load(img);
+  const RunResult r = m.run(100'000'000);
+  INFO(r.summary());
+  REQUIRE(r.end == RunEnd::DebugExit);
+  CHECK(r.exit_value == 5);  // MWAIT returned once for each of the 5 interrupts
+  // Periods of 1193 clocks of 1.193182 MHz, 1 ms each at the default 1000
+  // ticks per microsecond: the first interrupt comes from the rising edge
+  // of OUT when the control word sets mode 2, the other four a period
+  // apart. 4 ms of virtual time passed while some 150 instructions ran.
+  CHECK(m.cpu().icount() >= 3'990'000);
+  CHECK(m.cpu().icount() <= 4'010'000);
+  CHECK(r.instructions < 300);
 }

@@ -126,6 +126,71 @@ SNIPPET(inl_dx32) inl %dx, %eax; ud2; END(inl_dx32)
 SNIPPET(outsb32) outsb; ud2; END(outsb32)
 SNIPPET(rep_insb32) rep insb; ud2; END(rep_insb32)
 SNIPPET(syscall32) syscall; END(syscall32)
+// A whole guest for the Machine, loaded at 1 MiB and entered in flat 32-bit
+// protected mode (CS 10H, DS 18H): its own GDT and IDT, the 8259 pair with
+// IRQ 0 only, the 8254 counter 0 in mode 2 at 1193 clocks (1 ms), then the
+// idle loop of an OS (MONITOR a flag, MWAIT C1E with IF=0 and interrupts as
+// break events, take the interrupt with STI; NOP) until IRQ 0 has come 5
+// times. Ends by writing the number of MWAIT returns to the debug-exit
+// port.
+	.equ MG_BASE, 0x100000
+#define MG(sym) MG_BASE + sym - mwait_guest
+SNIPPET(mwait_guest)
+	mov $0x90000, %esp
+	lgdt MG(mg_gdt_desc)
+	// Gate 20H: a 32-bit interrupt gate to mg_irq0.
+	mov $MG(mg_irq0), %eax
+	mov %ax, MG(mg_idt) + 8 * 0x20
+	movw $0x10, MG(mg_idt) + 8 * 0x20 + 2
+	movw $0x8e00, MG(mg_idt) + 8 * 0x20 + 4
+	shr $16, %eax
+	mov %ax, MG(mg_idt) + 8 * 0x20 + 6
+	lidt MG(mg_idt_desc)
+	// 8259 pair: vectors 20H/28H, only IRQ 0 unmasked.
+	mov $0x11, %al; out %al, $0x20; out %al, $0xa0
+	mov $0x20, %al; out %al, $0x21
+	mov $0x28, %al; out %al, $0xa1
+	mov $0x04, %al; out %al, $0x21
+	mov $0x02, %al; out %al, $0xa1
+	mov $0x01, %al; out %al, $0x21; out %al, $0xa1
+	mov $0xfe, %al; out %al, $0x21
+	mov $0xff, %al; out %al, $0xa1
+	// 8254 counter 0, mode 2, 1193 clocks.
+	mov $0x34, %al; out %al, $0x43
+	mov $0xa9, %al; out %al, $0x40
+	mov $0x04, %al; out %al, $0x40
+	xor %ebx, %ebx			// MWAIT returns
+1:	cmpl $5, MG(mg_count); jae 2f
+	mov $MG(mg_flag), %eax; xor %ecx, %ecx; xor %edx, %edx; monitor
+	cmpl $0, MG(mg_flag); jne 2f
+	mov $0x01, %eax; mov $1, %ecx; mwait
+	inc %ebx
+	sti; nop; cli
+	jmp 1b
+2:	mov %ebx, %eax; out %eax, $0xf4
+	hlt
+mg_irq0:
+	incl MG(mg_count)
+	push %eax; mov $0x20, %al; out %al, $0x20; pop %eax
+	iret
+	.p2align 3
+mg_gdt:
+	.quad 0
+	.quad 0
+	.quad 0x00cf9a000000ffff	// 10H: code, flat, 32-bit
+	.quad 0x00cf92000000ffff	// 18H: data, flat
+mg_gdt_desc:
+	.word 4 * 8 - 1
+	.long MG(mg_gdt)
+mg_idt_desc:
+	.word 8 * 0x21 - 1
+	.long MG(mg_idt)
+	.p2align 2
+mg_count: .long 0
+mg_flag: .long 0
+	.p2align 3
+mg_idt:	.fill 8 * 0x21, 1, 0
+END(mwait_guest)
 // Segment loads of the selector in AX (or on the stack).
 SNIPPET(movds32) mov %ax, %ds; ud2; END(movds32)
 SNIPPET(movss32) mov %ax, %ss; ud2; END(movss32)
