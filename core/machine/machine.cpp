@@ -11,6 +11,7 @@
 #include "core/base/wall_clock.h"
 #include "core/machine/code_peek.h"
 #include "core/machine/firmware/firmware_setup.h"
+#include "core/machine/firmware/mtrr_setup.h"
 #include "core/machine/platform_layout.h"
 #include "core/machine/ram_hash.h"
 #include "cpu/decoder.h"
@@ -110,6 +111,8 @@ std::string RunResult::summary() const {
 Machine::Machine(const MachineConfig& config) : config_(config) {
   mem_ = std::make_unique<PhysMem>(config.ram_bytes);
   cpu_ = std::make_unique<Cpu>(*mem_, ports_, sched_);
+  // vCPU 0 of `cpus`: CPUID's topology leaves count the vCPUs the MADT lists.
+  cpu_->set_topology(CpuTopology{0, config.cpus});
   FixedWallClock default_clock;
   WallClock& clock = config.wall_clock ? *config.wall_clock : default_clock;
   pit_ = std::make_unique<Pit8254>(sched_, &pic_.input(platform::kIrqPit));
@@ -238,6 +241,7 @@ void Machine::apply_image(const BootImage& image) {
   }
   install_firmware({config_.ram_bytes, config_.cpus}, image, *mem_, *fw_cfg_);
   cpu_->reset();
+  program_boot_mtrrs(*cpu_);
   fw_cfg_->reset();
   switch (image.mode) {
     case StartMode::Real16: enter_real16(image); break;
