@@ -67,6 +67,14 @@ Result round_pack(const Unrounded& u, const Env& env) {
   const i32 exp = u.exp + (carry ? 1 : 0);
   if (exp >= kMaxExp) {
     if (!env.masked(ex::OE)) {
+      // Still out of range after the bias (only FSCALE gets this far):
+      // infinity, as this CPU gives.
+      if (exp - kUnmaskedBias >= kMaxExp) {
+        r.v = infinity(u.sign);
+        r.flags = ex::OE | ex::PE;
+        r.c1 = true;
+        return r;
+      }
       r.v = pack_normal(u.sign, exp - kUnmaskedBias, m);
       r.flags = ex::OE | (inexact ? ex::PE : 0);
       r.c1 = up;
@@ -83,6 +91,11 @@ Result round_pack(const Unrounded& u, const Env& env) {
   }
   if (exp < 1) {
     if (!env.masked(ex::UE)) {
+      if (exp + kUnmaskedBias < 1) {  // FSCALE only: zero, as this CPU gives
+        r.v = zero(u.sign);
+        r.flags = ex::UE | ex::PE;
+        return r;
+      }
       r.v = pack_normal(u.sign, exp + kUnmaskedBias, m);
       r.flags = ex::UE | (inexact ? ex::PE : 0);
       r.c1 = up;
