@@ -96,6 +96,32 @@ struct Unrounded {
 // for a register destination (SDM Vol. 1 §8.5.4, §8.5.5).
 Result round_pack(const Unrounded& u, const Env& env);
 
+// A binary format's rounding parameters: significand bits and the range of
+// normal exponents, in x87 (bias 16383) terms. A denormal result has
+// exponent emin - 1; infinity emax + 1.
+struct Format {
+  u8 bits;
+  i32 emin, emax;
+};
+inline constexpr Format kFloat32{24, kBias - 126, kBias + 127}, kFloat64{53, kBias - 1022, kBias + 1023};
+
+// A rounded value in a Format: sign, exponent (x87 terms, see Format), the
+// significand left-aligned in 64 bits (J = bit 63, 0 for a denormal).
+// `write` false: an unmasked exception leaves the destination unwritten
+// (memory destinations on overflow and underflow, SDM Vol. 1 §8.5.4-8.5.5).
+struct Packed {
+  bool sign;
+  i32 exp = 0;
+  u64 sig = 0;
+  u8 flags = 0;
+  bool c1 = false;
+  bool write = true;
+};
+// Rounds into a format with the control word's rounding and masks.
+// memory: the destination is memory (unmasked #O/#U store nothing) rather
+// than a register (they store the result biased by 2^-+24576).
+Packed round_to(const Unrounded& u, const Format& f, const Env& env, bool memory);
+
 // Normalizes m so bit 127 is set (m != 0) and builds an Unrounded.
 Unrounded normalized(bool sign, i32 exp, u128 m);
 

@@ -36,14 +36,6 @@ u128 round_bits(u128 m, unsigned bits, Rounding rc, bool sign, bool* carry, bool
   return r;
 }
 
-F80 pack_normal(bool sign, i32 exp, u128 m) { return make(sign, u16(exp), u64(m >> 64)); }
-
-// The largest finite value of the precision (masked overflow toward zero).
-F80 largest(bool sign, unsigned bits) {
-  const u64 sig = bits == 64 ? ~u64(0) : ~u64(0) << (64 - bits);
-  return make(sign, kMaxExp - 1, sig);
-}
-
 }  // namespace
 
 Unrounded normalized(bool sign, i32 exp, u128 m) {
@@ -57,69 +49,94 @@ Unrounded unpack(F80 x) {
   return normalized(x.sign(), e, u128(x.sig) << 64);
 }
 
-Result round_pack(const Unrounded& u, const Env& env) {
-  Result r;
+Packed round_to(const Unrounded& u, const Format& f, const Env& env, bool memory) {
+  Packed r{u.sign};
   bool carry, inexact, up;
   // Rounding with an unbounded exponent decides overflow and (SDM Vol. 1
   // §4.9.1.5: "the result of rounding with unbounded exponent, taking into
   // account precision control") tininess.
-  u128 m = round_bits(u.m, env.bits, env.rc, u.sign, &carry, &inexact, &up);
+  u128 m = round_bits(u.m, f.bits, env.rc, u.sign, &carry, &inexact, &up);
   const i32 exp = u.exp + (carry ? 1 : 0);
-  if (exp >= kMaxExp) {
+  if (exp > f.emax) {
     if (!env.masked(ex::OE)) {
-      // Still out of range after the bias (only FSCALE gets this far):
-      // infinity, as this CPU gives.
-      if (exp - kUnmaskedBias >= kMaxExp) {
-        r.v = infinity(u.sign);
+      // A memory destination is not written and only #O is flagged
+      // (§8.5.4). A register gets the result biased by 2^-24576; if even
+      // that is out of range (only FSCALE gets this far), infinity, as this
+      // CPU gives.
+      if (memory) {
+        r.flags = ex::OE;
+        r.write = false;
+        return r;
+      }
+      r.flags = ex::OE | (inexact ? ex::PE : 0);
+      r.c1 = up;
+      if (exp - kUnmaskedBias > f.emax) {
+        r.exp = f.emax + 1, r.sig = kJ;
         r.flags = ex::OE | ex::PE;
         r.c1 = true;
         return r;
       }
-      r.v = pack_normal(u.sign, exp - kUnmaskedBias, m);
-      r.flags = ex::OE | (inexact ? ex::PE : 0);
-      r.c1 = up;
+      r.exp = exp - kUnmaskedBias, r.sig = u64(m >> 64);
       return r;
     }
     // Masked overflow: infinity, or the largest finite value when rounding
     // toward zero or away from this sign's infinity (Table 4-10).
     const bool to_inf = env.rc == Rounding::Nearest || (env.rc == Rounding::Up && !u.sign) ||
                         (env.rc == Rounding::Down && u.sign);
-    r.v = to_inf ? infinity(u.sign) : largest(u.sign, env.bits);
+    r.exp = to_inf ? f.emax + 1 : f.emax;
+    r.sig = to_inf ? kJ : ~u64(0) << (64 - f.bits);
     r.flags = ex::OE | ex::PE;
     r.c1 = to_inf;
     return r;
   }
-  if (exp < 1) {
+  if (exp < f.emin) {
     if (!env.masked(ex::UE)) {
-      if (exp + kUnmaskedBias < 1) {  // FSCALE only: zero, as this CPU gives
-        r.v = zero(u.sign);
-        r.flags = ex::UE | ex::PE;
+      if (memory) {  // §8.5.5: nothing stored, only #U flagged
+        r.flags = ex::UE;
+        r.write = false;
         return r;
       }
-      r.v = pack_normal(u.sign, exp + kUnmaskedBias, m);
       r.flags = ex::UE | (inexact ? ex::PE : 0);
       r.c1 = up;
+      if (exp + kUnmaskedBias < f.emin) {  // FSCALE only: zero, as this CPU gives
+        r.exp = f.emin - 1, r.sig = 0;
+        r.flags = ex::UE | ex::PE;
+        r.c1 = false;
+        return r;
+      }
+      r.exp = exp + kUnmaskedBias, r.sig = u64(m >> 64);
       return r;
     }
     // Masked underflow: denormalize the exact value, then round at the same
     // significand positions (the precision counts from bit 63).
-    const i32 shift = 1 - u.exp;
+    const i32 shift = f.emin - u.exp;
     u128 d;
     if (shift >= 128)
       d = u.m != 0 ? 1 : 0;
     else
       d = (u.m >> shift) | ((u.m & ((u128(1) << shift) - 1)) != 0 ? 1 : 0);
-    m = round_bits(d, env.bits, env.rc, u.sign, &carry, &inexact, &up);
+    m = round_bits(d, f.bits, env.rc, u.sign, &carry, &inexact, &up);
     if (carry) m = u128(1) << 127;
     const bool normal = m >> 127;
-    r.v = make(u.sign, normal ? 1 : 0, u64(m >> 64));
+    r.exp = normal ? f.emin : f.emin - 1;
+    r.sig = u64(m >> 64);
     r.flags = inexact ? (ex::UE | ex::PE) : 0;
     r.c1 = up;
     return r;
   }
-  r.v = pack_normal(u.sign, exp, m);
+  r.exp = exp, r.sig = u64(m >> 64);
   r.flags = inexact ? ex::PE : 0;
   r.c1 = up;
+  return r;
+}
+
+Result round_pack(const Unrounded& u, const Env& env) {
+  const Packed p = round_to(u, Format{env.bits, 1, kMaxExp - 1}, env, false);
+  Result r;
+  r.v = make(p.sign, u16(p.exp), p.sig);
+  r.flags = p.flags;
+  r.c1 = p.c1;
+  r.write = p.write;
   return r;
 }
 

@@ -75,4 +75,56 @@ X87_TEST_HOST_OP2(host_fyl2xp1, "fyl2xp1")
 
 #undef X87_TEST_HOST_OP2
 
+// Stores: "fld a; INSN out; fnsave". `out` starts as `fill` (an unmasked
+// exception stores nothing).
+#define X87_TEST_HOST_STORE(name, T, insn)                                                      \
+  inline HostState name(F80 a, u16 fcw, T& out, T fill) {                                       \
+    Operand80 oa{a.sig, a.se, {}};                                                              \
+    alignas(16) u8 img[108];                                                                    \
+    out = fill;                                                                                 \
+    asm volatile("fninit\n\tfldcw %[cw]\n\tfldt %[a]\n\t" insn " %[out]\n\tfnsave %[img]"     \
+                 : [img] "=m"(img), [out] "+m"(out)                                             \
+                 : [a] "m"(oa), [cw] "m"(fcw)                                                   \
+                 : "memory");                                                                   \
+    return parse_fnsave(img);                                                                   \
+  }
+X87_TEST_HOST_STORE(host_fst32, u32, "fsts")
+X87_TEST_HOST_STORE(host_fst64, u64, "fstl")
+X87_TEST_HOST_STORE(host_fist16, u16, "fists")
+X87_TEST_HOST_STORE(host_fist32, u32, "fistl")
+X87_TEST_HOST_STORE(host_fistp64, u64, "fistpll")
+X87_TEST_HOST_STORE(host_fisttp16, u16, "fisttps")
+X87_TEST_HOST_STORE(host_fisttp32, u32, "fisttpl")
+X87_TEST_HOST_STORE(host_fisttp64, u64, "fisttpll")
+#undef X87_TEST_HOST_STORE
+
+struct Bcd {
+  u8 b[10];
+};
+inline HostState host_fbstp(F80 a, u16 fcw, Bcd& out, Bcd fill) {
+  Operand80 oa{a.sig, a.se, {}};
+  alignas(16) u8 img[108];
+  out = fill;
+  asm volatile("fninit\n\tfldcw %[cw]\n\tfldt %[a]\n\tfbstp %[out]\n\tfnsave %[img]"
+               : [img] "=m"(img), [out] "+m"(out)
+               : [a] "m"(oa), [cw] "m"(fcw)
+               : "memory");
+  return parse_fnsave(img);
+}
+
+// Loads: "INSN m; fnsave".
+#define X87_TEST_HOST_LOAD(name, T, insn)                                                   \
+  inline HostState name(T v, u16 fcw) {                                                     \
+    alignas(16) u8 img[108];                                                                \
+    asm volatile("fninit\n\tfldcw %[cw]\n\t" insn " %[v]\n\tfnsave %[img]"                  \
+                 : [img] "=m"(img)                                                          \
+                 : [v] "m"(v), [cw] "m"(fcw)                                                \
+                 : "memory");                                                               \
+    return parse_fnsave(img);                                                               \
+  }
+X87_TEST_HOST_LOAD(host_fld32, u32, "flds")
+X87_TEST_HOST_LOAD(host_fld64, u64, "fldl")
+X87_TEST_HOST_LOAD(host_fbld, Bcd, "fbld")
+#undef X87_TEST_HOST_LOAD
+
 }  // namespace x87_test

@@ -4,6 +4,7 @@
 // VTLAB_X87_SOAK=N for N times more operands.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <functional>
