@@ -71,8 +71,8 @@ Stored to_binary(F80 x, const Format& f, unsigned frac_bits, unsigned exp_bits, 
   const u64 indefinite = sign_bit | inf_bits | quiet;
   const Cls c = classify(x);
   if (store_special(x, c, env, indefinite, inf_bits, sign_bit, 63 - frac_bits, quiet, s)) return s;
-  // A denormal source raises no #D (it is tiny in every smaller format: the
-  // underflow rules apply), as this CPU does.
+  // A denormal source raises no #D: it is "simply signaled as a numeric
+  // underflow" (SDM Vol. 2 FST/FSTP).
   const Packed p = round_to(unpack(x), f, env, true);
   s.flags |= p.flags;
   s.c1 = p.c1;
