@@ -26,13 +26,13 @@ constexpr u32 bits(const B&... b) {
   return (cpuid_bit_mask(b) | ... | 0u);
 }
 
-// Family 6, model 0x9a-like signature; the VMX, x87 and later feature bits
-// are added as those parts land.
+// Family 6, model 0x9a-like signature; the VMX and later feature bits are
+// added as those parts land.
 constexpr Leaf kLeaves[] = {
     {0, 0, 7, chars("Genu"), chars("ntel"), chars("ineI")},
     {1, 0, 0x000906a0, 0x00000800 /* CLFLUSH line 8*8 */, bits(f::CX16, f::PCID, f::MOVBE, f::POPCNT),
-     bits(f::DE, f::PSE, f::TSC, f::MSR, f::PAE, f::MCE, f::CX8, f::PGE, f::CMOV, f::PAT, f::PSE36, f::CLFSH, f::FXSR,
-          f::SSE, f::SSE2)},
+     bits(f::FPU, f::DE, f::PSE, f::TSC, f::MSR, f::PAE, f::MCE, f::CX8, f::PGE, f::CMOV, f::PAT, f::PSE36, f::CLFSH,
+          f::MMX, f::FXSR, f::SSE, f::SSE2)},
     {7, 0, 0, bits(f::BMI1, f::SMEP, f::BMI2, f::INVPCID, f::ADX, f::SMAP), bits(f::PKU), 0},
     {0x80000000, 0, 0x80000008, 0, 0, 0},
     {0x80000001, 0, 0, 0, bits(f::LAHF_LM, f::ABM, f::PRFCHW), bits(f::SYSCALL, f::NX, f::PAGE1GB, f::RDTSCP, f::LM)},
@@ -50,7 +50,7 @@ constexpr ZydisISAExt kSupportedExt[] = {
     ZYDIS_ISA_EXT_BASE,  ZYDIS_ISA_EXT_LONGMODE,  ZYDIS_ISA_EXT_SSE,   ZYDIS_ISA_EXT_SSE2,   ZYDIS_ISA_EXT_BMI1,
     ZYDIS_ISA_EXT_BMI2,  ZYDIS_ISA_EXT_ADOX_ADCX, ZYDIS_ISA_EXT_LZCNT, ZYDIS_ISA_EXT_MOVBE,  ZYDIS_ISA_EXT_RDTSCP,
     ZYDIS_ISA_EXT_PAUSE, ZYDIS_ISA_EXT_CLFSH,     ZYDIS_ISA_EXT_SMAP,  ZYDIS_ISA_EXT_PKU,    ZYDIS_ISA_EXT_INVPCID,
-    ZYDIS_ISA_EXT_AMD3DNOW_PREFETCH,
+    ZYDIS_ISA_EXT_AMD3DNOW_PREFETCH, ZYDIS_ISA_EXT_X87, ZYDIS_ISA_EXT_MMX,
 };
 // Sets that execute although their extension is not listed: POPCNT (Zydis
 // files it under SSE4); PREFETCHWT1 (0F 0D /2), which the SDM makes #UD only
@@ -70,6 +70,10 @@ constexpr CpuidRequirement kRequirements[] = {
     {f::PKU, f::LM, "protection keys work only with 4/5-level paging (§4.6.2)"},
     {f::OSPKE, f::PKU, "OSPKE mirrors CR4.PKE, which needs PKU"},
     {f::SSE, f::FXSR, "SSE state is enabled by CR4.OSFXSR and saved by FXSAVE"},
+    {f::FXSR, f::FPU, "FXSAVE/FXRSTOR save and restore the x87 state"},
+    {f::MMX, f::FPU, "the MMX registers are the x87 data registers (SDM Vol. 1 §9.2.1)"},
+    {f::SSE, f::MMX, "SSE adds instructions on MMX registers (PAVGB mm, PSHUFW, ...)"},
+    {f::CMOV, f::FPU, "the bit also reports FCMOVcc and FCOMI when the FPU is present (Vol. 2 CPUID)"},
     {f::SSE2, f::SSE, "SSE2 extends the SSE registers and MXCSR"},
     {f::RDTSCP, f::TSC, "RDTSCP reads the time-stamp counter"},
     {f::SYSCALL, f::LM, "SYSCALL/SYSRET are reported for 64-bit mode only (Vol. 2 CPUID)"},
@@ -94,6 +98,8 @@ constexpr IsaFeature kIsaFeatures[] = {
     {ZYDIS_ISA_EXT_PKU, ZYDIS_ISA_SET_INVALID, &f::PKU},
     {ZYDIS_ISA_EXT_INVPCID, ZYDIS_ISA_SET_INVALID, &f::INVPCID},
     {ZYDIS_ISA_EXT_AMD3DNOW_PREFETCH, ZYDIS_ISA_SET_INVALID, &f::PRFCHW},
+    {ZYDIS_ISA_EXT_X87, ZYDIS_ISA_SET_INVALID, &f::FPU},
+    {ZYDIS_ISA_EXT_MMX, ZYDIS_ISA_SET_INVALID, &f::MMX},
     {ZYDIS_ISA_EXT_INVALID, ZYDIS_ISA_SET_POPCNT, &f::POPCNT},
     {ZYDIS_ISA_EXT_INVALID, ZYDIS_ISA_SET_PREFETCHWT1, nullptr},  // a hint whatever CPUID says (see above)
 };

@@ -229,6 +229,10 @@ u64 Machine::state_hash() const {
   h.value(c.cr0), h.value(c.cr2), h.value(c.cr3), h.value(c.cr4), h.value(c.efer);
   for (const Xmm& x : c.xmm) h.value(x.lo), h.value(x.hi);
   h.value(c.mxcsr);
+  const X87State& f = c.x87;
+  for (const x87::F80& r : f.r) h.value(r.sig), h.value(r.se);
+  h.value(f.fcw), h.value(f.fsw), h.value(f.tags), h.value(f.fop);
+  h.value(f.fip), h.value(f.fdp), h.value(f.fcs), h.value(f.fds), h.value(f.ferr);
   h.value(c.icount());
   const u64 acc = hash_guest_ram(*mem_);
   h.value(acc);

@@ -52,18 +52,19 @@ F80 zero_sum(bool sa, bool sb, Rounding rc) {
   return zero(rc == Rounding::Down);
 }
 
-Result add_signed(F80 a, F80 b, bool negate_b, const Env& env) {
+Result add_signed(F80 a, F80 b, bool negate_b, const Env& env, bool den_op) {
   const Cls ca = classify(a), cb = classify(b);
+  const bool den = den_op || ca == Cls::Denormal || cb == Cls::Denormal;
   Result r;
   if (nan_or_unsupported(a, b, ca, cb, env, r)) return r;
   const bool sa = a.sign(), sb = b.sign() != negate_b;
   if (ca == Cls::Inf || cb == Cls::Inf) {
     if (ca == Cls::Inf && cb == Cls::Inf && sa != sb) return invalid(env);
-    if (denormal_stops(ca == Cls::Denormal || cb == Cls::Denormal, env, r)) return r;
+    if (denormal_stops(den, env, r)) return r;
     r.v = infinity(ca == Cls::Inf ? sa : sb);
     return r;
   }
-  if (denormal_stops(ca == Cls::Denormal || cb == Cls::Denormal, env, r)) return r;
+  if (denormal_stops(den, env, r)) return r;
   const u8 pre = r.flags;
   if (ca == Cls::Zero && cb == Cls::Zero) {
     r.v = zero_sum(sa, sb, env.rc);
@@ -115,21 +116,22 @@ u64 isqrt128(u128 m) {
 
 }  // namespace
 
-Result add(F80 a, F80 b, const Env& env) { return add_signed(a, b, false, env); }
-Result sub(F80 a, F80 b, const Env& env) { return add_signed(a, b, true, env); }
+Result add(F80 a, F80 b, const Env& env, bool den) { return add_signed(a, b, false, env, den); }
+Result sub(F80 a, F80 b, const Env& env, bool den) { return add_signed(a, b, true, env, den); }
 
-Result mul(F80 a, F80 b, const Env& env) {
+Result mul(F80 a, F80 b, const Env& env, bool den_op) {
   const Cls ca = classify(a), cb = classify(b);
+  const bool den = den_op || ca == Cls::Denormal || cb == Cls::Denormal;
   Result r;
   if (nan_or_unsupported(a, b, ca, cb, env, r)) return r;
   const bool s = a.sign() != b.sign();
   if (ca == Cls::Inf || cb == Cls::Inf) {
     if (ca == Cls::Zero || cb == Cls::Zero) return invalid(env);
-    if (denormal_stops(ca == Cls::Denormal || cb == Cls::Denormal, env, r)) return r;
+    if (denormal_stops(den, env, r)) return r;
     r.v = infinity(s);
     return r;
   }
-  if (denormal_stops(ca == Cls::Denormal || cb == Cls::Denormal, env, r)) return r;
+  if (denormal_stops(den, env, r)) return r;
   if (ca == Cls::Zero || cb == Cls::Zero) {
     r.v = zero(s);
     return r;
@@ -139,19 +141,19 @@ Result mul(F80 a, F80 b, const Env& env) {
   return rounded(normalized(s, x.exp + y.exp - kBias + 1, p), env, r.flags);
 }
 
-Result div(F80 a, F80 b, const Env& env) {
+Result div(F80 a, F80 b, const Env& env, bool den_op) {
   const Cls ca = classify(a), cb = classify(b);
   Result r;
   if (nan_or_unsupported(a, b, ca, cb, env, r)) return r;
   const bool s = a.sign() != b.sign();
   if (ca == Cls::Inf) {
     if (cb == Cls::Inf) return invalid(env);
-    if (denormal_stops(cb == Cls::Denormal, env, r)) return r;
+    if (denormal_stops(den_op || cb == Cls::Denormal, env, r)) return r;
     r.v = infinity(s);
     return r;
   }
   if (cb == Cls::Inf) {
-    if (denormal_stops(ca == Cls::Denormal, env, r)) return r;
+    if (denormal_stops(den_op || ca == Cls::Denormal, env, r)) return r;
     r.v = zero(s);
     return r;
   }
@@ -162,7 +164,7 @@ Result div(F80 a, F80 b, const Env& env) {
     r.write = env.masked(ex::ZE);
     return r;
   }
-  if (denormal_stops(ca == Cls::Denormal || cb == Cls::Denormal, env, r)) return r;
+  if (denormal_stops(den_op || ca == Cls::Denormal || cb == Cls::Denormal, env, r)) return r;
   if (ca == Cls::Zero) {
     r.v = zero(s);
     return r;

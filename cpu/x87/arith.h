@@ -9,11 +9,12 @@
 namespace vtlab::x87 {
 
 // Precision control applies (SDM Vol. 1 §8.1.5.2): env.bits as the control
-// word says.
-Result add(F80 a, F80 b, const Env& env);
-Result sub(F80 a, F80 b, const Env& env);  // a - b
-Result mul(F80 a, F80 b, const Env& env);
-Result div(F80 a, F80 b, const Env& env);  // a / b
+// word says. `denormal_operand`: an operand was a denormal single or double
+// before it was widened (it still raises #D).
+Result add(F80 a, F80 b, const Env& env, bool denormal_operand = false);
+Result sub(F80 a, F80 b, const Env& env, bool denormal_operand = false);  // a - b
+Result mul(F80 a, F80 b, const Env& env, bool denormal_operand = false);
+Result div(F80 a, F80 b, const Env& env, bool denormal_operand = false);  // a / b
 Result sqrt(F80 a, const Env& env);
 
 // FRNDINT: ST0 rounded to an integer with the rounding control.
@@ -51,6 +52,6 @@ struct Compared {
   Order order;
   u8 flags = 0;
 };
-Compared compare(F80 a, F80 b, bool quiet);
+Compared compare(F80 a, F80 b, bool quiet, bool denormal_operand = false);
 
 }  // namespace vtlab::x87

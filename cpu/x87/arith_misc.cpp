@@ -240,7 +240,7 @@ Remainder remainder(F80 a, F80 b, bool ieee, const Env& env) {
   return out;
 }
 
-Compared compare(F80 a, F80 b, bool quiet) {
+Compared compare(F80 a, F80 b, bool quiet, bool denormal_operand) {
   const Cls ca = classify(a), cb = classify(b);
   Compared c{Order::Unordered};
   if (ca == Cls::Unsupported || cb == Cls::Unsupported) {
@@ -251,7 +251,7 @@ Compared compare(F80 a, F80 b, bool quiet) {
     if (!quiet || ca == Cls::SNaN || cb == Cls::SNaN) c.flags = ex::IE;
     return c;
   }
-  if (ca == Cls::Denormal || cb == Cls::Denormal) c.flags = ex::DE;
+  if (denormal_operand || ca == Cls::Denormal || cb == Cls::Denormal) c.flags = ex::DE;
   if (ca == Cls::Zero && cb == Cls::Zero) {
     c.order = Order::Equal;
     return c;

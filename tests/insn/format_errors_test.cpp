@@ -40,7 +40,7 @@ const Bad kBad[] = {
     {"fault without rip", "case a\n  bytes 90\n  out rip=+0\n  fault GP error=0\nend\n", "bad.txt:4: fault needs rip=..."},
     {"unknown fault field", "case a\n  bytes 90\n  out rip=+0\n  fault GP eror=0 rip=+0\nend\n", "bad.txt:4: unknown fault field 'eror'"},
     {"bad flag name", "case a\n  bytes 90\n  undef flags=cf,xf\n  out rip=+1\nend\n", "bad.txt:3: bad flag list 'cf,xf'"},
-    {"bad undef item", "case a\n  bytes 90\n  undef cf\n  out rip=+1\nend\n", "bad.txt:3: expected 'flags=...' or 'regs=...'"},
+    {"bad undef item", "case a\n  bytes 90\n  undef cf\n  out rip=+1\nend\n", "bad.txt:3: expected 'flags=...', 'regs=...' or 'fsw=...'"},
     {"bad undef reg", "case a\n  bytes 90\n  undef regs=rax,foo\n  out rip=+1\nend\n", "bad.txt:3: unknown register 'foo' in undef regs"},
     {"undef-mem syntax", "case a\n  bytes 90\n  undef-mem 0x20000000\n  out rip=+1\nend\n", "bad.txt:3: expected 'undef-mem 0xADDR+LEN'"},
     {"count zero", "case a\n  bytes 90\n  count 0\n  out rip=+1\nend\n", "bad.txt:3: count must be at least 1"},

@@ -32,8 +32,7 @@ TEST_CASE("unreported extensions are #UD") {
       {0x66, 0x0f, 0x3a, 0x15, 0xc0, 0x01},  // pextrw r/m16 (SSE4.1 form)
       {0xf2, 0x0f, 0x7c, 0xc1},              // haddps (SSE3)
       {0x66, 0x0f, 0x38, 0x00, 0xc1},        // pshufb (SSSE3)
-      {0xd9, 0xe8},                          // fld1 (x87, a later issue)
-      {0x0f, 0xfc, 0xc1},                    // paddb mm0, mm1 (MMX)
+      {0xdb, 0x08},                          // fisttp dword [rax] (SSE3, though an x87 opcode)
       {0xc5, 0xf8, 0x58, 0xc0},              // vaddps (AVX)
       {0x0f, 0x01, 0xd0},                    // xgetbv (XSAVE)
       {0x0f, 0xc7, 0xf0},                    // rdrand (not reported)
@@ -61,6 +60,12 @@ TEST_CASE("reported extensions run") {
   CHECK(!o.exception.has_value());
   CHECK(o.state.gpr[insn::RAX] == 4);
   o = run_bytes({0x66, 0x0f, 0xc5, 0xc0, 0x00});  // pextrw eax, xmm0, 0 (SSE2 form)
+  CHECK(!o.exception.has_value());
+  o = run_bytes({0xd9, 0xe8});  // fld1 (x87)
+  CHECK(!o.exception.has_value());
+  o = run_bytes({0x0f, 0xfc, 0xc1});  // paddb mm0, mm1 (MMX)
+  CHECK(!o.exception.has_value());
+  o = run_bytes({0x0f, 0xc5, 0xc0, 0x00});  // pextrw eax, mm0, 0 (SSE, MMX form)
   CHECK(!o.exception.has_value());
 }
 

@@ -67,10 +67,10 @@ void run_binary(const char* name, HostState (*host)(F80, F80, u16), Result (*mod
 }  // namespace
 
 TEST_CASE("FADD/FSUB/FMUL/FDIV are bit-exact with this CPU") {
-  run_binary("fadd", host_fadd, add, true, 1);
-  run_binary("fsub", host_fsub, sub, true, 2);
-  run_binary("fmul", host_fmul, mul, true, 3);
-  run_binary("fdiv", host_fdiv, div, true, 4);
+  run_binary("fadd", host_fadd, [](F80 a, F80 b, const Env& e) { return vtlab::x87::add(a, b, e); }, true, 1);
+  run_binary("fsub", host_fsub, [](F80 a, F80 b, const Env& e) { return vtlab::x87::sub(a, b, e); }, true, 2);
+  run_binary("fmul", host_fmul, [](F80 a, F80 b, const Env& e) { return vtlab::x87::mul(a, b, e); }, true, 3);
+  run_binary("fdiv", host_fdiv, [](F80 a, F80 b, const Env& e) { return vtlab::x87::div(a, b, e); }, true, 4);
 }
 
 TEST_CASE("FSQRT is bit-exact with this CPU") {
