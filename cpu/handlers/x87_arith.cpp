@@ -140,7 +140,10 @@ void fxtract(Cpu& c, const Insn& i) {
 }
 
 // FPREM/FPREM1: ST(0) = partial remainder of ST(0) / ST(1); C2 = 1 while
-// incomplete; C0, C3, C1 = quotient bits 2, 1, 0.
+// incomplete; C0, C3, C1 = quotient bits 2, 1, 0 of a complete reduction.
+// A partial reduction clears C0, C3 and C1; an exception (a NaN or invalid
+// operand) clears C2 and C1 and leaves C0 and C3 as they were (as this CPU
+// does; the SDM gives no values for those cases).
 template <bool Ieee>
 void fprem(Cpu& c, const Insn& i) {
   if (!begin(c, true)) return;
@@ -149,11 +152,11 @@ void fprem(Cpu& c, const Insn& i) {
   } else {
     const Remainder r = remainder(st(c, 0), st(c, 1), Ieee, env(c));
     raise_flags(c, r.flags);
-    if (r.write) {
-      set_st(c, 0, r.v);
-      if (!(r.flags & ex::IE)) set_cc(c, r.q & 4, r.q & 1, !r.complete, r.q & 2);
-      else set_cc(c, false, false, false, false);
-    }
+    if (r.write) set_st(c, 0, r.v);
+    if (r.write && r.computed)
+      set_cc(c, r.q & 4, r.q & 1, !r.complete, r.q & 2);  // partial: q = 0
+    else
+      c.x87.fsw &= u16(~(sw::C1 | sw::C2));
   }
   record_pointers(c, i);
 }

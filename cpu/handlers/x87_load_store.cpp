@@ -40,6 +40,8 @@ void fld_mem(Cpu& c, const Insn& i) {
   if (!empty(c, 7)) {
     if (stack_fault(c, true)) push(c, kIndefinite);
   } else {
+    // An unmasked #IA/#D pushes nothing (SDM Vol. 1 §8.5.1.2, §8.5.2); C1
+    // is cleared either way (as this CPU does for #IA).
     raise_flags(c, flags);
     set_c1(c, false);
     if (write) push(c, v);
@@ -256,7 +258,8 @@ void fxch(Cpu& c, const Insn& i) {
   record_pointers(c, i);
 }
 
-// FCMOVcc ST(0), ST(i) (condition from EFLAGS).
+// FCMOVcc ST(0), ST(i) (condition from EFLAGS). C1 changes only for a
+// stack underflow (SDM Vol. 2 FCMOVcc).
 bool fcmov_condition(Cpu& c, u16 mnemonic) {
   const u64 f = c.rflags();
   const bool cf = f & fl::CF, zf = f & fl::ZF, pf = f & fl::PF;
@@ -276,20 +279,22 @@ void fcmov(Cpu& c, const Insn& i) {
   const unsigned s = i.op[1].reg;
   if (empty(c, 0) || empty(c, s)) {
     if (stack_fault(c, false)) set_st(c, 0, kIndefinite);
-  } else {
-    set_c1(c, false);
-    if (fcmov_condition(c, i.mnemonic)) set_st(c, 0, st(c, s));
+  } else if (fcmov_condition(c, i.mnemonic)) {
+    set_st(c, 0, st(c, s));
   }
   record_pointers(c, i);
 }
 
-// FFREE ST(i) (tag empty), FFREEP ST(i) (and pop: AMD's DF C0+i, which
-// Intel processors execute too).
+// FFREE ST(i) (tag empty; C0-C3 undefined: unchanged), FFREEP ST(i) (DF
+// C0+i, the same and a pop, which clears C1 as this CPU does).
 template <bool Pop>
 void ffree(Cpu& c, const Insn& i) {
   if (!begin(c, true)) return;
   c.x87.tags = u8(c.x87.tags & ~(1u << phys(c, i.op[0].reg)));
-  if (Pop) set_top(c, top(c) + 1);
+  if (Pop) {
+    pop(c);
+    set_c1(c, false);
+  }
   record_pointers(c, i);
 }
 

@@ -32,13 +32,15 @@ struct Extracted {
 Extracted extract(F80 a, const Env& env);
 
 // FPREM (ieee = false: quotient truncated) and FPREM1 (ieee = true: quotient
-// rounded to nearest even): a partial remainder of a / b. `complete` is C2's
-// complement; q holds the low three quotient bits (C0 = Q2, C3 = Q1,
-// C1 = Q0).
+// rounded to nearest even): a partial remainder of a / b. `computed`: a
+// remainder was computed (no NaN or invalid operand); then `complete` is
+// C2's complement and q holds the low three quotient bits (C0 = Q2,
+// C3 = Q1, C1 = Q0) of a complete reduction.
 struct Remainder {
   F80 v;
   u8 flags = 0;
   bool write = true;
+  bool computed = false;
   bool complete = true;
   u8 q = 0;
 };

@@ -189,6 +189,7 @@ Remainder remainder(F80 a, F80 b, bool ieee, const Env& env) {
     return out;
   }
   if (denormal_stops(ca == Cls::Denormal || cb == Cls::Denormal, env, out.flags, out.write)) return out;
+  out.computed = true;
   if (ca == Cls::Zero) {
     out.v = a;
     return out;

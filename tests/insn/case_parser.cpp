@@ -231,9 +231,11 @@ private:
             for (size_t i = 1; i < w.size(); ++i) {
                 size_t eq = w[i].find('=');
                 int g = eq == std::string_view::npos ? -1 : gpr_index(w[i].substr(0, eq));
+                if (g < 0 && eq != std::string_view::npos && vendor_x87_item(d, w[i].substr(0, eq), w[i].substr(eq + 1)))
+                    continue;
                 if (g < 0)
-                    fail("expected REG=VALUE with a general register after '" + std::string(key) + "', got '" +
-                         std::string(w[i]) + "'");
+                    fail("expected REG=VALUE with a general or x87 register (fsw, ftw, stN) after '" + std::string(key) +
+                         "', got '" + std::string(w[i]) + "'");
                 for (auto [r, val] : d.gprs)
                     if (r == g) fail("register '" + std::string(kGprNames[g]) + "' given twice for " + vendor_name(*v));
                 d.gprs.emplace_back(static_cast<u8>(g), number(w[i].substr(eq + 1), "register value"));
@@ -257,6 +259,20 @@ private:
         for (Vendor v : {Vendor::Amd, Vendor::Intel})
             if (key == "native-" + std::string(vendor_name(v)) + std::string(suffix)) return v;
         return std::nullopt;
+    }
+
+    // fsw=, ftw= and stN= items of a native-* line; false for another name.
+    bool vendor_x87_item(VendorOutcome& d, std::string_view name, std::string_view value) {
+        if (name == "fsw") {
+            d.fsw = static_cast<u16>(number(value, "fsw"));
+        } else if (name == "ftw") {
+            d.ftw = static_cast<u8>(number(value, "ftw"));
+        } else if (name.size() == 3 && name.substr(0, 2) == "st" && name[2] >= '0' && name[2] <= '7') {
+            d.st.emplace_back(static_cast<u8>(name[2] - '0'), x87_value(value));
+        } else {
+            return false;
+        }
+        return true;
     }
 
     // The case's block for a vendor (one per vendor); later 'note' lines attach to it.

@@ -148,6 +148,13 @@ std::string format_case(const Case& c) {
         const std::string key = std::string("native-") + vendor_name(d.vendor);
         std::vector<std::string> items;
         for (auto [g, v] : d.gprs) items.push_back(std::string(kGprNames[g]) + "=" + hex(v));
+        if (d.fsw) items.push_back("fsw=" + hex(*d.fsw));
+        if (d.ftw) items.push_back("ftw=" + hex(*d.ftw));
+        for (const auto& [k, v] : d.st) {
+            char buf[40];
+            std::snprintf(buf, sizeof buf, "st%d=%04x_%016llx", k, v.se, static_cast<unsigned long long>(v.sig));
+            items.push_back(buf);
+        }
         emit_items(out, key.c_str(), items, 4);
         emit_mem(out, (key + "-mem").c_str(), d.mem);
         if (!d.note.empty()) out += "  note " + d.note + "\n";

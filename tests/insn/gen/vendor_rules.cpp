@@ -90,6 +90,59 @@ Outcome push_sreg(const VendorRule&, const PendingCase& pc, Outcome o, Vendor v)
     return o;
 }
 
+// The value of a denormal single (frac_bits 23) or double (52) widened to
+// the x87 register format: exact, normalized.
+X87Value widen_denormal(u64 bits, unsigned frac_bits, unsigned bias) {
+    const bool sign = bits >> (frac_bits + (frac_bits == 23 ? 8 : 11));
+    u64 sig = (bits & ((1ull << frac_bits) - 1)) << (63 - frac_bits);
+    int exp = 16383 - static_cast<int>(bias) + 1;
+    while (!(sig >> 63)) sig <<= 1, --exp;
+    return X87Value{sig, static_cast<u16>((sign ? 0x8000 : 0) | exp)};
+}
+
+// @x87-load-denormal: FLD m32fp/m64fp of a denormal with #D unmasked (and
+// room on the stack). The SDM: "the top-of-stack pointer (TOP) and source
+// operands remain unchanged" for an unmasked #D (Vol. 1 §8.5.2), so Intel
+// pushes nothing (Bochs, which models Intel's x87, agrees); this AMD EPYC
+// pushes the value and sets DE and ES. Both set DE, ES and B and clear C1
+// (as this CPU does when an unmasked #IA keeps an SNaN from being loaded).
+Outcome x87_load_denormal(const VendorRule&, const PendingCase& pc, Outcome o, Vendor v) {
+    const Case& c = pc.c;
+    const State& in = c.init;
+    // FLD m32fp is D9 /0, FLD m64fp DD /0 (after any prefixes).
+    u8 opcode = 0;
+    for (u8 b : c.bytes)
+        if (b >= 0xd8 && b <= 0xdf) {
+            opcode = b;
+            break;
+        }
+    const bool dbl = opcode == 0xdd;
+    const unsigned top = fsw_top(in.fsw);
+    const bool full = (in.ftw >> ((top + 7) & 7)) & 1;
+    if (o.exception || (in.fcw & 2) || full) return o;
+    u64 bits = 0;
+    for (const auto& m : c.mem_init)
+        for (size_t i = 0; i < m.bytes.size(); ++i)
+            if (m.addr + i >= pc.mem_operand && m.addr + i < pc.mem_operand + (dbl ? 8 : 4))
+                bits |= static_cast<u64>(m.bytes[i]) << (8 * (m.addr + i - pc.mem_operand));
+    const bool denormal = dbl ? ((bits >> 52) & 0x7ff) == 0 && (bits & ((1ull << 52) - 1))
+                              : ((bits >> 23) & 0xff) == 0 && (bits & ((1ull << 23) - 1));
+    if (!denormal) return o;
+    State& s = o.state;
+    s.fcw = in.fcw;
+    s.fsw = static_cast<u16>((in.fsw | 0x02 | 0x80 | 0x8000) & ~kFswC1);
+    s.ftw = in.ftw;
+    for (int k = 0; k < 8; ++k) s.st[k] = in.st[k];
+    if (v == Vendor::Amd) {
+        const unsigned t = (top + 7) & 7;
+        s.fsw = static_cast<u16>((s.fsw & ~0x3800) | t << 11);
+        s.ftw = static_cast<u8>(in.ftw | 1u << t);
+        for (int k = 7; k > 0; --k) s.st[k] = in.st[k - 1];
+        s.st[0] = dbl ? widen_denormal(bits, 52, 1023) : widen_denormal(bits, 23, 127);
+    }
+    return o;
+}
+
 }  // namespace
 
 Outcome outcome_for_vendor(const VendorRule& rule, const PendingCase& pc, const Outcome& recorded, Vendor v) {
@@ -97,6 +150,7 @@ Outcome outcome_for_vendor(const VendorRule& rule, const PendingCase& pc, const 
     if (rule.rule == "@a32-rep-count0") return a32_rep_count0(rule, pc, recorded, v);
     if (rule.rule == "@bsf-zero") return bsf_zero(rule, pc, recorded, v);
     if (rule.rule == "@push-sreg") return push_sreg(rule, pc, recorded, v);
+    if (rule.rule == "@x87-load-denormal") return x87_load_denormal(rule, pc, recorded, v);
     throw std::runtime_error("unknown vendor rule '" + rule.rule + "'");
 }
 
@@ -105,6 +159,10 @@ VendorOutcome vendor_difference(const Case& c, const Outcome& base, const Outcom
     d.vendor = v;
     for (int g = 0; g < 16; ++g)
         if (base.state.gpr[g] != other.state.gpr[g]) d.gprs.emplace_back(static_cast<u8>(g), other.state.gpr[g]);
+    if (base.state.fsw != other.state.fsw) d.fsw = other.state.fsw;
+    if (base.state.ftw != other.state.ftw) d.ftw = other.state.ftw;
+    for (int k = 0; k < 8; ++k)
+        if (!(base.state.st[k] == other.state.st[k])) d.st.emplace_back(static_cast<u8>(k), other.state.st[k]);
     for (u64 b : {kDataBase, kStackBase}) {
         const auto x = final_window(c, base, b), y = final_window(c, other, b);
         for (size_t i = 0; i < x.size();) {
