@@ -97,13 +97,15 @@ void cvtpi2p(Cpu& c, const Insn& i) {
   Xmm r{src, 0};
   const u32 flags = Double ? sse::host::cvtdq2pd(sse::host_csr(c.mxcsr), r, r)
                            : sse::host::cvtdq2ps(sse::host_csr(c.mxcsr), r, r);
+  // The transition comes before an unmasked SIMD exception's #XM (as this
+  // CPU does), after the operand is read (a #PF leaves the tags alone).
+  if (mmx_src) mmx_transition(c);
   sse::finish(c, flags);
   Xmm& d = c.xmm[i.op[0].reg];
   if (Double)
     d = r;
   else
     d.lo = r.lo;  // the high quadword is kept
-  if (mmx_src) mmx_transition(c);
 }
 
 // CVT(T)PS2PI mm, xmm/m64 and CVT(T)PD2PI mm, xmm/m128 (aligned).
@@ -114,9 +116,9 @@ void cvtp2pi(Cpu& c, const Insn& i) {
   if (!Double) s.hi = 0;  // only the low two singles take part
   Xmm r{};
   const u32 flags = F(sse::host_csr(c.mxcsr), r, s);
+  mmx_transition(c);  // before #XM, as in cvtpi2p
   sse::finish(c, flags);
   set_mm(c, i.op[0].reg, r.lo);
-  mmx_transition(c);
 }
 
 #define ROW(MN, ...) \

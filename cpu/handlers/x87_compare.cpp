@@ -13,26 +13,31 @@ void set_order(Cpu& c, Order o) {
          o == Order::Equal || o == Order::Unordered);
 }
 
-// Applies a comparison's outcome: the flags, and unless an unmasked
-// exception stopped it (SDM: "the condition code flags are set only if
-// the exception is masked"), the condition codes and the pops.
+// Applies a comparison's outcome: the flags, the condition codes (or
+// EFLAGS), and whether the pops may happen. An unmasked #IA leaves the codes
+// as they were ("set only if the exception is masked", SDM Vol. 2 FCOM,
+// FCOMI; FCOMI clears OF, SF and AF regardless). An unmasked #D still sets
+// them (the SDM is silent; as this CPU does). Neither pops.
 template <bool Eflags>
 bool finish_compare(Cpu& c, const Compared& r) {
   raise_flags(c, r.flags);
-  if (r.flags & ~c.x87.fcw & (ex::IE | ex::DE)) return false;
+  const u8 unmasked = r.flags & ~c.x87.fcw & (ex::IE | ex::DE);
   if constexpr (Eflags) {
-    // FCOMI/FUCOMI: ZF, PF, CF as C3, C2, C0; OF, SF, AF cleared; C1 = 0.
-    const Order o = r.order;
+    // ZF, PF, CF as C3, C2, C0; OF, SF, AF cleared; C1 unchanged (as this
+    // CPU does).
     u64 f = 0;
+    const Order o = r.order;
     if (o == Order::Less || o == Order::Unordered) f |= fl::CF;
     if (o == Order::Equal || o == Order::Unordered) f |= fl::ZF;
     if (o == Order::Unordered) f |= fl::PF;
-    c.flags.set_arith(fl::kArith, f);
-    set_c1(c, false);
-  } else {
+    if (unmasked & ex::IE)
+      c.flags.set_arith(fl::OF | fl::SF | fl::AF, 0);
+    else
+      c.flags.set_arith(fl::kArith, f);
+  } else if (!(unmasked & ex::IE)) {
     set_order(c, r.order);
   }
-  return true;
+  return !unmasked;
 }
 
 // An empty operand: stack underflow; masked, the comparison is unordered.

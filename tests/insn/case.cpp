@@ -91,6 +91,7 @@ Outcome native_expectation(const Case& c, Vendor vendor) {
         if (d.vendor == vendor) vo = &d;
     if (!vo) return o;
     for (auto [g, v] : vo->gprs) o.state.gpr[g] = v;
+    if (vo->rflags) o.state.rflags = *vo->rflags;
     if (vo->fsw) o.state.fsw = *vo->fsw;
     if (vo->ftw) o.state.ftw = *vo->ftw;
     for (const auto& [k, v] : vo->st) o.state.st[k] = v;

@@ -121,6 +121,7 @@ struct VendorOutcome {
     Vendor vendor = Vendor::Amd;
     std::vector<std::pair<u8, u64>> gprs;  // register index, final value on this vendor
     std::vector<MemBytes> mem;             // final bytes on this vendor
+    std::optional<u64> rflags;             // rflags where it differs
     std::optional<u16> fsw;                // x87 state where it differs
     std::optional<u8> ftw;
     std::vector<std::pair<u8, X87Value>> st;

@@ -234,7 +234,7 @@ private:
                 if (g < 0 && eq != std::string_view::npos && vendor_x87_item(d, w[i].substr(0, eq), w[i].substr(eq + 1)))
                     continue;
                 if (g < 0)
-                    fail("expected REG=VALUE with a general or x87 register (fsw, ftw, stN) after '" + std::string(key) +
+                    fail("expected REG=VALUE with a general register, rflags or an x87 register (fsw, ftw, stN) after '" + std::string(key) +
                          "', got '" + std::string(w[i]) + "'");
                 for (auto [r, val] : d.gprs)
                     if (r == g) fail("register '" + std::string(kGprNames[g]) + "' given twice for " + vendor_name(*v));
@@ -263,7 +263,9 @@ private:
 
     // fsw=, ftw= and stN= items of a native-* line; false for another name.
     bool vendor_x87_item(VendorOutcome& d, std::string_view name, std::string_view value) {
-        if (name == "fsw") {
+        if (name == "rflags") {
+            d.rflags = number(value, "rflags");
+        } else if (name == "fsw") {
             d.fsw = static_cast<u16>(number(value, "fsw"));
         } else if (name == "ftw") {
             d.ftw = static_cast<u8>(number(value, "ftw"));

@@ -148,6 +148,7 @@ std::string format_case(const Case& c) {
         const std::string key = std::string("native-") + vendor_name(d.vendor);
         std::vector<std::string> items;
         for (auto [g, v] : d.gprs) items.push_back(std::string(kGprNames[g]) + "=" + hex(v));
+        if (d.rflags) items.push_back("rflags=" + hex(*d.rflags));
         if (d.fsw) items.push_back("fsw=" + hex(*d.fsw));
         if (d.ftw) items.push_back("ftw=" + hex(*d.ftw));
         for (const auto& [k, v] : d.st) {

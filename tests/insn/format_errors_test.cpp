@@ -46,7 +46,8 @@ const Bad kBad[] = {
     {"count zero", "case a\n  bytes 90\n  count 0\n  out rip=+1\nend\n", "bad.txt:3: count must be at least 1"},
     {"note without native", "case a\n  bytes 90\n  note hi\n  out rip=+1\nend\n", "bad.txt:3: 'note' must follow"},
     {"vendor non-gpr", "case a\n  bytes 90\n  native-amd xmm0=1\n  out rip=+1\nend\n",
-     "bad.txt:3: expected REG=VALUE with a general register after 'native-amd', got 'xmm0=1'"},
+     "bad.txt:3: expected REG=VALUE with a general register, rflags or an x87 register (fsw, ftw, stN) after "
+     "'native-amd', got 'xmm0=1'"},
     {"vendor without items", "case a\n  bytes 90\n  native-intel\n  out rip=+1\nend\n",
      "bad.txt:3: expected 'native-intel REG=VALUE...'"},
     {"vendor register twice", "case a\n  bytes 90\n  native-amd rax=1\n  native-amd rax=2\n  note n\n  out rip=+1\nend\n",

@@ -143,6 +143,32 @@ Outcome x87_load_denormal(const VendorRule&, const PendingCase& pc, Outcome o, V
     return o;
 }
 
+// @x87-compare-ia: FCOM/FUCOM/FCOMI/FUCOMI and their popping forms when an
+// unmasked #IA is raised (NaN operands). The SDM: the condition codes (and
+// ZF, PF, CF) "are set only if the exception is masked" (Vol. 2 FCOM, FUCOM,
+// FCOMI; FCOMI clears OF, SF and AF regardless); this AMD EPYC sets them to
+// unordered. Neither vendor pops.
+Outcome x87_compare_ia(const VendorRule&, const PendingCase& pc, Outcome o, Vendor v) {
+    const State& in = pc.c.init;
+    if (o.exception || (in.fcw & 1) || !(o.state.fsw & 1) || (in.fsw & 1)) return o;
+    u8 opcode = 0, modrm = 0;
+    for (size_t i = 0; i + 1 < pc.c.bytes.size(); ++i)
+        if (pc.c.bytes[i] >= 0xd8 && pc.c.bytes[i] <= 0xdf) {
+            opcode = pc.c.bytes[i], modrm = pc.c.bytes[i + 1];
+            break;
+        }
+    const bool eflags = (opcode == 0xdb || opcode == 0xdf) && modrm >= 0xe8 && modrm <= 0xf7;
+    if (eflags) {
+        const u64 zpc = ZF | PF | CF;
+        const u64 keep = o.state.rflags & ~(zpc | OF | SF | AF);
+        o.state.rflags = keep | (v == Vendor::Intel ? in.rflags & zpc : zpc);
+    } else {
+        const u16 codes = kFswC0 | kFswC2 | kFswC3;
+        o.state.fsw = static_cast<u16>((o.state.fsw & ~codes) | (v == Vendor::Intel ? in.fsw & codes : codes));
+    }
+    return o;
+}
+
 }  // namespace
 
 Outcome outcome_for_vendor(const VendorRule& rule, const PendingCase& pc, const Outcome& recorded, Vendor v) {
@@ -151,6 +177,7 @@ Outcome outcome_for_vendor(const VendorRule& rule, const PendingCase& pc, const 
     if (rule.rule == "@bsf-zero") return bsf_zero(rule, pc, recorded, v);
     if (rule.rule == "@push-sreg") return push_sreg(rule, pc, recorded, v);
     if (rule.rule == "@x87-load-denormal") return x87_load_denormal(rule, pc, recorded, v);
+    if (rule.rule == "@x87-compare-ia") return x87_compare_ia(rule, pc, recorded, v);
     throw std::runtime_error("unknown vendor rule '" + rule.rule + "'");
 }
 
@@ -159,6 +186,7 @@ VendorOutcome vendor_difference(const Case& c, const Outcome& base, const Outcom
     d.vendor = v;
     for (int g = 0; g < 16; ++g)
         if (base.state.gpr[g] != other.state.gpr[g]) d.gprs.emplace_back(static_cast<u8>(g), other.state.gpr[g]);
+    if (base.state.rflags != other.state.rflags) d.rflags = other.state.rflags;
     if (base.state.fsw != other.state.fsw) d.fsw = other.state.fsw;
     if (base.state.ftw != other.state.ftw) d.ftw = other.state.ftw;
     for (int k = 0; k < 8; ++k)
