@@ -172,6 +172,10 @@ u8* Cpu::host_for(u64 lin, Access acc, unsigned who, u64* pa_out) {
   if (!host || !host_cacheable) return host;
   u8* page = host - (pa & 0xfff);
   const bool user = who == kUserAccess;
+  // With alignment checking on, user data accesses must reach the slow path.
+  if (user && ac_active_ && acc != Access::Exec) return host;
+  // With a data breakpoint armed, no data access may skip the slow path.
+  if (data_breakpoints_ && acc != Access::Exec) return host;
   switch (acc) {
     case Access::Read:
       tlb_read_.insert(lin, user, page, large);

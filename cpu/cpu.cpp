@@ -2,9 +2,12 @@
 
 #include <algorithm>
 #include <csetjmp>
+#include <utility>
 
 #include "cpu/block.h"
+#include "cpu/cpuid_table.h"
 #include "cpu/decoder.h"
+#include "cpu/msr_table.h"
 
 namespace vtlab {
 
@@ -24,7 +27,9 @@ Cpu::~Cpu() {
 void Cpu::reset() {
   // Power-on state, SDM Vol. 3A §9.1.1 Table 9-1.
   std::fill(std::begin(gpr), std::end(gpr), 0);
-  gpr[RDX] = 0x000906a0;  // family/model/stepping signature, as CPUID.1:EAX
+  u32 sig[4];
+  cpuid_lookup(1, 0, sig);
+  gpr[RDX] = sig[0];  // family/model/stepping signature, as CPUID.1:EAX
   flags.set(fl::kFixed1);
   rip = 0xfff0;
   for (Segment& s : seg) s = Segment{0, 0, 0xffff, ar::P | ar::S | ar::kTypeWritable | ar::kTypeAccessed};
@@ -40,18 +45,23 @@ void Cpu::reset() {
   mxcsr = 0x1f80;
   x87 = X87State{};
   std::fill(std::begin(dr), std::end(dr), 0);
-  dr[6] = 0xffff0ff0;
+  dr[6] = dr6::kFixed1;
   dr[7] = 0x400;
-  msr = MsrFile{};
+  reset_msrs(msr);
   cpl = 0;
   pkru = 0;
   halted = false;
   interrupt_shadow = false;
+  shadow_fresh_ = false;
+  nmi_blocked_ = nmi_pending_ = false;
+  pending_debug_ = deferred_debug_ = pushed_rf_ = 0;
   delivery_depth_ = 0;
   chain_start_ = ChainStart{};
+  boundary_debug_traps_ = 0;
   fatal_ = StopCause::None;
   mode_changed();
   paging_changed();
+  debug_changed();
 }
 
 unsigned Cpu::code_size() const {
@@ -73,12 +83,45 @@ void Cpu::mode_changed() {
   stack_mask_ = ss == 8 ? ~u64(0) : ss == 4 ? 0xffffffffull : 0xffffull;
   // Exception delivery and IRET call this on every round trip; most leave
   // the fetch context as it was, and then the block links stay valid.
+  update_alignment_check();
   const FetchContext now{mode64_ ? 0 : seg[CS].base, mode64_ ? ~u32(0) : seg[CS].limit, u8(code_size()), cpl};
   if (!(now == fetch_context_)) {
     fetch_context_ = now;
     ++chain_epoch_;
   }
   end_block();
+}
+
+void Cpu::update_alignment_check() {
+  const bool on = (cr0 & cr0::AM) && (flags.bits & fl::AC) && cpl == 3;
+  if (on && !ac_active_) {
+    // Drop the user entries that would let accesses skip the check.
+    tlb_read_.flush();
+    tlb_write_.flush();
+  }
+  ac_active_ = on;
+}
+
+void Cpu::check_alignment(u64 lin, unsigned len) {
+  // Alignment each data size needs (SDM Vol. 3A Table 6-7): a word 2, a
+  // doubleword 4, a quadword 8, a 48-bit far pointer 4, an 80-bit value 8.
+  unsigned align;
+  switch (len) {
+    case 2:
+      align = 2;
+      break;
+    case 4:
+    case 6:
+      align = 4;
+      break;
+    case 8:
+    case 10:
+      align = 8;
+      break;
+    default:
+      return;
+  }
+  if (lin & (align - 1)) raise(kAC, 0);
 }
 
 void Cpu::set_cpl(unsigned c) {
@@ -110,6 +153,8 @@ u64 Cpu::legacy_linear(unsigned s, u64 ea, unsigned size, Access acc) {
 }
 
 void Cpu::read_slow(u64 lin, void* dst, unsigned len, unsigned who) {
+  if (ac_active_ && who == kUserAccess) check_alignment(lin, len);
+  if (data_breakpoints_) check_data_breakpoints(lin, len, false);
   auto* d = static_cast<u8*>(dst);
   while (len) {
     unsigned chunk = std::min<u64>(len, 0x1000 - (lin & 0xfff));
@@ -133,6 +178,8 @@ void Cpu::probe_write(u64 lin, unsigned len) {
 }
 
 void Cpu::write_slow(u64 lin, const void* src, unsigned len, unsigned who) {
+  if (ac_active_ && who == kUserAccess) check_alignment(lin, len);
+  if (data_breakpoints_) check_data_breakpoints(lin, len, true);
   auto* s = static_cast<const u8*>(src);
   auto put = [&](u64 pa, u8* host, const u8* p, unsigned n) {
     if (host) {
@@ -447,6 +494,10 @@ StopCause Cpu::run(u64 stop_at) {
       return StopCause::Requested;
     }
     if (icount_ >= stop_at) return StopCause::InsnLimit;
+    if (boundary_debug_traps_) {  // a trap of the previous instruction outranks interrupts (SDM Vol. 3A §6.9)
+      deliver_debug_traps(std::exchange(boundary_debug_traps_, 0));
+      continue;
+    }
     sched_.advance_to(icount_);
     sched_.run_due();
     if (stop_requested_) continue;
@@ -456,6 +507,8 @@ StopCause Cpu::run(u64 stop_at) {
         // HLT advances virtual time to the next event (DESIGN). With no event
         // pending, or interrupts disabled, nothing can ever wake the CPU.
         u64 next = sched_.next_deadline();
+        // (An NMI raised by a later event would wake it; with IF=0 vtlab
+        // stops instead, which is what a `cli; hlt` at the end means.)
         if (next == Scheduler::kNever || !(flags.bits & fl::IF) || !irq_source_) {
           fatal_ = StopCause::HaltedForever;
           stop_detail_ = (flags.bits & fl::IF) ? "HLT with nothing to wake it" : "HLT with interrupts disabled";
@@ -468,11 +521,20 @@ StopCause Cpu::run(u64 stop_at) {
       }
       if (icount_ >= stop_at) continue;  // the interrupt's delivery used the last tick
     }
-    bool single = interrupt_shadow || (flags.bits & fl::TF);
-    bool tf = flags.bits & fl::TF;
-    if (!interrupt_shadow) {
-      check_interrupts();
-      if (icount_ >= stop_at) continue;
+    if (check_interrupts()) continue;  // an NMI or interrupt was delivered
+    const bool tf = flags.bits & fl::TF, rf = flags.bits & fl::RF;
+    // One instruction per slice while something must happen between two
+    // instructions: an interrupt shadow ends, a single-step or debug trap,
+    // RF clears, an instruction breakpoint is checked.
+    const bool single = interrupt_shadow || tf || rf || debug_armed() || deferred_debug_;
+    // Instruction breakpoints are faults before the instruction, unless RF
+    // suppresses them (SDM Vol. 3A §17.3.1.1); no RF in the pushed image.
+    if (exec_breakpoints_ && !rf) {
+      if (const u64 hits = instruction_breakpoint_hits()) {
+        dr[6] = (dr[6] & ~dr6::kHits) | hits;
+        handle_event(GuestFault{kDB, false, 0}, rip, false);
+        continue;
+      }
     }
     retire_block_storage();
     break_block_ = false;
@@ -481,16 +543,10 @@ StopCause Cpu::run(u64 stop_at) {
     if (limit <= icount_) limit = icount_ + 1;
     if (single) limit = icount_ + 1;
     const u64 before = retired();
+    shadow_fresh_ = rf_loaded_ = false;
+    pending_debug_ = 0;
     run_slice(limit);
-    if (single && retired() > before) {
-      interrupt_shadow = false;
-      if (tf && fatal_ == StopCause::None) {
-        // Single-step trap after the instruction, or after one iteration of
-        // a REP string instruction (SDM Vol. 3A §17.3.1.4).
-        dr[6] |= 0x4000;  // BS
-        handle_event(GuestFault{kDB, false, 0}, rip);
-      }
-    }
+    if (retired() > before) after_instruction(tf, rf, single, stop_at);
   }
 }
 
@@ -502,7 +558,42 @@ bool Cpu::stop_if_intercepted(const GuestFault& f) {
   return true;
 }
 
-void Cpu::handle_event(const GuestFault& f, u64 return_rip) {
+// After an instruction (or one REP iteration) completed in a single-
+// instruction slice, or ended a block with debug traps pending: the
+// interrupt shadow it was under ends, RF clears (unless it loaded RF), and
+// debug traps are delivered as one #DB: single-step (BS, SDM §17.3.1.4),
+// data and I/O breakpoints (B0-B3, §17.3.1.2), the task-switch T bit (BT).
+// After MOV SS / POP SS they wait one more instruction (SDM Vol. 2 MOV).
+void Cpu::after_instruction(bool tf, bool rf, bool single, u64 stop_at) {
+  if (single) {
+    if (interrupt_shadow && !shadow_fresh_) interrupt_shadow = false;
+    if (rf && !rf_loaded_ && !mid_instruction_) flags.bits &= ~fl::RF;
+  }
+  u64 traps = pending_debug_ | deferred_debug_;
+  if (tf) traps |= dr6::BS;
+  pending_debug_ = deferred_debug_ = 0;
+  if (!traps || fatal_ != StopCause::None) return;
+  if (interrupt_shadow && shadow_fresh_ && shadow_kind_ == Shadow::MovSs) {
+    deferred_debug_ = traps;
+    return;
+  }
+  // At the run's limit the trap belongs to the next run: delivering it is a
+  // tick, and a run cut there and resumed must equal one longer run.
+  if (icount_ >= stop_at) {
+    boundary_debug_traps_ = traps;
+    return;
+  }
+  deliver_debug_traps(traps);
+}
+
+void Cpu::deliver_debug_traps(u64 traps) {
+  if (traps & dr6::kHits) dr[6] = (dr[6] & ~dr6::kHits) | (traps & dr6::kHits);
+  dr[6] |= traps & ~dr6::kHits;
+  handle_event(GuestFault{kDB, false, 0}, rip, false);
+}
+
+void Cpu::handle_event(const GuestFault& f, u64 return_rip, bool fault) {
+  pushed_rf_ = fault ? fl::RF : 0;
   if (stop_if_intercepted(f)) return;
   if (f.vector == kPF) cr2 = f.fault_address;
   // Delivering takes a tick of virtual time: a loop of faults in which no
@@ -511,13 +602,24 @@ void Cpu::handle_event(const GuestFault& f, u64 return_rip) {
   deliver(f.vector, f.has_error, f.error, return_rip, false);
 }
 
-void Cpu::check_interrupts() {
-  if (!irq_source_ || !(flags.bits & fl::IF) || interrupt_shadow) return;
-  if (!irq_source_->has_interrupt()) return;
+bool Cpu::check_interrupts() {
+  // NMI first (SDM Vol. 3A §6.9 priorities): blocked while an NMI handler
+  // runs (until IRET) and in a MOV SS shadow, not by IF or STI's shadow.
+  if (nmi_pending_ && !nmi_blocked_ && !(interrupt_shadow && shadow_kind_ == Shadow::MovSs)) {
+    nmi_pending_ = false;
+    nmi_blocked_ = true;
+    halted = false;
+    ++icount_, ++delivery_ticks_;
+    external_interrupt(kNMI);
+    return true;
+  }
+  if (!irq_source_ || !(flags.bits & fl::IF) || interrupt_shadow) return false;
+  if (!irq_source_->has_interrupt()) return false;
   u8 v = irq_source_->acknowledge();
   halted = false;
   ++icount_, ++delivery_ticks_;
   external_interrupt(v);
+  return true;
 }
 
 void Cpu::halt() {

@@ -10,6 +10,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "core/base/input.h"
 #include "core/base/log.h"
 #include "core/base/port_bus.h"
 #include "core/base/scheduler.h"
@@ -18,6 +19,7 @@
 #include "cpu/exceptions.h"
 #include "cpu/flags.h"
 #include "cpu/insn.h"
+#include "cpu/platform.h"
 #include "cpu/state.h"
 #include "mmu/paging.h"
 #include "mmu/phys_mem.h"
@@ -50,6 +52,9 @@ struct Block;
 class Decoder;
 class X87ErrorPins;
 
+struct CpuidBit;
+struct CpuidContext;
+
 class Cpu final : public CodeWriteListener {
  public:
   Cpu(PhysMem& mem, PortBus& ports, Scheduler& sched);
@@ -76,16 +81,42 @@ class Cpu final : public CodeWriteListener {
   bool halted = false;
   // Interrupts are inhibited for one instruction after STI / MOV SS / POP SS.
   bool interrupt_shadow = false;
+  // NMIs are blocked from the delivery of one until the next IRET (SDM Vol.
+  // 3A §6.7.1).
+  bool nmi_blocked_ = false;
+  bool nmi_pending_ = false;
+  // The shadow after MOV SS / POP SS also holds off NMIs and debug traps
+  // (SDM Vol. 2 MOV, §6.8.3); STI's holds off maskable interrupts only.
+  enum class Shadow : u8 { Sti, MovSs };
+  void set_interrupt_shadow(Shadow kind) {
+    interrupt_shadow = true, shadow_kind_ = kind, shadow_fresh_ = true;
+    end_block();
+  }
+  // A nonmaskable interrupt (LINT1, an NMI IPI, the chipset): delivered
+  // before the next instruction unless blocked; wakes HLT.
+  void raise_nmi() {
+    nmi_pending_ = true;
+    end_block();
+  }
+  bool nmi_pending() const { return nmi_pending_; }
 
   // ---- mode ----
   bool long64() const { return mode64_; }
   bool protected_mode() const { return cr0 & cr0::PE; }
   bool v86() const { return flags.bits & fl::VM; }
-  unsigned code_size() const;    // 2, 4 or 8: default operand/address size of CS
-  unsigned stack_size() const;   // 2, 4 or 8: SS.B / long mode
+  unsigned code_size() const;   // 2, 4 or 8: default operand/address size of CS
+  unsigned stack_size() const;  // 2, 4 or 8: SS.B / long mode
   // Recomputes cached mode bits and drops what depends on them. Call after
   // changing CR0/CR4/EFER/CS or CPL directly.
   void mode_changed();
+  // Debug traps (DR6 bits) to deliver as #DB after the current instruction.
+  u64 pending_debug_ = 0;
+  // Debug registers (cpu/debug_regs.cpp). MOV DR goes through these.
+  u64 read_dr(unsigned n);
+  void write_dr(unsigned n, u64 v);
+  // DR7 (or CR4.DE) changed: recomputes which breakpoints are armed.
+  void debug_changed();
+  void check_io_breakpoints(u16 port, unsigned size);
   // After CR0/CR3/CR4/EFER were set directly (tests, debugger, loaders):
   // recomputes the paging mode, loads the PAE PDPTE registers from CR3
   // without checks, and flushes every TLB. MOV to CR does its own,
@@ -95,8 +126,8 @@ class Cpu final : public CodeWriteListener {
   static PagingMode paging_mode_for(u64 cr0_value, u64 cr4_value, u64 efer_value);
   u16 current_pcid() const { return (cr4 & cr4::PCIDE) ? u16(cr3 & 0xfff) : 0; }
   // TLB invalidations (SDM Vol. 3A §4.10.4.1, cpu/address_translation.cpp).
-  void invalidate_page(u64 lin);                             // INVLPG
-  void invalidate_pcid(unsigned type, u16 pcid, u64 lin);    // INVPCID types 0-3
+  void invalidate_page(u64 lin);                           // INVLPG
+  void invalidate_pcid(unsigned type, u16 pcid, u64 lin);  // INVPCID types 0-3
   // CR0.WP, CR4.SMEP/SMAP/PKE or PKRU changed: rights are decided anew.
   void access_rights_changed();
   const TranslationTlb& tlb() const { return tlb_; }
@@ -112,6 +143,8 @@ class Cpu final : public CodeWriteListener {
   u64 icount() const { return icount_; }
   u64 retired() const { return icount_ - halted_time_ - delivery_ticks_; }
   u64 deliveries() const { return delivery_ticks_; }
+  // DR6 bits of debug traps due at the boundary where the last run stopped.
+  u64 debug_traps_pending() const { return boundary_debug_traps_; }
   // True when the last run stopped inside an instruction that takes several
   // ticks (a REP string instruction between iterations): RIP still points
   // at it and running on resumes it.
@@ -190,6 +223,10 @@ class Cpu final : public CodeWriteListener {
   // while an instruction runs), and accounting for `n` extra ticks spent.
   u64 ticks_left() const { return exec.limit - (icount_ + insns_this_block()); }
   void add_ticks(u64 n) { icount_ += n; }
+  // Virtual time that passes while the processor does not run (the machine
+  // resetting and reloading its image): counted like halted time, so
+  // retired() does not include it.
+  void pass_time(u64 n) { icount_ += n, halted_time_ += n; }
   void set_mid_instruction(bool on) { mid_instruction_ = on; }
   // Before a device access: bring the scheduler's clock to this instruction,
   // and stop after it so the run loop sees any event or interrupt the
@@ -310,10 +347,14 @@ class Cpu final : public CodeWriteListener {
   uint_t<S> read_op(const Insn& i, int n) {
     const Operand& o = i.op[n];
     switch (o.kind) {
-      case OpKind::Gpr: return uint_t<S>(gpr[o.reg]);
-      case OpKind::GprHigh: return uint_t<S>(gpr[o.reg] >> 8);
-      case OpKind::Mem: return read_lin<uint_t<S>>(mem_linear(i, S, Access::Read));
-      default: return uint_t<S>(i.imm);
+      case OpKind::Gpr:
+        return uint_t<S>(gpr[o.reg]);
+      case OpKind::GprHigh:
+        return uint_t<S>(gpr[o.reg] >> 8);
+      case OpKind::Mem:
+        return read_lin<uint_t<S>>(mem_linear(i, S, Access::Read));
+      default:
+        return uint_t<S>(i.imm);
     }
   }
   template <unsigned S>
@@ -359,9 +400,12 @@ class Cpu final : public CodeWriteListener {
 
   // Control transfer within CS: sets next_rip, truncated to the operand size.
   void branch_to(u64 target, unsigned opsize) {
-    if (opsize == 2) target &= 0xffff;
-    else if (opsize == 4) target &= 0xffffffff;
-    else if (!is_canonical(target)) raise(kGP, 0);  // SDM: #GP(0) for a non-canonical RIP
+    if (opsize == 2)
+      target &= 0xffff;
+    else if (opsize == 4)
+      target &= 0xffffffff;
+    else if (!is_canonical(target))
+      raise(kGP, 0);  // SDM: #GP(0) for a non-canonical RIP
     if (!mode64_ && target > seg[CS].limit) raise(kGP, 0);
     next_rip = target;
   }
@@ -370,6 +414,16 @@ class Cpu final : public CodeWriteListener {
   u64 rflags() const { return flags.get(); }
   // Writes the bits of `mask` (POPF/IRET decide the mask by mode and CPL).
   void write_rflags(u64 value, u64 mask);
+
+  // Far JMP/CALL/RET (cpu/far_transfer.cpp) and task switches
+  // (cpu/task_switch.cpp). `opsize` is the instruction's operand size.
+  void far_jump(u16 selector, u64 offset, unsigned opsize);
+  void far_call(u16 selector, u64 offset, unsigned opsize);
+  void far_return(unsigned opsize, u64 release);
+  enum class TaskSwitch : u8 { Jmp, Call, Iret, Interrupt };
+  // Switches to the task of TSS `tss_sel`; the old task resumes at
+  // `return_rip`. An exception's error code is pushed on the new stack.
+  void task_switch(u16 tss_sel, TaskSwitch why, u64 return_rip, u32 ext, bool has_error, u32 error);
 
   // Segments (cpu/segments.cpp).
   void load_segment(unsigned s, u16 selector);  // MOV/POP Sreg semantics
@@ -398,14 +452,31 @@ class Cpu final : public CodeWriteListener {
   void trap(u8 vector);
   void external_interrupt(u8 vector);
   void iret(unsigned opsize);
+  // Virtual-8086 mode (cpu/v86.cpp).
+  unsigned iopl() const;
+  void v86_software_interrupt(u8 vector);  // INT n in virtual-8086 mode
+  // CLI/STI act on VIF (VME in virtual-8086 mode, PVI at CPL 3).
+  bool virtual_interrupt_flag_mode() const;
 
-  // System registers (cpu/system.cpp).
+  // System registers (cpu/system.cpp; MSRs and CPUID: cpu/msr.cpp).
   void write_cr(unsigned n, u64 v);
   u64 read_cr(unsigned n) const;
   bool read_msr(u32 index, u64& out);
   bool write_msr(u32 index, u64 v);
   u64 tsc() const;
   void cpuid(u32 leaf, u32 subleaf, u32 out[4]) const;
+  // Whether this vCPU's CPUID reports the feature (with its current state:
+  // IA32_MISC_ENABLE, the APIC).
+  bool reports(const CpuidBit& b) const;
+  CpuidContext cpuid_context() const;
+
+  // ---- platform (cpu/platform.h): set by the Machine ----
+  void set_topology(const CpuTopology& t) { topology_ = t; }
+  const CpuTopology& topology() const { return topology_; }
+  void set_local_apic(LocalApicHooks* apic) { apic_ = apic; }
+  // RDRAND/RDSEED read from here (default: DeterministicEntropy, constant seed).
+  void set_entropy(EntropySource* e) { entropy_ = e ? e : &default_entropy_; }
+  EntropySource& entropy() { return *entropy_; }
   void require_cpl0() {
     if (cpl != 0) raise(kGP, 0);
   }
@@ -447,6 +518,39 @@ class Cpu final : public CodeWriteListener {
   void read_slow(u64 lin, void* dst, unsigned len, unsigned who);
   void write_slow(u64 lin, const void* src, unsigned len, unsigned who);
 
+  // ---- far transfers (cpu/far_transfer.cpp, cpu/task_switch.cpp) ----
+  struct CallGate {
+    u16 code_sel;
+    u64 offset;
+    unsigned size, params;
+  };
+  enum class FarKind : u8 { Code, CallGate, Task };
+  bool selector_in_table(u16 sel) const;
+  void set_accessed(u16 sel, u64 desc);
+  Segment checked_stack_segment(u16 sel, unsigned new_cpl, u8 vec, u32 ext);
+  u64 write_frame(const Segment& ss, u64 sp, unsigned w, const u64* v, unsigned n, u32 err, unsigned who);
+  Segment gate_code_segment(u16 code_sel, bool jump, u64* raw);
+  Segment direct_code_segment(u16 sel, u64 desc);
+  u64 checked_target(const Segment& cs, u64 off, unsigned size);
+  CallGate read_call_gate(u16 sel, u64 lo);
+  FarKind far_kind(u16 sel, u64 desc);
+  void task_switch_to(u16 sel, u64 desc, TaskSwitch why, u64 return_rip);
+  void null_inaccessible_data_segments();
+  void iret_to_v86(u64 eip, u16 cs_sel, u64 new_flags);
+  // ---- debug (cpu/debug_regs.cpp) ----
+  u8 exec_breakpoints_ = 0, data_breakpoints_ = 0, io_breakpoints_ = 0;  // DR0-3 masks
+  bool debug_armed() const { return exec_breakpoints_ | data_breakpoints_ | io_breakpoints_; }
+  unsigned dr_index(unsigned n);
+  void check_general_detect();
+  u64 instruction_breakpoint_hits() const;
+  void check_data_breakpoints(u64 lin, unsigned len, bool write);
+  Shadow shadow_kind_ = Shadow::Sti;
+  bool shadow_fresh_ = false;  // set by the instruction running now
+  bool rf_loaded_ = false;     // the instruction running now loaded RF (IRET, task switch)
+  u64 deferred_debug_ = 0;     // debug traps held off by a MOV SS shadow
+  u64 pushed_rf_ = 0;          // RF to set in the EFLAGS image of the next delivery (faults)
+  void v86_iret(unsigned opsize);
+
   friend class FaultThrowScope;
   // Runs blocks from RIP until `limit`, a block break or a fault (which it
   // delivers). The setjmp target of raise() while it runs.
@@ -463,7 +567,9 @@ class Cpu final : public CodeWriteListener {
   Block* execute_block(Block* b, u64 stop_at);
   u64 insns_this_block() const { return exec.cur ? u64(exec.cur - exec.start) : 0; }
   void deliver(u8 vector, bool has_error, u32 error, u64 return_rip, bool software);
-  void check_interrupts();
+  bool check_interrupts();  // true if it delivered an NMI or interrupt
+  void after_instruction(bool tf, bool rf, bool single, u64 stop_at);
+  void deliver_debug_traps(u64 dr6_bits);
   void drop_blocks_on_page(u64 page_pa);
   void retire_block_storage();
 
@@ -473,6 +579,10 @@ class Cpu final : public CodeWriteListener {
   std::unique_ptr<Decoder> decoder_;
   InterruptSource* irq_source_ = nullptr;
   X87ErrorPins* x87_pins_ = nullptr;
+  CpuTopology topology_;
+  LocalApicHooks* apic_ = nullptr;
+  DeterministicEntropy default_entropy_;
+  EntropySource* entropy_ = &default_entropy_;
 
   // ---- translation (cpu/address_translation.cpp, cpu/system.cpp) ----
   // The architectural TLB, and the host-pointer TLBs of the fast path,
@@ -498,6 +608,12 @@ class Cpu final : public CodeWriteListener {
 
   bool mode64_ = false;
   u64 stack_mask_ = 0xffff;
+  // Alignment checking (SDM Vol. 3A §6.15 #AC): CR0.AM, EFLAGS.AC and CPL 3.
+  // While on, user data accesses bypass the host-pointer TLBs, so the slow
+  // path sees (and checks) every one of them; the fast path pays nothing.
+  bool ac_active_ = false;
+  void update_alignment_check();
+  void check_alignment(u64 lin, unsigned len);
   // What instruction fetch depends on besides paging: block links made
   // under another context are stale (mode_changed() starts a new epoch).
   struct FetchContext {
@@ -531,6 +647,9 @@ class Cpu final : public CodeWriteListener {
   u64 halted_time_ = 0;
   u64 delivery_ticks_ = 0;
   bool mid_instruction_ = false;
+  // Debug traps (DR6 bits) due at the boundary where a run reached its
+  // limit: delivered first thing in the next run (a tick of its own).
+  u64 boundary_debug_traps_ = 0;
   // Where raise() longjmps to while a run slice executes (null: throw).
   std::jmp_buf* fault_jmp_ = nullptr;
   GuestFault pending_fault_{};
@@ -547,7 +666,8 @@ class Cpu final : public CodeWriteListener {
   bool exception_stop_ = false;
   GuestFault intercepted_{};
   // Delivers f, or stops the run if exceptions are intercepted.
-  void handle_event(const GuestFault& f, u64 return_rip);
+  // `fault`: a fault-class exception (RF=1 in the pushed EFLAGS image).
+  void handle_event(const GuestFault& f, u64 return_rip, bool fault = true);
   // With interception on: records f and stops the run (true).
   bool stop_if_intercepted(const GuestFault& f);
 };

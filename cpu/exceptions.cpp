@@ -1,21 +1,38 @@
 #include "cpu/exceptions.h"
 
+#include <iterator>
+
 namespace vtlab {
+namespace {
 
-const char* vector_name(u8 vector) {
-  static const char* const kNames[] = {"#DE", "#DB", "NMI", "#BP", "#OF", "#BR", "#UD", "#NM", "#DF", "(9)",
-                                       "#TS", "#NP", "#SS", "#GP", "#PF", "(15)", "#MF", "#AC", "#MC", "#XM",
-                                       "#VE", "#CP"};
-  return vector < sizeof kNames / sizeof *kNames ? kNames[vector] : "INT";
+using K = ExceptionKind;
+using C = FaultClass;
+
+// SDM Vol. 3A Table 6-1 (vector, mnemonic, type, error code) and Table 6-4
+// (benign / contributory / page fault classes for #DF).
+constexpr ExceptionInfo kExceptions[] = {
+    {"#DE", K::Fault, false, C::Contributory}, {"#DB", K::FaultOrTrap, false, C::Benign},
+    {"NMI", K::Interrupt, false, C::Benign},   {"#BP", K::Trap, false, C::Benign},
+    {"#OF", K::Trap, false, C::Benign},        {"#BR", K::Fault, false, C::Benign},
+    {"#UD", K::Fault, false, C::Benign},       {"#NM", K::Fault, false, C::Benign},
+    {"#DF", K::Abort, true, C::DoubleFault},   {"(9)", K::Fault, false, C::Contributory},  // reserved since the 486
+    {"#TS", K::Fault, true, C::Contributory},  {"#NP", K::Fault, true, C::Contributory},
+    {"#SS", K::Fault, true, C::Contributory},  {"#GP", K::Fault, true, C::Contributory},
+    {"#PF", K::Fault, true, C::PageFault},     {"(15)", K::Fault, false, C::Benign},
+    {"#MF", K::Fault, false, C::Benign},       {"#AC", K::Fault, true, C::Benign},
+    {"#MC", K::Abort, false, C::Benign},       {"#XM", K::Fault, false, C::Benign},
+    {"#VE", K::Fault, false, C::Benign},       {"#CP", K::Fault, true, C::Contributory},
+};
+constexpr ExceptionInfo kInterrupt{"INT", K::Interrupt, false, C::Benign};
+
+}  // namespace
+
+const ExceptionInfo& exception_info(u8 vector) {
+  return vector < std::size(kExceptions) ? kExceptions[vector] : kInterrupt;
 }
 
-FaultClass fault_class(u8 vector) {
-  switch (vector) {
-    case kDE: case kTS: case kNP: case kSS: case kGP: return FaultClass::Contributory;
-    case kPF: return FaultClass::PageFault;
-    case kDF: return FaultClass::DoubleFault;
-    default: return FaultClass::Benign;
-  }
-}
+const char* vector_name(u8 vector) { return exception_info(vector).name; }
+
+FaultClass fault_class(u8 vector) { return exception_info(vector).fault_class; }
 
 }  // namespace vtlab

@@ -54,11 +54,19 @@ std::span<const InsnRow> flagops_rows();
 std::span<const InsnRow> bcd_rows();
 std::span<const InsnRow> system_rows();
 std::span<const InsnRow> sse_rows();
+std::span<const InsnRow> sse3_rows();
+std::span<const InsnRow> ssse3_rows();
+std::span<const InsnRow> sse41_rows();
+std::span<const InsnRow> sse42_rows();
+std::span<const InsnRow> aes_clmul_rows();
+std::span<const InsnRow> xsave_rows();
 std::span<const InsnRow> paging_rows();
+std::span<const InsnRow> segment_rows();
 std::span<const InsnRow> x87_rows();
 // Instruction forms with an MMX register operand, kept apart from the
 // rows of the same mnemonic's XMM forms (PADDB mm vs PADDB xmm).
 std::span<const InsnRow> mmx_rows();
+std::span<const InsnRow> ssse3_mmx_rows();  // part of mmx_rows()
 
 // Row for a mnemonic, or nullptr if the CPU does not implement it.
 const InsnRow* find_insn_row(u16 mnemonic);

@@ -31,7 +31,7 @@ struct Gate {
 // The values an interrupt pushes, lowest address first: [error] EIP CS
 // EFLAGS [ESP SS] (SDM Vol. 3A Figures 6-4 and 6-9).
 struct Frame {
-  u64 v[6];
+  u64 v[10];
   unsigned n = 0;
   Frame(const Cpu& c, const Event& e, u64 rflags) {
     if (e.has_error) v[n++] = e.error;
@@ -40,6 +40,10 @@ struct Frame {
     v[n++] = rflags;
   }
   void add_stack(u64 sp, u16 ss) { v[n++] = sp, v[n++] = ss; }
+  // Leaving virtual-8086 mode: ES DS FS GS above SS (SDM Vol. 3A Figure 20-4).
+  void add_v86_segments(const Cpu& c) {
+    for (unsigned s : {ES, DS, FS, GS}) v[n++] = c.seg[s].selector;
+  }
 };
 
 bool is_trap_gate(unsigned type) { return type & 1; }
@@ -107,6 +111,7 @@ void deliver_ia32e(Cpu& c, const Event& e, const Gate& g, Segment cs_new, unsign
 void deliver_legacy(Cpu& c, const Event& e, const Gate& g, Segment cs_new, unsigned new_cpl, u64 rflags) {
   const unsigned w = (g.type & 8) ? 4 : 2;
   const bool switch_stack = new_cpl < c.cpl;
+  const bool from_v86 = rflags & fl::VM;
   Frame f(c, e, rflags);
   Segment ss_new = c.seg[SS];
   u64 sp = c.gpr[RSP];
@@ -123,6 +128,7 @@ void deliver_legacy(Cpu& c, const Event& e, const Gate& g, Segment cs_new, unsig
       c.raise(kTS, ss_err);
     if (!(ss_new.attr & ar::P)) c.raise(kSS, ss_err);
     f.add_stack(c.gpr[RSP], c.seg[SS].selector);
+    if (from_v86) f.add_v86_segments(c);
     sp = esp;
   }
   const u64 mask = (ss_new.attr & ar::DB) ? 0xffffffffull : 0xffffull;
@@ -140,6 +146,8 @@ void deliver_legacy(Cpu& c, const Event& e, const Gate& g, Segment cs_new, unsig
   if (switch_stack) c.seg[SS] = ss_new;
   cs_new.selector = u16((g.selector & ~3u) | new_cpl);
   c.seg[CS] = cs_new;
+  if (from_v86)
+    for (unsigned s : {ES, DS, FS, GS}) c.seg[s] = Segment{0, 0, 0, ar::Unusable};
   c.mode_changed();
   if (ss_new.attr & ar::DB)
     c.gpr[RSP] = (c.gpr[RSP] & ~0xffffffffull) | u32(top);
@@ -169,7 +177,12 @@ void Cpu::trap(u8 vector) {
 // software interrupts it propagates to the instruction instead.
 void Cpu::deliver(u8 vector, bool has_error, u32 error, u64 return_rip, bool software) {
   const Event e{vector, has_error, error, return_rip, software, software ? 0u : 1u};
-  const u64 rflags = flags.get();
+  // Faults push RF=1 (SDM Vol. 3A §17.3.1.1), so IRET does not trip an
+  // instruction breakpoint again.
+  const u64 rflags = flags.get() | pushed_rf_;
+  pushed_rf_ = 0;
+  // Entering the #DB handler clears DR7.GD (§18.2.4).
+  if (vector == kDB) dr[7] &= ~dr7::GD;
   // A fault while delivering must reach the catch below (it becomes #DF,
   // or for INT n a fault of the instruction): raise() throws in here, and
   // the guard below is destroyed however this ends.
@@ -191,9 +204,10 @@ void Cpu::deliver(u8 vector, bool has_error, u32 error, u64 return_rip, bool sof
       const bool ia32e = efer & efer::LMA;
       Gate g = read_gate(*this, e, ia32e);
       if (g.type == 0x5) {
-        fatal_ = StopCause::InternalError;
-        stop_detail_ = "interrupt through a task gate: hardware task switching is not supported yet";
-        request_stop();
+        // A task gate: the handler is another task (SDM Vol. 3A §6.12.2).
+        // The gate's selector names the TSS; the old task resumes at the
+        // return address; an error code goes on the new task's stack.
+        task_switch(g.selector, TaskSwitch::Interrupt, return_rip, e.ext, has_error, error);
         return;
       }
       // The handler's code segment (SDM Vol. 3A §6.12.1.1).
@@ -205,6 +219,9 @@ void Cpu::deliver(u8 vector, bool has_error, u32 error, u64 return_rip, bool sof
       if (!(cs_new.attr & ar::P)) raise(kNP, sel_err);
       if (ia32e && (!(cs_new.attr & ar::L) || (cs_new.attr & ar::DB))) raise(kGP, sel_err);
       const unsigned new_cpl = (ctype & ar::kTypeConforming) ? cpl : cs_new.dpl();
+      // From virtual-8086 mode only to a CPL 0 handler in a nonconforming
+      // segment (SDM Vol. 2 INT n, INTERRUPT-FROM-VIRTUAL-8086-MODE).
+      if (v86() && new_cpl != 0) raise(kGP, sel_err);
       // The gate's target must be canonical, checked before anything is
       // pushed (SDM Vol. 3A §6.14.1; INT n pseudo-code: #GP(EXT)).
       if (ia32e && !is_canonical(g.offset)) raise(kGP, e.ext);
@@ -222,18 +239,19 @@ void Cpu::deliver(u8 vector, bool has_error, u32 error, u64 return_rip, bool sof
     if (delivery_depth_ == 1) chain_start_ = {true, vector, has_error, error, rip, seg[CS].selector, u8(code_size())};
     if (vector == kDF || delivery_depth_ > 8) {
       fatal_ = StopCause::TripleFault;
-      stop_detail_ = std::string("triple fault: ") + vector_name(second.vector) + " while delivering " +
-                     vector_name(vector);
+      stop_detail_ =
+          std::string("triple fault: ") + vector_name(second.vector) + " while delivering " + vector_name(vector);
       request_stop();
       return;
     }
+    // A page fault loads CR2 when it is detected, also one that becomes #DF.
+    if (second.vector == kPF) cr2 = second.fault_address;
     FaultClass a = fault_class(vector), b = fault_class(second.vector);
     bool df = (a == FaultClass::Contributory && b == FaultClass::Contributory) ||
               (a == FaultClass::PageFault && (b == FaultClass::Contributory || b == FaultClass::PageFault));
     if (df) {
       deliver(kDF, true, 0, return_rip, false);
     } else {
-      if (second.vector == kPF) cr2 = second.fault_address;
       deliver(second.vector, second.has_error, second.error, return_rip, false);
     }
   }

@@ -5,6 +5,8 @@
 namespace vtlab {
 
 void Cpu::iret(unsigned opsize) {
+  // IRET ends NMI blocking, even one that faults (SDM Vol. 3A §6.7.1).
+  nmi_blocked_ = false;
   if (!protected_mode()) {
     // Real mode (and the flags rules of SDM Vol. 2 IRET "REAL-ADDRESS-MODE").
     u64 ip = peek_sized(opsize, 0);
@@ -21,12 +23,12 @@ void Cpu::iret(unsigned opsize) {
     end_block();
     return;
   }
-  if (v86()) raise(kGP, 0);  // with IOPL < 3; V86 IRET comes with V86 support
+  if (v86()) return v86_iret(opsize);
   if (flags.bits & fl::NT) {
+    // Return to the previous task, named by the back link (SDM Vol. 3A
+    // §7.3); IA-32e mode has no tasks.
     if (efer & efer::LMA) raise(kGP, 0);
-    fatal_ = StopCause::InternalError;
-    stop_detail_ = "IRET with NT=1 (task return): hardware task switching is not supported yet";
-    request_stop();
+    task_switch(read_sys<u16>(tr.base), TaskSwitch::Iret, next_rip, 0, false, 0);
     return;
   }
   // Read the whole frame first (precise), then commit.
@@ -34,6 +36,8 @@ void Cpu::iret(unsigned opsize) {
   u64 new_ip = peek_sized(w, 0);
   u16 cs_sel = u16(peek_sized(w, w));
   u64 new_fl = peek_sized(w, 2 * w);
+  // EFLAGS.VM in a 32-bit image at CPL 0: return to virtual-8086 mode.
+  if (w == 4 && (new_fl & fl::VM) && cpl == 0 && !(efer & efer::LMA)) return iret_to_v86(new_ip, cs_sel, new_fl);
   unsigned rpl = cs_sel & 3;
   if ((cs_sel & 0xfffc) == 0) raise(kGP, 0);
   if (rpl < cpl) raise(kGP, cs_sel & 0xfffc);
@@ -85,17 +89,8 @@ void Cpu::iret(unsigned opsize) {
   }
   write_rflags(new_fl, mask);
   mode_changed();
-  if (rpl > old_cpl) {
-    // Data segments no longer accessible at the new CPL become null.
-    for (unsigned s : {ES, DS, FS, GS}) {
-      u32 t = seg[s].attr & ar::kTypeMask;
-      bool conforming_code = (t & ar::kTypeCode) && (t & ar::kTypeConforming);
-      if (!(seg[s].attr & ar::Unusable) && !conforming_code && seg[s].dpl() < rpl) {
-        seg[s].selector = 0;
-        seg[s].attr = ar::Unusable;
-      }
-    }
-  }
+  // Data segments no longer accessible at the new CPL become null.
+  if (rpl > old_cpl) null_inaccessible_data_segments();
   next_rip = target;
   end_block();
 }
@@ -105,6 +100,8 @@ void Cpu::write_rflags(u64 value, u64 mask) {
   u64 changed = (cur ^ value) & mask;
   flags.set((cur & ~mask) | (value & mask));
   if (changed & (fl::IF | fl::TF)) end_block();
+  if (changed & fl::AC) update_alignment_check();
+  if (mask & value & fl::RF) rf_loaded_ = true;  // IRET: RF holds for the next instruction
 }
 
 }  // namespace vtlab

@@ -1,46 +1,109 @@
 #include "cpu/msr_table.h"
 
-#include <iterator>
+#include "mmu/paging.h"
 
 namespace vtlab {
 namespace {
 
 using namespace msr_index;
+namespace f = feature;
 constexpr u64 kHigh32 = 0xffffffff00000000ull;
+// Physical-address bits above MAXPHYADDR (46) are reserved in every MSR that
+// holds an address.
+constexpr u64 kAboveMaxPhys = ~((u64(1) << kMaxPhysAddrBits) - 1);
 
-// TSC, EFER, FS/GS base are special-cased in Cpu (they live in other state).
+#define FIELD(member) +[](MsrFile& m, u32) { return &m.member; }
+
 constexpr MsrDesc kMsrs[] = {
-    {kTsc, "IA32_TIME_STAMP_COUNTER", nullptr, 0, 0},
-    {kApicBase, "IA32_APIC_BASE", &MsrFile::apic_base, 0, 0xffffc00000000000ull | 0x6ff},
-    {kFeatureControl, "IA32_FEATURE_CONTROL", &MsrFile::feature_control, 0, ~u64(0x7)},
-    {kTscAdjust, "IA32_TSC_ADJUST", &MsrFile::tsc_adjust, 0, 0},
-    {kBiosSignId, "IA32_BIOS_SIGN_ID", nullptr, 0, 0},
-    {kMtrrCap, "IA32_MTRRCAP", nullptr, 0, 0},
-    {kSysenterCs, "IA32_SYSENTER_CS", &MsrFile::sysenter_cs, 0, kHigh32},
-    {kSysenterEsp, "IA32_SYSENTER_ESP", &MsrFile::sysenter_esp, 0, 0},
-    {kSysenterEip, "IA32_SYSENTER_EIP", &MsrFile::sysenter_eip, 0, 0},
-    {kMcgCap, "IA32_MCG_CAP", nullptr, 0, 0},
-    {kMcgStatus, "IA32_MCG_STATUS", nullptr, 0, 0},
-    {kMiscEnable, "IA32_MISC_ENABLE", &MsrFile::misc_enable, 0, 0},
-    {kPat, "IA32_PAT", &MsrFile::pat, 0, 0},
-    {kMtrrDefType, "IA32_MTRR_DEF_TYPE", &MsrFile::mtrr_def_type, 0, ~u64(0xcff)},
-    {kEfer, "IA32_EFER", nullptr, 0, 0},
-    {kStar, "IA32_STAR", &MsrFile::star, 0, 0},
-    {kLstar, "IA32_LSTAR", &MsrFile::lstar, 0, 0},
-    {kCstar, "IA32_CSTAR", &MsrFile::cstar, 0, 0},
-    {kSfmask, "IA32_FMASK", &MsrFile::sfmask, 0, kHigh32},
-    {kFsBase, "IA32_FS_BASE", nullptr, 0, 0},
-    {kGsBase, "IA32_GS_BASE", nullptr, 0, 0},
-    {kKernelGsBase, "IA32_KERNEL_GS_BASE", &MsrFile::kernel_gs_base, 0, 0},
-    {kTscAux, "IA32_TSC_AUX", &MsrFile::tsc_aux, 0, kHigh32},
+    // Machine-check (P5 style, with CR4.MCE): nothing is ever logged.
+    {kP5McAddr, kP5McAddr, "IA32_P5_MC_ADDR", &f::MCE, MsrKind::Constant, nullptr, 0, 0},
+    {kP5McType, kP5McType, "IA32_P5_MC_TYPE", &f::MCE, MsrKind::Constant, nullptr, 0, 0},
+    {kTsc, kTsc, "IA32_TIME_STAMP_COUNTER", &f::TSC, MsrKind::Special, nullptr, 0, 0},
+    // Platform ID 0 (bits 52:50), which the microcode loader reads.
+    {kPlatformId, kPlatformId, "IA32_PLATFORM_ID", nullptr, MsrKind::Constant, nullptr, 0, 0},
+    {kApicBase, kApicBase, "IA32_APIC_BASE", nullptr, MsrKind::Special, FIELD(apic_base),
+     0xfee00000 | apic_base::kBsp | apic_base::kEnable, kAboveMaxPhys | 0x2ff},
+    // Lock (bit 0) only: the VMX enables (bits 1, 2) are reserved until VMX
+    // is reported; once locked, every write raises #GP(0).
+    {kFeatureControl, kFeatureControl, "IA32_FEATURE_CONTROL", nullptr, MsrKind::Special, FIELD(feature_control), 0,
+     ~kFeatureControlLock},
+    // TSC = virtual time + IA32_TSC_ADJUST (SDM Vol. 3A §17.17.3).
+    {kTscAdjust, kTscAdjust, "IA32_TSC_ADJUST", &f::TSC_ADJUST, MsrKind::Stored, FIELD(tsc_adjust), 0, 0},
+    // Microcode revision in bits 63:32; software writes 0 before CPUID(1)
+    // and reads it back (SDM Vol. 3A §10.11.7.1).
+    {kBiosSignId, kBiosSignId, "IA32_BIOS_SIGN_ID", nullptr, MsrKind::Constant, nullptr, u64(0x1) << 32, 0,
+     msr_flag::kWriteIgnored},
+    // Maximum non-turbo ratio (bits 15:8) and efficiency ratio (47:40) from
+    // the virtual clock rate; no programmable ratios, no CPUID faulting.
+    {kPlatformInfo, kPlatformInfo, "MSR_PLATFORM_INFO", nullptr, MsrKind::Special, nullptr, 0, 0},
+    // 8 variable ranges, fixed ranges, write-combining; no SMRR.
+    {kMtrrCap, kMtrrCap, "IA32_MTRRCAP", &f::MTRR, MsrKind::Constant, nullptr, 0x508, 0},
+    // No speculative side channels to report: the *_NO bits (RDCL, SSB, MDS,
+    // PSCHANGE_MC, TAA, SBDR_SSDP, FBSDP, PSDP, GDS, RFDS).
+    {kArchCapabilities, kArchCapabilities, "IA32_ARCH_CAPABILITIES", &f::ARCH_CAPABILITIES, MsrKind::Constant, nullptr,
+     (1u << 0) | (1u << 4) | (1u << 5) | (1u << 6) | (1u << 8) | (1u << 13) | (1u << 14) | (1u << 15) | (1u << 26) |
+         (1u << 27),
+     0},
+    {kSysenterCs, kSysenterCs, "IA32_SYSENTER_CS", &f::SEP, MsrKind::Stored, FIELD(sysenter_cs), 0, kHigh32},
+    {kSysenterEsp, kSysenterEsp, "IA32_SYSENTER_ESP", &f::SEP, MsrKind::Special, FIELD(sysenter_esp), 0, 0},
+    {kSysenterEip, kSysenterEip, "IA32_SYSENTER_EIP", &f::SEP, MsrKind::Special, FIELD(sysenter_eip), 0, 0},
+    {kMcgCap, kMcgCap, "IA32_MCG_CAP", &f::MCA, MsrKind::Constant, nullptr, 0, 0},
+    {kMcgStatus, kMcgStatus, "IA32_MCG_STATUS", &f::MCA, MsrKind::Constant, nullptr, 0, 0},
+    // Fast strings (RW), BTS and PEBS unavailable (RO 1), limit CPUID
+    // maxval and XD disable (RW, with their CPUID effects).
+    {kMiscEnable, kMiscEnable, "IA32_MISC_ENABLE", nullptr, MsrKind::Special, FIELD(misc_enable),
+     misc_enable::kFastStrings | misc_enable::kBtsUnavailable | misc_enable::kPebsUnavailable,
+     ~(misc_enable::kFastStrings | misc_enable::kBtsUnavailable | misc_enable::kPebsUnavailable |
+       misc_enable::kLimitCpuid | misc_enable::kXdDisable)},
+    // No last-branch records, no branch trap (BTF): every bit is reserved.
+    {kDebugCtl, kDebugCtl, "IA32_DEBUGCTL", nullptr, MsrKind::Stored, FIELD(debugctl), 0, ~u64(0)},
+    // PHYSBASEn: type in 7:0; PHYSMASKn: valid bit 11 (SDM Vol. 3A §11.11.2.3).
+    {kMtrrPhysBase0, kMtrrPhysMask7, "IA32_MTRR_PHYSBASE/PHYSMASK", &f::MTRR, MsrKind::Special,
+     +[](MsrFile& m, u32 i) { return &m.mtrr_var[i - kMtrrPhysBase0]; }, 0, 0},
+    {kMtrrFix64k, kMtrrFix64k, "IA32_MTRR_FIX64K_00000", &f::MTRR, MsrKind::Special,
+     +[](MsrFile& m, u32) { return &m.mtrr_fixed[0]; }, 0, 0},
+    {kMtrrFix16k80000, kMtrrFix16kA0000, "IA32_MTRR_FIX16K", &f::MTRR, MsrKind::Special,
+     +[](MsrFile& m, u32 i) { return &m.mtrr_fixed[1 + i - kMtrrFix16k80000]; }, 0, 0},
+    {kMtrrFix4kC0000, kMtrrFix4kF8000, "IA32_MTRR_FIX4K", &f::MTRR, MsrKind::Special,
+     +[](MsrFile& m, u32 i) { return &m.mtrr_fixed[3 + i - kMtrrFix4kC0000]; }, 0, 0},
+    {kPat, kPat, "IA32_PAT", &f::PAT, MsrKind::Special, FIELD(pat), 0x0007040600070406ull, 0},
+    // Type (7:0), fixed-range enable (10), MTRR enable (11); reset: disabled.
+    {kMtrrDefType, kMtrrDefType, "IA32_MTRR_DEF_TYPE", &f::MTRR, MsrKind::Special, FIELD(mtrr_def_type), 0,
+     ~u64(0xcff)},
+    {kTscDeadline, kTscDeadline, "IA32_TSC_DEADLINE", &f::TSC_DEADLINE, MsrKind::Special, FIELD(tsc_deadline), 0, 0},
+    {kX2apicFirst, kX2apicLast, "x2APIC registers", &f::X2APIC, MsrKind::Special, nullptr, 0, 0},
+    {kEfer, kEfer, "IA32_EFER", nullptr, MsrKind::Special, nullptr, 0, 0},
+    {kStar, kStar, "IA32_STAR", &f::LM, MsrKind::Stored, FIELD(star), 0, 0},
+    {kLstar, kLstar, "IA32_LSTAR", &f::LM, MsrKind::Special, FIELD(lstar), 0, 0},
+    {kCstar, kCstar, "IA32_CSTAR", &f::LM, MsrKind::Special, FIELD(cstar), 0, 0},
+    {kSfmask, kSfmask, "IA32_FMASK", &f::LM, MsrKind::Stored, FIELD(sfmask), 0, kHigh32},
+    {kFsBase, kFsBase, "IA32_FS_BASE", &f::LM, MsrKind::Special, nullptr, 0, 0},
+    {kGsBase, kGsBase, "IA32_GS_BASE", &f::LM, MsrKind::Special, nullptr, 0, 0},
+    {kKernelGsBase, kKernelGsBase, "IA32_KERNEL_GS_BASE", &f::LM, MsrKind::Special, FIELD(kernel_gs_base), 0, 0},
+    {kTscAux, kTscAux, "IA32_TSC_AUX", &f::RDTSCP, MsrKind::Stored, FIELD(tsc_aux), 0, kHigh32},
 };
+
+#undef FIELD
 
 }  // namespace
 
 const MsrDesc* find_msr(u32 index) {
   for (const MsrDesc& d : kMsrs)
-    if (d.index == index) return &d;
+    if (index >= d.first && index <= d.last) return &d;
   return nullptr;
+}
+
+std::span<const MsrDesc> msr_table() { return kMsrs; }
+
+void reset_msrs(MsrFile& m) {
+  m = MsrFile{};
+  for (const MsrDesc& d : kMsrs)
+    if (d.slot)
+      for (u32 i = d.first; i <= d.last; ++i) *d.slot(m, i) = d.value;
+}
+
+bool valid_memory_type(u64 type, bool pat) {
+  return type == 0 || type == 1 || type == 4 || type == 5 || type == 6 || (pat && type == 7);
 }
 
 }  // namespace vtlab

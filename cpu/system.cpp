@@ -1,20 +1,25 @@
-// Control registers, MSRs, CPUID, TSC and I/O permission.
+// Control registers, TSC and I/O permission (MSRs: cpu/msr.cpp).
 #include <cstring>
 
 #include "cpu/cpu.h"
 #include "cpu/cpuid_table.h"
-#include "cpu/msr_table.h"
 
 namespace vtlab {
 
 u64 Cpu::read_cr(unsigned n) const {
   switch (n) {
-    case 0: return cr0;
-    case 2: return cr2;
-    case 3: return cr3;
-    case 4: return cr4;
-    case 8: return cr8;
-    default: return 0;
+    case 0:
+      return cr0;
+    case 2:
+      return cr2;
+    case 3:
+      return cr3;
+    case 4:
+      return cr4;
+    case 8:
+      return cr8;
+    default:
+      return 0;
   }
 }
 
@@ -23,15 +28,21 @@ u64 Cpu::read_cr(unsigned n) const {
 // before anything changes.
 void Cpu::write_cr(unsigned n, u64 v) {
   switch (n) {
-    case 0: return write_cr0(v);
-    case 2: cr2 = v; return;
-    case 3: return write_cr3(v);
-    case 4: return write_cr4(v);
+    case 0:
+      return write_cr0(v);
+    case 2:
+      cr2 = v;
+      return;
+    case 3:
+      return write_cr3(v);
+    case 4:
+      return write_cr4(v);
     case 8:
       if (v & ~u64(0xf)) raise(kGP, 0);
       cr8 = v;
       return;
-    default: raise(kUD);
+    default:
+      raise(kUD);
   }
 }
 
@@ -100,6 +111,7 @@ void Cpu::write_cr4(u64 v) {
     load_pdptes_or_fault(cr3);
   cr4 = v;
   update_paging_mode();
+  if (changed & cr4::DE) debug_changed();  // DR7 R/W = 10B means I/O only with DE
   // §4.10.4.1: changing PGE, or PCIDE 1 -> 0, invalidates everything; PAE,
   // or SMEP 0 -> 1, the current PCID's entries (here: everything too, which
   // the SDM allows). PSE changes what a 32-bit PDE maps: everything too.
@@ -117,76 +129,9 @@ u64 Cpu::tsc() const {
   return icount_ + insns_this_block() + msr.tsc_adjust;
 }
 
-bool Cpu::read_msr(u32 index, u64& out) {
-  switch (index) {
-    case msr_index::kTsc: out = tsc(); return true;
-    case msr_index::kEfer: out = efer; return true;
-    case msr_index::kFsBase: out = seg[FS].base; return true;
-    case msr_index::kGsBase: out = seg[GS].base; return true;
-    default: break;
-  }
-  if (const MsrDesc* d = find_msr(index)) {
-    if (d->field) {
-      out = msr.*(d->field);
-      return true;
-    }
-    out = d->fixed_value;
-    return true;
-  }
-  return false;
-}
-
-bool Cpu::write_msr(u32 index, u64 v) {
-  switch (index) {
-    case msr_index::kTsc: msr.tsc_adjust = v - (icount_ + insns_this_block()); return true;
-    case msr_index::kEfer: {
-      constexpr u64 writable = efer::SCE | efer::LME | efer::NXE;
-      if (v & ~(writable | efer::LMA)) return false;
-      if ((cr0 & cr0::PG) && ((v ^ efer) & efer::LME)) return false;
-      const u64 old = efer;
-      efer = (v & writable) | (efer & efer::LMA);
-      update_paging_mode();
-      // XD becomes a rights bit or a reserved bit: start from an empty TLB
-      // (the SDM leaves this open; invalidating is always allowed).
-      if ((old ^ efer) & efer::NXE) flush_tlb(TlbFlush::All);
-      mode_changed();
-      return true;
-    }
-    case msr_index::kFsBase:
-    case msr_index::kGsBase:
-    case msr_index::kKernelGsBase:
-    case msr_index::kLstar:
-    case msr_index::kCstar:
-    case msr_index::kSysenterEsp:
-    case msr_index::kSysenterEip:
-      if (!is_canonical(v)) return false;
-      if (index == msr_index::kFsBase) return seg[FS].base = v, true;
-      if (index == msr_index::kGsBase) return seg[GS].base = v, true;
-      break;
-    case msr_index::kPat:
-      // Each of the 8 entries must be a valid memory type (0,1,4,5,6,7).
-      for (int i = 0; i < 8; ++i) {
-        u64 t = (v >> (8 * i)) & 0xff;
-        if (t == 2 || t == 3 || t > 7) return false;
-      }
-      break;
-    default: break;
-  }
-  const MsrDesc* d = find_msr(index);
-  if (!d || !d->field) return false;
-  if (v & d->reserved_mask) return false;
-  msr.*(d->field) = v;
-  return true;
-}
-
-void Cpu::cpuid(u32 leaf, u32 subleaf, u32 out[4]) const {
-  cpuid_lookup(leaf, subleaf, out);
-  // Bits that mirror control registers (SDM Vol. 2 CPUID): OSPKE = CR4.PKE.
-  if (leaf == 7 && subleaf == 0 && (cr4 & cr4::PKE)) out[2] |= cpuid_bit_mask(feature::OSPKE);
-}
-
 // I/O permission (SDM Vol. 1 §19.5): CPL <= IOPL, or the TSS bitmap allows it.
 bool Cpu::io_allowed(u16 port, unsigned size) {
+  if (io_breakpoints_) check_io_breakpoints(port, size);  // a trap after the instruction
   if (!protected_mode()) return true;
   unsigned iopl = (flags.bits & fl::IOPL) >> 12;
   if (!v86() && cpl <= iopl) return true;

@@ -6,6 +6,7 @@
 
 #include "core/base/error.h"
 #include "core/base/log.h"
+#include "core/base/wall_clock.h"
 
 namespace vtlab::cli {
 
@@ -35,15 +36,17 @@ bool is_hex_prefixed(std::string_view s) { return s.size() >= 2 && s[0] == '0' &
 
 int digit_value(char c, unsigned base) {
   int d = -1;
-  if (c >= '0' && c <= '9') d = c - '0';
-  else if (c >= 'a' && c <= 'f') d = c - 'a' + 10;
-  else if (c >= 'A' && c <= 'F') d = c - 'A' + 10;
+  if (c >= '0' && c <= '9')
+    d = c - '0';
+  else if (c >= 'a' && c <= 'f')
+    d = c - 'a' + 10;
+  else if (c >= 'A' && c <= 'F')
+    d = c - 'A' + 10;
   return d >= 0 && unsigned(d) < base ? d : -1;
 }
 
 // Digits only (no sign, no spaces); nullopt if malformed; throws on overflow.
-std::optional<u64> parse_digits(std::string_view digits, unsigned base, std::string_view what,
-                                std::string_view text) {
+std::optional<u64> parse_digits(std::string_view digits, unsigned base, std::string_view what, std::string_view text) {
   if (digits.empty()) return std::nullopt;
   u64 value = 0;
   for (char c : digits) {
@@ -78,12 +81,39 @@ SerialInput parse_serial_input(std::string_view v) {
     if (v.size() == 5) throw Error("--serial-in: 'file:' needs a path, e.g. file:input.txt");
     return {SerialInput::Kind::File, std::string(v.substr(5))};
   }
-  throw Error("--serial-in: " + quoted(v) + " is not one of stdin, file:PATH, none");
+  if (v.starts_with("keys:")) {
+    if (v.size() == 5) throw Error("--serial-in: 'keys:' needs a path, e.g. keys:session.keys");
+    return {SerialInput::Kind::Keys, std::string(v.substr(5))};
+  }
+  throw Error("--serial-in: " + quoted(v) + " is not one of stdin, file:PATH, keys:PATH, none");
+}
+
+OnReset parse_on_reset(std::string_view v) {
+  if (v == "stop") return OnReset::Stop;
+  if (v == "reset") return OnReset::Reset;
+  throw Error("--on-reset: " + quoted(v) + " is not one of stop, reset");
+}
+
+RtcStart parse_rtc(std::string_view v) {
+  if (v == "host") return RtcStart{true, 0};
+  if (std::optional<i64> t = parse_utc_datetime(v)) return RtcStart{false, *t};
+  throw Error("--rtc: " + quoted(v) + " is not 'host' or a UTC date and time YYYY-MM-DDTHH:MM:SS");
 }
 
 std::string non_empty(std::string_view v, std::string_view what) {
   if (v.empty()) throw Error(std::string(what) + " needs a non-empty path");
   return std::string(v);
+}
+
+// 1 until SMP exists; the refusal names what is missing, not a syntax error.
+unsigned parse_cpus(std::string_view v) {
+  const u64 n = parse_number(v, "--cpus");
+  if (n == 0) throw Error("--cpus: a machine needs at least 1 vCPU");
+  if (n > 1) {
+    throw Error(std::string("--cpus ") + std::to_string(n) +
+                ": more than 1 vCPU is not supported yet (SMP is not built); use --cpus 1");
+  }
+  return unsigned(n);
 }
 
 u32 parse_log_list(std::string_view v) {
@@ -113,14 +143,22 @@ const OptionSpec<RunOptions> kRunOptions[] = {
      [](RunOptions& o, std::string_view v) { o.mem_bytes = parse_mem_size(v, "--mem"); }},
     {"--serial", "WHERE", "COM1 output: stdio (default), file:PATH or none", false,
      [](RunOptions& o, std::string_view v) { o.serial = parse_serial_output(v); }},
-    {"--serial-in", "FROM", "COM1 input: stdin (live), file:PATH or none (default)", false,
-     [](RunOptions& o, std::string_view v) { o.serial_in = parse_serial_input(v); }},
+    {"--serial-in", "FROM", "COM1 input: stdin (live), file:PATH, keys:PATH (a keystroke script) or none (default)",
+     false, [](RunOptions& o, std::string_view v) { o.serial_in = parse_serial_input(v); }},
+    {"--on-reset", "WHAT", "when the guest resets the machine: stop (default) or reset", false,
+     [](RunOptions& o, std::string_view v) { o.on_reset = parse_on_reset(v); }},
+    {"--rtc", "WHEN", "RTC time at power-on: host, or YYYY-MM-DDTHH:MM:SS UTC (default 2024-01-01T00:00:00)", false,
+     [](RunOptions& o, std::string_view v) { o.rtc = parse_rtc(v); }},
     {"--max-insns", "N", "stop after N instructions (decimal or 0x hex)", false,
      [](RunOptions& o, std::string_view v) { o.max_insns = parse_number(v, "--max-insns"); }},
-    {"--cmdline", "STR", "kernel command line (Multiboot)", false,
+    {"--cmdline", "STR", "kernel command line (Multiboot, Linux)", false,
      [](RunOptions& o, std::string_view v) { o.cmdline = std::string(v); }},
     {"--module", "PATH", "a Multiboot boot module; may be repeated", true,
      [](RunOptions& o, std::string_view v) { o.modules.push_back(non_empty(v, "--module")); }},
+    {"--initrd", "PATH", "initial ramdisk for a Linux kernel (bzImage)", false,
+     [](RunOptions& o, std::string_view v) { o.initrd = non_empty(v, "--initrd"); }},
+    {"--cpus", "N", "number of vCPUs (default 1; more than 1 needs SMP, not yet built)", false,
+     [](RunOptions& o, std::string_view v) { o.cpus = parse_cpus(v); }},
     {"--flat", "ADDR", "load IMAGE as a flat binary at ADDR and start there", false,
      [](RunOptions& o, std::string_view v) { o.flat_addr = parse_number(v, "--flat"); }},
     {"--quiet", "", "print nothing but the guest's serial output", false,
@@ -269,11 +307,20 @@ u64 parse_mem_size(std::string_view text, std::string_view what) {
     std::string_view digits = text;
     if (!text.empty()) {
       switch (std::tolower(static_cast<unsigned char>(text.back()))) {
-        case 'k': shift = 10; break;
-        case 'm': shift = 20; break;
-        case 'g': shift = 30; break;
-        case 't': shift = 40; break;
-        default: break;
+        case 'k':
+          shift = 10;
+          break;
+        case 'm':
+          shift = 20;
+          break;
+        case 'g':
+          shift = 30;
+          break;
+        case 't':
+          shift = 40;
+          break;
+        default:
+          break;
       }
       if (shift) digits.remove_suffix(1);
     }
@@ -285,7 +332,8 @@ u64 parse_mem_size(std::string_view text, std::string_view what) {
   if (bytes == 0) throw Error(w + ": the memory size must not be zero");
   if (bytes < kMinMemBytes) throw Error(w + ": " + quoted(text) + " is below the minimum of 2 MiB");
   if (bytes > kMaxMemBytes) throw Error(w + ": " + quoted(text) + " is above the maximum of 1 TiB");
-  if (bytes % 4096) throw Error(w + ": " + quoted(text) + " (" + describe_bytes(bytes) + ") is not a multiple of 4 KiB");
+  if (bytes % 4096)
+    throw Error(w + ": " + quoted(text) + " (" + describe_bytes(bytes) + ") is not a multiple of 4 KiB");
   return bytes;
 }
 
@@ -342,9 +390,14 @@ std::string help_text(HelpTopic topic) {
              "and the machine's state hash (equal runs give equal hashes). SIGINT or SIGTERM\n"
              "end the run with the summary too.\n"
              "\n"
+             "A reset the guest asks for (port 0x92, 0xcf9, the i8042) ends the run with a\n"
+             "summary naming it unless --on-reset reset, which restarts the machine and\n"
+             "the image; a triple fault does the same. An ACPI poweroff ends the run.\n"
+             "\n"
              "exit status: (v << 1) | 1 when the guest writes v to port 0xf4 (as QEMU);\n"
-             "0 at the instruction limit or a halt nothing can end; 2 bad options, an image\n"
-             "or file that cannot be used, or a failed write to the serial output; 3 triple\n"
+             "0 at the instruction limit, a halt nothing can end, an ACPI poweroff or a\n"
+             "reset the guest asked for (as QEMU -no-reboot); 2 bad options, an image or\n"
+             "file that cannot be used, or a failed write to the serial output; 3 triple\n"
              "fault; 4 the guest needed a feature vtlab does not have yet; 128 + n ended by\n"
              "signal n (130 for SIGINT, 143 for SIGTERM).\n";
     case HelpTopic::Bench:
@@ -357,7 +410,8 @@ std::string help_text(HelpTopic topic) {
              "\n"
              "options:\n" +
              option_lines<BenchOptions>(kBenchOptions) + "  --help                show this help\n";
-    case HelpTopic::General: break;
+    case HelpTopic::General:
+      break;
   }
   return "usage: vtlab COMMAND [options]\n"
          "\n"

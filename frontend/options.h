@@ -3,8 +3,10 @@
 // message that names the option and points to --help.
 //
 //   vtlab run IMAGE [--mem SIZE] [--serial stdio|file:PATH|none]
-//                   [--serial-in stdin|file:PATH|none] [--max-insns N]
-//                   [--cmdline STR] [--module PATH]... [--flat ADDR] [--quiet]
+//                   [--serial-in stdin|file:PATH|keys:PATH|none] [--max-insns N]
+//                   [--on-reset stop|reset] [--rtc host|YYYY-MM-DDTHH:MM:SS]
+//                   [--cmdline STR] [--module PATH]... [--initrd PATH] [--cpus N]
+//                   [--flat ADDR] [--quiet]
 //                   [--log CATEGORIES]... [--log-file PATH]
 //   vtlab bench [ROM] [--max-insns N]
 //   vtlab --help | vtlab run --help | vtlab bench --help | vtlab --version
@@ -41,11 +43,23 @@ struct SerialOutput {
 
 // Where COM1's input comes from. The default is none, so a run depends only
 // on its image unless the user asks for live input.
+// Keys: a keystroke script (devices/uart16550/key_script.h).
 struct SerialInput {
-  enum class Kind { Stdin, File, None };
+  enum class Kind { Stdin, File, Keys, None };
   Kind kind = Kind::None;
-  std::string path;  // Kind::File
+  std::string path;  // Kind::File, Kind::Keys
   bool operator==(const SerialInput&) const = default;
+};
+
+// What a reset of the machine does (core/machine/machine.h ResetAction).
+enum class OnReset { Stop, Reset };
+
+// The RTC's time at power-on: a fixed moment (UTC seconds since 1970), or
+// the host's clock.
+struct RtcStart {
+  bool host = false;
+  i64 seconds = 1'704'067'200;  // 2024-01-01T00:00:00Z (kDefaultRtcEpoch)
+  bool operator==(const RtcStart&) const = default;
 };
 
 struct RunOptions {
@@ -53,10 +67,14 @@ struct RunOptions {
   u64 mem_bytes = kDefaultMemBytes;
   SerialOutput serial;
   SerialInput serial_in;
-  std::optional<u64> max_insns;  // none: run until the guest ends the run
+  std::optional<u64> max_insns;        // none: run until the guest ends the run
   std::optional<std::string> cmdline;  // kernel command line (Multiboot / Linux)
   std::vector<std::string> modules;    // in command-line order
+  std::optional<std::string> initrd;   // Linux initial ramdisk
+  unsigned cpus = 1;                   // vCPUs (only 1 until SMP exists)
   std::optional<u64> flat_addr;        // load IMAGE as a flat binary here, and enter it there
+  OnReset on_reset = OnReset::Stop;
+  RtcStart rtc;
   bool quiet = false;
   u32 log_mask = 0;                     // LogCategory bits (core/base/log.h); 0: no log
   std::optional<std::string> log_file;  // none: the log goes to stderr

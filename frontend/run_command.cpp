@@ -9,9 +9,11 @@
 
 #include "core/base/error.h"
 #include "core/base/host_file.h"
+#include "core/base/wall_clock.h"
 #include "core/machine/loader/load_image.h"
 #include "core/machine/machine.h"
 #include "devices/uart16550/host_input.h"
+#include "devices/uart16550/key_script.h"
 
 namespace vtlab {
 namespace {
@@ -46,15 +48,28 @@ int run_command(const cli::RunOptions& opts) {
   install_signal_handlers();
   std::unique_ptr<ByteSink> sink;
   switch (opts.serial.kind) {
-    case cli::SerialOutput::Kind::Stdio: sink = std::make_unique<StdoutSink>(); break;
-    case cli::SerialOutput::Kind::File: sink = std::make_unique<FileSink>(opts.serial.path); break;
-    case cli::SerialOutput::Kind::None: break;
+    case cli::SerialOutput::Kind::Stdio:
+      sink = std::make_unique<StdoutSink>();
+      break;
+    case cli::SerialOutput::Kind::File:
+      sink = std::make_unique<FileSink>(opts.serial.path);
+      break;
+    case cli::SerialOutput::Kind::None:
+      break;
   }
   std::unique_ptr<ByteInput> input;
   switch (opts.serial_in.kind) {
-    case cli::SerialInput::Kind::Stdin: input = std::make_unique<StdinInput>(); break;
-    case cli::SerialInput::Kind::File: input = std::make_unique<FileInput>(opts.serial_in.path); break;
-    case cli::SerialInput::Kind::None: break;
+    case cli::SerialInput::Kind::Stdin:
+      input = std::make_unique<StdinInput>();
+      break;
+    case cli::SerialInput::Kind::File:
+      input = std::make_unique<FileInput>(opts.serial_in.path);
+      break;
+    case cli::SerialInput::Kind::Keys:
+      input = std::make_unique<KeyScriptInput>(KeyScriptInput::from_file(opts.serial_in.path));
+      break;
+    case cli::SerialInput::Kind::None:
+      break;
   }
 
   // The log: stderr, or a file opened like the serial output (never blocking).
@@ -69,15 +84,26 @@ int run_command(const cli::RunOptions& opts) {
   boot.image_path = opts.image;
   boot.cmdline = opts.cmdline.value_or("");
   boot.module_paths = opts.modules;
+  boot.initrd_path = opts.initrd.value_or("");
   boot.flat = opts.flat_addr.has_value();
   boot.flat_addr = opts.flat_addr.value_or(0);
   boot.ram_size = opts.mem_bytes;
   BootImage image = load_image(boot);
 
+  // The RTC's seed: fixed unless the user asks for the host's clock (live input).
+  std::unique_ptr<WallClock> wall_clock;
+  if (opts.rtc.host)
+    wall_clock = std::make_unique<HostWallClock>();
+  else
+    wall_clock = std::make_unique<FixedWallClock>(opts.rtc.seconds);
+
   MachineConfig cfg;
   cfg.ram_bytes = opts.mem_bytes;
+  cfg.cpus = opts.cpus;
   cfg.serial_out = sink.get();
   cfg.serial_in = input.get();
+  cfg.wall_clock = wall_clock.get();
+  cfg.on_reset = opts.on_reset == cli::OnReset::Reset ? ResetAction::Reset : ResetAction::Stop;
   cfg.stop_signal = &g_stop_signal;
   Machine m(cfg);
   m.load(image);

@@ -31,9 +31,13 @@ PhysMem::PhysMem(u64 ram_size) : ram_size_(ram_size) {
   }
   code_pages_ = static_cast<u8*>(c);
   touched_.assign((ram_size / kChunkSize + 63) / 64 + 1, 0);
+  void* t = mmap(nullptr, touched_.size() * 8 * 512, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  if (t == MAP_FAILED) throw Error("cannot reserve the written-page map");
+  touched_pages_ = static_cast<u64*>(t);
 }
 
 PhysMem::~PhysMem() {
+  munmap(touched_pages_, touched_.size() * 8 * 512);
   munmap(code_pages_, page_count_);
   munmap(ram_, ram_size_);
 }

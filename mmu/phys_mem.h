@@ -80,16 +80,24 @@ class PhysMem {
   static constexpr u64 kChunkSize = u64(2) << 20;
   void note_touched(u64 pa) {
     u64 idx = page_index(pa);
-    if (idx < page_count_) touched_[idx >> 15] |= u64(1) << ((idx >> 9) & 63);
+    if (idx < page_count_) {
+      touched_[idx >> 15] |= u64(1) << ((idx >> 9) & 63);
+      touched_pages_[idx >> 6] |= u64(1) << (idx & 63);
+    }
   }
-  // Calls fn(host_offset, host_pointer, bytes) for each touched chunk, in
+  // Calls fn(host_offset, host_pointer) for each page ever written, in
   // ascending order; host_offset counts RAM bytes from 0 (hole removed).
+  // The chunk bits are a summary, so untouched 2 MiB stretches cost a bit.
   template <typename Fn>
-  void for_each_touched_chunk(Fn fn) const {
+  void for_each_touched_page(Fn fn) const {
     for (u64 w = 0; w < touched_.size(); ++w)
       for (u64 bits = touched_[w]; bits; bits &= bits - 1) {
-        u64 off = ((w << 6) + u64(__builtin_ctzll(bits))) * kChunkSize;
-        if (off < ram_size_) fn(off, ram_ + off, std::min(kChunkSize, ram_size_ - off));
+        const u64 chunk = (w << 6) + u64(__builtin_ctzll(bits));
+        for (u64 pw = chunk * 8; pw < chunk * 8 + 8; ++pw)
+          for (u64 pb = touched_pages_[pw]; pb; pb &= pb - 1) {
+            const u64 off = ((pw << 6) + u64(__builtin_ctzll(pb))) * kPageSize;
+            if (off < ram_size_) fn(off, static_cast<const u8*>(ram_ + off));
+          }
       }
   }
 
@@ -119,6 +127,7 @@ class PhysMem {
   u64 page_count_ = 0;
   u8* code_pages_ = nullptr;
   std::vector<u64> touched_;  // a bit per 2 MiB chunk
+  u64* touched_pages_ = nullptr;  // a bit per page; lazily backed, so it costs what is touched
   CodeWriteListener* listener_ = nullptr;
   Log* log_ = &Log::off();
 };

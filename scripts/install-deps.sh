@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages vtlab needs to build, test and run, when missing.
 set -euo pipefail
-pkgs=(build-essential cmake ninja-build binutils libzydis-dev libcapstone-dev libsdl2-dev
+pkgs=(build-essential cmake ninja-build binutils libzydis-dev libcapstone-dev libsdl2-dev acpica-tools
       libimgui-dev doctest-dev libxbyak-dev libmpfr-dev)
 missing=()
 for p in "${pkgs[@]}"; do

@@ -14,7 +14,7 @@ cmake --preset release >/dev/null
 cmake --build --preset release -j"$jobs"
 ctest --preset release -j"$jobs"
 
-echo "== Short fuzz runs (loader, command line)"
+echo "== Short fuzz runs (loaders, command line, fw_cfg)"
 FUZZ_SECONDS=${FUZZ_SECONDS:-15} scripts/fuzz.sh
 
 echo "== Debug (ASan+UBSan+LSan) build + unit and ROM tests"

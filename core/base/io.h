@@ -1,6 +1,7 @@
 // The interfaces through which devices meet the rest of the machine.
 // Devices register port ranges on a PortBus and MMIO ranges on the physical
-// address space; they raise interrupts only through IrqLine.
+// address space; they raise interrupts only through IrqLine and reach
+// memory only through a DmaPort.
 #pragma once
 #include "core/base/types.h"
 
@@ -29,6 +30,19 @@ class IrqLine {
  public:
   virtual ~IrqLine() = default;
   virtual void set_level(bool high) = 0;
+};
+
+// A device's path to memory (DESIGN.md: every DMA goes through here, with
+// the requester id bus:device.function, so an IOMMU can translate or block
+// it). Addresses are bus addresses: guest-physical until an IOMMU
+// translates them. A transfer either completes whole or fails whole
+// (false): a range that is not all RAM (open bus, MMIO), or one the IOMMU
+// blocks, leaves memory untouched, as a master abort would.
+class DmaPort {
+ public:
+  virtual ~DmaPort() = default;
+  virtual bool dma_read(u16 requester_id, u64 addr, void* dst, u64 len) = 0;
+  virtual bool dma_write(u16 requester_id, u64 addr, const void* src, u64 len) = 0;
 };
 
 // A line that nothing consumes yet; remembers its level for the debugger/tests.

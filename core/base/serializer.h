@@ -30,9 +30,14 @@ class Serializer {
     }
   }
   template <typename T>
-    requires std::is_trivially_copyable_v<T>
-  void operator()(T& v) {
-    raw(&v, sizeof v);
+  requires std::is_trivially_copyable_v<T>
+  void operator()(T& v) { raw(&v, sizeof v); }
+  // A bool as one byte; any non-zero byte loads as true (a bool object must
+  // never hold another bit pattern).
+  void flag(bool& b) {
+    u8 v = b;
+    raw(&v, 1);
+    b = v != 0;
   }
 
  private:

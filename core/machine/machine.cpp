@@ -7,7 +7,10 @@
 #include "core/base/disasm.h"
 #include "core/base/error.h"
 #include "core/base/hash.h"
+#include "core/base/wall_clock.h"
 #include "core/machine/code_peek.h"
+#include "core/machine/firmware/firmware_setup.h"
+#include "core/machine/platform_layout.h"
 #include "core/machine/ram_hash.h"
 #include "cpu/decoder.h"
 
@@ -18,11 +21,16 @@ namespace {
 // "SIGINT" for the signals a user sends to end a run; the number otherwise.
 std::string signal_name(int signo) {
   switch (signo) {
-    case SIGINT: return "SIGINT";
-    case SIGTERM: return "SIGTERM";
-    case SIGHUP: return "SIGHUP";
-    case SIGQUIT: return "SIGQUIT";
-    default: return "signal " + std::to_string(signo);
+    case SIGINT:
+      return "SIGINT";
+    case SIGTERM:
+      return "SIGTERM";
+    case SIGHUP:
+      return "SIGHUP";
+    case SIGQUIT:
+      return "SIGQUIT";
+    default:
+      return "signal " + std::to_string(signo);
   }
 }
 
@@ -42,13 +50,21 @@ std::string hex16(u64 v) {
 
 int RunResult::host_status() const {
   switch (end) {
-    case RunEnd::DebugExit: return DebugExit::host_exit_status(exit_value);
+    case RunEnd::DebugExit:
+      return DebugExit::host_exit_status(exit_value);
     case RunEnd::InsnLimit:
-    case RunEnd::Halted: return 0;
-    case RunEnd::HostIoError: return 2;
-    case RunEnd::TripleFault: return 3;
-    case RunEnd::Unsupported: return 4;
-    case RunEnd::Signal: return 128 + signal;
+    case RunEnd::Halted:
+    case RunEnd::Reset:
+    case RunEnd::PowerOff:
+      return 0;
+    case RunEnd::HostIoError:
+      return 2;
+    case RunEnd::TripleFault:
+      return 3;
+    case RunEnd::Unsupported:
+      return 4;
+    case RunEnd::Signal:
+      return 128 + signal;
   }
   return 4;
 }
@@ -56,14 +72,35 @@ int RunResult::host_status() const {
 std::string RunResult::summary() const {
   std::string s = "vtlab: " + std::to_string(instructions) + " instructions retired, ";
   switch (end) {
-    case RunEnd::DebugExit: s += "debug-exit code " + std::to_string(exit_value); break;
-    case RunEnd::InsnLimit: s += "instruction limit reached"; break;
-    case RunEnd::Halted: s += "halted (" + detail + ")"; break;
-    case RunEnd::TripleFault: s += detail; break;
-    case RunEnd::Unsupported: s += "stopped: " + detail; break;
-    case RunEnd::Signal: s += "ended by " + signal_name(signal); break;
-    case RunEnd::HostIoError: s += "stopped: " + detail; break;
+    case RunEnd::DebugExit:
+      s += "debug-exit code " + std::to_string(exit_value);
+      break;
+    case RunEnd::InsnLimit:
+      s += "instruction limit reached";
+      break;
+    case RunEnd::Halted:
+      s += "halted (" + detail + ")";
+      break;
+    case RunEnd::TripleFault:
+      s += detail;
+      break;
+    case RunEnd::Reset:
+      s += "the guest reset the machine through " + detail + " (stopped: --on-reset stop)";
+      break;
+    case RunEnd::PowerOff:
+      s += "powered off (ACPI S5)";
+      break;
+    case RunEnd::Unsupported:
+      s += "stopped: " + detail;
+      break;
+    case RunEnd::Signal:
+      s += "ended by " + signal_name(signal);
+      break;
+    case RunEnd::HostIoError:
+      s += "stopped: " + detail;
+      break;
   }
+  if (resets) s += ", after " + std::to_string(resets) + (resets == 1 ? " machine reset" : " machine resets");
   if (state_hash) s += ", state hash " + hex16(*state_hash);
   if (!note.empty() && end != RunEnd::DebugExit) s += "; note: " + note;
   return s;
@@ -72,15 +109,71 @@ std::string RunResult::summary() const {
 Machine::Machine(const MachineConfig& config) : config_(config) {
   mem_ = std::make_unique<PhysMem>(config.ram_bytes);
   cpu_ = std::make_unique<Cpu>(*mem_, ports_, sched_);
-  com1_ = std::make_unique<Uart16550>(sched_, &com1_irq_, config.serial_out, config.serial_in);
-  com1_->attach(ports_);
-  debug_exit_.attach(ports_);
-  debug_exit_.on_exit = [this](u32) { cpu_->request_stop(); };
+  FixedWallClock default_clock;
+  WallClock& clock = config.wall_clock ? *config.wall_clock : default_clock;
+  pit_ = std::make_unique<Pit8254>(sched_, &pic_.input(platform::kIrqPit));
+  port61_ = std::make_unique<SystemControlB>(*pit_);
+  rtc_ = std::make_unique<RtcCmos>(sched_, &pic_.input(platform::kIrqRtc), clock.unix_seconds());
+  i8042_ = std::make_unique<I8042>(&pic_.input(platform::kIrqKeyboard), &pic_.input(platform::kIrqMouse));
+  acpi_pm_ = std::make_unique<AcpiPm>(sched_, &pic_.input(platform::kIrqSci),
+                                      AcpiPmConfig{platform::kPmBase, platform::kSlpTypS5});
+  fpu_error_ = std::make_unique<FpuError>(&pic_.input(platform::kIrqFpuError));
+  x87_error_wire_ = std::make_unique<X87ErrorWire>(*fpu_error_);
+  com1_ = std::make_unique<Uart16550>(sched_, &pic_.input(platform::kIrqCom1), config.serial_out, config.serial_in);
+  dma_ = std::make_unique<PhysMemDma>(*mem_);
+  fw_cfg_ = std::make_unique<FwCfg>(dma_.get(), platform::kLpcRequesterId);
+  wire_chipset();
   log_.set_place_source([this] { return Log::Place{cpu_->instructions_now(), cpu_->rip}; });
   ports_.set_log(log_);
   mem_->set_log(log_);
   cpu_->set_log(log_);
   if (config.serial_out) config.serial_out->on_failure = [this] { cpu_->request_stop(); };
+  if (config.serial_in) config.serial_in->bind_clock(sched_);
+  chipset_setup();
+}
+
+// Ports and lines as platform_layout.h gives them (docs/devices.md).
+void Machine::wire_chipset() {
+  pic_.attach(ports_);
+  pit_->attach(ports_);
+  port61_->attach(ports_);
+  rtc_->attach(ports_);
+  i8042_->attach(ports_);
+  reset_control_.attach(ports_);
+  acpi_pm_->attach(ports_);
+  fpu_error_->attach(ports_);
+  com1_->attach(ports_);
+  debug_exit_.attach(ports_);
+  fw_cfg_->attach(ports_);
+  cpu_->set_interrupt_source(&irq_source_);
+  cpu_->set_x87_error_pins(x87_error_wire_.get());
+  debug_exit_.on_exit = [this](u32) { cpu_->request_stop(); };
+  i8042_->on_reset = [this](const char* what) { request_reset(what); };
+  reset_control_.on_reset = [this](const char* what) { request_reset(what); };
+  acpi_pm_->on_power_off = [this] {
+    powered_off_ = true;
+    cpu_->request_stop();
+  };
+}
+
+// vtlab has no BIOS; the machine does what one would have done to the
+// chipset before the OS starts: the SCI's IRQ 9 is level triggered (ELCR),
+// and CMOS holds the memory sizes in the PC/AT layout (base memory at
+// 0x15, extended memory in KiB at 0x17 and 0x30, memory above 16 MiB in
+// 64 KiB units at 0x34, above 4 GiB at 0x5b).
+void Machine::chipset_setup() {
+  ports_.write(platform::kElcr + 1, 1, 1u << (platform::kIrqSci - 8));
+  auto word = [this](u8 index, u64 value, unsigned bytes) {
+    for (unsigned i = 0; i < bytes; ++i) rtc_->set_nvram(u8(index + i), u8(value >> (8 * i)));
+  };
+  const u64 below_4g = std::min<u64>(config_.ram_bytes, PhysMem::kHoleStart);
+  const u64 above_4g = config_.ram_bytes - below_4g;
+  const u64 extended_kib = below_4g > (1u << 20) ? std::min<u64>((below_4g >> 10) - 1024, 0xffff) : 0;
+  word(0x15, 640, 2);
+  word(0x17, extended_kib, 2);
+  word(0x30, extended_kib, 2);
+  word(0x34, below_4g > (16u << 20) ? std::min<u64>((below_4g - (16u << 20)) >> 16, 0xffff) : 0, 2);
+  word(0x5b, std::min<u64>(above_4g >> 16, 0xffffff), 3);
 }
 
 Machine::~Machine() {
@@ -88,7 +181,17 @@ Machine::~Machine() {
   if (config_.serial_out) config_.serial_out->on_failure = nullptr;  // the sink may outlive us
 }
 
+void Machine::request_reset(std::string why) {
+  if (!reset_request_) reset_request_ = std::move(why);
+  cpu_->request_stop();
+}
+
 void Machine::load(const BootImage& image) {
+  apply_image(image);
+  if (config_.on_reset == ResetAction::Reset) boot_image_ = image;
+}
+
+void Machine::apply_image(const BootImage& image) {
   static const std::vector<u8> kZeros(4096, 0);
   for (const BootBlob& b : image.blobs) {
     const u64 len = b.bytes.size() + b.zero_fill;
@@ -99,18 +202,55 @@ void Machine::load(const BootImage& image) {
     for (u64 off = 0; off < b.zero_fill; off += kZeros.size())
       mem_->write_block(b.addr + b.bytes.size() + off, kZeros.data(), std::min<u64>(kZeros.size(), b.zero_fill - off));
   }
+  install_firmware({config_.ram_bytes, config_.cpus}, image, *mem_, *fw_cfg_);
   cpu_->reset();
-  if (image.mode == StartMode::Real16)
-    enter_real16(image);
-  else
-    enter_protected32(image);
+  fw_cfg_->reset();
+  switch (image.mode) {
+    case StartMode::Real16: enter_real16(image); break;
+    case StartMode::Protected32: enter_protected32(image); break;
+    case StartMode::Long64: enter_long64(image); break;
+  }
+}
+
+// A reset takes virtual time: one tick per 8 bytes of the image copied back
+// into RAM (plus 1000), as firmware copying at 8 bytes per virtual
+// nanosecond would. So a guest that resets in a loop still costs the host
+// a bounded time per tick.
+void Machine::reset_machine() {
+  ++resets_;
+  reset_request_.reset();
+  pic_.reset();
+  pit_->reset();
+  port61_->reset();
+  rtc_->reset();
+  i8042_->reset();
+  reset_control_.reset();
+  acpi_pm_->reset();
+  fpu_error_->reset();
+  com1_->reset();
+  debug_exit_.reset();
+  chipset_setup();
+  u64 bytes = 0;
+  if (boot_image_) {
+    for (const BootBlob& b : boot_image_->blobs) bytes += b.bytes.size() + b.zero_fill;
+    apply_image(*boot_image_);
+  } else {
+    cpu_->reset();
+  }
+  cpu_->pass_time(1000 + bytes / 8);
+  // The stop request that brought the run loop here (the reset, a triple
+  // fault) belongs to the machine before the reset: a run to the current
+  // time consumes it without executing anything.
+  cpu_->run(cpu_->icount());
 }
 
 // The machine state Multiboot promises at entry (Multiboot 0.6.96 §3.2 and
 // Multiboot2 §3.3): protected mode, paging off, flat 4 GiB segments,
 // EFLAGS.IF=VM=0, EAX=magic, EBX=boot information. The GDTR is left empty:
 // the specifications require the OS to load its own before reloading a
-// segment register. Selectors are those QEMU's Multiboot ROM uses.
+// segment register. Selectors are those QEMU's Multiboot ROM uses, which
+// are also Linux's __BOOT_CS/__BOOT_DS: its 32-bit boot protocol is the
+// same state with the loader's GDT in GDTR and ESI = boot_params.
 void Machine::enter_protected32(const BootImage& image) {
   Cpu& c = *cpu_;
   c.cr0 = cr0::PE | cr0::ET;
@@ -118,11 +258,36 @@ void Machine::enter_protected32(const BootImage& image) {
   const u32 data = ar::P | ar::S | ar::kTypeWritable | ar::kTypeAccessed | ar::DB | ar::G;
   for (unsigned s = 0; s < kNumSegs; ++s) c.seg[s] = Segment{0x18, 0, 0xffffffff, data};
   c.seg[CS] = Segment{0x10, 0, 0xffffffff, code};
-  c.gdtr = TableReg{0, 0};
+  c.gdtr = TableReg{image.gdt_base, image.gdt_limit};
   c.idtr = TableReg{0, 0};
   c.gpr[RAX] = image.eax;
   c.gpr[RBX] = image.ebx;
   c.gpr[RDX] = 0;
+  c.gpr[RSI] = image.esi;
+  c.flags.set(fl::kFixed1);
+  c.rip = image.entry;
+  c.mode_changed();
+  c.paging_changed();
+}
+
+// Linux's 64-bit boot protocol (Documentation/arch/x86/boot.rst): 64-bit
+// mode with paging on (the loader's identity map in CR3), the loader's GDT,
+// CS = __BOOT_CS (64-bit code), DS = ES = SS = __BOOT_DS, interrupts off,
+// RSI = boot_params. IA-32e mode as SDM Vol. 3A §10.8.5 (PAE, LME, then PG)
+// leaves it: EFER.LMA = 1 with CS.L = 1.
+void Machine::enter_long64(const BootImage& image) {
+  Cpu& c = *cpu_;
+  c.cr0 = cr0::PE | cr0::ET | cr0::PG;
+  c.cr4 = cr4::PAE;
+  c.efer = efer::LME | efer::LMA;
+  c.cr3 = image.cr3;
+  const u32 code = ar::P | ar::S | ar::kTypeCode | ar::kTypeReadable | ar::kTypeAccessed | ar::L | ar::G;
+  const u32 data = ar::P | ar::S | ar::kTypeWritable | ar::kTypeAccessed | ar::DB | ar::G;
+  for (unsigned s = 0; s < kNumSegs; ++s) c.seg[s] = Segment{0x18, 0, 0xffffffff, data};
+  c.seg[CS] = Segment{0x10, 0, 0xffffffff, code};
+  c.gdtr = TableReg{image.gdt_base, image.gdt_limit};
+  c.idtr = TableReg{0, 0};
+  c.gpr[RSI] = image.esi;
   c.flags.set(fl::kFixed1);
   c.rip = image.entry;
   c.mode_changed();
@@ -173,9 +338,21 @@ RunResult Machine::run(std::optional<u64> max_instructions) {
     cause = cpu_->run(slice_end);
     com1_->flush_output();
     if ((host_end = host_stop(r))) break;
+    if (debug_exit_.exit_request() || powered_off_) break;
+    // A reset the guest asked for, or a triple fault (a shutdown cycle,
+    // which the chipset turns into a reset).
+    const bool reset = reset_request_ || cause == StopCause::TripleFault;
+    if (reset && config_.on_reset == ResetAction::Reset) {
+      reset_machine();
+      cause = StopCause::InsnLimit;
+      if (cpu_->icount() >= limit) break;  // the reset's own time used up the run
+      continue;
+    }
+    if (reset) break;
     if (cause != StopCause::InsnLimit || cpu_->icount() >= limit) break;
   }
   r.instructions = cpu_->retired();
+  r.resets = resets_;
   // Before anything below reads guest memory through paging (which may set
   // Accessed bits).
   if (config_.hash_at_end) r.state_hash = state_hash();
@@ -189,15 +366,32 @@ RunResult Machine::run(std::optional<u64> max_instructions) {
     r.exit_value = *v;
     return r;
   }
+  if (powered_off_) {
+    r.end = RunEnd::PowerOff;
+    return r;
+  }
+  if (reset_request_ && cause != StopCause::TripleFault) {
+    r.end = RunEnd::Reset;
+    r.detail = *reset_request_;
+    return r;
+  }
   if (host_end) {
     r.end = *host_end;
     return r;
   }
   switch (cause) {
-    case StopCause::InsnLimit: r.end = RunEnd::InsnLimit; break;
-    case StopCause::HaltedForever: r.end = RunEnd::Halted; break;
-    case StopCause::TripleFault: r.end = RunEnd::TripleFault; break;
-    default: r.end = RunEnd::Unsupported; break;
+    case StopCause::InsnLimit:
+      r.end = RunEnd::InsnLimit;
+      break;
+    case StopCause::HaltedForever:
+      r.end = RunEnd::Halted;
+      break;
+    case StopCause::TripleFault:
+      r.end = RunEnd::TripleFault;
+      break;
+    default:
+      r.end = RunEnd::Unsupported;
+      break;
   }
   r.detail = cpu_->stop_detail();
   if (r.end == RunEnd::TripleFault) r.detail += "; " + chain_start_text();
@@ -233,9 +427,26 @@ u64 Machine::state_hash() const {
   for (const x87::F80& r : f.r) h.value(r.sig), h.value(r.se);
   h.value(f.fcw), h.value(f.fsw), h.value(f.tags), h.value(f.fop);
   h.value(f.fip), h.value(f.fdp), h.value(f.fcs), h.value(f.fds), h.value(f.ferr);
+  h.value(c.pkru);
+  for (u64 p : c.pdpte) h.value(p);
+  h.value(c.debug_traps_pending());
   h.value(c.icount());
   const u64 acc = hash_guest_ram(*mem_);
   h.value(acc);
+  // The chipset's registers, as their snapshots hold them (saving changes
+  // nothing, whatever the signature says).
+  Machine& self = const_cast<Machine&>(*this);
+  Serializer devices;
+  self.pic_.serialize(devices);
+  self.pit_->serialize(devices);
+  self.port61_->serialize(devices);
+  self.rtc_->serialize(devices);
+  self.i8042_->serialize(devices);
+  self.reset_control_.serialize(devices);
+  self.acpi_pm_->serialize(devices);
+  self.fpu_error_->serialize(devices);
+  self.com1_->serialize(devices);
+  h.bytes(devices.data().data(), devices.data().size());
   return h.digest();
 }
 

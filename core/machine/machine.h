@@ -11,18 +11,42 @@
 #include "core/base/port_bus.h"
 #include "core/base/scheduler.h"
 #include "core/machine/boot_image.h"
+#include "core/machine/phys_mem_dma.h"
 #include "cpu/cpu.h"
+#include "cpu/x87/error_pins.h"
+#include "devices/acpi_pm/acpi_pm.h"
 #include "devices/debug_exit/debug_exit.h"
+#include "devices/fpu_error/fpu_error.h"
+#include "devices/fw_cfg/fw_cfg.h"
+#include "devices/i8042/i8042.h"
+#include "devices/pic8259/dual_pic.h"
+#include "devices/pit8254/pit8254.h"
+#include "devices/pit8254/system_control_b.h"
+#include "devices/reset_control/reset_control.h"
+#include "devices/rtc_cmos/rtc_cmos.h"
 #include "devices/uart16550/byte_sink.h"
 #include "devices/uart16550/uart16550.h"
 #include "mmu/phys_mem.h"
 
 namespace vtlab {
 
+// What a reset of the machine does (the guest's reset through port 0x92,
+// 0xcf9 or the i8042, or a triple fault): stop the run and report it (the
+// default, as QEMU's -no-reboot), or reset the machine and run on.
+enum class ResetAction { Stop, Reset };
+
 struct MachineConfig {
   u64 ram_bytes = 256ull << 20;
+  // vCPUs the firmware tables (MADT, fw_cfg) describe; only vCPU 0 runs
+  // until SMP exists (the CLI refuses more than 1).
+  unsigned cpus = 1;
   ByteSink* serial_out = nullptr;  // COM1 output (null: discarded)
   ByteInput* serial_in = nullptr;  // COM1 input (null: none)
+  // The RTC's time at power-on (input interface). Null: a fixed moment,
+  // kDefaultRtcEpoch (core/base/wall_clock.h), so runs do not depend on the
+  // host's clock.
+  WallClock* wall_clock = nullptr;
+  ResetAction on_reset = ResetAction::Stop;
   // Set by a signal handler to the signal's number (SIGINT, SIGTERM): the
   // run ends at the end of the current slice. Null: runs are not stopped.
   const std::atomic<int>* stop_signal = nullptr;
@@ -37,7 +61,9 @@ enum class RunEnd {
   DebugExit,    // the guest wrote to the debug-exit port
   InsnLimit,    // --max-insns reached
   Halted,       // HLT that nothing can end (interrupts off, or no events)
-  TripleFault,  // shutdown; like QEMU's -no-reboot, the run ends
+  TripleFault,  // shutdown; like QEMU's -no-reboot, the run ends (ResetAction::Stop)
+  Reset,        // the guest reset the machine (port 0x92, 0xcf9, i8042) and ResetAction::Stop
+  PowerOff,     // the guest entered ACPI S5 (poweroff)
   Unsupported,  // the guest used something vtlab does not implement yet
   Signal,       // the host asked vtlab to stop (MachineConfig::stop_signal)
   HostIoError,  // the serial output or input failed on the host (a full disk, ...)
@@ -50,10 +76,12 @@ struct RunResult {
   u64 instructions = 0;           // retired
   std::optional<u64> state_hash;  // Machine::state_hash() where the run ended (if MachineConfig::hash_at_end)
   std::string detail;             // human-readable cause
+  u64 resets = 0;                 // machine resets done on the way (ResetAction::Reset)
   std::string note;               // e.g. an unimplemented instruction met on the way
   // What the vtlab process exits with: (v << 1) | 1 for a debug exit (as
-  // QEMU's isa-debug-exit), 0 for a limit or halt, 2 a host I/O error,
-  // 3 triple fault, 4 unsupported, 128 + n for signal n (as shells report).
+  // QEMU's isa-debug-exit), 0 for a limit, halt, ACPI poweroff or a reset
+  // the guest asked for (as QEMU -no-reboot), 2 a host I/O error, 3 triple
+  // fault, 4 unsupported, 128 + n for signal n (as shells report).
   int host_status() const;
   std::string summary() const;
 };
@@ -80,12 +108,56 @@ class Machine {
   PortBus& ports() { return ports_; }
   Scheduler& scheduler() { return sched_; }
   Uart16550& com1() { return *com1_; }
+  // The legacy chipset (docs/devices.md), for tests and the debugger.
+  DualPic& pic() { return pic_; }
+  Pit8254& pit() { return *pit_; }
+  SystemControlB& port61() { return *port61_; }
+  RtcCmos& rtc() { return *rtc_; }
+  I8042& i8042() { return *i8042_; }
+  ResetControl& reset_control() { return reset_control_; }
+  AcpiPm& acpi_pm() { return *acpi_pm_; }
+  FpuError& fpu_error() { return *fpu_error_; }
+  FwCfg& fw_cfg() { return *fw_cfg_; }
   // The diagnostic log (off until enabled): `vtlab run --log`.
   Log& log() { return log_; }
 
  private:
+  // The CPU's interrupt input: the 8259 pair's INTR and INTA (a local APIC
+  // will sit here later).
+  class PicInterruptSource final : public InterruptSource {
+   public:
+    explicit PicInterruptSource(DualPic& pic) : pic_(pic) {}
+    bool has_interrupt() override { return pic_.intr(); }
+    u8 acknowledge() override { return pic_.acknowledge(); }
+
+   private:
+    DualPic& pic_;
+  };
+
+  // The CPU's FERR#/IGNNE# pins (CR0.NE=0 x87 error reporting) wired to the
+  // chipset's x87 error latch: FERR# -> IRQ 13, port 0xf0 -> IGNNE#.
+  class X87ErrorWire final : public X87ErrorPins {
+   public:
+    explicit X87ErrorWire(FpuError& latch) : latch_(latch) {}
+    void ferr(bool asserted) override { latch_.set_ferr(asserted); }
+    bool ignne() const override { return latch_.ignne(); }
+
+   private:
+    FpuError& latch_;
+  };
+
+  void apply_image(const BootImage& image);
   void enter_protected32(const BootImage& image);
   void enter_real16(const BootImage& image);
+  // What a PC's firmware leaves in the chipset before it starts the OS.
+  void chipset_setup();
+  void wire_chipset();
+  // A reset the guest asked for; the run loop acts on it between slices.
+  void request_reset(std::string why);
+  // ResetAction::Reset: devices and CPU to their reset state, the boot
+  // image loaded and entered again.
+  void reset_machine();
+  void enter_long64(const BootImage& image);
   // Why the run must end now, between slices (host I/O, signal), if it must.
   std::optional<RunEnd> host_stop(RunResult& r) const;
   // A triple fault's first event, with its instruction disassembled.
@@ -97,9 +169,25 @@ class Machine {
   PortBus ports_;
   std::unique_ptr<PhysMem> mem_;
   std::unique_ptr<Cpu> cpu_;
-  LatchedIrqLine com1_irq_;  // no interrupt controller yet: the level is kept for the debugger
+  DualPic pic_;
+  PicInterruptSource irq_source_{pic_};
+  std::unique_ptr<Pit8254> pit_;
+  std::unique_ptr<SystemControlB> port61_;
+  std::unique_ptr<RtcCmos> rtc_;
+  std::unique_ptr<I8042> i8042_;
+  ResetControl reset_control_;
+  std::unique_ptr<AcpiPm> acpi_pm_;
+  std::unique_ptr<FpuError> fpu_error_;
+  std::unique_ptr<X87ErrorWire> x87_error_wire_;
   std::unique_ptr<Uart16550> com1_;
   DebugExit debug_exit_;
+  std::optional<BootImage> boot_image_;       // kept for ResetAction::Reset
+  std::optional<std::string> reset_request_;  // why the guest reset the machine
+  bool powered_off_ = false;
+  u64 resets_ = 0;
+  // Firmware: fw_cfg, filled with the ACPI tables and the rest at load().
+  std::unique_ptr<PhysMemDma> dma_;
+  std::unique_ptr<FwCfg> fw_cfg_;
 };
 
 }  // namespace vtlab

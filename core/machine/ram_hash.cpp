@@ -27,7 +27,7 @@ u64 hash_guest_ram(const PhysMem& mem, RamHashStats* stats, bool touched_only) {
   RamHashStats st;
   u64 acc = 0;
   if (touched_only) {
-    mem.for_each_touched_chunk([&](u64 off, const u8* host, u64 bytes) { mix_range(host, off, bytes, acc, st); });
+    mem.for_each_touched_page([&](u64 off, const u8* host) { mix_range(host, off, kPage, acc, st); });
   } else {
     for (u64 off = 0; off < mem.ram_size(); off += kPage) {
       const u64 pa = off < PhysMem::kHoleStart ? off : PhysMem::kAbove4G + (off - PhysMem::kHoleStart);

@@ -1,6 +1,6 @@
 // The guest-RAM part of Machine::state_hash. Its cost follows what the guest
-// has touched, not the size of RAM: only the 2 MiB chunks of RAM that were
-// ever written (PhysMem::for_each_touched_chunk) are read, so `--mem 1T`
+// has touched, not the size of RAM: only the pages of RAM that were ever
+// written (PhysMem::for_each_touched_page) are read, so `--mem 1T`
 // costs what the guest used. All-zero pages contribute nothing, so the value
 // depends only on RAM's contents, not on which pages were touched.
 #pragma once

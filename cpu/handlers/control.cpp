@@ -12,9 +12,12 @@ u64 near_target(Cpu& c, const Insn& i) {
   const Operand& o = i.op[0];
   if (o.kind == OpKind::Rel) return c.next_rip + i.imm;
   switch (branch_size(c, i)) {
-    case 2: return c.read_op<2>(i, 0);
-    case 4: return c.read_op<4>(i, 0);
-    default: return c.read_op<8>(i, 0);
+    case 2:
+      return c.read_op<2>(i, 0);
+    case 4:
+      return c.read_op<4>(i, 0);
+    default:
+      return c.read_op<8>(i, 0);
   }
 }
 
@@ -80,32 +83,15 @@ void far_target(Cpu& c, const Insn& i, u16& sel, u64& off) {
   off = p.offset;
 }
 
-// Checks a far code target (same privilege, non-gate descriptors; call
-// gates and task switches arrive with the full protection model).
-void check_far_code(Cpu& c, u16 sel) {
-  if (!c.protected_mode() || c.v86()) return;
-  if ((sel & 0xfffc) == 0) c.raise(kGP, 0);
-  u64 d = c.read_descriptor(sel);
-  // A system descriptor here would be a call gate or TSS (a task switch);
-  // those arrive with the full protection model. Until then: #GP(selector).
-  if (!((d >> 44) & 1)) c.raise(kGP, sel & 0xfffc);
-}
-
+// Far JMP/CALL/RET: the Cpu does the protection checks, gates and task
+// switches (cpu/far_transfer.cpp). In 64-bit mode a far JMP/CALL's operand
+// size is 4 or (REX.W) 8; the target offset of a direct code segment is
+// sized by it.
 void jmp_far(Cpu& c, const Insn& i) {
   u16 sel;
   u64 off;
   far_target(c, i, sel, off);
-  check_far_code(c, sel);
-  Segment saved = c.seg[CS];
-  c.load_cs(sel);
-  FaultThrowScope undo_on_fault(c);  // the catch below must see a fault
-  try {
-    c.branch_to(off, c.long64() ? 8 : c.code_size() == 4 ? 4 : i.opsize);
-  } catch (...) {
-    c.seg[CS] = saved;
-    c.mode_changed();
-    throw;
-  }
+  c.far_jump(sel, off, i.opsize);
   c.end_block();
 }
 
@@ -113,90 +99,19 @@ void call_far(Cpu& c, const Insn& i) {
   u16 sel;
   u64 off;
   far_target(c, i, sel, off);
-  check_far_code(c, sel);
-  unsigned s = i.opsize;
-  u16 old_cs = c.seg[CS].selector;
-  u64 ret = c.next_rip;
-  u64 old_sp = c.gpr[RSP];
-  Segment saved = c.seg[CS];
-  // Push first (may fault with nothing else changed), then switch CS.
-  if (s == 8) {
-    c.push<8>(old_cs);
-    c.push<8>(ret);
-  } else if (s == 4) {
-    c.push<4>(old_cs);
-    c.push<4>(u32(ret));
-  } else {
-    c.push<2>(old_cs);
-    c.push<2>(u16(ret));
-  }
-  FaultThrowScope undo_on_fault(c);  // the catch below must see a fault
-  try {
-    c.load_cs(sel);
-    c.branch_to(off, c.long64() ? 8 : s);
-  } catch (...) {
-    c.gpr[RSP] = old_sp;
-    c.seg[CS] = saved;
-    c.mode_changed();
-    throw;
-  }
+  c.far_call(sel, off, i.opsize);
   c.end_block();
 }
 
 void ret_far(Cpu& c, const Insn& i) {
-  unsigned s = i.opsize;
-  u64 release = i.op[0].kind == OpKind::Imm ? (i.imm & 0xffff) : 0;
-  u64 off = c.peek_sized(s, 0);
-  u16 sel = u16(c.peek_sized(s, s));
-  if (!c.protected_mode() || c.v86()) {
-    c.load_segment_real(CS, sel);
-    c.next_rip = s == 4 ? u32(off) : u16(off);
-    c.set_sp(c.gpr[RSP] + 2 * s + release);
-    c.end_block();
-    return;
-  }
-  unsigned rpl = sel & 3;
-  if (rpl < c.cpl) c.raise(kGP, sel & 0xfffc);
-  if (rpl == c.cpl) {
-    Segment saved = c.seg[CS];
-    c.load_cs(sel);
-    FaultThrowScope undo_on_fault(c);  // the catch below must see a fault
-    try {
-      c.branch_to(off, c.long64() ? 8 : s);
-    } catch (...) {
-      c.seg[CS] = saved;
-      c.mode_changed();
-      throw;
-    }
-    c.set_sp(c.gpr[RSP] + 2 * s + release);
-    c.end_block();
-    return;
-  }
-  // Return to an outer privilege level: also pop SS:rSP (SDM Vol. 2 RET).
-  u64 sp_off = 2 * s + release;
-  u64 new_sp = c.peek_sized(s, sp_off);
-  u16 ss_sel = u16(c.peek_sized(s, sp_off + s));
-  Segment cs_saved = c.seg[CS], ss_saved = c.seg[SS];
-  unsigned cpl_saved = c.cpl;
-  FaultThrowScope undo_on_fault(c);  // the catch below must see a fault
-  try {
-    c.set_cpl(rpl);
-    c.load_cs(sel);
-    c.load_segment(SS, ss_sel);
-    c.branch_to(off, c.long64() ? 8 : s);
-  } catch (...) {
-    c.set_cpl(cpl_saved);
-    c.seg[CS] = cs_saved, c.seg[SS] = ss_saved;
-    c.mode_changed();
-    throw;
-  }
-  c.gpr[RSP] = s == 4 ? u32(new_sp + release) : s == 2 ? (c.gpr[RSP] & ~0xffffull) | u16(new_sp + release)
-                                                        : new_sp + release;
+  c.far_return(i.opsize, i.op[0].kind == OpKind::Imm ? (i.imm & 0xffff) : 0);
   c.end_block();
 }
 
+// INT n in virtual-8086 mode is IOPL-sensitive or redirected (VME); INT3,
+// INTO and INT1 are not (SDM Vol. 2 INT n).
 void int_n(Cpu& c, const Insn& i) {
-  if (c.v86() && (c.flags.bits & fl::IOPL) != fl::IOPL) c.raise(kGP, 0);
+  if (c.v86()) return c.v86_software_interrupt(u8(i.imm));
   c.software_interrupt(u8(i.imm));
 }
 void int3(Cpu& c, const Insn&) { c.software_interrupt(kBP); }
@@ -225,18 +140,29 @@ ChainedHandler select_call(const Insn& i) { return i.far_branch ? VTLAB_H(call_f
 ChainedHandler select_ret(const Insn& i) { return i.far_branch ? VTLAB_H(ret_far) : VTLAB_H(ret_near); }
 
 constexpr u8 kEnds = attr::kEndsBlock;
-#define BRANCH(fn) ::vtlab::HandlerSet{{VTLAB_BRANCH(fn), VTLAB_BRANCH(fn), VTLAB_BRANCH(fn), VTLAB_BRANCH(fn)}}
+#define BRANCH(fn)                                                             \
+  ::vtlab::HandlerSet {                                                        \
+    { VTLAB_BRANCH(fn), VTLAB_BRANCH(fn), VTLAB_BRANCH(fn), VTLAB_BRANCH(fn) } \
+  }
 
 constexpr InsnRow kRows[] = {
     {ZYDIS_MNEMONIC_JMP, {}, kEnds, SizeFrom::Op0, &select_jmp},
-    {ZYDIS_MNEMONIC_JB, BRANCH(jcc<2>), kEnds},   {ZYDIS_MNEMONIC_JBE, BRANCH(jcc<6>), kEnds},
-    {ZYDIS_MNEMONIC_JL, BRANCH(jcc<12>), kEnds},   {ZYDIS_MNEMONIC_JLE, BRANCH(jcc<14>), kEnds},
-    {ZYDIS_MNEMONIC_JNB, BRANCH(jcc<3>), kEnds},  {ZYDIS_MNEMONIC_JNBE, BRANCH(jcc<7>), kEnds},
-    {ZYDIS_MNEMONIC_JNL, BRANCH(jcc<13>), kEnds},  {ZYDIS_MNEMONIC_JNLE, BRANCH(jcc<15>), kEnds},
-    {ZYDIS_MNEMONIC_JNO, BRANCH(jcc<1>), kEnds},  {ZYDIS_MNEMONIC_JNP, BRANCH(jcc<11>), kEnds},
-    {ZYDIS_MNEMONIC_JNS, BRANCH(jcc<9>), kEnds},  {ZYDIS_MNEMONIC_JNZ, BRANCH(jcc<5>), kEnds},
-    {ZYDIS_MNEMONIC_JO, BRANCH(jcc<0>), kEnds},   {ZYDIS_MNEMONIC_JP, BRANCH(jcc<10>), kEnds},
-    {ZYDIS_MNEMONIC_JS, BRANCH(jcc<8>), kEnds},   {ZYDIS_MNEMONIC_JZ, BRANCH(jcc<4>), kEnds},
+    {ZYDIS_MNEMONIC_JB, BRANCH(jcc<2>), kEnds},
+    {ZYDIS_MNEMONIC_JBE, BRANCH(jcc<6>), kEnds},
+    {ZYDIS_MNEMONIC_JL, BRANCH(jcc<12>), kEnds},
+    {ZYDIS_MNEMONIC_JLE, BRANCH(jcc<14>), kEnds},
+    {ZYDIS_MNEMONIC_JNB, BRANCH(jcc<3>), kEnds},
+    {ZYDIS_MNEMONIC_JNBE, BRANCH(jcc<7>), kEnds},
+    {ZYDIS_MNEMONIC_JNL, BRANCH(jcc<13>), kEnds},
+    {ZYDIS_MNEMONIC_JNLE, BRANCH(jcc<15>), kEnds},
+    {ZYDIS_MNEMONIC_JNO, BRANCH(jcc<1>), kEnds},
+    {ZYDIS_MNEMONIC_JNP, BRANCH(jcc<11>), kEnds},
+    {ZYDIS_MNEMONIC_JNS, BRANCH(jcc<9>), kEnds},
+    {ZYDIS_MNEMONIC_JNZ, BRANCH(jcc<5>), kEnds},
+    {ZYDIS_MNEMONIC_JO, BRANCH(jcc<0>), kEnds},
+    {ZYDIS_MNEMONIC_JP, BRANCH(jcc<10>), kEnds},
+    {ZYDIS_MNEMONIC_JS, BRANCH(jcc<8>), kEnds},
+    {ZYDIS_MNEMONIC_JZ, BRANCH(jcc<4>), kEnds},
     {ZYDIS_MNEMONIC_CALL, {}, kEnds, SizeFrom::Op0, &select_call},
     {ZYDIS_MNEMONIC_RET, {}, kEnds, SizeFrom::Op0, &select_ret},
     {ZYDIS_MNEMONIC_LOOP, BRANCH(loop<0>), kEnds},

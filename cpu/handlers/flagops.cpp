@@ -15,22 +15,41 @@ void sahf(Cpu& c, const Insn&) {
   c.flags.set_arith(fl::SF | fl::ZF | fl::AF | fl::PF | fl::CF, ah);
 }
 
+// Virtual-8086 mode with IOPL < 3: PUSHF/POPF are #GP(0), except the 16-bit
+// forms under CR4.VME, which show VIF as IF and IOPL as 3 (SDM Vol. 3A
+// §20.4.2, Vol. 2 PUSHF/POPF).
+bool vme_flags_form(Cpu& c, unsigned size) {
+  if (!c.v86() || c.iopl() == 3) return false;
+  if (!(c.cr4 & cr4::VME) || size != 2) c.raise(kGP, 0);
+  return true;
+}
+
 // PUSHF pushes RFLAGS with VM and RF cleared (SDM Vol. 2 PUSHF).
 template <unsigned S>
 void pushf(Cpu& c, const Insn&) {
-  if (c.v86() && (c.flags.bits & fl::IOPL) != fl::IOPL) c.raise(kGP, 0);
-  c.push<S>(uint_t<S>(c.flags.get() & ~(fl::VM | fl::RF)));
+  u64 f = c.flags.get() & ~(fl::VM | fl::RF);
+  if (vme_flags_form(c, S)) f = (f & ~fl::IF) | ((c.flags.bits & fl::VIF) ? fl::IF : 0) | fl::IOPL;
+  c.push<S>(uint_t<S>(f));
 }
 
 // POPF: which bits change depends on CPL and IOPL (SDM Vol. 2 POPF).
 template <unsigned S>
 void popf(Cpu& c, const Insn&) {
-  if (c.v86() && (c.flags.bits & fl::IOPL) != fl::IOPL) c.raise(kGP, 0);
+  if (vme_flags_form(c, S)) {
+    const u64 v = c.peek<S>(0);
+    if (((v & fl::IF) && (c.flags.bits & fl::VIP)) || (v & fl::TF)) c.raise(kGP, 0);
+    c.set_sp(c.gpr[RSP] + S);
+    c.write_rflags(v, (fl::kArith | fl::DF | fl::NT) & 0xffff);
+    c.flags.bits = (c.flags.bits & ~fl::VIF) | ((v & fl::IF) ? fl::VIF : 0);
+    return;
+  }
   u64 v = c.peek<S>(0);
   u64 mask = fl::kArith | fl::TF | fl::DF | fl::NT | fl::AC | fl::ID;
   unsigned iopl = (c.flags.bits & fl::IOPL) >> 12;
-  if (!c.protected_mode() || c.cpl == 0) mask |= fl::IOPL | fl::IF;
-  else if (c.cpl <= iopl) mask |= fl::IF;
+  if (!c.protected_mode() || c.cpl == 0)
+    mask |= fl::IOPL | fl::IF;
+  else if (c.cpl <= iopl)
+    mask |= fl::IF;
   if (c.v86()) mask = (mask | fl::IF) & ~fl::IOPL;
   if (S == 2) mask &= 0xffff;
   c.set_sp(c.gpr[RSP] + S);
@@ -50,14 +69,23 @@ bool may_change_if(const Cpu& c) {
 }
 
 void cli(Cpu& c, const Insn&) {
-  if (!may_change_if(c)) c.raise(kGP, 0);
+  if (!may_change_if(c)) {
+    if (!c.virtual_interrupt_flag_mode()) c.raise(kGP, 0);
+    c.flags.bits &= ~fl::VIF;
+    return;
+  }
   c.flags.bits &= ~fl::IF;
 }
 
 void sti(Cpu& c, const Insn&) {
-  if (!may_change_if(c)) c.raise(kGP, 0);
+  if (!may_change_if(c)) {
+    // VME/PVI: VIF, unless an interrupt is pending (VIP): then #GP(0).
+    if (!c.virtual_interrupt_flag_mode() || (c.flags.bits & fl::VIP)) c.raise(kGP, 0);
+    c.flags.bits |= fl::VIF;
+    return;
+  }
   // Interrupts stay blocked until after the next instruction (SDM Vol. 2 STI).
-  if (!(c.flags.bits & fl::IF)) c.interrupt_shadow = true;
+  if (!(c.flags.bits & fl::IF)) c.set_interrupt_shadow(Cpu::Shadow::Sti);
   c.flags.bits |= fl::IF;
   c.end_block();
 }

@@ -32,35 +32,53 @@ u64 lanewise(u64 a, u64 b) {
 }
 
 template <typename T>
-T add(T a, T b) { return T(a + b); }
+T add(T a, T b) {
+  return T(a + b);
+}
 template <typename T>
-T sub(T a, T b) { return T(a - b); }
+T sub(T a, T b) {
+  return T(a - b);
+}
 template <typename T, typename W>
 T saturate(W v) {
   using L = std::numeric_limits<T>;
   return T(std::clamp<W>(v, W(L::min()), W(L::max())));
 }
 template <typename T>
-T adds(T a, T b) { return T(saturate<S<T>>(int(S<T>(a)) + int(S<T>(b)))); }
+T adds(T a, T b) {
+  return T(saturate<S<T>>(int(S<T>(a)) + int(S<T>(b))));
+}
 template <typename T>
-T subs(T a, T b) { return T(saturate<S<T>>(int(S<T>(a)) - int(S<T>(b)))); }
+T subs(T a, T b) {
+  return T(saturate<S<T>>(int(S<T>(a)) - int(S<T>(b))));
+}
 template <typename T>
-T addus(T a, T b) { return saturate<T>(int(a) + int(b)); }
+T addus(T a, T b) {
+  return saturate<T>(int(a) + int(b));
+}
 template <typename T>
-T subus(T a, T b) { return saturate<T>(int(a) - int(b)); }
+T subus(T a, T b) {
+  return saturate<T>(int(a) - int(b));
+}
 u16 mullw(u16 a, u16 b) { return u16(u32(a) * b); }
 u16 mulhw(u16 a, u16 b) { return u16(u32(i32(i16(a)) * i16(b)) >> 16); }
 u16 mulhuw(u16 a, u16 b) { return u16((u32(a) * b) >> 16); }
 template <typename T>
-T avg(T a, T b) { return T((u32(a) + b + 1) >> 1); }
+T avg(T a, T b) {
+  return T((u32(a) + b + 1) >> 1);
+}
 u8 minub(u8 a, u8 b) { return std::min(a, b); }
 u8 maxub(u8 a, u8 b) { return std::max(a, b); }
 u16 minsw(u16 a, u16 b) { return u16(std::min(i16(a), i16(b))); }
 u16 maxsw(u16 a, u16 b) { return u16(std::max(i16(a), i16(b))); }
 template <typename T>
-T cmpeq(T a, T b) { return a == b ? T(~T(0)) : T(0); }
+T cmpeq(T a, T b) {
+  return a == b ? T(~T(0)) : T(0);
+}
 template <typename T>
-T cmpgt(T a, T b) { return S<T>(a) > S<T>(b) ? T(~T(0)) : T(0); }
+T cmpgt(T a, T b) {
+  return S<T>(a) > S<T>(b) ? T(~T(0)) : T(0);
+}
 
 u64 pand(u64 a, u64 b) { return a & b; }
 u64 pandn(u64 a, u64 b) { return ~a & b; }
@@ -148,7 +166,8 @@ void pextrw(Cpu& c, const Insn& i) {
 // PINSRW mm, r32/m16, imm8.
 void pinsrw(Cpu& c, const Insn& i) {
   if (!begin_mmx(c)) return;
-  const u16 v = i.op[1].kind == OpKind::Mem ? c.read_lin<u16>(c.mem_linear(i, 2, Access::Read)) : u16(c.gpr[i.op[1].reg]);
+  const u16 v =
+      i.op[1].kind == OpKind::Mem ? c.read_lin<u16>(c.mem_linear(i, 2, Access::Read)) : u16(c.gpr[i.op[1].reg]);
   Lanes64<u16> d = lanes64<u16>(mm(c, i.op[0].reg));
   d[i.imm & 3] = v;
   set_mm(c, i.op[0].reg, pack64(d));

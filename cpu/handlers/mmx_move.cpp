@@ -19,8 +19,10 @@ void movdq(Cpu& c, const Insn& i) {
   if (i.op[0].kind == OpKind::Mmx) {
     const Operand& s = i.op[1];
     u64 v;
-    if (s.kind == OpKind::Mmx) v = mm(c, s.reg);
-    else v = s.size == 8 ? c.read_op<8>(i, 1) : c.read_op<4>(i, 1);
+    if (s.kind == OpKind::Mmx)
+      v = mm(c, s.reg);
+    else
+      v = s.size == 8 ? c.read_op<8>(i, 1) : c.read_op<4>(i, 1);
     set_mm(c, i.op[0].reg, v);
   } else {
     const u64 v = mm(c, i.op[1].reg);
@@ -95,8 +97,8 @@ void cvtpi2p(Cpu& c, const Insn& i) {
   if (mmx_src && !check_pending(c)) return;
   const u64 src = mmx_src ? mm(c, i.op[1].reg) : c.read_lin<u64>(c.mem_linear(i, 8, Access::Read));
   Xmm r{src, 0};
-  const u32 flags = Double ? sse::host::cvtdq2pd(sse::host_csr(c.mxcsr), r, r)
-                           : sse::host::cvtdq2ps(sse::host_csr(c.mxcsr), r, r);
+  const u32 flags =
+      Double ? sse::host::cvtdq2pd(sse::host_csr(c.mxcsr), r, r) : sse::host::cvtdq2ps(sse::host_csr(c.mxcsr), r, r);
   // The transition comes before an unmasked SIMD exception's #XM (as this
   // CPU does), after the operand is read (a #PF leaves the tags alone).
   if (mmx_src) mmx_transition(c);
@@ -154,7 +156,8 @@ std::span<const InsnRow> mmx_int_rows();
 std::span<const InsnRow> mmx_rows() {
   static const std::vector<InsnRow> rows = [] {
     std::vector<InsnRow> v;
-    for (auto group : {x87::mmx_int_rows(), x87::mmx_move_rows()}) v.insert(v.end(), group.begin(), group.end());
+    for (auto group : {x87::mmx_int_rows(), x87::mmx_move_rows(), ssse3_mmx_rows()})
+      v.insert(v.end(), group.begin(), group.end());
     return v;
   }();
   return rows;

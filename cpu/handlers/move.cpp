@@ -26,13 +26,16 @@ template <bool SIGNED>
 ChainedHandler select_extend(const Insn& i) {
   const bool mem = i.op[1].kind == OpKind::Mem;
   const bool byte = i.op[1].size == 1;
-#define VTLAB_EXT(S) \
+#define VTLAB_EXT(S)                                                                         \
   (byte ? (mem ? VTLAB_H(extend<S, 1, true, SIGNED>) : VTLAB_H(extend<S, 1, false, SIGNED>)) \
         : (mem ? VTLAB_H(extend<S, 2, true, SIGNED>) : VTLAB_H(extend<S, 2, false, SIGNED>)))
   switch (i.op[0].size) {
-    case 2: return VTLAB_EXT(2);
-    case 4: return VTLAB_EXT(4);
-    default: return VTLAB_EXT(8);
+    case 2:
+      return VTLAB_EXT(2);
+    case 4:
+      return VTLAB_EXT(4);
+    default:
+      return VTLAB_EXT(8);
   }
 #undef VTLAB_EXT
 }
@@ -54,10 +57,7 @@ void mov_to_seg(Cpu& c, const Insn& i) {
   if (s == CS || s > GS) c.raise(kUD);
   u16 sel = c.read_op<2>(i, 1);
   c.load_segment(s, sel);
-  if (s == SS) {
-    c.interrupt_shadow = true;
-    c.end_block();
-  }
+  if (s == SS) c.set_interrupt_shadow(Cpu::Shadow::MovSs);
 }
 
 void mov_to_cr(Cpu& c, const Insn& i) {
@@ -75,29 +75,18 @@ void mov_from_cr(Cpu& c, const Insn& i) {
   c.gpr[i.op[0].reg] = c.long64() ? v : u32(v);
 }
 
-unsigned dr_index(Cpu& c, unsigned n) {
-  // DR4/DR5 alias DR6/DR7 unless CR4.DE=1, which makes them #UD (SDM Vol. 3A §18.2.2).
-  if (n == 4 || n == 5) {
-    if (c.cr4 & cr4::DE) c.raise(kUD);
-    return n + 2;
-  }
-  return n;
-}
-
+// MOV to/from DRn: CPL 0 (#GP, also in virtual-8086 mode), then the rules
+// of cpu/debug_regs.cpp (DR4/DR5 aliases, general detect, reserved bits).
 void mov_to_dr(Cpu& c, const Insn& i) {
   c.require_cpl0();
-  unsigned n = dr_index(c, i.op[0].reg);
-  u64 v = c.long64() ? c.gpr[i.op[1].reg] : u32(c.gpr[i.op[1].reg]);
-  if ((n == 6 || n == 7) && (v >> 32)) c.raise(kGP, 0);
-  if (n == 6) v = (v & 0x1e00f) | 0xfffe0ff0;
-  if (n == 7) v = (v & 0xffff2bff) | 0x400;
-  c.dr[n] = v;
+  c.write_dr(i.op[0].reg, c.long64() ? c.gpr[i.op[1].reg] : u32(c.gpr[i.op[1].reg]));
+  c.end_block();
 }
 
 void mov_from_dr(Cpu& c, const Insn& i) {
   c.require_cpl0();
-  unsigned n = dr_index(c, i.op[1].reg);
-  c.gpr[i.op[0].reg] = c.long64() ? c.dr[n] : u32(c.dr[n]);
+  const u64 v = c.read_dr(i.op[1].reg);
+  c.gpr[i.op[0].reg] = c.long64() ? v : u32(v);
 }
 
 ChainedHandler select_mov(const Insn& i) {
@@ -183,10 +172,7 @@ void pop(Cpu& c, const Insn& i) {
     u16 sel = u16(c.peek<S>(0));
     c.load_segment(o.reg, sel);
     c.set_sp(c.gpr[RSP] + S);
-    if (o.reg == SS) {
-      c.interrupt_shadow = true;
-      c.end_block();
-    }
+    if (o.reg == SS) c.set_interrupt_shadow(Cpu::Shadow::MovSs);
     return;
   }
   uint_t<S> v = c.peek<S>(0);
@@ -208,7 +194,7 @@ void pusha(Cpu& c, const Insn&) {
   u64 old_sp = c.gpr[RSP];
   uint_t<S> regs[8];
   for (int r = 0; r < 8; ++r) regs[r] = uint_t<S>(c.gpr[r]);  // RSP as it was before the first push
-  FaultThrowScope undo_on_fault(c);  // the catch below must see a fault
+  FaultThrowScope undo_on_fault(c);                           // the catch below must see a fault
   try {
     for (int r = 0; r < 8; ++r) c.push<S>(regs[r]);
   } catch (...) {
@@ -279,11 +265,21 @@ void load_far_pointer(Cpu& c, const Insn& i) {
   FarPointer p = read_far_pointer(c, i, S);
   unsigned s;
   switch (i.mnemonic) {
-    case ZYDIS_MNEMONIC_LDS: s = DS; break;
-    case ZYDIS_MNEMONIC_LES: s = ES; break;
-    case ZYDIS_MNEMONIC_LFS: s = FS; break;
-    case ZYDIS_MNEMONIC_LGS: s = GS; break;
-    default: s = SS; break;
+    case ZYDIS_MNEMONIC_LDS:
+      s = DS;
+      break;
+    case ZYDIS_MNEMONIC_LES:
+      s = ES;
+      break;
+    case ZYDIS_MNEMONIC_LFS:
+      s = FS;
+      break;
+    case ZYDIS_MNEMONIC_LGS:
+      s = GS;
+      break;
+    default:
+      s = SS;
+      break;
   }
   c.load_segment(s, p.selector);
   c.write_reg<S>(i.op[0], uint_t<S>(p.offset));
@@ -330,22 +326,38 @@ constexpr InsnRow kRows[] = {
     {ZYDIS_MNEMONIC_MOVSXD, VTLAB_SIZED_WDQ(movsxd)},
     {ZYDIS_MNEMONIC_XCHG, VTLAB_SIZED(xchg), attr::kLockable},
     {ZYDIS_MNEMONIC_BSWAP, VTLAB_SIZED_WDQ(bswap)},
-    {ZYDIS_MNEMONIC_CMOVB, VTLAB_SIZED_WDQ(cmovcc)},  {ZYDIS_MNEMONIC_CMOVBE, VTLAB_SIZED_WDQ(cmovcc)},
-    {ZYDIS_MNEMONIC_CMOVL, VTLAB_SIZED_WDQ(cmovcc)},  {ZYDIS_MNEMONIC_CMOVLE, VTLAB_SIZED_WDQ(cmovcc)},
-    {ZYDIS_MNEMONIC_CMOVNB, VTLAB_SIZED_WDQ(cmovcc)}, {ZYDIS_MNEMONIC_CMOVNBE, VTLAB_SIZED_WDQ(cmovcc)},
-    {ZYDIS_MNEMONIC_CMOVNL, VTLAB_SIZED_WDQ(cmovcc)}, {ZYDIS_MNEMONIC_CMOVNLE, VTLAB_SIZED_WDQ(cmovcc)},
-    {ZYDIS_MNEMONIC_CMOVNO, VTLAB_SIZED_WDQ(cmovcc)}, {ZYDIS_MNEMONIC_CMOVNP, VTLAB_SIZED_WDQ(cmovcc)},
-    {ZYDIS_MNEMONIC_CMOVNS, VTLAB_SIZED_WDQ(cmovcc)}, {ZYDIS_MNEMONIC_CMOVNZ, VTLAB_SIZED_WDQ(cmovcc)},
-    {ZYDIS_MNEMONIC_CMOVO, VTLAB_SIZED_WDQ(cmovcc)},  {ZYDIS_MNEMONIC_CMOVP, VTLAB_SIZED_WDQ(cmovcc)},
-    {ZYDIS_MNEMONIC_CMOVS, VTLAB_SIZED_WDQ(cmovcc)},  {ZYDIS_MNEMONIC_CMOVZ, VTLAB_SIZED_WDQ(cmovcc)},
-    {ZYDIS_MNEMONIC_SETB, VTLAB_ONE(setcc)},  {ZYDIS_MNEMONIC_SETBE, VTLAB_ONE(setcc)},
-    {ZYDIS_MNEMONIC_SETL, VTLAB_ONE(setcc)},  {ZYDIS_MNEMONIC_SETLE, VTLAB_ONE(setcc)},
-    {ZYDIS_MNEMONIC_SETNB, VTLAB_ONE(setcc)}, {ZYDIS_MNEMONIC_SETNBE, VTLAB_ONE(setcc)},
-    {ZYDIS_MNEMONIC_SETNL, VTLAB_ONE(setcc)}, {ZYDIS_MNEMONIC_SETNLE, VTLAB_ONE(setcc)},
-    {ZYDIS_MNEMONIC_SETNO, VTLAB_ONE(setcc)}, {ZYDIS_MNEMONIC_SETNP, VTLAB_ONE(setcc)},
-    {ZYDIS_MNEMONIC_SETNS, VTLAB_ONE(setcc)}, {ZYDIS_MNEMONIC_SETNZ, VTLAB_ONE(setcc)},
-    {ZYDIS_MNEMONIC_SETO, VTLAB_ONE(setcc)},  {ZYDIS_MNEMONIC_SETP, VTLAB_ONE(setcc)},
-    {ZYDIS_MNEMONIC_SETS, VTLAB_ONE(setcc)},  {ZYDIS_MNEMONIC_SETZ, VTLAB_ONE(setcc)},
+    {ZYDIS_MNEMONIC_CMOVB, VTLAB_SIZED_WDQ(cmovcc)},
+    {ZYDIS_MNEMONIC_CMOVBE, VTLAB_SIZED_WDQ(cmovcc)},
+    {ZYDIS_MNEMONIC_CMOVL, VTLAB_SIZED_WDQ(cmovcc)},
+    {ZYDIS_MNEMONIC_CMOVLE, VTLAB_SIZED_WDQ(cmovcc)},
+    {ZYDIS_MNEMONIC_CMOVNB, VTLAB_SIZED_WDQ(cmovcc)},
+    {ZYDIS_MNEMONIC_CMOVNBE, VTLAB_SIZED_WDQ(cmovcc)},
+    {ZYDIS_MNEMONIC_CMOVNL, VTLAB_SIZED_WDQ(cmovcc)},
+    {ZYDIS_MNEMONIC_CMOVNLE, VTLAB_SIZED_WDQ(cmovcc)},
+    {ZYDIS_MNEMONIC_CMOVNO, VTLAB_SIZED_WDQ(cmovcc)},
+    {ZYDIS_MNEMONIC_CMOVNP, VTLAB_SIZED_WDQ(cmovcc)},
+    {ZYDIS_MNEMONIC_CMOVNS, VTLAB_SIZED_WDQ(cmovcc)},
+    {ZYDIS_MNEMONIC_CMOVNZ, VTLAB_SIZED_WDQ(cmovcc)},
+    {ZYDIS_MNEMONIC_CMOVO, VTLAB_SIZED_WDQ(cmovcc)},
+    {ZYDIS_MNEMONIC_CMOVP, VTLAB_SIZED_WDQ(cmovcc)},
+    {ZYDIS_MNEMONIC_CMOVS, VTLAB_SIZED_WDQ(cmovcc)},
+    {ZYDIS_MNEMONIC_CMOVZ, VTLAB_SIZED_WDQ(cmovcc)},
+    {ZYDIS_MNEMONIC_SETB, VTLAB_ONE(setcc)},
+    {ZYDIS_MNEMONIC_SETBE, VTLAB_ONE(setcc)},
+    {ZYDIS_MNEMONIC_SETL, VTLAB_ONE(setcc)},
+    {ZYDIS_MNEMONIC_SETLE, VTLAB_ONE(setcc)},
+    {ZYDIS_MNEMONIC_SETNB, VTLAB_ONE(setcc)},
+    {ZYDIS_MNEMONIC_SETNBE, VTLAB_ONE(setcc)},
+    {ZYDIS_MNEMONIC_SETNL, VTLAB_ONE(setcc)},
+    {ZYDIS_MNEMONIC_SETNLE, VTLAB_ONE(setcc)},
+    {ZYDIS_MNEMONIC_SETNO, VTLAB_ONE(setcc)},
+    {ZYDIS_MNEMONIC_SETNP, VTLAB_ONE(setcc)},
+    {ZYDIS_MNEMONIC_SETNS, VTLAB_ONE(setcc)},
+    {ZYDIS_MNEMONIC_SETNZ, VTLAB_ONE(setcc)},
+    {ZYDIS_MNEMONIC_SETO, VTLAB_ONE(setcc)},
+    {ZYDIS_MNEMONIC_SETP, VTLAB_ONE(setcc)},
+    {ZYDIS_MNEMONIC_SETS, VTLAB_ONE(setcc)},
+    {ZYDIS_MNEMONIC_SETZ, VTLAB_ONE(setcc)},
     {ZYDIS_MNEMONIC_LEA, VTLAB_SIZED_WDQ(lea)},
     {ZYDIS_MNEMONIC_PUSH, VTLAB_SIZED_WDQ(push), 0, SizeFrom::OpSize},
     {ZYDIS_MNEMONIC_POP, VTLAB_SIZED_WDQ(pop), 0, SizeFrom::OpSize},

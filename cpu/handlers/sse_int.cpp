@@ -119,14 +119,15 @@ void pbyteshift(Cpu& c, const Insn& i) {
   dst(c, i) = to_xmm(r);
 }
 
-// PEXTRW r32/r64, xmm, imm8 (zero-extended). The SSE4.1 memory form has
-// no row here (op0 Mem: #UD, SSE4.1 is not reported).
+// PEXTRW r32/r64, xmm, imm8 (zero-extended), and SSE4.1's PEXTRW m16,
+// xmm, imm8 (66 0F 3A 15).
 void pextrw(Cpu& c, const Insn& i) {
   require_sse(c);
-  c.gpr[i.op[0].reg] = lanes<u16>(c.xmm[i.op[1].reg])[i.imm & 7];
-}
-ChainedHandler select_pextrw(const Insn& i) {
-  return operands_mapped(i) && i.op[0].kind == OpKind::Gpr ? VTLAB_H(pextrw) : nullptr;
+  const u16 v = lanes<u16>(c.xmm[i.op[1].reg])[i.imm & 7];
+  if (i.op[0].kind == OpKind::Mem)
+    c.write_lin<u16>(c.mem_linear(i, 2, Access::Write), v);
+  else
+    c.gpr[i.op[0].reg] = v;
 }
 
 // PINSRW xmm, r32/m16, imm8.
@@ -185,7 +186,7 @@ const InsnRow kRows[] = {
     VTLAB_SSE_ROW(PSRAD, (pshift<u32, Sh::Arith>)),
     VTLAB_SSE_ROW(PSLLDQ, pbyteshift<true>),
     VTLAB_SSE_ROW(PSRLDQ, pbyteshift<false>),
-    VTLAB_SSE_SELECT(PEXTRW, select_pextrw),
+    VTLAB_SSE_ROW(PEXTRW, pextrw),
     VTLAB_SSE_ROW(PINSRW, pinsrw),
 };
 

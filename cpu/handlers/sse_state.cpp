@@ -10,7 +10,7 @@
 namespace vtlab::sse {
 namespace {
 
-constexpr unsigned kXmmOff = 160, kAreaSize = 512;
+constexpr unsigned kAreaSize = kLegacyRegionSize;
 
 // LDMXCSR/STMXCSR: the usual SSE #UD/#NM checks; reserved bits -> #GP(0).
 void ldmxcsr(Cpu& c, const Insn& i) {
@@ -43,7 +43,7 @@ void fxsave(Cpu& c, const Insn& i) {
   save_sse_legacy(c, img);
   // Bytes past the XMM registers (reserved, and 464-511 for software) are
   // left as they are.
-  c.write_block(lin, img, kXmmOff + 16 * xmm_count(c));
+  c.write_block(lin, img, kXmmOffset + 16 * xmm_count(c));
 }
 
 template <bool RexW>
@@ -51,7 +51,7 @@ void fxrstor(Cpu& c, const Insn& i) {
   fx_check(c);
   u64 lin = mem_addr(c, i, kAreaSize, Access::Read, Align::Required);
   u8 img[kLegacyRegionSize];
-  c.read_block(lin, img, kXmmOff + 16 * xmm_count(c));
+  c.read_block(lin, img, kXmmOffset + 16 * xmm_count(c));
   if (!legacy_mxcsr_valid(img)) c.raise(kGP, 0);
   load_sse_legacy(c, img);
   load_x87_legacy(c, img, RexW);

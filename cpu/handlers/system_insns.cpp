@@ -1,6 +1,7 @@
 // System instructions: CPUID, TSC, MSRs, descriptor-table registers, task
 // register, CR0 shortcuts, cache/TLB control, HLT, port I/O, SWAPGS,
-// SYSCALL/SYSRET, UD0/UD1/UD2, fences and hints.
+// SYSCALL/SYSRET, SYSENTER/SYSEXIT, RD/WR{FS,GS}BASE, RDPID, RDRAND/RDSEED,
+// UD0/UD1/UD2, fences and hints.
 #include "cpu/handlers/common.h"
 #include "cpu/msr_table.h"
 
@@ -22,6 +23,20 @@ void rdtsc(Cpu& c, const Insn&) {
 void rdtscp(Cpu& c, const Insn& i) {
   rdtsc(c, i);
   c.gpr[RCX] = u32(c.msr.tsc_aux);
+}
+
+// RDPID r32/r64: IA32_TSC_AUX (64 bits wide in 64-bit mode, zero-extended).
+void rdpid(Cpu& c, const Insn& i) { c.gpr[i.op[0].reg] = u32(c.msr.tsc_aux); }
+
+// RDRAND/RDSEED r16/32/64: CF=1 and a random value, or CF=0 and 0 when the
+// source has none; OF SF ZF AF PF cleared (SDM Vol. 2 RDRAND). The numbers
+// come from the CPU's EntropySource (core/base/input.h), so a run repeats.
+template <unsigned S>
+void rdrand(Cpu& c, const Insn& i) {
+  u64 v = 0;
+  const bool ok = c.entropy().next(v);
+  c.write_reg<S>(i.op[0], ok ? uint_t<S>(v) : uint_t<S>(0));
+  c.flags.set_arith(fl::kArith, ok ? fl::CF : 0);
 }
 
 void rdmsr(Cpu& c, const Insn&) {
@@ -60,7 +75,13 @@ void load_table_reg(Cpu& c, const Insn& i, TableReg& t) {
 void lgdt(Cpu& c, const Insn& i) { load_table_reg(c, i, c.gdtr); }
 void lidt(Cpu& c, const Insn& i) { load_table_reg(c, i, c.idtr); }
 
+// CR4.UMIP: SGDT, SIDT, SLDT, SMSW and STR are CPL 0 only (SDM Vol. 3A §2.5).
+void check_umip(Cpu& c) {
+  if ((c.cr4 & cr4::UMIP) && c.cpl > 0) c.raise(kGP, 0);
+}
+
 void store_table_reg(Cpu& c, const Insn& i, const TableReg& t) {
+  check_umip(c);
   unsigned base_bytes = c.long64() ? 8 : 4;
   u64 lin = c.mem_linear(i, 2 + base_bytes, Access::Write);
   c.probe_write(lin, 2 + base_bytes);
@@ -121,6 +142,7 @@ void ltr(Cpu& c, const Insn& i) {
 
 void sldt(Cpu& c, const Insn& i) {
   if (!c.protected_mode() || c.v86()) c.raise(kUD);
+  check_umip(c);
   if (i.op[0].kind == OpKind::Mem)
     c.write_op<2>(i, 0, c.ldtr.selector);
   else
@@ -129,6 +151,7 @@ void sldt(Cpu& c, const Insn& i) {
 
 void str(Cpu& c, const Insn& i) {
   if (!c.protected_mode() || c.v86()) c.raise(kUD);
+  check_umip(c);
   if (i.op[0].kind == OpKind::Mem)
     c.write_op<2>(i, 0, c.tr.selector);
   else
@@ -136,6 +159,7 @@ void str(Cpu& c, const Insn& i) {
 }
 
 void smsw(Cpu& c, const Insn& i) {
+  check_umip(c);
   if (i.op[0].kind == OpKind::Mem)
     c.write_op<2>(i, 0, u16(c.cr0));
   else if (i.op[0].size == 2)
@@ -156,6 +180,7 @@ void lmsw(Cpu& c, const Insn& i) {
 void clts(Cpu& c, const Insn&) {
   c.require_cpl0();
   c.cr0 &= ~cr0::TS;
+  c.end_block();  // x87/SSE instructions look at CR0.TS
 }
 
 // INVLPG m: the operand is an address, never accessed (SDM Vol. 2 INVLPG).
@@ -195,6 +220,22 @@ void out(Cpu& c, const Insn& i) {
   c.ports().write(port, S, u32(uint_t<S>(c.gpr[RAX])));
 }
 
+// RDFSBASE/RDGSBASE/WRFSBASE/WRGSBASE (SDM Vol. 2): 64-bit mode with
+// CR4.FSGSBASE=1 only (#UD otherwise); a 32-bit operand is zero-extended;
+// a non-canonical base is #GP(0).
+template <unsigned SEG, bool WRITE>
+void fsgsbase(Cpu& c, const Insn& i) {
+  if (!c.long64() || !(c.cr4 & cr4::FSGSBASE)) c.raise(kUD);
+  const unsigned r = i.op[0].reg;
+  if constexpr (WRITE) {
+    const u64 v = i.op[0].size == 8 ? c.gpr[r] : u32(c.gpr[r]);
+    if (!Cpu::is_canonical(v)) c.raise(kGP, 0);
+    c.seg[SEG].base = v;
+  } else {
+    c.gpr[r] = i.op[0].size == 8 ? c.seg[SEG].base : u32(c.seg[SEG].base);
+  }
+}
+
 void swapgs(Cpu& c, const Insn&) {
   if (!c.long64()) c.raise(kUD);
   c.require_cpl0();
@@ -213,8 +254,8 @@ void syscall(Cpu& c, const Insn&) {
   c.next_rip = c.msr.lstar;
   c.seg[CS] = Segment{sel, 0, 0xffffffff,
                       ar::P | ar::S | ar::kTypeCode | ar::kTypeReadable | ar::kTypeAccessed | ar::L | ar::G};
-  c.seg[SS] = Segment{u16(sel + 8), 0, 0xffffffff,
-                      ar::P | ar::S | ar::kTypeWritable | ar::kTypeAccessed | ar::DB | ar::G};
+  c.seg[SS] =
+      Segment{u16(sel + 8), 0, 0xffffffff, ar::P | ar::S | ar::kTypeWritable | ar::kTypeAccessed | ar::DB | ar::G};
   c.set_cpl(0);
   c.mode_changed();
 }
@@ -236,6 +277,46 @@ void sysret(Cpu& c, const Insn& i) {
   c.flags.set((c.gpr[R11] & 0x3c7fd7) | fl::kFixed1);
   c.next_rip = to64 ? c.gpr[RCX] : u32(c.gpr[RCX]);
   c.set_cpl(3);
+  c.mode_changed();
+}
+
+// SYSENTER/SYSEXIT (SDM Vol. 2): flat segments derived from
+// IA32_SYSENTER_CS, no descriptor reads. In IA-32e mode SYSENTER enters
+// 64-bit code; SYSEXIT with REX.W returns to 64-bit code.
+Segment flat_code(u16 sel, unsigned dpl, bool long_mode) {
+  return Segment{sel, 0, 0xffffffff,
+                 ar::P | ar::S | ar::kTypeCode | ar::kTypeReadable | ar::kTypeAccessed | ar::G |
+                     (dpl << ar::kDplShift) | (long_mode ? ar::L : ar::DB)};
+}
+Segment flat_stack(u16 sel, unsigned dpl) {
+  return Segment{sel, 0, 0xffffffff,
+                 ar::P | ar::S | ar::kTypeWritable | ar::kTypeAccessed | ar::DB | ar::G | (dpl << ar::kDplShift)};
+}
+
+void sysenter(Cpu& c, const Insn&) {
+  const u16 cs = u16(c.msr.sysenter_cs);
+  if (!c.protected_mode() || (cs & 0xfffc) == 0) c.raise(kGP, 0);
+  const bool ia32e = c.efer & efer::LMA;
+  c.flags.set(c.flags.get() & ~(fl::VM | fl::IF | fl::RF));
+  c.seg[CS] = flat_code(cs & 0xfffc, 0, ia32e);
+  c.seg[SS] = flat_stack(u16((cs & 0xfffc) + 8), 0);
+  c.set_cpl(0);
+  c.gpr[RSP] = ia32e ? c.msr.sysenter_esp : u32(c.msr.sysenter_esp);
+  c.next_rip = ia32e ? c.msr.sysenter_eip : u32(c.msr.sysenter_eip);
+  c.mode_changed();
+}
+
+void sysexit(Cpu& c, const Insn& i) {
+  const u16 cs = u16(c.msr.sysenter_cs);
+  if (!c.protected_mode() || (cs & 0xfffc) == 0 || c.cpl != 0 || c.v86()) c.raise(kGP, 0);
+  const bool to64 = i.opsize == 8;
+  if (to64 && (!Cpu::is_canonical(c.gpr[RCX]) || !Cpu::is_canonical(c.gpr[RDX]))) c.raise(kGP, 0);
+  const u16 sel = u16((cs + (to64 ? 32 : 16)) | 3);
+  c.seg[CS] = flat_code(sel, 3, to64);
+  c.seg[SS] = flat_stack(u16(sel + 8), 3);
+  c.set_cpl(3);
+  c.gpr[RSP] = to64 ? c.gpr[RCX] : u32(c.gpr[RCX]);
+  c.next_rip = to64 ? c.gpr[RDX] : u32(c.gpr[RDX]);
   c.mode_changed();
 }
 
@@ -274,6 +355,17 @@ constexpr InsnRow kRows[] = {
     {ZYDIS_MNEMONIC_SWAPGS, VTLAB_ONE(swapgs)},
     {ZYDIS_MNEMONIC_SYSCALL, VTLAB_ONE(syscall), kEnds},
     {ZYDIS_MNEMONIC_SYSRET, VTLAB_ONE(sysret), kEnds},
+    {ZYDIS_MNEMONIC_SYSENTER, VTLAB_ONE(sysenter), kEnds},
+    {ZYDIS_MNEMONIC_SYSEXIT, VTLAB_ONE(sysexit), kEnds},
+    {ZYDIS_MNEMONIC_RDFSBASE, VTLAB_ONE((fsgsbase<FS, false>))},
+    {ZYDIS_MNEMONIC_RDGSBASE, VTLAB_ONE((fsgsbase<GS, false>))},
+    {ZYDIS_MNEMONIC_WRFSBASE, VTLAB_ONE((fsgsbase<FS, true>))},
+    {ZYDIS_MNEMONIC_WRGSBASE, VTLAB_ONE((fsgsbase<GS, true>))},
+    {ZYDIS_MNEMONIC_RDPID, VTLAB_ONE(rdpid)},
+    {ZYDIS_MNEMONIC_RDRAND, VTLAB_SIZED_WDQ(rdrand)},
+    {ZYDIS_MNEMONIC_RDSEED, VTLAB_SIZED_WDQ(rdrand)},
+    {ZYDIS_MNEMONIC_CLFLUSHOPT, VTLAB_ONE(clflush)},
+    {ZYDIS_MNEMONIC_CLWB, VTLAB_ONE(clflush)},
     {ZYDIS_MNEMONIC_UD0, VTLAB_ONE(ud), kEnds},
     {ZYDIS_MNEMONIC_UD1, VTLAB_ONE(ud), kEnds},
     {ZYDIS_MNEMONIC_UD2, VTLAB_ONE(ud), kEnds},

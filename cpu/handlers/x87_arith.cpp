@@ -14,12 +14,18 @@ enum class Op : u8 { Add, Mul, Sub, SubR, Div, DivR };
 
 Result apply(Op op, F80 dst, F80 src, const Env& e, bool src_denormal) {
   switch (op) {
-    case Op::Add: return add(dst, src, e, src_denormal);
-    case Op::Mul: return mul(dst, src, e, src_denormal);
-    case Op::Sub: return sub(dst, src, e, src_denormal);
-    case Op::SubR: return sub(src, dst, e, src_denormal);
-    case Op::Div: return div(dst, src, e, src_denormal);
-    case Op::DivR: return div(src, dst, e, src_denormal);
+    case Op::Add:
+      return add(dst, src, e, src_denormal);
+    case Op::Mul:
+      return mul(dst, src, e, src_denormal);
+    case Op::Sub:
+      return sub(dst, src, e, src_denormal);
+    case Op::SubR:
+      return sub(src, dst, e, src_denormal);
+    case Op::Div:
+      return div(dst, src, e, src_denormal);
+    case Op::DivR:
+      return div(src, dst, e, src_denormal);
   }
   return {};
 }
@@ -161,10 +167,9 @@ void fprem(Cpu& c, const Insn& i) {
   record_pointers(c, i);
 }
 
-#define ARITH_ROWS(MN, OP)                                                          \
-  InsnRow{ZYDIS_MNEMONIC_##MN, {}, 0, SizeFrom::Op0, &select_arith<Op::OP, false>}, \
-      InsnRow {                                                                     \
-    ZYDIS_MNEMONIC_##MN##P, {}, 0, SizeFrom::Op0, &select_arith<Op::OP, true>       \
+#define ARITH_ROWS(MN, OP)                                                                    \
+  InsnRow{ZYDIS_MNEMONIC_##MN, {}, 0, SizeFrom::Op0, &select_arith<Op::OP, false>}, InsnRow { \
+    ZYDIS_MNEMONIC_##MN##P, {}, 0, SizeFrom::Op0, &select_arith<Op::OP, true>                 \
   }
 #define INT_ROW(MN, OP) \
   InsnRow { ZYDIS_MNEMONIC_##MN, {}, 0, SizeFrom::Op0, &select_int_arith<Op::OP> }
@@ -172,18 +177,16 @@ void fprem(Cpu& c, const Insn& i) {
   InsnRow { ZYDIS_MNEMONIC_##MN, VTLAB_ONE(fn) }
 
 const InsnRow kRows[] = {
-    ARITH_ROWS(FADD, Add),  ARITH_ROWS(FMUL, Mul),  ARITH_ROWS(FSUB, Sub),
-    ARITH_ROWS(FSUBR, SubR), ARITH_ROWS(FDIV, Div), ARITH_ROWS(FDIVR, DivR),
-    INT_ROW(FIADD, Add),    INT_ROW(FIMUL, Mul),    INT_ROW(FISUB, Sub),
-    INT_ROW(FISUBR, SubR),  INT_ROW(FIDIV, Div),    INT_ROW(FIDIVR, DivR),
-    ONE_ROW(FSQRT, unary<&sqrt>),
-    ONE_ROW(FRNDINT, unary<&round_to_int>),
-    ONE_ROW(FABS, sign_op<false>),
-    ONE_ROW(FCHS, sign_op<true>),
-    ONE_ROW(FSCALE, fscale),
-    ONE_ROW(FXTRACT, fxtract),
-    ONE_ROW(FPREM, fprem<false>),
-    ONE_ROW(FPREM1, fprem<true>),
+    ARITH_ROWS(FADD, Add),         ARITH_ROWS(FMUL, Mul),
+    ARITH_ROWS(FSUB, Sub),         ARITH_ROWS(FSUBR, SubR),
+    ARITH_ROWS(FDIV, Div),         ARITH_ROWS(FDIVR, DivR),
+    INT_ROW(FIADD, Add),           INT_ROW(FIMUL, Mul),
+    INT_ROW(FISUB, Sub),           INT_ROW(FISUBR, SubR),
+    INT_ROW(FIDIV, Div),           INT_ROW(FIDIVR, DivR),
+    ONE_ROW(FSQRT, unary<&sqrt>),  ONE_ROW(FRNDINT, unary<&round_to_int>),
+    ONE_ROW(FABS, sign_op<false>), ONE_ROW(FCHS, sign_op<true>),
+    ONE_ROW(FSCALE, fscale),       ONE_ROW(FXTRACT, fxtract),
+    ONE_ROW(FPREM, fprem<false>),  ONE_ROW(FPREM1, fprem<true>),
 };
 
 }  // namespace

@@ -85,7 +85,7 @@ template <bool Pop>
 ChainedHandler select_fcom(const Insn& i) {
   if (i.op[0].kind == OpKind::Mem)
     return i.op[0].size == 8 ? VTLAB_H((compare_mem<MemType::F64, Pop>)) : VTLAB_H((compare_mem<MemType::F32, Pop>));
-  return VTLAB_H((compare_reg<false, Pop ? 1 : 0, false>));
+  return VTLAB_H((compare_reg < false, Pop ? 1 : 0, false >));
 }
 template <bool Pop>
 ChainedHandler select_ficom(const Insn& i) {
@@ -112,13 +112,25 @@ void fxam(Cpu& c, const Insn& i) {
     code = 0b101;
   } else {
     switch (classify(v)) {
-      case Cls::Unsupported: code = 0b000; break;
+      case Cls::Unsupported:
+        code = 0b000;
+        break;
       case Cls::QNaN:
-      case Cls::SNaN: code = 0b001; break;
-      case Cls::Normal: code = 0b010; break;
-      case Cls::Inf: code = 0b011; break;
-      case Cls::Zero: code = 0b100; break;
-      default: code = 0b110; break;  // denormal
+      case Cls::SNaN:
+        code = 0b001;
+        break;
+      case Cls::Normal:
+        code = 0b010;
+        break;
+      case Cls::Inf:
+        code = 0b011;
+        break;
+      case Cls::Zero:
+        code = 0b100;
+        break;
+      default:
+        code = 0b110;
+        break;  // denormal
     }
   }
   set_cc(c, code & 1, v.sign(), code & 2, code & 4);

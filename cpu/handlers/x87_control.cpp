@@ -107,8 +107,16 @@ unsigned env_image(Cpu& c, EnvLayout l, u8* b) {
 // load as offsets with a zero selector, which store back the same way.
 void load_env(Cpu& c, EnvLayout l, const u8* b) {
   X87State& f = c.x87;
-  auto get16 = [&](unsigned off) { u16 v; std::memcpy(&v, b + off, 2); return v; };
-  auto get32 = [&](unsigned off) { u32 v; std::memcpy(&v, b + off, 4); return v; };
+  auto get16 = [&](unsigned off) {
+    u16 v;
+    std::memcpy(&v, b + off, 2);
+    return v;
+  };
+  auto get32 = [&](unsigned off) {
+    u32 v;
+    std::memcpy(&v, b + off, 4);
+    return v;
+  };
   u16 ftw;
   if (l.wide) {
     f.fcw = get16(0), f.fsw = get16(4), ftw = get16(8);

@@ -34,7 +34,8 @@ void fld_mem(Cpu& c, const Insn& i) {
   if constexpr (Bytes == 10) {
     v = read_f80(c, lin);
   } else {
-    const Loaded l = Bytes == 4 ? from_float32(c.read_lin<u32>(lin), env(c)) : from_float64(c.read_lin<u64>(lin), env(c));
+    const Loaded l =
+        Bytes == 4 ? from_float32(c.read_lin<u32>(lin), env(c)) : from_float64(c.read_lin<u64>(lin), env(c));
     v = l.v, flags = l.flags, write = l.write;
   }
   if (!empty(c, 7)) {
@@ -67,9 +68,12 @@ void fld_reg(Cpu& c, const Insn& i) {
 ChainedHandler select_fld(const Insn& i) {
   if (i.op[0].kind != OpKind::Mem) return VTLAB_H(fld_reg);
   switch (i.op[0].size) {
-    case 4: return VTLAB_H(fld_mem<4>);
-    case 8: return VTLAB_H(fld_mem<8>);
-    default: return VTLAB_H(fld_mem<10>);
+    case 4:
+      return VTLAB_H(fld_mem<4>);
+    case 8:
+      return VTLAB_H(fld_mem<8>);
+    default:
+      return VTLAB_H(fld_mem<10>);
   }
 }
 
@@ -79,9 +83,12 @@ void fild(Cpu& c, const Insn& i) {
   if (!begin(c, true)) return;
   const u64 lin = c.mem_linear(i, Bytes, Access::Read);
   i64 v;
-  if constexpr (Bytes == 2) v = i16(c.read_lin<u16>(lin));
-  else if constexpr (Bytes == 4) v = i32(c.read_lin<u32>(lin));
-  else v = i64(c.read_lin<u64>(lin));
+  if constexpr (Bytes == 2)
+    v = i16(c.read_lin<u16>(lin));
+  else if constexpr (Bytes == 4)
+    v = i32(c.read_lin<u32>(lin));
+  else
+    v = i64(c.read_lin<u64>(lin));
   push_checked(c, from_int(v));
   record_pointers(c, i);
 }
@@ -104,9 +111,12 @@ void fbld(Cpu& c, const Insn& i) {
 // #P store nothing and do not pop.
 template <unsigned Bytes>
 void store_bits(Cpu& c, u64 lin, u64 bits) {
-  if constexpr (Bytes == 2) c.write_lin<u16>(lin, u16(bits));
-  else if constexpr (Bytes == 4) c.write_lin<u32>(lin, u32(bits));
-  else c.write_lin<u64>(lin, bits);
+  if constexpr (Bytes == 2)
+    c.write_lin<u16>(lin, u16(bits));
+  else if constexpr (Bytes == 4)
+    c.write_lin<u32>(lin, u32(bits));
+  else
+    c.write_lin<u64>(lin, bits);
 }
 
 enum class StoreKind : u8 { Float, Int, IntTrunc };
@@ -174,18 +184,24 @@ template <bool Pop>
 ChainedHandler select_fst(const Insn& i) {
   if (i.op[0].kind != OpKind::Mem) return VTLAB_H(fst_reg<Pop>);
   switch (i.op[0].size) {
-    case 4: return VTLAB_H((fst_mem<StoreKind::Float, 4, Pop>));
-    case 8: return VTLAB_H((fst_mem<StoreKind::Float, 8, Pop>));
-    default: return Pop ? VTLAB_H(fstp_m80) : nullptr;
+    case 4:
+      return VTLAB_H((fst_mem<StoreKind::Float, 4, Pop>));
+    case 8:
+      return VTLAB_H((fst_mem<StoreKind::Float, 8, Pop>));
+    default:
+      return Pop ? VTLAB_H(fstp_m80) : nullptr;
   }
 }
 
 template <StoreKind K, bool Pop>
 ChainedHandler select_fist(const Insn& i) {
   switch (i.op[0].size) {
-    case 2: return VTLAB_H((fst_mem<K, 2, Pop>));
-    case 4: return VTLAB_H((fst_mem<K, 4, Pop>));
-    default: return Pop ? VTLAB_H((fst_mem<K, 8, Pop>)) : nullptr;
+    case 2:
+      return VTLAB_H((fst_mem<K, 2, Pop>));
+    case 4:
+      return VTLAB_H((fst_mem<K, 4, Pop>));
+    default:
+      return Pop ? VTLAB_H((fst_mem<K, 8, Pop>)) : nullptr;
   }
 }
 
@@ -264,14 +280,22 @@ bool fcmov_condition(Cpu& c, u16 mnemonic) {
   const u64 f = c.rflags();
   const bool cf = f & fl::CF, zf = f & fl::ZF, pf = f & fl::PF;
   switch (mnemonic) {
-    case ZYDIS_MNEMONIC_FCMOVB: return cf;
-    case ZYDIS_MNEMONIC_FCMOVE: return zf;
-    case ZYDIS_MNEMONIC_FCMOVBE: return cf || zf;
-    case ZYDIS_MNEMONIC_FCMOVU: return pf;
-    case ZYDIS_MNEMONIC_FCMOVNB: return !cf;
-    case ZYDIS_MNEMONIC_FCMOVNE: return !zf;
-    case ZYDIS_MNEMONIC_FCMOVNBE: return !cf && !zf;
-    default: return !pf;  // FCMOVNU
+    case ZYDIS_MNEMONIC_FCMOVB:
+      return cf;
+    case ZYDIS_MNEMONIC_FCMOVE:
+      return zf;
+    case ZYDIS_MNEMONIC_FCMOVBE:
+      return cf || zf;
+    case ZYDIS_MNEMONIC_FCMOVU:
+      return pf;
+    case ZYDIS_MNEMONIC_FCMOVNB:
+      return !cf;
+    case ZYDIS_MNEMONIC_FCMOVNE:
+      return !zf;
+    case ZYDIS_MNEMONIC_FCMOVNBE:
+      return !cf && !zf;
+    default:
+      return !pf;  // FCMOVNU
   }
 }
 void fcmov(Cpu& c, const Insn& i) {

@@ -30,7 +30,7 @@ inline u64 mem_addr(Cpu& c, const Insn& i, unsigned size, Access acc, Align a) {
 }
 
 // Operand n as a full 128-bit value: an XMM register, or memory of the
-// operand's size (16, 8, 4 or 2 bytes) zero-extended. 16-byte memory
+// operand's size (16, 8, 4, 2 or 1 bytes) zero-extended. 16-byte memory
 // operands are alignment-checked unless `a` is Align::Any.
 inline Xmm read_src(Cpu& c, const Insn& i, int n, Align a = Align::Required) {
   const Operand& o = i.op[n];
@@ -40,7 +40,8 @@ inline Xmm read_src(Cpu& c, const Insn& i, int n, Align a = Align::Required) {
     case 16: return c.read_lin<Xmm>(mem_addr(c, i, 16, Access::Read, a));
     case 8: v.lo = c.read_lin<u64>(c.mem_linear(i, 8, Access::Read)); break;
     case 4: v.lo = c.read_lin<u32>(c.mem_linear(i, 4, Access::Read)); break;
-    default: v.lo = c.read_lin<u16>(c.mem_linear(i, 2, Access::Read)); break;
+    case 2: v.lo = c.read_lin<u16>(c.mem_linear(i, 2, Access::Read)); break;
+    default: v.lo = c.read_lin<u8>(c.mem_linear(i, 1, Access::Read)); break;
   }
   return v;
 }
@@ -50,7 +51,9 @@ inline void write_mem(Cpu& c, const Insn& i, int n, const Xmm& v, Align a = Alig
   switch (i.op[n].size) {
     case 16: c.write_lin<Xmm>(mem_addr(c, i, 16, Access::Write, a), v); break;
     case 8: c.write_lin<u64>(c.mem_linear(i, 8, Access::Write), v.lo); break;
-    default: c.write_lin<u32>(c.mem_linear(i, 4, Access::Write), u32(v.lo)); break;
+    case 4: c.write_lin<u32>(c.mem_linear(i, 4, Access::Write), u32(v.lo)); break;
+    case 2: c.write_lin<u16>(c.mem_linear(i, 2, Access::Write), u16(v.lo)); break;
+    default: c.write_lin<u8>(c.mem_linear(i, 1, Access::Write), u8(v.lo)); break;
   }
 }
 
@@ -78,6 +81,22 @@ To bits(From v) {
   To r;
   std::memcpy(&r, &v, sizeof r);
   return r;
+}
+
+// Handler templates for the integer and shuffle groups of SSE3 and later:
+// xmm1 = F(xmm1, xmm2/m128) and xmm1 = F(xmm1, xmm2/m128, imm8), the
+// 16-byte memory operand alignment-checked unless A is Align::Any.
+template <Xmm (*F)(const Xmm&, const Xmm&), Align A = Align::Required>
+void binary(Cpu& c, const Insn& i) {
+  require_sse(c);
+  Xmm s = read_src(c, i, 1, A);
+  dst(c, i) = F(dst(c, i), s);
+}
+template <Xmm (*F)(const Xmm&, const Xmm&, u8), Align A = Align::Required>
+void binary_imm(Cpu& c, const Insn& i) {
+  require_sse(c);
+  Xmm s = read_src(c, i, 1, A);
+  dst(c, i) = F(dst(c, i), s, u8(i.imm));
 }
 
 // Row helper: forms whose operands the decoder could not map (MMX

@@ -71,10 +71,17 @@ IntRound round_integer(F80 x, Rounding rc) {
   }
   bool inc = false;
   switch (rc) {
-    case Rounding::Nearest: inc = above_half || (at_half && (ip & 1)); break;
-    case Rounding::Down: inc = frac_nonzero && u.sign; break;
-    case Rounding::Up: inc = frac_nonzero && !u.sign; break;
-    case Rounding::Zero: break;
+    case Rounding::Nearest:
+      inc = above_half || (at_half && (ip & 1));
+      break;
+    case Rounding::Down:
+      inc = frac_nonzero && u.sign;
+      break;
+    case Rounding::Up:
+      inc = frac_nonzero && !u.sign;
+      break;
+    case Rounding::Zero:
+      break;
   }
   ip += inc ? 1 : 0;
   if (ip >> 64) {

@@ -57,9 +57,14 @@ bool store_special(F80 x, Cls c, const Env& env, u64 nan_bits, u64 inf_bits, u64
       if (c == Cls::SNaN) s.flags = ex::IE, s.write = env.masked(ex::IE);
       s.bits = sb | inf_bits | quiet_bit | ((x.sig & ~kJ) >> frac_shift);
       return true;
-    case Cls::Inf: s.bits = sb | inf_bits; return true;
-    case Cls::Zero: s.bits = sb; return true;
-    default: return false;
+    case Cls::Inf:
+      s.bits = sb | inf_bits;
+      return true;
+    case Cls::Zero:
+      s.bits = sb;
+      return true;
+    default:
+      return false;
   }
 }
 

@@ -55,9 +55,15 @@ u16 full_tag_word(const Cpu& c) {
     unsigned tag = 3;  // empty
     if ((c.x87.tags >> p) & 1) {
       switch (classify(c.x87.r[p])) {
-        case Cls::Normal: tag = 0; break;
-        case Cls::Zero: tag = 1; break;
-        default: tag = 2; break;  // NaN, infinity, denormal, unsupported
+        case Cls::Normal:
+          tag = 0;
+          break;
+        case Cls::Zero:
+          tag = 1;
+          break;
+        default:
+          tag = 2;
+          break;  // NaN, infinity, denormal, unsupported
       }
     }
     t = u16(t | tag << (2 * p));

@@ -41,7 +41,8 @@ inline void pop(Cpu& c) {
 inline Env env(const Cpu& c, bool precision_control = false) { return env_from_fcw(c.x87.fcw, precision_control); }
 inline void set_c1(Cpu& c, bool on) { c.x87.fsw = u16(on ? c.x87.fsw | sw::C1 : c.x87.fsw & ~sw::C1); }
 inline void set_cc(Cpu& c, bool c0, bool c1, bool c2, bool c3) {
-  c.x87.fsw = u16((c.x87.fsw & ~sw::kCc) | (c0 ? sw::C0 : 0) | (c1 ? sw::C1 : 0) | (c2 ? sw::C2 : 0) | (c3 ? sw::C3 : 0));
+  c.x87.fsw =
+      u16((c.x87.fsw & ~sw::kCc) | (c0 ? sw::C0 : 0) | (c1 ? sw::C1 : 0) | (c2 ? sw::C2 : 0) | (c3 ? sw::C3 : 0));
 }
 
 // ES and B follow the exception flags and masks (SDM Vol. 1 §8.1.3.1: ES is

@@ -1,4 +1,4 @@
-// FXSAVE/XSAVE legacy region (see cpu/fpu_state.h).
+// The FXSAVE/XSAVE legacy region (see cpu/fpu_state.h).
 #include "cpu/fpu_state.h"
 
 #include <cstring>
@@ -9,7 +9,7 @@
 namespace vtlab {
 namespace {
 
-constexpr unsigned kMxcsrOff = 24, kMaskOff = 28, kStOff = 32, kXmmOff = 160;
+constexpr unsigned kMaskOff = kMxcsrOffset + 4;
 
 template <typename T>
 void put(u8* a, unsigned off, T v) {
@@ -28,7 +28,7 @@ unsigned xmm_count(const Cpu& c) { return c.long64() ? 16 : 8; }
 
 void save_x87_legacy(const Cpu& c, u8* area, bool rex_w) {
   const X87State& f = c.x87;
-  std::memset(area, 0, kMxcsrOff);
+  std::memset(area, 0, kFpuLegacyHead);
   put<u16>(area, 0, f.fcw);
   put<u16>(area, 2, f.fsw);
   area[4] = f.tags;
@@ -44,7 +44,7 @@ void save_x87_legacy(const Cpu& c, u8* area, bool rex_w) {
   }
   const unsigned t = (f.fsw >> x87::sw::kTopShift) & 7;
   for (unsigned k = 0; k < 8; ++k) {
-    u8* slot = area + kStOff + 16 * k;
+    u8* slot = area + kFpuRegsOffset + 16 * k;
     std::memset(slot, 0, 16);
     const x87::F80& v = f.r[(t + k) & 7];
     put<u64>(slot, 0, v.sig);
@@ -70,24 +70,42 @@ void load_x87_legacy(Cpu& c, const u8* area, bool rex_w) {
   const unsigned t = (f.fsw >> x87::sw::kTopShift) & 7;
   for (unsigned k = 0; k < 8; ++k) {
     x87::F80& v = f.r[(t + k) & 7];
-    v.sig = get<u64>(area, kStOff + 16 * k);
-    v.se = get<u16>(area, kStOff + 16 * k + 8);
+    v.sig = get<u64>(area, kFpuRegsOffset + 16 * k);
+    v.se = get<u16>(area, kFpuRegsOffset + 16 * k + 8);
   }
   x87::update_summary(c);
 }
 
-void save_sse_legacy(const Cpu& c, u8* area) {
-  put<u32>(area, kMxcsrOff, c.mxcsr);
-  put<u32>(area, kMaskOff, sse::mx::kMask);
-  std::memcpy(area + kXmmOff, c.xmm, 16 * xmm_count(c));
+void init_x87_state(Cpu& c) {
+  X87State& f = c.x87;
+  const bool ferr = f.ferr;
+  f = X87State{};
+  f.fcw = x87::kFinitFcw;
+  f.tags = 0;
+  f.ferr = ferr;
+  x87::update_summary(c);  // drops FERR#
 }
 
-bool legacy_mxcsr_valid(const u8* area) { return !(get<u32>(area, kMxcsrOff) & ~sse::mx::kMask); }
+bool x87_in_initial_configuration(const Cpu& c) {
+  const X87State& f = c.x87;
+  if (f.fcw != x87::kFinitFcw || f.fsw || f.tags || f.fop || f.fip || f.fdp || f.fcs || f.fds) return false;
+  for (const x87::F80& r : f.r)
+    if (r.sig || r.se) return false;
+  return true;
+}
+
+void save_sse_legacy(const Cpu& c, u8* area) {
+  put<u32>(area, kMxcsrOffset, c.mxcsr);
+  put<u32>(area, kMaskOff, sse::mx::kMask);
+  std::memcpy(area + kXmmOffset, c.xmm, 16 * xmm_count(c));
+}
+
+bool legacy_mxcsr_valid(const u8* area) { return !(get<u32>(area, kMxcsrOffset) & ~sse::mx::kMask); }
 
 bool load_sse_legacy(Cpu& c, const u8* area) {
   if (!legacy_mxcsr_valid(area)) return false;
-  c.mxcsr = get<u32>(area, kMxcsrOff);
-  std::memcpy(c.xmm, area + kXmmOff, 16 * xmm_count(c));
+  c.mxcsr = get<u32>(area, kMxcsrOffset);
+  std::memcpy(c.xmm, area + kXmmOffset, 16 * xmm_count(c));
   return true;
 }
 

@@ -35,9 +35,12 @@ inline u64 mm_src(Cpu& c, const Insn& i, int n) {
   const Operand& o = i.op[n];
   if (o.kind == OpKind::Mmx) return mm(c, o.reg);
   switch (o.size) {
-    case 4: return c.read_lin<u32>(c.mem_linear(i, 4, Access::Read));
-    case 2: return c.read_lin<u16>(c.mem_linear(i, 2, Access::Read));
-    default: return c.read_lin<u64>(c.mem_linear(i, 8, Access::Read));
+    case 4:
+      return c.read_lin<u32>(c.mem_linear(i, 4, Access::Read));
+    case 2:
+      return c.read_lin<u16>(c.mem_linear(i, 2, Access::Read));
+    default:
+      return c.read_lin<u64>(c.mem_linear(i, 8, Access::Read));
   }
 }
 

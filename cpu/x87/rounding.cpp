@@ -18,10 +18,17 @@ u128 round_bits(u128 m, unsigned bits, Rounding rc, bool sign, bool* carry, bool
   *inexact = low != 0;
   bool inc = false;
   switch (rc) {
-    case Rounding::Nearest: inc = low > half || (low == half && (m & unit)); break;
-    case Rounding::Down: inc = low != 0 && sign; break;
-    case Rounding::Up: inc = low != 0 && !sign; break;
-    case Rounding::Zero: break;
+    case Rounding::Nearest:
+      inc = low > half || (low == half && (m & unit));
+      break;
+    case Rounding::Down:
+      inc = low != 0 && sign;
+      break;
+    case Rounding::Up:
+      inc = low != 0 && !sign;
+      break;
+    case Rounding::Zero:
+      break;
   }
   *up = inc;
   u128 r = m & ~mask;
@@ -81,8 +88,8 @@ Packed round_to(const Unrounded& u, const Format& f, const Env& env, bool memory
     }
     // Masked overflow: infinity, or the largest finite value when rounding
     // toward zero or away from this sign's infinity (Table 4-10).
-    const bool to_inf = env.rc == Rounding::Nearest || (env.rc == Rounding::Up && !u.sign) ||
-                        (env.rc == Rounding::Down && u.sign);
+    const bool to_inf =
+        env.rc == Rounding::Nearest || (env.rc == Rounding::Up && !u.sign) || (env.rc == Rounding::Down && u.sign);
     r.exp = to_inf ? f.emax + 1 : f.emax;
     r.sig = to_inf ? kJ : ~u64(0) << (64 - f.bits);
     r.flags = ex::OE | ex::PE;

@@ -54,7 +54,8 @@ Result finish(mpfr_ptr r, int ternary, bool extra_sticky, const Env& env, u8 fla
   mpz_abs(z, z);
   const size_t bits = mpz_sizeinbase(z, 2);
   u128 m = 0;
-  for (size_t limb = 0; limb < 2 && limb < mpz_size(z); ++limb) m |= u128(mpz_getlimbn(z, mp_size_t(limb))) << (64 * limb);
+  for (size_t limb = 0; limb < 2 && limb < mpz_size(z); ++limb)
+    m |= u128(mpz_getlimbn(z, mp_size_t(limb))) << (64 * limb);
   mpz_clear(z);
   m <<= 128 - bits;
   if (ternary != 0 || extra_sticky) m |= 1;
@@ -135,8 +136,7 @@ Result f2xm1(F80 x, const Env& env) {
   if (c == Cls::Inf) return exact(x.sign() ? one(true) : x);  // SDM table: -inf gives -1
   // Outside -1..+1 the SDM leaves the result undefined; this CPU returns
   // the operand and reports it inexact.
-  if ((c == Cls::Normal && x.exp() >= kBias && !(x.exp() == kBias && x.sig == kJ)))
-    return exact(x, ex::PE);
+  if ((c == Cls::Normal && x.exp() >= kBias && !(x.exp() == kBias && x.sig == kJ))) return exact(x, ex::PE);
   if (denormal_stops(c == Cls::Denormal, env, r)) return r;
   Mp a, t;
   set_f80(a, x);
@@ -293,9 +293,15 @@ Trig trig(TrigOp op, F80 x, const Env& env) {
   };
   Result first, second;
   switch (op) {
-    case TrigOp::Sin: first = eval(false); break;
-    case TrigOp::Cos: first = eval(true); break;
-    case TrigOp::SinCos: first = eval(false), second = eval(true); break;
+    case TrigOp::Sin:
+      first = eval(false);
+      break;
+    case TrigOp::Cos:
+      first = eval(true);
+      break;
+    case TrigOp::SinCos:
+      first = eval(false), second = eval(true);
+      break;
     case TrigOp::Tan: {
       Mp v(kFinal);
       int t;

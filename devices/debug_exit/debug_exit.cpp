@@ -17,8 +17,10 @@ void DebugExit::serialize(Serializer& s) {
   s(requested);
   s(value);
   if (s.saving()) return;
-  if (requested) exit_request_ = value;
-  else exit_request_.reset();
+  if (requested)
+    exit_request_ = value;
+  else
+    exit_request_.reset();
 }
 
 DebugExitView DebugExit::view() const {

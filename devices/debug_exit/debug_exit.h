@@ -25,8 +25,8 @@ namespace vtlab {
 struct DebugExitView {
   u16 base = 0;
   bool requested = false;
-  u32 value = 0;         // the raw value written (valid if requested)
-  int host_status = 0;   // what the host process exits with (valid if requested)
+  u32 value = 0;        // the raw value written (valid if requested)
+  int host_status = 0;  // what the host process exits with (valid if requested)
 };
 
 class DebugExit final : public PortDevice {

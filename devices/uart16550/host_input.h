@@ -21,6 +21,7 @@ class FileInput final : public ByteInput {
   explicit FileInput(const std::string& path);
   std::optional<u8> poll() override;
   std::string failure() const override { return failure_; }
+  bool exhausted() const override { return consumed_ == size_ || !failure_.empty(); }
   u64 remaining() const { return size_ - consumed_; }
 
  private:
@@ -45,6 +46,7 @@ class StdinInput final : public ByteInput {
   explicit StdinInput(int fd = 0) : fd_(fd) {}
   std::optional<u8> poll() override;
   bool at_eof() const { return eof_; }
+  bool exhausted() const override { return eof_ && next_ == buffer_.size(); }
 
  private:
   int fd_;

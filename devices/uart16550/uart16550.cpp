@@ -26,8 +26,7 @@ void serialize_flag(Serializer& s, bool& flag) {
 
 }  // namespace
 
-Uart16550::Uart16550(Scheduler& scheduler, IrqLine* irq, ByteSink* sink, ByteInput* input,
-                     Uart16550Config config)
+Uart16550::Uart16550(Scheduler& scheduler, IrqLine* irq, ByteSink* sink, ByteInput* input, Uart16550Config config)
     : scheduler_(scheduler), irq_(irq), sink_(sink), input_(input), config_(std::move(config)) {
   reset();
 }
@@ -85,14 +84,22 @@ void Uart16550::port_write(u16 port, unsigned size, u32 value) {
 u8 Uart16550::read_register(unsigned offset) {
   bool dlab = lcr_ & kLcrDlab;
   switch (offset) {
-    case kRbrThr: return dlab ? dll_ : read_rbr();
-    case kIer: return dlab ? dlm_ : ier_;
-    case kIirFcr: return read_iir();
-    case kLcr: return lcr_;
-    case kMcr: return mcr_;
-    case kLsr: return read_lsr();
-    case kMsr: return read_msr();
-    default: return scr_;
+    case kRbrThr:
+      return dlab ? dll_ : read_rbr();
+    case kIer:
+      return dlab ? dlm_ : ier_;
+    case kIirFcr:
+      return read_iir();
+    case kLcr:
+      return lcr_;
+    case kMcr:
+      return mcr_;
+    case kLsr:
+      return read_lsr();
+    case kMsr:
+      return read_msr();
+    default:
+      return scr_;
   }
 }
 
@@ -100,21 +107,34 @@ void Uart16550::write_register(unsigned offset, u8 value) {
   bool dlab = lcr_ & kLcrDlab;
   switch (offset) {
     case kRbrThr:
-      if (dlab) dll_ = value;
-      else write_thr(value);
+      if (dlab)
+        dll_ = value;
+      else
+        write_thr(value);
       break;
     case kIer:
-      if (dlab) dlm_ = value;
-      else write_ier(value);
+      if (dlab)
+        dlm_ = value;
+      else
+        write_ier(value);
       break;
-    case kIirFcr: write_fcr(value); break;
-    case kLcr: write_lcr(value); break;
-    case kMcr: write_mcr(value); break;
+    case kIirFcr:
+      write_fcr(value);
+      break;
+    case kLcr:
+      write_lcr(value);
+      break;
+    case kMcr:
+      write_mcr(value);
+      break;
     // LSR and MSR are read-only; the datasheet reserves LSR writes for
     // factory test, so both ignore writes.
     case kLsr:
-    case kMsr: break;
-    default: scr_ = value; break;
+    case kMsr:
+      break;
+    default:
+      scr_ = value;
+      break;
   }
 }
 
@@ -159,9 +179,7 @@ void Uart16550::clear_rx_fifo() {
   timeout_pending_ = false;
 }
 
-unsigned Uart16550::rx_trigger() const {
-  return fifo_enabled_ ? kRxTriggerLevels[fcr_ >> kFcrTriggerShift] : 1;
-}
+unsigned Uart16550::rx_trigger() const { return fifo_enabled_ ? kRxTriggerLevels[fcr_ >> kFcrTriggerShift] : 1; }
 
 // ---- transmitter ---------------------------------------------------------------
 
@@ -301,10 +319,8 @@ bool Uart16550::modem_status_interrupt() const { return (ier_ & kIerModemStatus)
 
 u8 Uart16550::pending_interrupt() const {
   static constexpr InterruptSource kPriority[] = {
-      {kIirLineStatus, &Uart16550::line_status_interrupt},
-      {kIirRxData, &Uart16550::rx_data_interrupt},
-      {kIirCharTimeout, &Uart16550::char_timeout_interrupt},
-      {kIirThrEmpty, &Uart16550::thr_empty_interrupt},
+      {kIirLineStatus, &Uart16550::line_status_interrupt},   {kIirRxData, &Uart16550::rx_data_interrupt},
+      {kIirCharTimeout, &Uart16550::char_timeout_interrupt}, {kIirThrEmpty, &Uart16550::thr_empty_interrupt},
       {kIirModemStatus, &Uart16550::modem_status_interrupt},
   };
   for (const InterruptSource& source : kPriority)
@@ -344,7 +360,7 @@ void Uart16550::schedule_char_timeout(u64 when) {
 
 void Uart16550::rearm_input_poll() {
   if (input_poll_at_ != Scheduler::kNever) return;
-  if (!input_ || loopback() || rx_count_ >= rx_capacity()) return;
+  if (!input_ || input_->exhausted() || loopback() || rx_count_ >= rx_capacity()) return;
   schedule_input_poll(scheduler_.now() + std::max<u64>(1, scheduler_.ns_to_insns(config_.input_poll_ns)));
 }
 

@@ -21,7 +21,8 @@
 //   115200 baud) while the receiver has room and loopback is off. Arrival
 //   thus depends only on virtual time (deterministic), and host input is never
 //   lost to an overrun: polling pauses while the FIFO (or, in 16450 mode, RBR)
-//   is full and resumes one period after the guest makes room.
+//   is full and resumes one period after the guest makes room. Polling ends
+//   for good when the input is exhausted (ByteInput::exhausted).
 // - Character timeout (IIR 0x0c): approximated as "the FIFO holds data and
 //   neither a byte arrived nor RBR was read for 4 character times", a
 //   character time being computed from the divisor and LCR frame format.
@@ -80,8 +81,7 @@ struct Uart16550View {
 class Uart16550 final : public PortDevice {
  public:
   // sink and input may be null (output discarded, no input); irq may be null.
-  Uart16550(Scheduler& scheduler, IrqLine* irq, ByteSink* sink, ByteInput* input,
-            Uart16550Config config = {});
+  Uart16550(Scheduler& scheduler, IrqLine* irq, ByteSink* sink, ByteInput* input, Uart16550Config config = {});
   ~Uart16550() override;
   Uart16550(const Uart16550&) = delete;
   Uart16550& operator=(const Uart16550&) = delete;
@@ -174,10 +174,10 @@ class Uart16550 final : public PortDevice {
   u8 rbr_last_ = 0;  // what RBR returns when empty
   u8 ier_ = 0, lcr_ = 0, mcr_ = 0, fcr_ = 0, scr_ = 0, dll_ = 0, dlm_ = 0;
   bool fifo_enabled_ = false;
-  u8 lsr_errors_ = 0;  // latched kLsrLineErrors bits
+  u8 lsr_errors_ = 0;           // latched kLsrLineErrors bits
   bool rx_fifo_error_ = false;  // LSR bit 7 latch
-  u8 msr_inputs_ = 0;  // MSR bits 7:4 as last seen
-  u8 msr_delta_ = 0;   // MSR bits 3:0
+  u8 msr_inputs_ = 0;           // MSR bits 7:4 as last seen
+  u8 msr_delta_ = 0;            // MSR bits 3:0
   bool thre_pending_ = false;
   bool timeout_pending_ = false;
   bool irq_out_ = false;

@@ -42,10 +42,18 @@ TEST_CASE("good command lines") {
     std::function<void(const Options&)> check;
   };
   const Row rows[] = {
-      {"--help", [](const Options& o) { CHECK(o.command == Command::Help); CHECK(o.help_topic == HelpTopic::General); }},
+      {"--help",
+       [](const Options& o) {
+         CHECK(o.command == Command::Help);
+         CHECK(o.help_topic == HelpTopic::General);
+       }},
       {"-h", [](const Options& o) { CHECK(o.command == Command::Help); }},
       {"--version", [](const Options& o) { CHECK(o.command == Command::Version); }},
-      {"run --help", [](const Options& o) { CHECK(o.command == Command::Help); CHECK(o.help_topic == HelpTopic::Run); }},
+      {"run --help",
+       [](const Options& o) {
+         CHECK(o.command == Command::Help);
+         CHECK(o.help_topic == HelpTopic::Run);
+       }},
       {"run --bogus --help", [](const Options& o) { CHECK(o.help_topic == HelpTopic::Run); }},
       {"bench --help", [](const Options& o) { CHECK(o.help_topic == HelpTopic::Bench); }},
       {"run kernel.elf",
@@ -73,11 +81,31 @@ TEST_CASE("good command lines") {
       {"run k --mem 0x8000000", [](const Options& o) { CHECK(o.run.mem_bytes == 128 * MiB); }},
       {"run k --serial none", [](const Options& o) { CHECK(o.run.serial.kind == SerialOutput::Kind::None); }},
       {"run k --serial file:out/com1.log",
-       [](const Options& o) { CHECK(o.run.serial == SerialOutput{SerialOutput::Kind::File, "out/com1.log"}); }},
+       [](const Options& o) {
+         CHECK(o.run.serial == SerialOutput{SerialOutput::Kind::File, "out/com1.log"});
+       }},
       {"run k --serial=file:a=b", [](const Options& o) { CHECK(o.run.serial.path == "a=b"); }},
       {"run k --serial-in stdin", [](const Options& o) { CHECK(o.run.serial_in.kind == SerialInput::Kind::Stdin); }},
       {"run k --serial-in file:keys.txt",
-       [](const Options& o) { CHECK(o.run.serial_in == SerialInput{SerialInput::Kind::File, "keys.txt"}); }},
+       [](const Options& o) {
+         CHECK(o.run.serial_in == SerialInput{SerialInput::Kind::File, "keys.txt"});
+       }},
+      {"run k --serial-in keys:session.keys",
+       [](const Options& o) {
+         CHECK(o.run.serial_in == SerialInput{SerialInput::Kind::Keys, "session.keys"});
+       }},
+      {"run k",
+       [](const Options& o) {
+         CHECK(o.run.on_reset == OnReset::Stop);
+         CHECK(o.run.rtc == RtcStart{false, 1'704'067'200});
+       }},
+      {"run k --on-reset reset", [](const Options& o) { CHECK(o.run.on_reset == OnReset::Reset); }},
+      {"run k --on-reset=stop", [](const Options& o) { CHECK(o.run.on_reset == OnReset::Stop); }},
+      {"run k --rtc host", [](const Options& o) { CHECK(o.run.rtc.host); }},
+      {"run k --rtc 2000-02-29T12:00:00",
+       [](const Options& o) {
+         CHECK(o.run.rtc == RtcStart{false, 951'825'600});
+       }},
       {"run k --max-insns 1000000", [](const Options& o) { CHECK(o.run.max_insns == 1000000u); }},
       {"run k --max-insns 0x10", [](const Options& o) { CHECK(o.run.max_insns == 16u); }},
       {"run k --max-insns 0XfF", [](const Options& o) { CHECK(o.run.max_insns == 255u); }},
@@ -86,13 +114,26 @@ TEST_CASE("good command lines") {
       {"run k --flat 0x100000", [](const Options& o) { CHECK(o.run.flat_addr == 0x100000u); }},
       {"run k --flat 0", [](const Options& o) { CHECK(o.run.flat_addr == 0u); }},
       {"run k --cmdline console=ttyS0", [](const Options& o) { CHECK(o.run.cmdline == "console=ttyS0"); }},
-      {"run k --cmdline --quiet", [](const Options& o) {  // a value is taken verbatim
+      {"run k --cmdline --quiet",
+       [](const Options& o) {  // a value is taken verbatim
          CHECK(o.run.cmdline == "--quiet");
          CHECK_FALSE(o.run.quiet);
        }},
       {"run k --module a.bin --module b.bin --module=c.bin",
-       [](const Options& o) { CHECK(o.run.modules == std::vector<std::string>{"a.bin", "b.bin", "c.bin"}); }},
+       [](const Options& o) {
+         CHECK(o.run.modules == std::vector<std::string>{"a.bin", "b.bin", "c.bin"});
+       }},
       {"run --quiet k --quiet", [](const Options& o) { CHECK(o.run.quiet); }},
+      {"run bzImage --initrd rd.img --cmdline console=ttyS0 --cpus 1 --mem 512M",
+       [](const Options& o) {
+         CHECK(o.run.initrd == "rd.img");
+         CHECK(o.run.cpus == 1u);
+         CHECK(o.run.cmdline == "console=ttyS0");
+       }},
+      {"run k", [](const Options& o) {
+         CHECK_FALSE(o.run.initrd.has_value());
+         CHECK(o.run.cpus == 1u);
+       }},
       {"run k --log int", [](const Options& o) { CHECK(o.run.log_mask == u32(LogCategory::Int)); }},
       {"run k --log unimp,guest-errors,int",
        [](const Options& o) {
@@ -105,14 +146,20 @@ TEST_CASE("good command lines") {
        }},
       {"run k --log int,int", [](const Options& o) { CHECK(o.run.log_mask == u32(LogCategory::Int)); }},
       {"run -- -odd-name.elf", [](const Options& o) { CHECK(o.run.image == "-odd-name.elf"); }},
-      {"run -- --help", [](const Options& o) { CHECK(o.command == Command::Run); CHECK(o.run.image == "--help"); }},
+      {"run -- --help",
+       [](const Options& o) {
+         CHECK(o.command == Command::Run);
+         CHECK(o.run.image == "--help");
+       }},
       {"run -", [](const Options& o) { CHECK(o.run.image == "-"); }},
-      {"bench", [](const Options& o) {
+      {"bench",
+       [](const Options& o) {
          CHECK(o.command == Command::Bench);
          CHECK_FALSE(o.bench.rom.has_value());
          CHECK_FALSE(o.bench.max_insns.has_value());
        }},
-      {"bench loop.bin --max-insns 0x1000", [](const Options& o) {
+      {"bench loop.bin --max-insns 0x1000",
+       [](const Options& o) {
          CHECK(o.bench.rom == "loop.bin");
          CHECK(o.bench.max_insns == 0x1000u);
        }},
@@ -173,8 +220,18 @@ TEST_CASE("bad command lines name the problem and point to --help") {
       {"run k --flat 0x1_000", "--flat: '0x1_000' is not a number"},
       {"run k --flat 99999999999999999999999", "--flat: '99999999999999999999999' is too large"},
       {"run k --serial tty", "--serial: 'tty' is not one of stdio, file:PATH, none"},
+      {"run k --cpus 2", "--cpus 2: more than 1 vCPU is not supported yet"},
+      {"run k --cpus 0", "--cpus: a machine needs at least 1 vCPU"},
+      {"run k --cpus two", "--cpus: 'two' is not a number"},
+      {"run k --initrd a --initrd b", "given twice"},
+      {"run k --initrd=", "--initrd needs a non-empty path"},
       {"run k --serial file:", "'file:' needs a path"},
-      {"run k --serial-in stdio", "--serial-in: 'stdio' is not one of stdin, file:PATH, none"},
+      {"run k --serial-in stdio", "--serial-in: 'stdio' is not one of stdin, file:PATH, keys:PATH, none"},
+      {"run k --serial-in keys:", "'keys:' needs a path"},
+      {"run k --on-reset reboot", "--on-reset: 'reboot' is not one of stop, reset"},
+      {"run k --on-reset stop --on-reset reset", "option '--on-reset' given twice"},
+      {"run k --rtc now", "--rtc: 'now' is not 'host' or a UTC date and time YYYY-MM-DDTHH:MM:SS"},
+      {"run k --rtc 2023-02-29T00:00:00", "--rtc: '2023-02-29T00:00:00' is not 'host'"},
       {"run k --serial-in file:", "'file:' needs a path"},
       {"run k --log bogus", "--log: 'bogus' is not a log category (valid: unimp, guest-errors, int)"},
       {"run k --log int,bogus", "'bogus' is not a log category (valid: unimp, guest-errors, int)"},
@@ -229,9 +286,10 @@ TEST_CASE("help texts list every option of their command") {
   std::string general = help_text(HelpTopic::General);
   for (const char* s : {"run IMAGE", "bench", "--help", "--version"}) CHECK(general.find(s) != std::string::npos);
   std::string run = help_text(HelpTopic::Run);
-  for (const char* s : {"--mem SIZE", "--serial WHERE", "stdio", "file:PATH", "--serial-in FROM", "stdin",
-                        "--max-insns N", "--cmdline STR", "--module PATH", "--flat ADDR", "--quiet", "--help",
-                        "--log LIST", "--log-file PATH", "state hash", "128 + n"})
+  for (const char* s : {"--mem SIZE", "--serial WHERE",  "stdio",         "file:PATH",       "--serial-in FROM",
+                        "stdin",      "--max-insns N",   "--cmdline STR", "--module PATH",   "--flat ADDR",
+                        "--quiet",    "--help",          "--log LIST",    "--log-file PATH", "state hash",
+                        "128 + n",    "--on-reset WHAT", "--rtc WHEN",    "keys:PATH",       "ACPI poweroff"})
     CHECK(run.find(s) != std::string::npos);
   // Every log category is listed with what it logs.
   for (const LogCategoryInfo& c : log_categories()) {

@@ -29,15 +29,15 @@ std::string flat32(const std::string& name, const std::string& code) {
 // Touches unclaimed ports and MMIO, then exits through the debug port.
 const std::string kUnclaimed = std::string(
     "\xb0\x03\xe6\x80"      // mov al, 3; out 0x80, al
-    "\xe4\x61"              // in al, 0x61
+    "\xe4\x2e"              // in al, 0x2e (Super I/O index on some boards; nothing in vtlab)
     "\xa1\x00\x00\x00\xc0"  // mov eax, [0xc0000000] (the hole)
     "\xa3\x10\x00\x00\xc0"  // mov [0xc0000010], eax
     "\xb0\x00\xe6\xf4",     // mov al, 0; out 0xf4, al
     20);
 // mov ecx, 0x12345678; rdmsr: #GP(0), and with no IDT a triple fault.
 const std::string kBadMsr = "\xb9\x78\x56\x34\x12\x0f\x32";
-// nop; sysenter (decoded, not implemented by vtlab): #UD.
-const std::string kSysenter = "\x90\x0f\x34";
+// nop; rsm (decoded, not implemented by vtlab: there is no SMM yet): #UD.
+const std::string kUnimplemented = "\x90\x0f\xaa";
 // nop; 0f 04 (no such instruction): #UD.
 const std::string kInvalid = "\x90\x0f\x04";
 
@@ -91,7 +91,7 @@ TEST_CASE("--log guest-errors: unclaimed port and MMIO accesses with size, value
   CHECK(r.status == 1);
   std::vector<std::string> expected = {
       "write to unclaimed port 0x80 (1 byte): 0x3, RIP 0x100002",
-      "read from unclaimed port 0x61 (1 byte) gives all ones, RIP 0x100004",
+      "read from unclaimed port 0x2e (1 byte) gives all ones, RIP 0x100004",
       "read from unclaimed MMIO address 0xc0000000 (4 bytes) gives all ones, RIP 0x100006",
       "write to unclaimed MMIO address 0xc0000010 (4 bytes): 0xffffffff, RIP 0x10000b",
   };
@@ -110,20 +110,20 @@ TEST_CASE("--log unimp: refused MSRs and instructions vtlab does not implement")
   Result r = run_vtlab(flat32("badmsr.bin", kBadMsr) + " --log unimp");
   CHECK(log_lines(r.output, "unimp") ==
         std::vector<std::string>{"RDMSR 0x12345678 refused (no such MSR in vtlab's model): #GP(0), RIP 0x100005"});
-  r = run_vtlab(flat32("sysenter.bin", kSysenter) + " --log unimp");
+  r = run_vtlab(flat32("rsm.bin", kUnimplemented) + " --log unimp");
   CHECK(log_lines(r.output, "unimp") ==
         std::vector<std::string>{
-            "#UD at decode, RIP 0x100001: sysenter (0f 34): valid, but vtlab does not implement it yet"});
+            "#UD at decode, RIP 0x100001: rsm (0f aa): valid, but vtlab does not implement it yet"});
   // The run's note names it the same way.
   CHECK(
-      r.output.find("note: the guest executed sysenter (0f 34) at RIP 0x100001, which vtlab does not implement yet") !=
+      r.output.find("note: the guest executed rsm (0f aa) at RIP 0x100001, which vtlab does not implement yet") !=
       std::string::npos);
 }
 
 TEST_CASE("without --log nothing is logged; categories not asked for stay quiet") {
   for (const std::string& args :
        {"run " + std::string(VTLAB_ROM_DIR) + "/faults.elf --serial none", flat32("unclaimed.bin", kUnclaimed),
-        flat32("badmsr.bin", kBadMsr), flat32("sysenter.bin", kSysenter)}) {
+        flat32("badmsr.bin", kBadMsr), flat32("rsm.bin", kUnimplemented)}) {
     CAPTURE(args);
     Result r = run_vtlab(args);
     CHECK_FALSE(has_any_log_line(r.output));

@@ -6,41 +6,15 @@
 #define DOCTEST_CONFIG_IMPLEMENT_WITH_MAIN
 #include <doctest/doctest.h>
 
-#include <initializer_list>
-#include <vector>
-
-#include "core/base/port_bus.h"
-#include "core/base/scheduler.h"
-#include "cpu/cpu.h"
-#include "mmu/phys_mem.h"
+#include "tests/support/cpu_rig.h"
 
 namespace {
 
 using namespace vtlab;
 
-// Descriptor encodings (SDM Vol. 3A §3.4.5, §7.2.2 TSS, §6.14.1 64-bit gates).
-u64 seg_desc(u32 base, u32 limit, u32 access, u32 flags) {
-  return u64(limit & 0xffff) | u64(base & 0xffffff) << 16 | u64(access & 0xff) << 40 |
-         u64((limit >> 16) & 0xf) << 48 | u64(flags & 0xf) << 52 | u64(base >> 24) << 56;
-}
-constexpr u32 kCode = 0x9a, kData = 0x92, kUserCode = 0xfa, kUserData = 0xf2;
-constexpr u32 kFlagG = 8, kFlagDB = 4, kFlagL = 2;
-
-struct Rig {
-  Scheduler sched;
-  PortBus ports;
-  PhysMem mem{16u << 20};
-  Cpu cpu{mem, ports, sched};
-
-  Rig() { cpu.set_intercept_exceptions(false); }
-  void put(u64 pa, std::initializer_list<u8> bytes) {
-    std::vector<u8> v(bytes);
-    mem.write_block(pa, v.data(), v.size());
-  }
-  void put64(u64 pa, u64 v) { mem.write(pa, 8, v); }
-  u64 get(u64 pa, unsigned size) { return mem.read(pa, size); }
-  StopCause step(u64 n) { return cpu.run(cpu.icount() + n); }
-};
+using namespace vtlab::testing;
+using Rig = CpuRig;
+constexpr u32 kCode = kCodeAccess, kData = kDataAccess;
 
 }  // namespace
 
@@ -102,59 +76,6 @@ TEST_CASE("16-bit protected mode: operand-size prefix and segment limit #GP (SDM
   CHECK(r.cpu.rip == 9);  // the faulting store
   CHECK(r.get(0x200ff, 1) == 0xcd);  // unchanged: the faulting store wrote nothing
 }
-
-// A 64-bit machine with a user (CPL 3) and a kernel (CPL 0) side.
-struct LongModeRig : Rig {
-  static constexpr u64 kGdt = 0x5000, kIdt = 0x6000, kTss = 0x7000, kPml4 = 0x10000;
-  static constexpr u64 kKernelStack = 0x90000, kIstStack = 0xa0000;
-  LongModeRig() {
-    put64(kGdt + 0x08, seg_desc(0, 0xfffff, kCode, kFlagG | kFlagL));        // 0x08 kernel code
-    put64(kGdt + 0x10, seg_desc(0, 0xfffff, kData, kFlagG | kFlagDB));       // 0x10 kernel data
-    put64(kGdt + 0x18, seg_desc(0, 0xfffff, kUserCode, kFlagG | kFlagDB));   // 0x1b compat user code
-    put64(kGdt + 0x20, seg_desc(0, 0xfffff, kUserData, kFlagG | kFlagDB));   // 0x23 user data
-    put64(kGdt + 0x28, seg_desc(0, 0xfffff, kUserCode, kFlagG | kFlagL));    // 0x2b user code
-    put64(kGdt + 0x30, seg_desc(u32(kTss), 0x67, 0x89, 0));          // 0x30 TSS (16 bytes)
-    put64(kGdt + 0x38, 0);
-    put64(kTss + 4, kKernelStack);   // RSP0
-    put64(kTss + 36, kIstStack);     // IST1
-    // Identity map the first 2 MiB, user-accessible, with 4 KiB pages; page
-    // 0x300000.. is left unmapped for #PF tests.
-    put64(kPml4, (kPml4 + 0x1000) | 7);
-    put64(kPml4 + 0x1000, (kPml4 + 0x2000) | 7);
-    put64(kPml4 + 0x2000, (kPml4 + 0x3000) | 7);
-    for (u64 p = 0; p < 512; ++p) put64(kPml4 + 0x3000 + p * 8, (p << 12) | 7);
-    cpu.gdtr = TableReg{kGdt, 0x3f};
-    cpu.idtr = TableReg{kIdt, 0xfff};
-    cpu.cr3 = kPml4;
-    cpu.cr4 = cr4::PAE;
-    cpu.efer = efer::LME | efer::LMA;
-    cpu.cr0 = cr0::PE | cr0::PG | cr0::ET | cr0::WP;
-    cpu.seg[CS] = Cpu::segment_from_descriptor(0x08, mem.read(kGdt + 0x08, 8));
-    cpu.seg[SS] = Cpu::segment_from_descriptor(0x10, mem.read(kGdt + 0x10, 8));
-    Segment tss = Cpu::segment_from_descriptor(0x30, mem.read(kGdt + 0x30, 8));
-    cpu.tr = tss;
-    cpu.mode_changed();
-    cpu.paging_changed();
-  }
-  // 64-bit interrupt gate for `vector` to `handler` (type 0xE, DPL dpl, IST ist).
-  void gate(unsigned vector, u64 handler, unsigned dpl = 0, unsigned ist = 0) {
-    u64 lo = (handler & 0xffff) | u64(0x08) << 16 | u64(ist) << 32 | u64(0x8e | dpl << 5) << 40 |
-             ((handler >> 16) & 0xffff) << 48;
-    put64(kIdt + vector * 16, lo);
-    put64(kIdt + vector * 16 + 8, handler >> 32);
-  }
-  void enter_user(u64 rip, u64 rsp, unsigned cs = 0x2b) {
-    cpu.seg[CS] = Cpu::segment_from_descriptor(u16(cs), mem.read(kGdt + (cs & ~7u), 8));
-    cpu.seg[CS].selector = u16(cs);
-    cpu.seg[SS] = Cpu::segment_from_descriptor(0x23, mem.read(kGdt + 0x20, 8));
-    cpu.seg[SS].selector = 0x23;
-    cpu.set_cpl(3);
-    cpu.rip = rip;
-    cpu.gpr[RSP] = rsp;
-    cpu.flags.set(fl::IF | fl::kFixed1);
-    cpu.mode_changed();
-  }
-};
 
 TEST_CASE("64-bit: INT from CPL 3 switches to RSP0, pushes SS:RSP:RFLAGS:CS:RIP; IRETQ returns (SDM Vol. 3A §6.14)") {
   LongModeRig r;

@@ -111,9 +111,9 @@ TEST_CASE("loopback echoes transmitted bytes into the receiver") {
   r.out(kMcr, 0x1b);  // loopback + DTR/RTS/OUT2
   loopback_send(r, "abc");
   CHECK(r.sink.text().empty());  // SOUT is held marking in loopback
-  CHECK((r.in(kLsr) & kLsrDataReady));
+  CHECK((r.in(kLsr)&kLsrDataReady));
   std::string echoed;
-  while (r.in(kLsr) & kLsrDataReady) echoed.push_back(char(r.in(kRbrThr)));
+  while (r.in(kLsr)&kLsrDataReady) echoed.push_back(char(r.in(kRbrThr)));
   CHECK(echoed == "abc");
   CHECK(r.in(kLsr) == 0x60);
 
@@ -129,7 +129,7 @@ TEST_CASE("loopback echoes transmitted bytes into the receiver") {
     r.out(kMcr, 0x0b);
     r.out(kRbrThr, 'z');
     CHECK(r.sink.text() == "z");
-    CHECK_FALSE((r.in(kLsr) & kLsrDataReady));
+    CHECK_FALSE((r.in(kLsr)&kLsrDataReady));
   }
 }
 
@@ -166,20 +166,20 @@ TEST_CASE("loopback break receives one 0x00 with BI and FE") {
   r.init_8n1(0x07);  // trigger level 1
   r.out(kIer, kIerLineStatus | kIerRxData);
   r.out(kMcr, 0x10);
-  r.out(kLcr, 0x43);  // set break
+  r.out(kLcr, 0x43);             // set break
   CHECK(r.in(kIirFcr) == 0xc6);  // line status outranks data
   u8 lsr = r.in(kLsr);
   CHECK((lsr & (kLsrBreak | kLsrFramingError | kLsrDataReady | kLsrFifoError)) ==
         (kLsrBreak | kLsrFramingError | kLsrDataReady | kLsrFifoError));
   CHECK((r.in(kLsr) & (kLsrBreak | kLsrFramingError)) == 0);  // cleared by the read
-  CHECK((r.in(kLsr) & kLsrFifoError));  // the faulty character is still queued
+  CHECK((r.in(kLsr)&kLsrFifoError));                          // the faulty character is still queued
   CHECK(r.in(kIirFcr) == 0xc4);
   CHECK(r.in(kRbrThr) == 0x00);
   // LSR bit 7 clears at the LSR read after the last faulty character left.
   CHECK(r.in(kLsr) == (0x60 | kLsrFifoError));
   CHECK(r.in(kLsr) == 0x60);
-  r.out(kLcr, 0x43);          // break held: no second character
-  CHECK_FALSE((r.in(kLsr) & kLsrDataReady));
+  r.out(kLcr, 0x43);  // break held: no second character
+  CHECK_FALSE((r.in(kLsr)&kLsrDataReady));
 }
 
 TEST_CASE("a character's errors show in LSR when it reaches the top of the FIFO") {
@@ -242,7 +242,7 @@ TEST_CASE("FCR clears the receiver FIFO; toggling FIFO mode empties it") {
   CHECK(r.uart.view().rx_count == 5);
   r.out(kIirFcr, 0xc1 | kFcrClearRx);
   CHECK(r.uart.view().rx_count == 0);
-  CHECK_FALSE((r.in(kLsr) & kLsrDataReady));
+  CHECK_FALSE((r.in(kLsr)&kLsrDataReady));
   loopback_send(r, "ab");
   r.out(kIirFcr, 0x00);  // back to 16450 mode
   CHECK(r.uart.view().rx_count == 0);
@@ -261,7 +261,7 @@ TEST_CASE("character timeout interrupt below the trigger level") {
   CHECK(r.in(kIirFcr) == 0xc1);
   r.advance(r.scheduler.ns_to_insns(60'000));
   CHECK(r.in(kIirFcr) == 0xcc);
-  CHECK(r.in(kRbrThr) == 'a');   // a read clears it and restarts the timer
+  CHECK(r.in(kRbrThr) == 'a');  // a read clears it and restarts the timer
   CHECK(r.in(kIirFcr) == 0xc1);
   r.advance(r.scheduler.ns_to_insns(400'000));
   CHECK(r.in(kIirFcr) == 0xcc);
@@ -343,17 +343,17 @@ TEST_CASE("overrun: 17 bytes into the 16-byte FIFO") {
   r.out(kMcr, 0x1b);
   r.out(kIer, kIerLineStatus);
   for (unsigned i = 0; i < 16; ++i) r.out(kRbrThr, u8('A' + i));
-  CHECK((r.in(kIirFcr) & 0x0f) == 0x01);
+  CHECK((r.in(kIirFcr)&0x0f) == 0x01);
   r.out(kRbrThr, 'Q');  // the 17th
   CHECK(r.in(kIirFcr) == 0xc6);
   u8 lsr = r.in(kLsr);
   CHECK((lsr & kLsrOverrun));
   CHECK((lsr & kLsrDataReady));
-  CHECK_FALSE((lsr & kLsrFifoError));  // an overrun is not a character error
-  CHECK_FALSE((r.in(kLsr) & kLsrOverrun));  // cleared by the LSR read
+  CHECK_FALSE((lsr & kLsrFifoError));     // an overrun is not a character error
+  CHECK_FALSE((r.in(kLsr)&kLsrOverrun));  // cleared by the LSR read
   CHECK(r.in(kIirFcr) == 0xc1);
   std::string got;
-  while (r.in(kLsr) & kLsrDataReady) got.push_back(char(r.in(kRbrThr)));
+  while (r.in(kLsr)&kLsrDataReady) got.push_back(char(r.in(kRbrThr)));
   CHECK(got == "ABCDEFGHIJKLMNOP");  // the 17th is lost
   CHECK(r.uart.view().overruns == 1);
 }
@@ -387,17 +387,17 @@ TEST_CASE("input arrives only as virtual time advances, at fixed times") {
   UartRig r(&input);
   r.init_8n1();
   const u64 period = r.scheduler.ns_to_insns(100'000);
-  CHECK_FALSE((r.in(kLsr) & kLsrDataReady));
+  CHECK_FALSE((r.in(kLsr)&kLsrDataReady));
   CHECK(input.polls == 0);  // nothing happens without virtual time
   r.advance(period - 1);
-  CHECK_FALSE((r.in(kLsr) & kLsrDataReady));
+  CHECK_FALSE((r.in(kLsr)&kLsrDataReady));
   r.advance(1);
   CHECK(r.uart.view().rx_count == 1);
   r.advance(period);
   r.advance(period);
   CHECK(r.uart.view().rx_count == 3);
   std::string got;
-  while (r.in(kLsr) & kLsrDataReady) got.push_back(char(r.in(kRbrThr)));
+  while (r.in(kLsr)&kLsrDataReady) got.push_back(char(r.in(kRbrThr)));
   CHECK(got == "hi!");
 }
 
@@ -409,7 +409,7 @@ TEST_CASE("two runs with the same input see bytes at the same virtual times") {
     std::vector<u64> times;
     for (int step = 0; step < 2000 && times.size() < 11; ++step) {
       r.advance(7919);  // an odd step, not a multiple of the poll period
-      if (r.in(kLsr) & kLsrDataReady) {
+      if (r.in(kLsr)&kLsrDataReady) {
         r.in(kRbrThr);
         times.push_back(r.scheduler.now());
       }
@@ -432,7 +432,7 @@ TEST_CASE("host input is never overrun: polling pauses while the receiver is ful
   CHECK(r.in(kLsr) == (0x60 | kLsrDataReady));  // no overrun
   CHECK(r.in(kRbrThr) == 'x');
   r.advance(period - 1);
-  CHECK_FALSE((r.in(kLsr) & kLsrDataReady));
+  CHECK_FALSE((r.in(kLsr)&kLsrDataReady));
   r.advance(1);  // one period after the read
   CHECK(r.in(kRbrThr) == 'y');
   r.advance(period);
@@ -445,7 +445,7 @@ TEST_CASE("loopback disconnects the host input") {
   r.out(kMcr, 0x10);
   r.advance(r.scheduler.ns_to_insns(1'000'000));
   CHECK(input.polls == 0);
-  CHECK_FALSE((r.in(kLsr) & kLsrDataReady));
+  CHECK_FALSE((r.in(kLsr)&kLsrDataReady));
   r.out(kMcr, 0x00);
   r.advance(r.scheduler.ns_to_insns(100'000));
   CHECK(r.in(kRbrThr) == 'h');
@@ -491,7 +491,7 @@ TEST_CASE("serialize then load preserves the device state") {
   CHECK(b.uart.view().iir == 0xcc);
   CHECK(a.uart.view().iir == 0xcc);
   std::string got;
-  while (b.in(kLsr) & kLsrDataReady) got.push_back(char(b.in(kRbrThr)));
+  while (b.in(kLsr)&kLsrDataReady) got.push_back(char(b.in(kRbrThr)));
   CHECK(got == "snap");
 }
 
@@ -525,8 +525,10 @@ TEST_CASE("garbage from the guest never breaks the device") {
       // Straight to the device, with sizes no bus would send (0, 3, 5, 7).
       port = u16(0x3f0 + (v >> 40) % 24);
       size = unsigned(v >> 12) % 8;
-      if (write) r.uart.port_write(port, size, u32(v >> 32));
-      else r.uart.port_read(port, size);
+      if (write)
+        r.uart.port_write(port, size, u32(v >> 32));
+      else
+        r.uart.port_read(port, size);
     } else if (write) {
       r.bus.write(port, size, u32(v >> 32));
     } else {

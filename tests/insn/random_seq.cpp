@@ -28,7 +28,7 @@ struct Rng {  // splitmix64
 // Operand shapes.
 // RR_NZ: "or src, imm" with a non-zero imm8 first, so the source is never
 // zero (BSF/BSR with a zero source is a vendor split: tests/insn/vendor_split.h).
-enum class Shape { R, RR, RI, RM, MR, M, RRR, RRI8, SHIFT_I, RR_SHIFT_I, X_X, X_M, X_X_I8, R32_X, X_R, NONE, LEA, R_R8, PUSH, POP, RR_NZ };
+enum class Shape { R, RR, RI, RM, MR, M, RRR, RRI8, SHIFT_I, RR_SHIFT_I, X_X, X_M, X_X_I8, R32_X, X_R, R_X_I8, X_R_I8, NONE, LEA, R_R8, PUSH, POP, RR_NZ };
 
 enum : u8 { W8 = 1, W16 = 2, W32 = 4, W64 = 8, W128 = 16 };
 
@@ -164,6 +164,59 @@ const SeqForm kForms[] = {
     {M(MOVQ), Shape::X_R, W128, 0, 0, 0},
     {M(COMISS), Shape::X_X, W128, 0, S, 0},
     {M(UCOMISD), Shape::X_X, W128, 0, S, 0},
+    // SSE3, SSSE3
+    {M(ADDSUBPS), Shape::X_X, W128, 0, 0, 0},
+    {M(HADDPD), Shape::X_X, W128, 0, 0, 0},
+    {M(HSUBPS), Shape::X_M, W128, 0, 0, 0},
+    {M(MOVSHDUP), Shape::X_X, W128, 0, 0, 0},
+    {M(MOVDDUP), Shape::X_X, W128, 0, 0, 0},
+    {M(PSHUFB), Shape::X_X, W128, 0, 0, 0},
+    {M(PHADDW), Shape::X_X, W128, 0, 0, 0},
+    {M(PHSUBSW), Shape::X_X, W128, 0, 0, 0},
+    {M(PMADDUBSW), Shape::X_X, W128, 0, 0, 0},
+    {M(PMULHRSW), Shape::X_M, W128, 0, 0, 0},
+    {M(PSIGNB), Shape::X_X, W128, 0, 0, 0},
+    {M(PABSD), Shape::X_X, W128, 0, 0, 0},
+    {M(PALIGNR), Shape::X_X_I8, W128, 0, 0, 0},
+    // SSE4.1
+    {M(PMULLD), Shape::X_X, W128, 0, 0, 0},
+    {M(PMULDQ), Shape::X_X, W128, 0, 0, 0},
+    {M(PMINSB), Shape::X_X, W128, 0, 0, 0},
+    {M(PMAXUD), Shape::X_X, W128, 0, 0, 0},
+    {M(PCMPEQQ), Shape::X_X, W128, 0, 0, 0},
+    {M(PACKUSDW), Shape::X_X, W128, 0, 0, 0},
+    {M(PHMINPOSUW), Shape::X_X, W128, 0, 0, 0},
+    {M(PMOVSXBW), Shape::X_X, W128, 0, 0, 0},
+    {M(PMOVZXWQ), Shape::X_X, W128, 0, 0, 0},
+    {M(PTEST), Shape::X_X, W128, 0, S, 0},
+    {M(BLENDVPS), Shape::X_X, W128, 0, 0, 0},  // mask: XMM0
+    {M(PBLENDVB), Shape::X_X, W128, 0, 0, 0},
+    {M(BLENDPD), Shape::X_X_I8, W128, 0, 0, 0},
+    {M(PBLENDW), Shape::X_X_I8, W128, 0, 0, 0},
+    {M(ROUNDPS), Shape::X_X_I8, W128, 0, 0, 0},
+    {M(ROUNDSD), Shape::X_X_I8, W128, 0, 0, 0},
+    {M(DPPS), Shape::X_X_I8, W128, 0, 0, 0},
+    {M(DPPD), Shape::X_X_I8, W128, 0, 0, 0},
+    {M(MPSADBW), Shape::X_X_I8, W128, 0, 0, 0},
+    {M(INSERTPS), Shape::X_X_I8, W128, 0, 0, 0},
+    {M(EXTRACTPS), Shape::R_X_I8, W32, 0, 0, 0},
+    {M(PEXTRB), Shape::R_X_I8, W32, 0, 0, 0},
+    {M(PEXTRQ), Shape::R_X_I8, W64, 0, 0, 0},
+    {M(PINSRD), Shape::X_R_I8, W32, 0, 0, 0},
+    {M(PINSRB), Shape::X_R_I8, W32, 0, 0, 0},
+    // SSE4.2 (string compares set CF ZF SF OF and clear AF PF), AES, PCLMULQDQ
+    {M(PCMPISTRI), Shape::X_X_I8, W128, 0, S, 0},
+    {M(PCMPISTRM), Shape::X_X_I8, W128, 0, S, 0},
+    {M(PCMPESTRI), Shape::X_X_I8, W128, 0, S, 0},
+    {M(PCMPESTRM), Shape::X_M, W128, 0, S, 0},  // imm8 added in emit
+    {M(PCMPGTQ), Shape::X_X, W128, 0, 0, 0},
+    {M(CRC32), Shape::RR, W32 | W64, 0, 0, 0},
+    {M(CRC32), Shape::R_R8, W32 | W64, 0, 0, 0},
+    {M(AESENC), Shape::X_X, W128, 0, 0, 0},
+    {M(AESDECLAST), Shape::X_X, W128, 0, 0, 0},
+    {M(AESIMC), Shape::X_X, W128, 0, 0, 0},
+    {M(AESKEYGENASSIST), Shape::X_X_I8, W128, 0, 0, 0},
+    {M(PCLMULQDQ), Shape::X_X_I8, W128, 0, 0, 0},
 };
 #undef M
 
@@ -326,10 +379,17 @@ private:
                 break;
             case Shape::R32_X: op[n++] = reg(gpr(pick_gpr(), 32)); op[n++] = xmm(); break;
             case Shape::X_R: op[n++] = xmm(); op[n++] = reg(gpr(pick_gpr(), 64)); break;
+            case Shape::R_X_I8:  // PEXTRx/EXTRACTPS: a GPR of the element's width (32 or 64) from an xmm
+                op[n++] = reg(gpr(pick_gpr(), bits)), op[n++] = xmm(), op[n++] = imm(rng_.below(256));
+                break;
+            case Shape::X_R_I8:
+                op[n++] = xmm(), op[n++] = reg(gpr(pick_gpr(), bits)), op[n++] = imm(rng_.below(256));
+                break;
             case Shape::NONE: break;
         }
         // X_M forms need 16-byte alignment for the packed integer ones.
         if (f.shape == Shape::X_M) op[1].mem.displacement &= ~0xfll;
+        if (f.mn == ZYDIS_MNEMONIC_PCMPESTRM) op[n++] = imm(rng_.below(128));
         req.operand_count = static_cast<ZyanU8>(n);
         u8 buf[ZYDIS_MAX_INSTRUCTION_LENGTH];
         ZyanUSize len = sizeof buf;

@@ -47,7 +47,8 @@ insn::Outcome run_interp(const insn::Case& c) {
 
   // 64-bit user mode, flat segments (the state Linux gives a process).
   cpu.cr0 = cr0::PE | cr0::MP | cr0::ET | cr0::NE | cr0::WP | cr0::PG;
-  cpu.cr4 = cr4::PAE | cr4::OSFXSR | cr4::OSXMMEXCPT;
+  cpu.cr4 = cr4::PAE | cr4::OSFXSR | cr4::OSXMMEXCPT | cr4::OSXSAVE;
+  cpu.xcr0 = 3;  // x87 | SSE enabled for XSAVE, as Linux does
   cpu.efer = efer::LME | efer::LMA | efer::NXE | efer::SCE;
   cpu.cr3 = kPml4;
   const u32 user = 3u << ar::kDplShift;

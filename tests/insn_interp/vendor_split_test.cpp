@@ -5,66 +5,25 @@
 #define DOCTEST_CONFIG_IMPLEMENT_WITH_MAIN
 #include <doctest/doctest.h>
 
-#include <initializer_list>
-#include <vector>
-
-#include "core/base/port_bus.h"
-#include "core/base/scheduler.h"
-#include "cpu/cpu.h"
 #include "cpu/msr_table.h"
-#include "mmu/phys_mem.h"
+#include "tests/support/cpu_rig.h"
 
 namespace {
 
 using namespace vtlab;
 
-u64 seg_desc(u32 base, u32 limit, u32 access, u32 flags) {
-  return u64(limit & 0xffff) | u64(base & 0xffffff) << 16 | u64(access & 0xff) << 40 | u64((limit >> 16) & 0xf) << 48 |
-         u64(flags & 0xf) << 52 | u64(base >> 24) << 56;
-}
-constexpr u32 kCode = 0x9a, kData = 0x92, kUserCode = 0xfa, kUserData = 0xf2;
-constexpr u32 kFlagG = 8, kFlagDB = 4, kFlagL = 2;
+using namespace vtlab::testing;
 
-// 64-bit mode at CPL 0, the first 2 MiB identity-mapped (user-accessible),
-// exceptions stop the run (intercepted) instead of being delivered. GDT:
-// 0x08 kernel code, 0x10 kernel data, 0x18 compat user code, 0x20 user data,
-// 0x28 user code (the IA32_STAR layout SYSCALL/SYSRET expect).
-struct Rig {
-  static constexpr u64 kGdt = 0x5000, kPml4 = 0x10000, kCodeAt = 0x20000, kStack = 0x90000;
-  Scheduler sched;
-  PortBus ports;
-  PhysMem mem{16u << 20};
-  Cpu cpu{mem, ports, sched};
-
+// 64-bit mode at CPL 0 (tests/support/cpu_rig.h), SYSCALL enabled, code at
+// kCodeAt; exceptions stop the run (intercepted) instead of being delivered.
+// The GDT has the IA32_STAR layout SYSCALL/SYSRET expect.
+struct Rig : LongModeRig {
+  static constexpr u64 kCodeAt = 0x20000, kStack = kKernelStack;
   Rig() {
-    put64(kGdt + 0x08, seg_desc(0, 0xfffff, kCode, kFlagG | kFlagL));
-    put64(kGdt + 0x10, seg_desc(0, 0xfffff, kData, kFlagG | kFlagDB));
-    put64(kGdt + 0x18, seg_desc(0, 0xfffff, kUserCode, kFlagG | kFlagDB));
-    put64(kGdt + 0x20, seg_desc(0, 0xfffff, kUserData, kFlagG | kFlagDB));
-    put64(kGdt + 0x28, seg_desc(0, 0xfffff, kUserCode, kFlagG | kFlagL));
-    put64(kPml4, (kPml4 + 0x1000) | 7);
-    put64(kPml4 + 0x1000, (kPml4 + 0x2000) | 7);
-    put64(kPml4 + 0x2000, (kPml4 + 0x3000) | 7);
-    for (u64 p = 0; p < 512; ++p) put64(kPml4 + 0x3000 + p * 8, (p << 12) | 7);
-    cpu.gdtr = TableReg{kGdt, 0x2f};
-    cpu.cr3 = kPml4;
-    cpu.cr4 = cr4::PAE;
-    cpu.efer = efer::LME | efer::LMA | efer::SCE;
-    cpu.cr0 = cr0::PE | cr0::PG | cr0::ET | cr0::WP;
-    cpu.seg[CS] = Cpu::segment_from_descriptor(0x08, mem.read(kGdt + 0x08, 8));
-    cpu.seg[SS] = Cpu::segment_from_descriptor(0x10, mem.read(kGdt + 0x10, 8));
+    cpu.efer |= efer::SCE;
     cpu.rip = kCodeAt;
-    cpu.gpr[RSP] = kStack;
-    cpu.mode_changed();
-    cpu.paging_changed();
     cpu.set_intercept_exceptions(true);
   }
-  void put(u64 pa, std::initializer_list<u8> bytes) {
-    std::vector<u8> v(bytes);
-    mem.write_block(pa, v.data(), v.size());
-  }
-  void put64(u64 pa, u64 v) { mem.write(pa, 8, v); }
-  StopCause step(u64 n) { return cpu.run(cpu.icount() + n); }
   // Compatibility mode at CPL 3 (selector 0x1b).
   void enter_compat_user() {
     cpu.seg[CS] = Cpu::segment_from_descriptor(0x1b, mem.read(kGdt + 0x18, 8));

@@ -9,6 +9,7 @@
 #include <iterator>
 #include <map>
 
+#include "tests/loader/bzimage_builder.h"
 #include "tests/loader/test_support.h"
 
 using namespace loader_test;
@@ -16,6 +17,7 @@ using namespace loader_test;
 namespace {
 
 const std::string kCorpusDir = std::string(VTLAB_TEST_DATA) + "/corpus";
+const std::string kBzCorpusDir = std::string(VTLAB_TEST_DATA) + "/corpus_bzimage";
 
 std::map<std::string, Bytes> seed_images() {
   std::map<std::string, Bytes> seeds;
@@ -48,6 +50,30 @@ std::map<std::string, Bytes> seed_images() {
   return seeds;
 }
 
+// Seeds for fuzz_bzimage: one image per protocol path, small (2 KiB).
+std::map<std::string, Bytes> bzimage_seeds() {
+  std::map<std::string, Bytes> seeds;
+  BzSpec s;
+  s.setup_sects = 1;
+  s.kernel = pattern(0x400, 0x90);
+  seeds["linux64_2.15.bin"] = build_bzimage(s);
+  s.xloadflags = 0;
+  seeds["linux32_2.15.bin"] = build_bzimage(s);
+  s.relocatable = false;
+  seeds["linux32_fixed.bin"] = build_bzimage(s);
+  s.version = 0x0206;
+  seeds["linux32_2.06.bin"] = build_bzimage(s);
+  return seeds;
+}
+
+void write_seeds(const std::string& dir, const std::map<std::string, Bytes>& seeds) {
+  std::filesystem::create_directories(dir);
+  for (const auto& [name, bytes] : seeds) {
+    std::ofstream(dir + "/" + name, std::ios::binary)
+        .write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+  }
+}
+
 Bytes read_file(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   return Bytes(std::istreambuf_iterator<char>(in), {});
@@ -67,10 +93,19 @@ TEST_CASE("the fuzz seed corpus matches its builders and every seed loads") {
   }
 }
 
-TEST_CASE("rewrite the fuzz seed corpus" * doctest::skip()) {
-  std::filesystem::create_directories(kCorpusDir);
-  for (const auto& [name, bytes] : seed_images()) {
-    std::ofstream(kCorpusDir + "/" + name, std::ios::binary)
-        .write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+TEST_CASE("the bzImage seed corpus matches its builder and every seed loads") {
+  for (const auto& [name, bytes] : bzimage_seeds()) {
+    CAPTURE(name);
+    const std::string path = kBzCorpusDir + "/" + name;
+    REQUIRE(std::filesystem::exists(path));
+    CHECK(read_file(path) == bytes);
+    vtlab::BootOptions o = options("console=ttyS0", 64 * kMiB);
+    o.image_path = path;
+    CHECK(vtlab::load_image(o).protocol == "linux");
   }
+}
+
+TEST_CASE("rewrite the fuzz seed corpus" * doctest::skip()) {
+  write_seeds(kCorpusDir, seed_images());
+  write_seeds(kBzCorpusDir, bzimage_seeds());
 }

@@ -45,6 +45,7 @@ TEST_CASE("flat binary placement errors") {
   CHECK_MSG_HAS(load_error(pattern(0x2000, 0), flat(0x9f000)), "VGA/BIOS");  // runs into 0xa0000
   CHECK_MSG_HAS(load_error(pattern(0x10, 0), flat(0xb8000)), "VGA/BIOS");
   CHECK_MSG_HAS(load_error(pattern(0x10, 0), flat(16 * kMiB - 8)), "not inside guest RAM");
+  CHECK_MSG_HAS(load_error(pattern(0x10, 0), flat(16 * kMiB - 0x10000 - 8)), "overlaps the ACPI tables");
   CHECK_MSG_HAS(load_error(pattern(0x10, 0), flat(0xfffffffffffffff8)), "wraps around");
   CHECK_MSG_HAS(load_error(pattern(0x10, 0), flat(0xd0000000, 4096 * kMiB)), "PCI/MMIO hole");
   CHECK_MSG_HAS(load_error(Bytes{}, flat(0x7c00)), "is empty");

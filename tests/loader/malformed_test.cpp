@@ -208,7 +208,7 @@ TEST_CASE("missing or broken Multiboot headers") {
   // Hints for files that are clearly something else.
   Bytes bzimage = pattern(0x400, 0);
   put32(bzimage, 0x202, 0x53726448);  // "HdrS"
-  CHECK_MSG_HAS(load_error(bzimage, options()), "Linux kernel (bzImage)");
+  CHECK_MSG_HAS(load_error(bzimage, options()), "Linux setup header");
   ElfSpec plain = good_spec(false);
   plain.multiboot_header = {};
   CHECK_MSG_HAS(load_error(build_elf(plain).bytes, options()), "this ELF file needs a Multiboot header");

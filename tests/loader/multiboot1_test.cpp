@@ -46,20 +46,22 @@ TEST_CASE("multiboot1 ELF32: segments by p_paddr with bss, entry, magic and a co
   Mb1Info info = read_mb1_info(g, image.ebx);
   CHECK(info.flags == (1u << 0 | 1u << 2 | 1u << 3 | 1u << 6 | 1u << 9));
   CHECK(info.mem_lower == 640);
-  CHECK(info.mem_upper == (128 * 1024 - 1024));
+  CHECK(info.mem_upper == (128 * 1024 - 1024 - 64));  // below the 64 KiB of ACPI tables
   CHECK(info.cmdline == "kernel.elf console=ttyS0 verbose");
   CHECK(info.boot_loader_name == "vtlab");
   CHECK(info.modules.empty());
-  REQUIRE(info.mmap.size() == 3);
-  CHECK(info.mmap[0].base == 0);
-  CHECK(info.mmap[0].length == 0xa0000);
-  CHECK(info.mmap[0].type == 1);
-  CHECK(info.mmap[1].base == 0xa0000);
-  CHECK(info.mmap[1].length == 0x60000);
-  CHECK(info.mmap[1].type == 2);
-  CHECK(info.mmap[2].base == 0x100000);
-  CHECK(info.mmap[2].length == 127 * kMiB);
-  CHECK(info.mmap[2].type == 1);
+  // docs/firmware.md: RAM, the BIOS area, RAM, the ACPI tables, then ECAM,
+  // IOAPIC, HPET and local APIC reserved.
+  const Mb1MmapEntry expect[] = {{0, 0xa0000, 1},           {0xa0000, 0x60000, 2},  {0x100000, 127 * kMiB - 0x10000, 1},
+                                 {128 * kMiB - 0x10000, 0x10000, 3}, {0xb0000000, 0x10000000, 2}, {0xfec00000, 0x1000, 2},
+                                 {0xfed00000, 0x1000, 2},  {0xfee00000, 0x1000, 2}};
+  REQUIRE(info.mmap.size() == std::size(expect));
+  for (size_t i = 0; i < std::size(expect); ++i) {
+    CAPTURE(i);
+    CHECK(info.mmap[i].base == expect[i].base);
+    CHECK(info.mmap[i].length == expect[i].length);
+    CHECK(info.mmap[i].type == expect[i].type);
+  }
   // Video mode / framebuffer information is never claimed.
   CHECK((info.flags & (1u << 11 | 1u << 12)) == 0);
 }
@@ -74,12 +76,14 @@ TEST_CASE("multiboot1: memory above 3 GiB is reported at 4 GiB") {
   vtlab::BootImage image = load(mb1_elf(false).bytes, options("", 4096 * kMiB));
   GuestView g(image);
   Mb1Info info = read_mb1_info(g, image.ebx);
-  REQUIRE(info.mmap.size() == 4);
+  REQUIRE(info.mmap.size() == 8);  // no ECAM entry: RAM reaches 3 GiB
   CHECK(info.mmap[2].base == 0x100000);
-  CHECK(info.mmap[2].length == 0xc0000000 - 0x100000);
-  CHECK(info.mmap[3].base == 0x100000000);
-  CHECK(info.mmap[3].length == 0x40000000);
-  CHECK(info.mem_upper == (0xc0000000 - 0x100000) / 1024);
+  CHECK(info.mmap[2].length == 0xc0000000 - 0x10000 - 0x100000);
+  CHECK(info.mmap[3].base == 0xc0000000 - 0x10000);
+  CHECK(info.mmap[3].type == 3);
+  CHECK(info.mmap[7].base == 0x100000000);
+  CHECK(info.mmap[7].length == 0x40000000);
+  CHECK(info.mem_upper == (0xc0000000 - 0x10000 - 0x100000) / 1024);
 }
 
 TEST_CASE("multiboot1 ELF64 loads like ELF32; an entry above 4 GiB is refused") {
@@ -228,9 +232,10 @@ TEST_CASE("multiboot1: a kernel in low memory; modules that do not fit below 640
 TEST_CASE("multiboot1: no room for the MBI and modules after the kernel is a clear error") {
   ElfSpec s;
   s.entry = 0x100000;
-  s.segments = {{.paddr = 0x100000, .data = pattern(0x100, 1), .memsz = 8 * kMiB - 0x100000 - 0x1000}};
+  constexpr u64 kRamTop = 8 * kMiB - 0x10000;  // the ACPI tables take the last 64 KiB
+  s.segments = {{.paddr = 0x100000, .data = pattern(0x100, 1), .memsz = kRamTop - 0x100000 - 0x1000}};
   s.multiboot_header = Mb1Header{}.bytes();
   Bytes elf = build_elf(s).bytes;
-  CHECK(load(elf, options("", 8 * kMiB)).ebx == 8 * kMiB - 0x1000);  // exactly one page left
+  CHECK(load(elf, options("", 8 * kMiB)).ebx == kRamTop - 0x1000);  // exactly one page left
   CHECK_MSG_HAS(load_error(elf, options("", 8 * kMiB, {"m"}), {pattern(10, 0)}), "no room for module 0 (m)");
 }

@@ -46,11 +46,13 @@ TEST_CASE("state hash: its cost follows the pages touched, not the size of RAM")
   m.load(code_at(0x7c00, machine_test::kSpin));
   m.run(1000);
   // Reading 64 GiB page by page would take many seconds and map 128 MiB of
-  // host page tables; only the 2 MiB chunks the guest and loader wrote are read.
+  // host page tables; only the pages the guest, the loader and the firmware
+  // wrote are read (the spinning guest writes nothing; the loader wrote its
+  // page of code, the firmware the ACPI tables, a handful of pages).
   RamHashStats stats;
-  const u64 hash = hash_guest_ram(m.memory(), &stats);
+  hash_guest_ram(m.memory(), &stats);
   CHECK(stats.pages_read > 0);
-  CHECK(stats.pages_read <= 2 * PhysMem::kChunkSize / PhysMem::kPageSize);
+  CHECK(stats.pages_read <= 16);
   MESSAGE("pages read for 64 GiB of RAM: " << stats.pages_read);
   // The pages it skipped were zero: a machine with less RAM and the same
   // contents, hashed reading every page, gives the same value.
@@ -59,7 +61,14 @@ TEST_CASE("state hash: its cost follows the pages touched, not the size of RAM")
   Machine small(small_cfg);
   small.load(code_at(0x7c00, machine_test::kSpin));
   small.run(1000);
+  // The ACPI tables sit at the top of RAM below 3 GiB, a different place
+  // in each: zero them (and the RSDP) so the contents are the same.
+  for (Machine* x : {&m, &small}) {
+    const std::vector<u8> zeros(0x10000, 0);
+    x->memory().write_block(*acpi_region_base(x->memory().ram_size()), zeros.data(), zeros.size());
+    x->memory().write_block(0xe0000, zeros.data(), 36);
+  }
   RamHashStats all;
-  CHECK(hash == hash_guest_ram(small.memory(), &all, false));
+  CHECK(hash_guest_ram(m.memory(), nullptr) == hash_guest_ram(small.memory(), &all, false));
   CHECK(all.pages_read == (16u << 20) / PhysMem::kPageSize);
 }

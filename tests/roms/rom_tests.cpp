@@ -32,7 +32,9 @@ constexpr RomCase kRoms[] = {
     {"smc.elf", "smc.txt", "", false},
     {"bench-small.elf", "bench-small.txt", "", false},
     {"faultbench-small.elf", "faultbench-small.txt", "", false},
+    {"chipset.elf", "chipset.txt", "", false},
     {"realmode.bin", "realmode.txt", "", true},
+    {"fwcfg.elf", "fwcfg.txt", "", false},
 };
 
 std::string read_file(const std::string& path) {
@@ -91,6 +93,25 @@ TEST_CASE("the same image runs identically twice (state hash, instruction count)
   CHECK(ra.end == RunEnd::DebugExit);
   CHECK(ra.instructions == rb.instructions);
   CHECK(a->machine->state_hash() == b->machine->state_hash());
+  CHECK(a->serial.text() == b->serial.text());
+}
+
+TEST_CASE("interrupts and timers are deterministic: the chipset ROM twice, stopped mid-run and at the end") {
+  const RomCase& rc = kRoms[8];
+  REQUIRE(std::string(rc.image) == "chipset.elf");
+  auto a = boot(rc), b = boot(rc);
+  // Mid-run: inside the PIT's periodic interrupts.
+  RunResult ra = a->machine->run(3'000'000), rb = b->machine->run(3'000'000);
+  CHECK(ra.end == RunEnd::InsnLimit);
+  CHECK(a->machine->state_hash() == b->machine->state_hash());
+  CHECK(a->machine->pic().view().acknowledged == b->machine->pic().view().acknowledged);
+  CHECK(a->machine->pic().view().acknowledged > 0);
+  ra = a->machine->run();
+  rb = b->machine->run();
+  CHECK(ra.end == RunEnd::DebugExit);
+  CHECK(ra.instructions == rb.instructions);
+  CHECK(a->machine->cpu().icount() == b->machine->cpu().icount());
+  CHECK(*ra.state_hash == *rb.state_hash);
   CHECK(a->serial.text() == b->serial.text());
 }
 

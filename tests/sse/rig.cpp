@@ -80,7 +80,8 @@ void Rig::load_state(const insn::Case& c, const RigControl& ctl) {
 
   p.efer = efer::LME | efer::LMA | efer::SCE | efer::NXE;
   p.cr0 = ((cr0::PE | cr0::MP | cr0::ET | cr0::NE | cr0::WP | cr0::PG) | ctl.cr0_set) & ~ctl.cr0_clear;
-  p.cr4 = ((cr4::PAE | cr4::OSFXSR | cr4::OSXMMEXCPT) | ctl.cr4_set) & ~ctl.cr4_clear;
+  p.cr4 = ((cr4::PAE | cr4::OSFXSR | cr4::OSXMMEXCPT | cr4::OSXSAVE) | ctl.cr4_set) & ~ctl.cr4_clear;
+  p.xcr0 = ctl.xcr0;
   p.cr3 = kPml4;
   p.gdtr = TableReg{kGdt, 6 * 8 - 1};
   p.idtr = TableReg{kIdt, kVectors * 16 - 1};

@@ -19,6 +19,7 @@ struct RigControl {
   // Applied to the fixed CR0/CR4 values after the setup (defaults: none).
   vtlab::u64 cr0_set = 0, cr0_clear = 0, cr4_set = 0, cr4_clear = 0;
   bool compat32 = false;  // run the code in a 32-bit compatibility-mode segment
+  vtlab::u64 xcr0 = 3;    // x87 | SSE, with CR4.OSXSAVE set: as Linux runs a process
 };
 
 class Rig {

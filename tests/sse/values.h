@@ -30,7 +30,9 @@ inline u64 seed_of(std::string_view name) {
   return h;
 }
 
-enum class Lane { F32, F64, I8, I16, I32, I64, Raw };
+// Str: text for the SSE4.2 string instructions (zeros, a small alphabet
+// so elements often match, and random words).
+enum class Lane { F32, F64, I8, I16, I32, I64, Raw, Str };
 
 inline constexpr u32 kF32Specials[] = {
     0x00000000, 0x80000000, 0x3f800000, 0xbf800000, 0x3fc00000, 0x40400000, 0x3dcccccd, 0x7f800000,
@@ -63,6 +65,12 @@ inline u64 lane_value(Rng& r, Lane k) {
     case Lane::F64:
       return special ? kF64Specials[r.below(std::size(kF64Specials))] : r.next();
     case Lane::Raw: return r.next();
+    case Lane::Str: {
+      static constexpr u16 kAlphabet[] = {0x0061, 0x0062, 0x0063, 0x6100, 0x6161, 0x0001,
+                                          0x00ff, 0x8000, 0x7fff, 0xff80, 0x0180, 0x6263};
+      const unsigned pick = r.below(8);
+      return pick < 2 ? 0 : pick < 6 ? kAlphabet[r.below(std::size(kAlphabet))] : u16(r.next());
+    }
     default: {
       u64 v = special ? kIntEdges[r.below(std::size(kIntEdges))] : r.next();
       if (r.below(4) == 0) v = ~v + (r.below(2) ? 0 : 1);  // negations of the edges
@@ -76,7 +84,7 @@ inline unsigned lane_bytes(Lane k) {
     case Lane::F32: case Lane::I32: return 4;
     case Lane::F64: case Lane::I64: case Lane::Raw: return 8;
     case Lane::I8: return 1;
-    case Lane::I16: return 2;
+    case Lane::I16: case Lane::Str: return 2;
   }
   return 8;
 }

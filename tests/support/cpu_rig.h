@@ -75,6 +75,19 @@ struct LongModeRig : CpuRig {
     put64(kIdt + vector * 16, lo);
     put64(kIdt + vector * 16 + 8, handler >> 32);
   }
+  // 64-bit (cs 0x2b) or compatibility-mode (cs 0x1b) user code at CPL 3,
+  // IF set.
+  void enter_user(u64 rip, u64 rsp, unsigned cs = 0x2b) {
+    cpu.seg[CS] = Cpu::segment_from_descriptor(u16(cs), mem.read(kGdt + (cs & ~7u), 8));
+    cpu.seg[CS].selector = u16(cs);
+    cpu.seg[SS] = Cpu::segment_from_descriptor(0x23, mem.read(kGdt + 0x20, 8));
+    cpu.seg[SS].selector = 0x23;
+    cpu.set_cpl(3);
+    cpu.rip = rip;
+    cpu.gpr[RSP] = rsp;
+    cpu.flags.set(fl::IF | fl::kFixed1);
+    cpu.mode_changed();
+  }
   // The PTE of the 4 KiB page at `lin` (< 2 MiB).
   void set_pte(u64 lin, u64 pte) {
     put64(kPt + (lin >> 12) * 8, pte);

@@ -76,9 +76,12 @@ TEST_CASE("FIST/FISTP/FISTTP give this CPU's integers and flags") {
   CHECK(run_store<u16>("fist m16", 23, host_fist16, [](F80 a, const Env& e) { return to_int(a, 2, e, false); }) == 0);
   CHECK(run_store<u32>("fist m32", 24, host_fist32, [](F80 a, const Env& e) { return to_int(a, 4, e, false); }) == 0);
   CHECK(run_store<u64>("fistp m64", 25, host_fistp64, [](F80 a, const Env& e) { return to_int(a, 8, e, false); }) == 0);
-  CHECK(run_store<u16>("fisttp m16", 26, host_fisttp16, [](F80 a, const Env& e) { return to_int(a, 2, e, true); }) == 0);
-  CHECK(run_store<u32>("fisttp m32", 27, host_fisttp32, [](F80 a, const Env& e) { return to_int(a, 4, e, true); }) == 0);
-  CHECK(run_store<u64>("fisttp m64", 28, host_fisttp64, [](F80 a, const Env& e) { return to_int(a, 8, e, true); }) == 0);
+  CHECK(run_store<u16>("fisttp m16", 26, host_fisttp16, [](F80 a, const Env& e) { return to_int(a, 2, e, true); }) ==
+        0);
+  CHECK(run_store<u32>("fisttp m32", 27, host_fisttp32, [](F80 a, const Env& e) { return to_int(a, 4, e, true); }) ==
+        0);
+  CHECK(run_store<u64>("fisttp m64", 28, host_fisttp64, [](F80 a, const Env& e) { return to_int(a, 8, e, true); }) ==
+        0);
 }
 
 TEST_CASE("FBSTP and FBLD agree with this CPU") {
@@ -123,10 +126,17 @@ TEST_CASE("FLD m32/m64 load like this CPU") {
     const bool dbl = rng.below(2);
     u64 bits = rng.next();
     switch (rng.below(5)) {
-      case 0: bits &= dbl ? 0x800fffffffffffffull : 0x807fffffull; break;  // zero/denormal
-      case 1: bits |= dbl ? 0x7ff0000000000000ull : 0x7f800000ull; break;  // inf/NaN
-      case 2: bits &= dbl ? 0xfff0000000000000ull : 0xff800000ull; break;  // exact powers, zeros, inf
-      default: break;
+      case 0:
+        bits &= dbl ? 0x800fffffffffffffull : 0x807fffffull;
+        break;  // zero/denormal
+      case 1:
+        bits |= dbl ? 0x7ff0000000000000ull : 0x7f800000ull;
+        break;  // inf/NaN
+      case 2:
+        bits &= dbl ? 0xfff0000000000000ull : 0xff800000ull;
+        break;  // exact powers, zeros, inf
+      default:
+        break;
     }
     if (!dbl) bits = u32(bits);
     const HostState h = dbl ? host_fld64(bits, fcw) : host_fld32(u32(bits), fcw);

@@ -17,7 +17,7 @@ using vtlab::u8;
 using vtlab::x87::F80;
 
 struct HostState {
-  F80 st[8];  // ST(0)..ST(7)
+  F80 st[8];          // ST(0)..ST(7)
   u16 fcw, fsw, ftw;  // ftw: the full tag word (FNSAVE)
 };
 
@@ -41,15 +41,15 @@ struct alignas(16) Operand80 {
 };
 
 // "fld b; fld a; INSN; fnsave": ST0 = a, ST1 = b when INSN runs.
-#define X87_TEST_HOST_OP2(name, insn)                                                          \
-  inline HostState name(F80 a, F80 b, u16 fcw) {                                               \
-    Operand80 oa{a.sig, a.se, {}}, ob{b.sig, b.se, {}};                                        \
-    alignas(16) u8 img[108];                                                                   \
+#define X87_TEST_HOST_OP2(name, insn)                                                           \
+  inline HostState name(F80 a, F80 b, u16 fcw) {                                                \
+    Operand80 oa{a.sig, a.se, {}}, ob{b.sig, b.se, {}};                                         \
+    alignas(16) u8 img[108];                                                                    \
     asm volatile("fninit\n\tfldcw %[cw]\n\tfldt %[b]\n\tfldt %[a]\n\t" insn "\n\tfnsave %[img]" \
-                 : [img] "=m"(img)                                                             \
-                 : [a] "m"(oa), [b] "m"(ob), [cw] "m"(fcw)                                     \
-                 : "memory");                                                                  \
-    return parse_fnsave(img);                                                                  \
+                 : [img] "=m"(img)                                                              \
+                 : [a] "m"(oa), [b] "m"(ob), [cw] "m"(fcw)                                      \
+                 : "memory");                                                                   \
+    return parse_fnsave(img);                                                                   \
   }
 
 X87_TEST_HOST_OP2(host_fadd, "fadd %%st(1), %%st")
@@ -77,16 +77,16 @@ X87_TEST_HOST_OP2(host_fyl2xp1, "fyl2xp1")
 
 // Stores: "fld a; INSN out; fnsave". `out` starts as `fill` (an unmasked
 // exception stores nothing).
-#define X87_TEST_HOST_STORE(name, T, insn)                                                      \
-  inline HostState name(F80 a, u16 fcw, T& out, T fill) {                                       \
-    Operand80 oa{a.sig, a.se, {}};                                                              \
-    alignas(16) u8 img[108];                                                                    \
-    out = fill;                                                                                 \
-    asm volatile("fninit\n\tfldcw %[cw]\n\tfldt %[a]\n\t" insn " %[out]\n\tfnsave %[img]"     \
-                 : [img] "=m"(img), [out] "+m"(out)                                             \
-                 : [a] "m"(oa), [cw] "m"(fcw)                                                   \
-                 : "memory");                                                                   \
-    return parse_fnsave(img);                                                                   \
+#define X87_TEST_HOST_STORE(name, T, insn)                                                \
+  inline HostState name(F80 a, u16 fcw, T& out, T fill) {                                 \
+    Operand80 oa{a.sig, a.se, {}};                                                        \
+    alignas(16) u8 img[108];                                                              \
+    out = fill;                                                                           \
+    asm volatile("fninit\n\tfldcw %[cw]\n\tfldt %[a]\n\t" insn " %[out]\n\tfnsave %[img]" \
+                 : [img] "=m"(img), [out] "+m"(out)                                       \
+                 : [a] "m"(oa), [cw] "m"(fcw)                                             \
+                 : "memory");                                                             \
+    return parse_fnsave(img);                                                             \
   }
 X87_TEST_HOST_STORE(host_fst32, u32, "fsts")
 X87_TEST_HOST_STORE(host_fst64, u64, "fstl")
@@ -113,14 +113,14 @@ inline HostState host_fbstp(F80 a, u16 fcw, Bcd& out, Bcd fill) {
 }
 
 // Loads: "INSN m; fnsave".
-#define X87_TEST_HOST_LOAD(name, T, insn)                                                   \
-  inline HostState name(T v, u16 fcw) {                                                     \
-    alignas(16) u8 img[108];                                                                \
-    asm volatile("fninit\n\tfldcw %[cw]\n\t" insn " %[v]\n\tfnsave %[img]"                  \
-                 : [img] "=m"(img)                                                          \
-                 : [v] "m"(v), [cw] "m"(fcw)                                                \
-                 : "memory");                                                               \
-    return parse_fnsave(img);                                                               \
+#define X87_TEST_HOST_LOAD(name, T, insn)                                  \
+  inline HostState name(T v, u16 fcw) {                                    \
+    alignas(16) u8 img[108];                                               \
+    asm volatile("fninit\n\tfldcw %[cw]\n\t" insn " %[v]\n\tfnsave %[img]" \
+                 : [img] "=m"(img)                                         \
+                 : [v] "m"(v), [cw] "m"(fcw)                               \
+                 : "memory");                                              \
+    return parse_fnsave(img);                                              \
   }
 X87_TEST_HOST_LOAD(host_fld32, u32, "flds")
 X87_TEST_HOST_LOAD(host_fld64, u64, "fldl")

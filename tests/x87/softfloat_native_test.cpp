@@ -44,9 +44,9 @@ struct Checker {
     const u16 cmp = 0x3f | kES | kB | kC1;
     if (h.st[0] == want && (h.fsw & cmp) == fsw) return;
     if (failures++ < 20)
-      std::fprintf(stderr, "%s a=%s b=%s fcw=%04x: host %s fsw=%04x, model %s fsw=%04x%s\n", name,
-                   f80_text(a).c_str(), f80_text(b).c_str(), fcw, f80_text(h.st[0]).c_str(), h.fsw & cmp,
-                   f80_text(want).c_str(), fsw, r.write ? "" : " (not written)");
+      std::fprintf(stderr, "%s a=%s b=%s fcw=%04x: host %s fsw=%04x, model %s fsw=%04x%s\n", name, f80_text(a).c_str(),
+                   f80_text(b).c_str(), fcw, f80_text(h.st[0]).c_str(), h.fsw & cmp, f80_text(want).c_str(), fsw,
+                   r.write ? "" : " (not written)");
   }
 };
 
@@ -67,14 +67,19 @@ void run_binary(const char* name, HostState (*host)(F80, F80, u16), Result (*mod
 }  // namespace
 
 TEST_CASE("FADD/FSUB/FMUL/FDIV are bit-exact with this CPU") {
-  run_binary("fadd", host_fadd, [](F80 a, F80 b, const Env& e) { return vtlab::x87::add(a, b, e); }, true, 1);
-  run_binary("fsub", host_fsub, [](F80 a, F80 b, const Env& e) { return vtlab::x87::sub(a, b, e); }, true, 2);
-  run_binary("fmul", host_fmul, [](F80 a, F80 b, const Env& e) { return vtlab::x87::mul(a, b, e); }, true, 3);
-  run_binary("fdiv", host_fdiv, [](F80 a, F80 b, const Env& e) { return vtlab::x87::div(a, b, e); }, true, 4);
+  run_binary(
+      "fadd", host_fadd, [](F80 a, F80 b, const Env& e) { return vtlab::x87::add(a, b, e); }, true, 1);
+  run_binary(
+      "fsub", host_fsub, [](F80 a, F80 b, const Env& e) { return vtlab::x87::sub(a, b, e); }, true, 2);
+  run_binary(
+      "fmul", host_fmul, [](F80 a, F80 b, const Env& e) { return vtlab::x87::mul(a, b, e); }, true, 3);
+  run_binary(
+      "fdiv", host_fdiv, [](F80 a, F80 b, const Env& e) { return vtlab::x87::div(a, b, e); }, true, 4);
 }
 
 TEST_CASE("FSQRT is bit-exact with this CPU") {
-  run_binary("fsqrt", host_fsqrt, [](F80 a, F80, const Env& e) { return vtlab::x87::sqrt(a, e); }, true, 5);
+  run_binary(
+      "fsqrt", host_fsqrt, [](F80 a, F80, const Env& e) { return vtlab::x87::sqrt(a, e); }, true, 5);
 }
 
 }  // namespace x87_test
@@ -103,9 +108,8 @@ int compare_run(const char* name, int n, u64 seed, u16 cmp, HostState (*host)(F8
     if (h.st[0] == e.st0 && h.st[1] == e.st1 && (h.fsw & cmp) == (e.fsw & cmp)) continue;
     if (failures++ < 20)
       std::fprintf(stderr, "%s a=%s b=%s fcw=%04x: host %s %s fsw=%04x, model %s %s fsw=%04x\n", name,
-                   f80_text(a).c_str(), f80_text(b).c_str(), fcw, f80_text(h.st[0]).c_str(),
-                   f80_text(h.st[1]).c_str(), h.fsw & cmp, f80_text(e.st0).c_str(), f80_text(e.st1).c_str(),
-                   e.fsw & cmp);
+                   f80_text(a).c_str(), f80_text(b).c_str(), fcw, f80_text(h.st[0]).c_str(), f80_text(h.st[1]).c_str(),
+                   h.fsw & cmp, f80_text(e.st0).c_str(), f80_text(e.st1).c_str(), e.fsw & cmp);
   }
   std::fprintf(stderr, "%s: %d operand pairs, %d differ\n", name, n, failures);
   return failures;

@@ -60,7 +60,9 @@ void measure(Stats& s, F80 a, F80 b, u16 fcw, const HostState& h, F80 model_valu
   if (special || !model_write) {
     if (!(host_value == want) || !flags_equal) {
       if (s.special_bad++ < 10)
-        std::fprintf(stderr, "%s special a=%04x_%016llx b=%04x_%016llx fcw=%04x: host %04x_%016llx fsw=%04x model %04x_%016llx flags=%02x%s\n",
+        std::fprintf(stderr,
+                     "%s special a=%04x_%016llx b=%04x_%016llx fcw=%04x: host %04x_%016llx fsw=%04x model %04x_%016llx "
+                     "flags=%02x%s\n",
                      s.name, a.se, (unsigned long long)a.sig, b.se, (unsigned long long)b.sig, fcw, host_value.se,
                      (unsigned long long)host_value.sig, h.fsw, model_value.se, (unsigned long long)model_value.sig,
                      model_flags, model_write ? "" : " (not written)");
@@ -82,9 +84,11 @@ void measure(Stats& s, F80 a, F80 b, u16 fcw, const HostState& h, F80 model_valu
 }
 
 void report(const Stats& s) {
-  std::fprintf(stderr, "%-8s %7ld inputs: %5.1f%% identical, %5.1f%% within 1 ulp; max ulps RN %g RD %g RU %g RZ %g; histogram:",
-               s.name, s.n, 100.0 * s.exact / std::max(1L, s.n), 100.0 * (s.within1) / std::max(1L, s.n),
-               s.max_ulps[0], s.max_ulps[1], s.max_ulps[2], s.max_ulps[3]);
+  std::fprintf(
+      stderr,
+      "%-8s %7ld inputs: %5.1f%% identical, %5.1f%% within 1 ulp; max ulps RN %g RD %g RU %g RZ %g; histogram:", s.name,
+      s.n, 100.0 * s.exact / std::max(1L, s.n), 100.0 * (s.within1) / std::max(1L, s.n), s.max_ulps[0], s.max_ulps[1],
+      s.max_ulps[2], s.max_ulps[3]);
   for (auto [k, v] : s.hist) std::fprintf(stderr, " %ld:%ld", k, v);
   std::fprintf(stderr, "\n");
 }
@@ -125,10 +129,18 @@ TEST_CASE("transcendental instructions: specials exact, others within the measur
       const F80 b = one();
       HostState h;
       switch (op) {
-        case TrigOp::Sin: h = host_fsin(a, b, fcw); break;
-        case TrigOp::Cos: h = host_fcos(a, b, fcw); break;
-        case TrigOp::Tan: h = host_fptan(a, b, fcw); break;
-        case TrigOp::SinCos: h = host_fsincos(a, b, fcw); break;
+        case TrigOp::Sin:
+          h = host_fsin(a, b, fcw);
+          break;
+        case TrigOp::Cos:
+          h = host_fcos(a, b, fcw);
+          break;
+        case TrigOp::Tan:
+          h = host_fptan(a, b, fcw);
+          break;
+        case TrigOp::SinCos:
+          h = host_fsincos(a, b, fcw);
+          break;
       }
       const Trig t = trig(op, a, env_from_fcw(fcw, false));
       const bool c2 = h.fsw & 0x400;

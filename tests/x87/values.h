@@ -24,9 +24,14 @@ struct Rng {  // splitmix64: the same sequence on every host
 inline u64 random_sig(Rng& r) {
   u64 s = r.next();
   switch (r.below(4)) {
-    case 0: s &= ~u64(0) << r.below(64); break;
-    case 1: s |= (u64(1) << r.below(64)) - 1; break;  // runs of ones
-    default: break;
+    case 0:
+      s &= ~u64(0) << r.below(64);
+      break;
+    case 1:
+      s |= (u64(1) << r.below(64)) - 1;
+      break;  // runs of ones
+    default:
+      break;
   }
   return s;
 }
@@ -35,18 +40,30 @@ inline F80 random_f80(Rng& r) {
   const bool sign = r.below(2);
   using namespace vtlab::x87;
   switch (r.below(16)) {
-    case 0: return zero(sign);
-    case 1: return make(sign, 0, random_sig(r) >> (1 + r.below(63)));  // denormal
-    case 2: return make(sign, 0, kJ | random_sig(r));                  // pseudo-denormal
-    case 3: return infinity(sign);
-    case 4: return make(sign, kMaxExp, kJ | kQuietBit | (random_sig(r) >> 2));  // QNaN
-    case 5: return make(sign, kMaxExp, kJ | (1 + (random_sig(r) >> 3)));        // SNaN
-    case 6: return make(sign, u16(1 + r.below(0x7ffe)), random_sig(r) & ~kJ);   // unnormal
-    case 7: return r.below(2) ? kIndefinite : make(sign, kMaxExp, random_sig(r) & ~kJ);
-    case 8: return make(sign, u16(1 + r.below(80)), kJ | random_sig(r));             // tiny
-    case 9: return make(sign, u16(kMaxExp - 1 - r.below(80)), kJ | random_sig(r));   // huge
-    case 10: return make(sign, u16(kBias - 64 + r.below(128)), kJ | (random_sig(r) & ~(~u64(0) >> 30)));
-    default: return make(sign, u16(kBias - 200 + r.below(400)), kJ | random_sig(r));
+    case 0:
+      return zero(sign);
+    case 1:
+      return make(sign, 0, random_sig(r) >> (1 + r.below(63)));  // denormal
+    case 2:
+      return make(sign, 0, kJ | random_sig(r));  // pseudo-denormal
+    case 3:
+      return infinity(sign);
+    case 4:
+      return make(sign, kMaxExp, kJ | kQuietBit | (random_sig(r) >> 2));  // QNaN
+    case 5:
+      return make(sign, kMaxExp, kJ | (1 + (random_sig(r) >> 3)));  // SNaN
+    case 6:
+      return make(sign, u16(1 + r.below(0x7ffe)), random_sig(r) & ~kJ);  // unnormal
+    case 7:
+      return r.below(2) ? kIndefinite : make(sign, kMaxExp, random_sig(r) & ~kJ);
+    case 8:
+      return make(sign, u16(1 + r.below(80)), kJ | random_sig(r));  // tiny
+    case 9:
+      return make(sign, u16(kMaxExp - 1 - r.below(80)), kJ | random_sig(r));  // huge
+    case 10:
+      return make(sign, u16(kBias - 64 + r.below(128)), kJ | (random_sig(r) & ~(~u64(0) >> 30)));
+    default:
+      return make(sign, u16(kBias - 200 + r.below(400)), kJ | random_sig(r));
   }
 }
 

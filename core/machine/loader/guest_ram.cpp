@@ -3,21 +3,22 @@
 #include <algorithm>
 
 #include "core/base/error.h"
+#include "core/machine/platform_layout.h"
 #include "core/machine/loader/checked_math.h"
 #include "core/machine/loader/hex.h"
 
 namespace vtlab::loader {
 namespace {
 
-constexpr u64 kVgaBiosHoleStart = 0xa0000;
-constexpr u64 kVgaBiosHoleEnd = 0x100000;
-constexpr u64 kMmioHoleStart = 0xc0000000;
+constexpr u64 kVgaBiosHoleStart = platform::kLowRamEnd;
+constexpr u64 kVgaBiosHoleEnd = platform::kBiosAreaEnd;
+constexpr u64 kMmioHoleStart = platform::kMmioHoleStart;
 constexpr u64 kMmioHoleEnd = k4GiB;
 
 std::vector<MemRange> available_ram(u64 ram_size) {
   std::vector<MemRange> ram;
   for (const MemRange& r : pc_memory_map(ram_size)) {
-    if (r.type == 1 && r.length != 0) ram.push_back(r);
+    if (r.type == kE820Ram && r.length != 0) ram.push_back(r);
   }
   return ram;
 }
@@ -53,6 +54,10 @@ void require_in_ram(const std::string& file, const std::string& what, u64 addr, 
     problem = " lies in the PCI/MMIO hole " + hex_range(kMmioHoleStart, kMmioHoleEnd) + ", which is not RAM";
   } else if (overlaps(addr, *end, kVgaBiosHoleStart, kVgaBiosHoleEnd)) {
     problem = " overlaps the VGA/BIOS area " + hex_range(kVgaBiosHoleStart, kVgaBiosHoleEnd) + ", which is not RAM";
+  } else if (std::optional<u64> acpi = acpi_region_base(ram_size);
+             acpi && overlaps(addr, *end, *acpi, *acpi + platform::kAcpiRegionSize) && *end <= low_ram_end(ram_size)) {
+    problem = " overlaps the ACPI tables " + hex_range(*acpi, *acpi + platform::kAcpiRegionSize) +
+              " at the top of RAM below 3 GiB, which are not free RAM";
   } else {
     problem = " is not inside guest RAM (the machine has " + std::to_string(ram_size >> 20) + " MiB)";
   }

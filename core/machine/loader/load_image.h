@@ -8,6 +8,8 @@
 //   Multiboot 1 header   in the first 8 KiB (preferred when both are present,
 //                        as QEMU's -kernel would boot it)
 //   Multiboot 2 header   in the first 32 KiB
+//   Linux setup header   "HdrS" at 0x202: a bzImage, booted by the Linux
+//                        boot protocol with --initrd (bzimage.h)
 #pragma once
 #include <span>
 #include <vector>
@@ -19,8 +21,9 @@ namespace vtlab {
 BootImage load_image(const BootOptions& opts);
 
 // The same from bytes already in memory (tests, fuzzing): `image` stands for
-// the file opts.image_path and modules[i] for opts.module_paths[i].
+// the file opts.image_path, modules[i] for opts.module_paths[i] and
+// `initrd` for opts.initrd_path.
 BootImage load_image_from_bytes(std::span<const u8> image, std::span<const std::vector<u8>> modules,
-                                const BootOptions& opts);
+                                const BootOptions& opts, std::span<const u8> initrd = {});
 
 }  // namespace vtlab

@@ -64,6 +64,7 @@ int type_bits(const std::string& type, int w) {
     if (type == "st") return 8;
     if (type == "m0") return 8;
     if (type == "m512") return 512 * 8;  // FXSAVE area: 512 bytes (SDM "m512byte")
+    if (type == "mxs") return 576 * 8;   // XSAVE area of x87 | SSE: legacy region + header (CPUID.(EAX=0DH))
     return std::stoi(type.substr(1));  // r8 m32 i16 ...
 }
 
@@ -261,7 +262,7 @@ private:
             } else if (ph.type[0] == 'i') {
                 const int ib = bits[i];
                 u64 v = bytes_u64(vals[i]);
-                if (kind == "u8" || kind == "count") {
+                if (kind == "u8" || kind == "count" || kind == "round" || kind == "strimm" || kind == "clmul") {
                     r = hex(v & 0xff);
                 } else if (ib < 64) {  // print as the signed value of the immediate's width
                     const u64 sign = 1ull << (ib - 1), m = (sign << 1) - 1;

@@ -52,6 +52,31 @@ int lane_bits(const std::string& kind) {
     return kind == "b" ? 8 : kind == "w" ? 16 : kind == "d" ? 32 : 64;
 }
 
+// Text for the SSE4.2 string instructions (16 bytes; as words, the pairs):
+// terminated and unterminated strings, empty ones, data after a
+// terminator, repeats for substring searches, range pairs, signed extremes.
+const char* const kStrings[] = {
+    "abcd", "", "abcdefghijklmnop", "a\0xyzxyzxyzxyz", "xxabyyabzzabab", "azAZ09", "ab", "ba",
+    "\x80\xff\x7f\x01\x80\x7f", "a\0b\0c\0\0\0", "aaaaaaaaaaaaaaaa", "\xff\xff\x01\x80", "pqrstuvwxyzabcd"};
+constexpr size_t kStringLen[] = {4, 0, 16, 15, 14, 6, 2, 2, 6, 10, 16, 4, 15};
+const u8 kStrAlphabet[] = {'a', 'b', 'c', 'A', 'Z', '0', '9', 0x80, 0xff, 0x7f, 0x01};
+
+// XSAVE images (576 bytes: legacy region, header; SDM Vol. 1 §13.4): a
+// valid FXSAVE part, then XSTATE_BV / XCOMP_BV as given (`rest` goes to
+// header byte `rest_at`, 0 for none).
+Bytes xsave_image(Rng& rng, u64 xstate_bv, u64 xcomp_bv, u32 mxcsr, size_t rest_at = 0, u8 rest = 0) {
+    Bytes b(576, 0);
+    put<u16>(b, 0, 0x037f);
+    std::memcpy(b.data() + 24, &mxcsr, 4);
+    for (size_t i = 160; i < 416; ++i) b[i] = static_cast<u8>(rng.next());
+    for (size_t i = 416; i < 512; ++i) b[i] = static_cast<u8>(rng.next());  // not used by XRSTOR
+    std::memcpy(b.data() + 512, &xstate_bv, 8);
+    std::memcpy(b.data() + 520, &xcomp_bv, 8);
+    if (rest_at) b[512 + rest_at] = rest;
+    return b;
+}
+constexpr u64 kCompacted = 1ull << 63;
+
 const u32 kMxcsrValues[] = {0x1f80, 0x3f80, 0x5f80, 0x7f80, 0x9fc0, 0x1fbf, 0x1f80 | 0x40, 0x1f80 | 0x8000,
                             0x1e80, 0x1d80, 0x1b80, 0x1780, 0x0f80, 0x0000, 0xffbf, 0x1f81, 0x11f80};
 
@@ -123,8 +148,8 @@ X87Bits random_x87(const std::string& kind, Rng& rng) {
 bool is_known_kind(const std::string& k) {
     for (const char* n : {"int", "nz", "count", "bitoff", "u8", "cnt", "ps", "pd", "b", "w", "d", "q", "x", "zero",
                           "mxcsr", "fx", "rfl", "pred", "scount", "xcount", "pastend",
-                          "belowstart", "noncanon", "f80", "f80int", "f80trig", "f80unit", "f80log", "f80pos", "bcd",
-                          "env", "save", "fx87"})
+                          "belowstart", "noncanon", "round", "strimm", "clmul", "str", "slen", "xs", "xsbad", "xs87",
+                          "f80", "f80int", "f80trig", "f80unit", "f80log", "f80pos", "bcd", "env", "save", "fx87"})
         if (k == n) return true;
     return false;
 }
@@ -202,6 +227,41 @@ std::vector<Bytes> edge_values(const std::string& kind, int bits) {
         out.push_back(Bytes(static_cast<size_t>(bits / 8), 0));
     } else if (kind == "mxcsr") {
         for (u32 v : kMxcsrValues) out.push_back(u64_bytes(v, 32));
+    } else if (kind == "round") {  // ROUNDxx imm8[3:0]: the four modes, MXCSR.RC, precision suppressed
+        for (u64 v = 0; v < 16; ++v) out.push_back(u64_bytes(v, 8));
+    } else if (kind == "strimm") {  // PCMPxSTRx: every control byte imm8[6:0]
+        for (u64 v = 0; v < 128; ++v) out.push_back(u64_bytes(v, 8));
+    } else if (kind == "clmul") {  // PCLMULQDQ quadword selectors
+        for (u64 v : {0x00, 0x01, 0x10, 0x11}) out.push_back(u64_bytes(v, 8));
+    } else if (kind == "str") {
+        for (size_t i = 0; i < std::size(kStrings); ++i) {
+            Bytes b(static_cast<size_t>(bits / 8), 0);
+            std::memcpy(b.data(), kStrings[i], std::min(kStringLen[i], b.size()));
+            out.push_back(b);
+        }
+    } else if (kind == "slen") {  // PCMPESTRx lengths: around 8 and 16, negative, saturating, INT_MIN
+        for (u64 v : {0ull, 1ull, 3ull, 7ull, 8ull, 9ull, 15ull, 16ull, 17ull, ~0ull, ~6ull, ~15ull, ~16ull,
+                      0x7fffffffull, 0x80000000ull, 0x8000000000000000ull, 0x100000005ull})
+            out.push_back(u64_bytes(v, bits));
+    } else if (kind == "xs") {  // valid XSAVE images, standard and compacted, every XSTATE_BV of x87|SSE
+        Rng rng(0x5a7e);
+        for (u64 bv = 0; bv < 4; ++bv) out.push_back(xsave_image(rng, bv, 0, 0x1f80 | (bv << 13)));
+        for (u64 bv = 0; bv < 4; ++bv) out.push_back(xsave_image(rng, bv, kCompacted | 3, 0x9fc0 ^ (bv << 13)));
+        out.push_back(xsave_image(rng, 2, kCompacted | 2, 0x3f80));
+        out.push_back(xsave_image(rng, 0, kCompacted, 0x1f80));
+        out.push_back(xsave_image(rng, 2, 0, 0x1f80, 24, 0xee));  // header bytes 24-63 are not checked (standard)
+        out.push_back(xsave_image(rng, 2 | (1ull << 62), 0, 0x1f80));  // (#GP: not in XCR0)
+    } else if (kind == "xsbad") {  // XRSTOR #GP(0): the header rules and MXCSR reserved bits
+        Rng rng(0xbad);
+        out.push_back(xsave_image(rng, 2, 1, 0x1f80));                    // standard: XCOMP_BV must be 0
+        out.push_back(xsave_image(rng, 2, 0, 0x1f80, 16, 1));             // standard: bytes 16-23 must be 0
+        out.push_back(xsave_image(rng, 2, 0, 0x1f80, 23, 0x80));
+        out.push_back(xsave_image(rng, 1ull << 8, 0, 0x1f80));            // XSTATE_BV bit 8 (PT) never in XCR0
+        out.push_back(xsave_image(rng, 2, 0, 0x10000));                   // MXCSR reserved bit
+        out.push_back(xsave_image(rng, 3, kCompacted | 1, 0x1f80));       // compacted: XSTATE_BV not in XCOMP_BV
+        out.push_back(xsave_image(rng, 2, kCompacted | 2, 0x1f80, 40, 1)); // compacted: bytes 16-63 must be 0
+        out.push_back(xsave_image(rng, 2, kCompacted | 2 | (1ull << 8), 0x1f80));  // XCOMP_BV bit not in XCR0
+        out.push_back(xsave_image(rng, 2, kCompacted | 2, 0x8000ffff));   // compacted: MXCSR reserved bit
     }
     return out;  // "x" and "fx" have no edge list: random only
 }
@@ -299,6 +359,28 @@ Bytes random_value(const std::string& kind, int bits, Rng& rng) {
                     std::memcpy(b.data() + off + 8, &v.se, 2);
                 }
         }
+    } else if (kind == "xs87") {
+        // An XSAVE image (standard or compacted, any XSTATE_BV of x87|SSE)
+        // whose x87 part is an fx87 one: registers of every class.
+        const Bytes fx = random_value("fx87", 4096, rng);
+        const u64 bv = rng.below(4);
+        b = xsave_image(rng, bv, rng.below(2) ? kCompacted | 3 : 0, 0x1f80);
+        std::copy(fx.begin(), fx.begin() + 24, b.begin());
+        std::copy(fx.begin() + 32, fx.begin() + 160, b.begin() + 32);
+    } else if (kind == "round" || kind == "strimm" || kind == "clmul") {
+        b = u64_bytes(kind == "round" ? rng.below(16) : kind == "clmul" ? rng.below(256) : rng.below(128), 8);
+    } else if (kind == "str") {  // zeros, a small alphabet (so elements match), random bytes
+        for (auto& x : b) {
+            const u64 k = rng.below(10);
+            x = k < 2 ? 0 : k < 7 ? kStrAlphabet[rng.below(std::size(kStrAlphabet))] : static_cast<u8>(rng.next());
+        }
+    } else if (kind == "slen") {
+        b = u64_bytes(rng.below(4) == 0 ? rng.next() : static_cast<u64>(static_cast<long long>(rng.below(41)) - 20), bits);
+    } else if (kind == "xs") {
+        const u64 bv = rng.below(4), compacted = rng.below(2);
+        b = xsave_image(rng, bv, compacted ? kCompacted | bv | rng.below(4) : 0, kMxcsrValues[rng.below(6)]);
+    } else if (kind == "xsbad") {
+        b = xsave_image(rng, 2, 0, 0x1f80, 8 + rng.below(16), static_cast<u8>(1 + rng.below(255)));
     } else if (kind == "fx") {
         // A valid FXSAVE image (Intel SDM Vol. 1, Table 10-2): default x87
         // control word, valid MXCSR, random XMM registers.

@@ -25,8 +25,9 @@ struct Rng {
 using Bytes = std::vector<u8>;
 
 // Value kinds (see docs/instruction-test-format.md, "Spec files"):
-//   int nz count bitoff u8 cnt ps pd b w d q x zero mxcsr fx
-//   f80 f80int f80trig f80unit f80log f80pos bcd env save fx87
+//   int nz count bitoff u8 cnt ps pd b w d q x zero mxcsr fx xs xsbad round
+//   strimm str slen clmul f80 f80int f80trig f80unit f80log f80pos bcd env
+//   save fx87 xs87
 // `bits` is the operand size. edge_values lists the interesting values (all
 // of them for `count`); random_value draws one more.
 std::vector<Bytes> edge_values(const std::string& kind, int bits);
