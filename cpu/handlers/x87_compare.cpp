@@ -14,17 +14,18 @@ void set_order(Cpu& c, Order o) {
 }
 
 // Applies a comparison's outcome: the flags, the condition codes (or
-// EFLAGS), and whether the pops may happen. An unmasked #IA leaves the codes
-// as they were ("set only if the exception is masked", SDM Vol. 2 FCOM,
-// FCOMI; FCOMI clears OF, SF and AF regardless). An unmasked #D still sets
-// them (the SDM is silent; as this CPU does). Neither pops.
+// EFLAGS), and whether the pops may happen. An unmasked #IA leaves C3 C2
+// C0 (ZF PF CF) as they were ("set only if the exception is masked", SDM
+// Vol. 2 FCOM, FCOMI); C1 is set to 0 and FCOMI clears OF, SF and AF
+// regardless ("FPU Flags Affected"; AMD leaves C1 alone in FCOMI: vendor
+// rule @x87-fcomi-c1). An unmasked #D still sets them (the SDM is silent;
+// as this CPU does). Neither pops.
 template <bool Eflags>
 bool finish_compare(Cpu& c, const Compared& r) {
   raise_flags(c, r.flags);
+  set_c1(c, false);
   const u8 unmasked = r.flags & ~c.x87.fcw & (ex::IE | ex::DE);
   if constexpr (Eflags) {
-    // ZF, PF, CF as C3, C2, C0; OF, SF, AF cleared; C1 unchanged (as this
-    // CPU does).
     u64 f = 0;
     const Order o = r.order;
     if (o == Order::Less || o == Order::Unordered) f |= fl::CF;
@@ -40,10 +41,14 @@ bool finish_compare(Cpu& c, const Compared& r) {
   return !unmasked;
 }
 
-// An empty operand: stack underflow; masked, the comparison is unordered.
+// An empty operand: stack underflow (#IS, C1 = 0); masked, the comparison
+// is unordered; unmasked, only FCOMI's OF, SF, AF change (cleared).
 template <bool Eflags>
 bool underflow(Cpu& c) {
-  if (!stack_fault(c, false)) return false;
+  if (!stack_fault(c, false)) {
+    if constexpr (Eflags) c.flags.set_arith(fl::OF | fl::SF | fl::AF, 0);
+    return false;
+  }
   if constexpr (Eflags)
     c.flags.set_arith(fl::kArith, fl::ZF | fl::PF | fl::CF);
   else

@@ -315,10 +315,8 @@ template <bool Pop>
 void ffree(Cpu& c, const Insn& i) {
   if (!begin(c, true)) return;
   c.x87.tags = u8(c.x87.tags & ~(1u << phys(c, i.op[0].reg)));
-  if (Pop) {
-    pop(c);
-    set_c1(c, false);
-  }
+  if (Pop) pop(c);
+  set_c1(c, false);  // C0-C3 are undefined (SDM Vol. 2 FFREE); this CPU clears C1
   record_pointers(c, i);
 }
 

@@ -18,6 +18,7 @@ constexpr VendorSplit kSplits[] = {
     {"shxd16-count-above-16", "undefined in the SDM: masked in cases/shld.txt (insn-gen rule @shld)"},
     {"x87-compare-unmasked-ia", "cases/x87_compare.txt (insn-gen rule @x87-compare-ia)"},
     {"x87-load-denormal-unmasked", "cases/x87_load_store.txt (insn-gen rule @x87-load-denormal)"},
+    {"x87-fcomi-c1", "cases/x87_compare.txt (insn-gen rule @x87-fcomi-c1)"},
 };
 
 bool is_x87_compare(ZydisMnemonic m) {
@@ -63,6 +64,9 @@ const char* vendor_split_hazard(const ZydisDecodedInstruction& insn, const Zydis
         const ZydisDecodedOperand& count = ops[2];
         if (count.type != ZYDIS_OPERAND_TYPE_IMMEDIATE || (count.imm.value.u & 31) > 16) return "shxd16-count-above-16";
     }
+    if (m == ZYDIS_MNEMONIC_FCOMI || m == ZYDIS_MNEMONIC_FCOMIP || m == ZYDIS_MNEMONIC_FUCOMI ||
+        m == ZYDIS_MNEMONIC_FUCOMIP)
+        return "x87-fcomi-c1";  // (x87-compare-unmasked-ia too)
     if (is_x87_compare(m)) return "x87-compare-unmasked-ia";
     if (m == ZYDIS_MNEMONIC_FLD)
         for (unsigned i = 0; i < insn.operand_count; ++i)

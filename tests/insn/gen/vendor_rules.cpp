@@ -169,6 +169,26 @@ Outcome x87_compare_ia(const VendorRule&, const PendingCase& pc, Outcome o, Vend
     return o;
 }
 
+// @x87-fcomi-c1: FCOMI/FCOMIP/FUCOMI/FUCOMIP. The SDM (Vol. 2 FCOMI, "FPU
+// Flags Affected") sets C1 to 0; this AMD EPYC leaves C1 as it was unless
+// a stack underflow clears it.
+Outcome x87_fcomi_c1(const VendorRule&, const PendingCase& pc, Outcome o, Vendor v) {
+    if (o.exception) return o;
+    const State& in = pc.c.init;
+    u8 modrm = 0;
+    for (size_t i = 0; i + 1 < pc.c.bytes.size(); ++i)
+        if (pc.c.bytes[i] == 0xdb || pc.c.bytes[i] == 0xdf) {
+            modrm = pc.c.bytes[i + 1];
+            break;
+        }
+    const unsigned top = fsw_top(in.fsw);
+    auto empty = [&](unsigned k) { return !((in.ftw >> ((top + k) & 7)) & 1); };
+    const bool underflow = empty(0) || empty(modrm & 7u);
+    const u16 c1 = v == Vendor::Intel || underflow ? 0 : static_cast<u16>(in.fsw & kFswC1);
+    o.state.fsw = static_cast<u16>((o.state.fsw & ~kFswC1) | c1);
+    return o;
+}
+
 }  // namespace
 
 Outcome outcome_for_vendor(const VendorRule& rule, const PendingCase& pc, const Outcome& recorded, Vendor v) {
@@ -178,6 +198,7 @@ Outcome outcome_for_vendor(const VendorRule& rule, const PendingCase& pc, const 
     if (rule.rule == "@push-sreg") return push_sreg(rule, pc, recorded, v);
     if (rule.rule == "@x87-load-denormal") return x87_load_denormal(rule, pc, recorded, v);
     if (rule.rule == "@x87-compare-ia") return x87_compare_ia(rule, pc, recorded, v);
+    if (rule.rule == "@x87-fcomi-c1") return x87_fcomi_c1(rule, pc, recorded, v);
     throw std::runtime_error("unknown vendor rule '" + rule.rule + "'");
 }
 
