@@ -43,6 +43,7 @@ void Cpu::reset() {
   xcr0 = 1;
   for (Xmm& x : xmm) x = Xmm{};
   mxcsr = 0x1f80;
+  x87 = X87State{};
   std::fill(std::begin(dr), std::end(dr), 0);
   dr[6] = dr6::kFixed1;
   dr[7] = 0x400;

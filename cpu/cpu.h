@@ -50,6 +50,7 @@ enum class StopCause { None, InsnLimit, Requested, TripleFault, HaltedForever, I
 
 struct Block;
 class Decoder;
+class X87ErrorPins;
 
 struct CpuidBit;
 struct CpuidContext;
@@ -71,6 +72,7 @@ class Cpu final : public CodeWriteListener {
   u64 xcr0 = 1;
   Xmm xmm[16] = {};
   u32 mxcsr = 0x1f80;
+  X87State x87;
   u64 dr[8] = {0, 0, 0, 0, 0xffff0ff0, 0xffff0ff0, 0xffff0ff0, 0x400};
   MsrFile msr;
   u8 cpl = 0;
@@ -148,6 +150,10 @@ class Cpu final : public CodeWriteListener {
   // at it and running on resumes it.
   bool mid_instruction() const { return mid_instruction_; }
   void set_interrupt_source(InterruptSource* s) { irq_source_ = s; }
+  // FERR#/IGNNE# for x87 errors with CR0.NE=0 (cpu/x87/error_pins.h); the
+  // chipset attaches here.
+  void set_x87_error_pins(X87ErrorPins* p) { x87_pins_ = p; }
+  X87ErrorPins* x87_error_pins() const { return x87_pins_; }
   const std::string& stop_detail() const { return stop_detail_; }
   // When on, an exception (fault, INT3/INTO/INT n, single-step trap) stops
   // the run with StopCause::Exception instead of being delivered, with the
@@ -603,6 +609,7 @@ class Cpu final : public CodeWriteListener {
   Scheduler& sched_;
   std::unique_ptr<Decoder> decoder_;
   InterruptSource* irq_source_ = nullptr;
+  X87ErrorPins* x87_pins_ = nullptr;
   CpuTopology topology_;
   LocalApicHooks* apic_ = nullptr;
   DeterministicEntropy default_entropy_;

@@ -29,8 +29,8 @@ constexpr u32 bits(const B&... b) {
 // The model: family 6, model 9AH, stepping 3 (a 12th-generation Core,
 // Alder Lake-P J0; Linux's model-specific paths for it are listed in
 // docs/cpu-model.md), reporting what vtlab implements and nothing else. The
-// x87, SIMD and VMX bits are added by their parts as they land. Leaves 1
-// EBX, 4, 0BH, 15H and 16H depend on the context (cpuid_lookup below).
+// VMX bits are added by their part as it lands. Leaves 1 EBX, 4, 0BH, 15H
+// and 16H depend on the context (cpuid_lookup below).
 constexpr u32 kSignature = 0x000906a3;
 constexpr u32 kMaxBasicLeaf = 0x1f, kMaxExtendedLeaf = 0x80000008;
 
@@ -40,8 +40,8 @@ constexpr Leaf kLeaves[] = {
      bits(f::SSE3, f::PCLMULQDQ, f::SSSE3, f::CX16, f::PCID, f::SSE4_1, f::SSE4_2, f::MOVBE, f::POPCNT, f::AES,
           f::XSAVE) |
          bits(f::RDRAND, f::MONITOR),
-     bits(f::DE, f::PSE, f::TSC, f::MSR, f::PAE, f::MCE, f::CX8, f::PGE, f::CMOV, f::PAT, f::PSE36, f::CLFSH, f::FXSR,
-          f::SSE, f::SSE2) |
+     bits(f::FPU, f::DE, f::PSE, f::TSC, f::MSR, f::PAE, f::MCE, f::CX8, f::PGE, f::CMOV, f::PAT, f::PSE36, f::CLFSH,
+          f::MMX, f::FXSR, f::SSE, f::SSE2) |
          bits(f::VME, f::SEP, f::MTRR, f::MCA)},
     // Cache and TLB descriptors: FFH "use leaf 4" only.
     {2, 0, 0x0000ff01, 0, 0, 0},
@@ -97,7 +97,8 @@ constexpr ZydisISAExt kSupportedExt[] = {
     ZYDIS_ISA_EXT_RDWRFSGS,   ZYDIS_ISA_EXT_RDPID,    ZYDIS_ISA_EXT_RDRAND,    ZYDIS_ISA_EXT_RDSEED,
     ZYDIS_ISA_EXT_CLFLUSHOPT, ZYDIS_ISA_EXT_CLWB,     ZYDIS_ISA_EXT_MONITOR,
     ZYDIS_ISA_EXT_SSE3,       ZYDIS_ISA_EXT_SSSE3,    ZYDIS_ISA_EXT_AES,       ZYDIS_ISA_EXT_PCLMULQDQ,
-    ZYDIS_ISA_EXT_XSAVE,      ZYDIS_ISA_EXT_XSAVEOPT, ZYDIS_ISA_EXT_XSAVEC,
+    ZYDIS_ISA_EXT_XSAVE,      ZYDIS_ISA_EXT_XSAVEOPT, ZYDIS_ISA_EXT_XSAVEC,    ZYDIS_ISA_EXT_X87,
+    ZYDIS_ISA_EXT_MMX,
 };
 // Sets that execute although their extension is not listed: Zydis files
 // SSE4.1 (set SSE4), SSE4.2 (set SSE42) and POPCNT under one extension,
@@ -120,6 +121,10 @@ constexpr CpuidRequirement kRequirements[] = {
     {f::PKU, f::LM, "protection keys work only with 4/5-level paging (§4.6.2)"},
     {f::OSPKE, f::PKU, "OSPKE mirrors CR4.PKE, which needs PKU"},
     {f::SSE, f::FXSR, "SSE state is enabled by CR4.OSFXSR and saved by FXSAVE"},
+    {f::FXSR, f::FPU, "FXSAVE/FXRSTOR save and restore the x87 state"},
+    {f::MMX, f::FPU, "the MMX registers are the x87 data registers (SDM Vol. 1 §9.2.1)"},
+    {f::SSE, f::MMX, "SSE adds instructions on MMX registers (PAVGB mm, PSHUFW, ...)"},
+    {f::CMOV, f::FPU, "the bit also reports FCMOVcc and FCOMI when the FPU is present (Vol. 2 CPUID)"},
     {f::SSE2, f::SSE, "SSE2 extends the SSE registers and MXCSR"},
     {f::SSE3, f::SSE2, "SSE3 extends SSE2 (SDM Vol. 1 §12.3)"},
     {f::SSSE3, f::SSE3, "SSSE3 extends SSE3 (SDM Vol. 1 §12.4)"},
@@ -179,6 +184,8 @@ constexpr IsaFeature kIsaFeatures[] = {
     {ZYDIS_ISA_EXT_PKU, ZYDIS_ISA_SET_INVALID, &f::PKU},
     {ZYDIS_ISA_EXT_INVPCID, ZYDIS_ISA_SET_INVALID, &f::INVPCID},
     {ZYDIS_ISA_EXT_AMD3DNOW_PREFETCH, ZYDIS_ISA_SET_INVALID, &f::PRFCHW},
+    {ZYDIS_ISA_EXT_X87, ZYDIS_ISA_SET_INVALID, &f::FPU},
+    {ZYDIS_ISA_EXT_MMX, ZYDIS_ISA_SET_INVALID, &f::MMX},
     {ZYDIS_ISA_EXT_INVALID, ZYDIS_ISA_SET_POPCNT, &f::POPCNT},
     {ZYDIS_ISA_EXT_INVALID, ZYDIS_ISA_SET_PREFETCHWT1, nullptr},  // a hint whatever CPUID says (see above)
     {ZYDIS_ISA_EXT_RDWRFSGS, ZYDIS_ISA_SET_INVALID, &f::FSGSBASE},

@@ -24,6 +24,7 @@ constexpr u32 cpuid_bit_mask(const CpuidBit& b) { return u32(1) << b.bit; }
 
 namespace feature {
 // Leaf 1 EDX.
+inline constexpr CpuidBit FPU{"FPU", 1, 0, CpuidReg::Edx, 0}, MMX{"MMX", 1, 0, CpuidReg::Edx, 23};
 inline constexpr CpuidBit VME{"VME", 1, 0, CpuidReg::Edx, 1}, DE{"DE", 1, 0, CpuidReg::Edx, 2},
     PSE{"PSE", 1, 0, CpuidReg::Edx, 3}, TSC{"TSC", 1, 0, CpuidReg::Edx, 4}, MSR{"MSR", 1, 0, CpuidReg::Edx, 5},
     PAE{"PAE", 1, 0, CpuidReg::Edx, 6}, MCE{"MCE", 1, 0, CpuidReg::Edx, 7}, CX8{"CX8", 1, 0, CpuidReg::Edx, 8},

@@ -67,6 +67,8 @@ Operand map_register(ZydisRegister r, unsigned size_bits) {
     case ZYDIS_REGCLASS_CONTROL: o.kind = OpKind::Cr; break;
     case ZYDIS_REGCLASS_DEBUG: o.kind = OpKind::Dr; break;
     case ZYDIS_REGCLASS_XMM: o.kind = OpKind::Xmm; break;
+    case ZYDIS_REGCLASS_X87: o.kind = OpKind::St; break;
+    case ZYDIS_REGCLASS_MMX: o.kind = OpKind::Mmx; break;
     default: o.kind = OpKind::None; return o;
   }
   o.reg = u8(ZydisRegisterGetId(r));
@@ -208,7 +210,15 @@ bool Decoder::decode(const u8* bytes, unsigned avail, unsigned code_size, Insn& 
   // (MONITOR's DS:rAX) still takes a segment override prefix.
   if (!any_mem) out.mem.seg = override_segment(zi);
 
-  const InsnRow* row = find_insn_row(out.mnemonic);
+  // x87 escape opcodes: the FOP the x87 records (SDM Vol. 1 §8.1.9): the low
+  // three bits of the first opcode byte, then the ModR/M byte.
+  if (zi.opcode_map == ZYDIS_OPCODE_MAP_DEFAULT && zi.opcode >= 0xd8 && zi.opcode <= 0xdf)
+    out.imm2 = u64((zi.opcode & 7) << 8 | zi.raw.modrm.mod << 6 | zi.raw.modrm.reg << 3 | zi.raw.modrm.rm);
+  // Forms with an MMX register have rows of their own (cpu/handlers/mmx_*.cpp):
+  // the SSE rows of the same mnemonics handle XMM operands only.
+  bool mmx_form = false;
+  for (unsigned n = 0; n < out.nops && n < 4; ++n) mmx_form |= out.op[n].kind == OpKind::Mmx;
+  const InsnRow* row = mmx_form ? find_mmx_row(out.mnemonic) : find_insn_row(out.mnemonic);
   Handler h = nullptr;
   if (row) {
     out.attrs = row->attrs;

@@ -1,6 +1,7 @@
 // Architectural state of one x86-64 logical processor.
 #pragma once
 #include "core/base/types.h"
+#include "cpu/x87/float80.h"
 
 namespace vtlab {
 
@@ -63,6 +64,23 @@ inline constexpr u64 SCE = 1, LME = 1 << 8, LMA = 1 << 10, NXE = 1 << 11;
 // Trivial on purpose (no member initializers): SIMD code copies it with memcpy.
 struct alignas(16) Xmm {
   u64 lo, hi;
+};
+
+// x87 FPU state (SDM Vol. 1 §8.1): the eight data registers R0-R7 (the MMX
+// registers MM0-MM7 are their low 64 bits, §9.2.1), the control word, the
+// status word (TOP in bits 13:11), the abridged tag word (bit i set: Ri is
+// not empty; FSTENV/FSAVE derive the full tags from the contents, §8.1.7),
+// and the last instruction's pointers and opcode (§8.1.8). The values are
+// the power-on state (Vol. 3A §9.1.1, Table 9-1).
+struct X87State {
+  x87::F80 r[8] = {};
+  u16 fcw = 0x0040;
+  u16 fsw = 0;
+  u8 tags = 0xff;  // FTW 5555H: every register valid (zero)
+  u16 fop = 0;
+  u64 fip = 0, fdp = 0;
+  u16 fcs = 0, fds = 0;
+  bool ferr = false;  // the FERR# output (CR0.NE=0 error reporting, cpu/x87/fpu.h)
 };
 
 // MSR values kept by the CPU (reset values and rules: cpu/msr_table.cpp).

@@ -130,6 +130,7 @@ Machine::Machine(const MachineConfig& config) : config_(config) {
   // The SCI reaches the 8259 through the LPC bridge's SCI_IRQ_SEL.
   acpi_pm_ = std::make_unique<AcpiPm>(sched_, &lpc_->sci_input(), AcpiPmConfig{platform::kPmBase, platform::kSlpTypS5});
   fpu_error_ = std::make_unique<FpuError>(&pic_.input(platform::kIrqFpuError));
+  x87_error_wire_ = std::make_unique<X87ErrorWire>(*fpu_error_);
   com1_ = std::make_unique<Uart16550>(sched_, &pic_.input(platform::kIrqCom1), config.serial_out, config.serial_in);
   fw_cfg_ = std::make_unique<FwCfg>(dma_.get(), platform::kLpcRequesterId);
   wire_chipset();
@@ -157,6 +158,7 @@ void Machine::wire_chipset() {
   fw_cfg_->attach(ports_);
   wire_pci();
   cpu_->set_interrupt_source(&irq_source_);
+  cpu_->set_x87_error_pins(x87_error_wire_.get());
   debug_exit_.on_exit = [this](u32) { cpu_->request_stop(); };
   i8042_->on_reset = [this](const char* what) { request_reset(what); };
   reset_control_.on_reset = [this](const char* what) { request_reset(what); };
@@ -463,6 +465,10 @@ u64 Machine::state_hash() const {
   h.value(c.cr0), h.value(c.cr2), h.value(c.cr3), h.value(c.cr4), h.value(c.efer);
   for (const Xmm& x : c.xmm) h.value(x.lo), h.value(x.hi);
   h.value(c.mxcsr);
+  const X87State& f = c.x87;
+  for (const x87::F80& r : f.r) h.value(r.sig), h.value(r.se);
+  h.value(f.fcw), h.value(f.fsw), h.value(f.tags), h.value(f.fop);
+  h.value(f.fip), h.value(f.fdp), h.value(f.fcs), h.value(f.fds), h.value(f.ferr);
   h.value(c.pkru);
   for (u64 p : c.pdpte) h.value(p);
   h.value(c.debug_traps_pending());
