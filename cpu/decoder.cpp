@@ -100,6 +100,20 @@ bool is_string_source_base(ZydisRegister r) {
   }
 }
 
+// The segment the last segment-override prefix names, DS without one.
+// (Zydis reports no segment attribute for an instruction without a memory
+// operand, so this reads the prefix bytes.)
+u8 override_segment(const ZydisDecodedInstruction& zi) {
+  constexpr struct {
+    u8 prefix, seg;
+  } kPrefixes[] = {{0x26, ES}, {0x2e, CS}, {0x36, SS}, {0x3e, DS}, {0x64, FS}, {0x65, GS}};
+  u8 seg = DS;
+  for (unsigned k = 0; k < zi.raw.prefix_count; ++k)
+    for (const auto& p : kPrefixes)
+      if (zi.raw.prefixes[k].value == p.prefix) seg = p.seg;
+  return seg;
+}
+
 unsigned size_index(unsigned bytes) {
   switch (bytes) {
     case 1: return 0;
@@ -147,12 +161,13 @@ bool Decoder::decode(const u8* bytes, unsigned avail, unsigned code_size, Insn& 
   out.far_branch = zi.meta.branch_type == ZYDIS_BRANCH_TYPE_FAR;
 
   unsigned nimm = 0;
-  bool mem_filled = false;
+  bool mem_filled = false, any_mem = false;
   out.nops = zi.operand_count_visible;
   for (unsigned n = 0; n < zi.operand_count; ++n) {
     const ZydisDecodedOperand& op = zo[n];
     bool visible = n < zi.operand_count_visible;
     if (op.type == ZYDIS_OPERAND_TYPE_MEMORY && op.mem.type != ZYDIS_MEMOP_TYPE_MIB) {
+      any_mem = true;
       // The instruction's memory operand: the explicit one; for string
       // instructions and XLAT the DS:rSI / DS:rBX source, whose segment
       // may be overridden (ES:rDI cannot; stack operands are rSP-based).
@@ -190,6 +205,10 @@ bool Decoder::decode(const u8* bytes, unsigned avail, unsigned code_size, Insn& 
       default: break;
     }
   }
+
+  // An address held in a register with no memory operand in Zydis' view
+  // (MONITOR's DS:rAX) still takes a segment override prefix.
+  if (!any_mem) out.mem.seg = override_segment(zi);
 
   // x87 escape opcodes: the FOP the x87 records (SDM Vol. 1 §8.1.9): the low
   // three bits of the first opcode byte, then the ModR/M byte.

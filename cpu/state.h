@@ -98,6 +98,9 @@ struct MsrFile {
   u64 mtrr_var[16] = {};    // PHYSBASE0, PHYSMASK0, ... PHYSMASK7
   u64 mtrr_fixed[11] = {};  // FIX64K_00000, FIX16K_80000/A0000, FIX4K_C0000..F8000
   u64 tsc_deadline = 0;
+  u64 mcg_status = 0;
+  u64 mc_ctl[10] = {};  // IA32_MCi_CTL of each machine-check bank (kMcBanks)
+  u64 power_ctl = 0;
 };
 
 }  // namespace vtlab

@@ -19,6 +19,11 @@
 #include "devices/fpu_error/fpu_error.h"
 #include "devices/fw_cfg/fw_cfg.h"
 #include "devices/i8042/i8042.h"
+#include "devices/pci/host_bridge/config_ports.h"
+#include "devices/pci/host_bridge/ecam.h"
+#include "devices/pci/host_bridge/q35_host_bridge.h"
+#include "devices/pci/lpc/ich9_lpc.h"
+#include "devices/pci/pci_bus.h"
 #include "devices/pic8259/dual_pic.h"
 #include "devices/pit8254/pit8254.h"
 #include "devices/pit8254/system_control_b.h"
@@ -118,6 +123,12 @@ class Machine {
   AcpiPm& acpi_pm() { return *acpi_pm_; }
   FpuError& fpu_error() { return *fpu_error_; }
   FwCfg& fw_cfg() { return *fw_cfg_; }
+  // PCI (docs/devices.md "PCI"): bus 0, the host bridge 00:00.0 with its
+  // configuration mechanisms, the LPC bridge 00:1f.0.
+  PciBus& pci() { return *pci_; }
+  Q35HostBridge& host_bridge() { return *host_bridge_; }
+  Ich9Lpc& lpc() { return *lpc_; }
+  PciConfigPorts& pci_config_ports() { return *pci_ports_; }
   // The diagnostic log (off until enabled): `vtlab run --log`.
   Log& log() { return log_; }
 
@@ -152,6 +163,7 @@ class Machine {
   // What a PC's firmware leaves in the chipset before it starts the OS.
   void chipset_setup();
   void wire_chipset();
+  void wire_pci();
   // A reset the guest asked for; the run loop acts on it between slices.
   void request_reset(std::string why);
   // ResetAction::Reset: devices and CPU to their reset state, the boot
@@ -176,6 +188,13 @@ class Machine {
   std::unique_ptr<RtcCmos> rtc_;
   std::unique_ptr<I8042> i8042_;
   ResetControl reset_control_;
+  // Bus masters reach RAM through dma_ (an IOMMU later).
+  std::unique_ptr<PhysMemDma> dma_;
+  std::unique_ptr<PciBus> pci_;
+  std::unique_ptr<Q35HostBridge> host_bridge_;
+  std::unique_ptr<Ich9Lpc> lpc_;
+  std::unique_ptr<PciConfigPorts> pci_ports_;
+  std::unique_ptr<PciEcam> ecam_;
   std::unique_ptr<AcpiPm> acpi_pm_;
   std::unique_ptr<FpuError> fpu_error_;
   std::unique_ptr<X87ErrorWire> x87_error_wire_;
@@ -186,7 +205,6 @@ class Machine {
   bool powered_off_ = false;
   u64 resets_ = 0;
   // Firmware: fw_cfg, filled with the ACPI tables and the rest at load().
-  std::unique_ptr<PhysMemDma> dma_;
   std::unique_ptr<FwCfg> fw_cfg_;
 };
 
