@@ -2,11 +2,14 @@
 # Builds the Linux guest of docs/linux-boot.md: Debian 12's own kernel
 # (linux-image-amd64 -> linux-image-6.1.0-N-amd64) and an initramfs made from
 # busybox-static whose /init mounts proc, sys and dev, prints a marker and runs
-# a shell on the console (ttyS0 with console=ttyS0).
+# a shell on the console (ttyS0 with console=ttyS0), or with vtlab_poweroff=1
+# on the kernel command line reports uname, the CPUs and the interrupts and
+# powers off.
 #
 #   scripts/linux-guest.sh [OUT_DIR]      (default: build/linux-guest)
 #
-# Writes OUT_DIR/vmlinuz, OUT_DIR/initrd.img and OUT_DIR/kernel-release (the string `uname -r` prints), and prints OUT_DIR.
+# Writes OUT_DIR/vmlinuz, OUT_DIR/initrd.img and OUT_DIR/kernel-release (the
+# string `uname -r` prints), and prints OUT_DIR.
 # The .debs are fetched with `apt-get download` (no root needed) into
 # OUT_DIR/debs the first time and reused after that: delete that folder to
 # pick up a newer kernel. Nothing here goes into git (build/ is ignored).
@@ -22,8 +25,11 @@ out=${1:-$root/build/linux-guest}
 mkdir -p "$out/debs"
 out=$(cd "$out" && pwd)
 debs=$out/debs
+# One build at a time per folder (tests may run this concurrently).
+exec 9>"$out/.lock"
+flock 9
 
-for tool in apt-get dpkg-deb cpio gzip; do
+for tool in apt-get dpkg-deb cpio gzip flock; do
   command -v "$tool" >/dev/null || die "'$tool' is missing (scripts/install-deps.sh installs it)"
 done
 
@@ -80,6 +86,15 @@ mount -t devtmpfs devtmpfs /dev
 export HOME=/root PATH=/bin:/sbin:/usr/bin:/usr/sbin PS1='vtlab# '
 cd /root
 echo "vtlab-guest: init up, kernel $(uname -r)"
+# vtlab_poweroff=1 on the kernel command line (the kernel hands unknown
+# name=value parameters to init as environment variables): report and power
+# off without a keystroke (scripts/linux-compare.sh runs vtlab and QEMU so).
+if [ "$vtlab_poweroff" = 1 ]; then
+  uname -a
+  echo "processors: $(grep -c ^processor /proc/cpuinfo)"
+  cat /proc/interrupts
+  poweroff -f
+fi
 # cttyhack opens the console's real device (ttyS0), so the shell has a
 # controlling terminal and job control.
 exec setsid cttyhack sh
