@@ -96,9 +96,12 @@ std::vector<Boot> boot(const std::string& dir, const std::string& keys, int cpus
 
 bool has(const std::string& s, const std::string& what) { return s.find(what) != std::string::npos; }
 
-// The number printed in the first column of /proc/interrupts' line for `name`.
+// The number in the first CPU column of /proc/interrupts' line for `name`
+// (from the output of `cat /proc/interrupts`), or -1.
 long interrupt_count(const std::string& serial, const std::string& name) {
-  std::size_t at = serial.find(name + "\r\n");
+  const std::size_t table = serial.find("cat /proc/interrupts");
+  if (table == std::string::npos) return -1;
+  const std::size_t at = serial.find(" " + name + "\r\n", table);
   if (at == std::string::npos) return -1;
   std::size_t line = serial.rfind('\n', at);
   std::istringstream in(serial.substr(line + 1, at - line));
