@@ -10,6 +10,7 @@
 #include "core/base/wall_clock.h"
 #include "core/machine/code_peek.h"
 #include "core/machine/firmware/firmware_setup.h"
+#include "core/machine/firmware/mtrr_setup.h"
 #include "core/machine/platform_layout.h"
 #include "core/machine/ram_hash.h"
 #include "cpu/decoder.h"
@@ -202,6 +203,7 @@ void Machine::apply_image(const BootImage& image) {
   }
   install_firmware({config_.ram_bytes, config_.cpus}, image, *mem_, *fw_cfg_);
   cpu_->reset();
+  program_firmware_mtrrs(*cpu_);
   fw_cfg_->reset();
   switch (image.mode) {
     case StartMode::Real16: enter_real16(image); break;
