@@ -10,10 +10,14 @@
 #
 # Writes OUT_DIR/vmlinuz, OUT_DIR/initrd.img and OUT_DIR/kernel-release (the
 # string `uname -r` prints), and prints OUT_DIR.
-# The .debs are fetched with `apt-get download` (no root needed) into
-# OUT_DIR/debs the first time and reused after that: delete that folder to
-# pick up a newer kernel. Nothing here goes into git (build/ is ignored).
-# Any failure (no network, no package lists) is an error, never a skip.
+#
+# The .debs are fetched with `apt-get download` (no root needed) the first
+# time and kept in a cache shared by every checkout: $VTLAB_DEB_CACHE, else
+# ${XDG_CACHE_HOME:-~/.cache}/vtlab/debs (OUT_DIR/debs if that cannot be
+# made). Delete the cached linux-image .deb to pick up a newer kernel.
+# Nothing here goes into git. Without package lists, root runs
+# `apt-get update` first. Any failure (no network, no package lists) is an
+# error, never a skip.
 set -euo pipefail
 
 die() {
@@ -22,36 +26,56 @@ die() {
 }
 root=$(cd "$(dirname "$0")/.." && pwd)
 out=${1:-$root/build/linux-guest}
-mkdir -p "$out/debs"
+mkdir -p "$out"
 out=$(cd "$out" && pwd)
-debs=$out/debs
-# One build at a time per folder (tests may run this concurrently).
-exec 9>"$out/.lock"
-flock 9
 
-for tool in apt-get dpkg-deb cpio gzip flock; do
+for tool in apt-get apt-cache dpkg-deb cpio gzip flock; do
   command -v "$tool" >/dev/null || die "'$tool' is missing (scripts/install-deps.sh installs it)"
 done
+
+debs=${VTLAB_DEB_CACHE:-${XDG_CACHE_HOME:-${HOME:-/nonexistent}/.cache}/vtlab/debs}
+mkdir -p "$debs" 2>/dev/null && [ -w "$debs" ] || debs=$out/debs
+mkdir -p "$debs"
+# One build at a time per folder, one download at a time per cache (tests
+# may run this concurrently).
+exec 9>"$out/.lock"
+flock 9
+exec 8>"$debs/.lock"
+flock 8
+
+apt_opts=(-q)
+# As root, apt downloads as the user _apt, who may not write here: say it may stay root.
+[ "$(id -u)" -eq 0 ] && apt_opts+=(-o APT::Sandbox::User=root)
 
 # fetch PATTERN PACKAGE: the cached .deb matching PATTERN, else downloads PACKAGE.
 fetch() {
   local pattern=$1 package=$2 found
   found=$(ls "$debs"/$pattern 2>/dev/null | sort -V | tail -n 1 || true)
   if [ -z "$found" ]; then
-    echo "linux-guest: downloading $package" >&2
-    (cd "$debs" && apt-get download -q "$package" >&2) ||
-      die "apt-get download $package failed (network, or run 'apt-get update' first)"
+    echo "linux-guest: downloading $package into $debs" >&2
+    (cd "$debs" && apt-get download "${apt_opts[@]}" "$package" >&2) ||
+      die "apt-get download $package failed (no network, or stale package lists: run 'apt-get update')"
     found=$(ls "$debs"/$pattern 2>/dev/null | sort -V | tail -n 1 || true)
     [ -n "$found" ] || die "apt-get download $package left no $pattern in $debs"
   fi
   echo "$found"
 }
 
+# kernel_package: the package linux-image-amd64 depends on (the current 6.1 ABI).
+kernel_package() {
+  apt-cache depends linux-image-amd64 2>/dev/null |
+    sed -n 's/^ *Depends: \(linux-image-6\.1\.0-[0-9]*-amd64\)$/\1/p' | head -n 1
+}
+
 # The kernel: the package linux-image-amd64 depends on (the current 6.1 ABI).
 kernel_deb=$(ls "$debs"/linux-image-6.1.0-*-amd64_*.deb 2>/dev/null | sort -V | tail -n 1 || true)
 if [ -z "$kernel_deb" ]; then
-  kernel_pkg=$(apt-cache depends linux-image-amd64 2>/dev/null |
-    sed -n 's/^ *Depends: \(linux-image-6\.1\.0-[0-9]*-amd64\)$/\1/p' | head -n 1)
+  kernel_pkg=$(kernel_package)
+  if [ -z "$kernel_pkg" ] && [ "$(id -u)" -eq 0 ]; then
+    echo "linux-guest: no package lists know linux-image-amd64: apt-get update" >&2
+    apt-get update -qq >&2 || die "apt-get update failed"
+    kernel_pkg=$(kernel_package)
+  fi
   [ -n "$kernel_pkg" ] ||
     die "apt-cache knows no linux-image-amd64 depending on linux-image-6.1.0-*-amd64 (run 'apt-get update'; this needs Debian 12's package lists)"
   kernel_deb=$(fetch "${kernel_pkg}_*.deb" "$kernel_pkg")
@@ -101,7 +125,10 @@ exec setsid cttyhack sh
 EOF
 chmod 755 "$rootfs/init"
 # /dev/console (init's stdio) comes from the kernel's built-in initramfs.
+# Reproducible: fixed times, owners and inode numbers, sorted names, so the
+# same packages give the same bytes (and runs on other hosts the same state hash).
+find "$rootfs" -exec touch -h -d @0 {} +
 (cd "$rootfs" && find . -print0 | LC_ALL=C sort -z |
-  cpio --null --create --format=newc --owner=0:0 --quiet) >"$work/rootfs.cpio"
+  cpio --null --create --format=newc --owner=0:0 --reproducible --quiet) >"$work/rootfs.cpio"
 gzip -9 -n <"$work/rootfs.cpio" >"$out/initrd.img.new" && mv "$out/initrd.img.new" "$out/initrd.img"
 echo "$out"
