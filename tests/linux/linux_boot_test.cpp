@@ -39,9 +39,10 @@ std::string prepare_guest() {
   const std::string log = std::string(VTLAB_TEST_TMP) + "/linux-guest.log";
   const std::string cmd = std::string(VTLAB_SOURCE_DIR) + "/scripts/linux-guest.sh '" + dir + "' >'" + log + "' 2>&1";
   const int status = std::system(cmd.c_str());
-  REQUIRE_MESSAGE(status == 0, "scripts/linux-guest.sh could not build the Linux guest (it needs network access "
-                               "and Debian's package lists for apt-get download):\n"
-                                   << read_file(log));
+  REQUIRE_MESSAGE(status == 0,
+                  "scripts/linux-guest.sh could not build the Linux guest (it needs network access "
+                  "and Debian's package lists for apt-get download):\n"
+                      << read_file(log));
   return dir;
 }
 
@@ -72,14 +73,14 @@ std::vector<Boot> boot(const std::string& dir, const std::string& keys, int cpus
   std::vector<cli_e2e::Child> children;
   std::vector<std::string> outs, errs;
   for (int i = 0; i < runs; ++i) {
-    const std::string base = std::string(VTLAB_TEST_TMP) + "/linux-cpus" + std::to_string(cpus) + "-run" +
-                             std::to_string(i);
+    const std::string base =
+        std::string(VTLAB_TEST_TMP) + "/linux-cpus" + std::to_string(cpus) + "-run" + std::to_string(i);
     outs.push_back(base + ".serial");
     errs.push_back(base + ".stderr");
     children.push_back(cli_e2e::start_vtlab(
         "run '" + dir + "/vmlinuz' --initrd '" + dir + "/initrd.img' --cmdline 'console=ttyS0' --mem 512M --cpus " +
-        std::to_string(cpus) + " --serial-in keys:'" + keys + "' --max-insns 30000000000 >'" + outs.back() +
-        "' 2>'" + errs.back() + "'"));
+        std::to_string(cpus) + " --serial-in keys:'" + keys + "' --max-insns 30000000000 >'" + outs.back() + "' 2>'" +
+        errs.back() + "'"));
   }
   std::vector<Boot> boots;
   for (int i = 0; i < runs; ++i) {
@@ -113,17 +114,18 @@ long interrupt_count(const std::string& serial, const std::string& name) {
 
 }  // namespace
 
-TEST_CASE("Debian 12's kernel boots to a busybox shell, runs typed commands and powers off, the same way twice") {
+// Boots the guest twice on `cpus` vCPUs with the same keystroke script and
+// checks the shell's answers, the kernel log and that both runs are equal.
+static void boot_to_shell_twice(int cpus) {
   const std::string dir = prepare_guest();
   std::string release = read_file(dir + "/kernel-release");
   while (!release.empty() && release.back() == '\n') release.pop_back();
   REQUIRE(release.rfind("6.1.0-", 0) == 0);
   const std::string keys = write_keys(std::string(VTLAB_TEST_TMP) + "/linux-keys.txt");
 
-  const int cpus = 1;
   std::vector<Boot> boots = boot(dir, keys, cpus, 2);
   const Boot& b = boots[0];
-  INFO("serial output:\n" << b.serial << "\nsummary: " << b.summary);
+  INFO("--cpus " << cpus << ", serial output:\n" << b.serial << "\nsummary: " << b.summary);
   REQUIRE_FALSE(b.result.timed_out);
   CHECK(b.result.status == 0);
   CHECK(has(b.summary, "powered off (ACPI S5)"));
@@ -137,8 +139,9 @@ TEST_CASE("Debian 12's kernel boots to a busybox shell, runs typed commands and 
   CHECK(has(b.serial, "vtlab-guest: init up, kernel " + release));
   CHECK(has(b.serial, "vtlab# "));
   CHECK(has(b.serial, "\r\nhello from vtlab\r\n"));
-  CHECK(has(b.serial, "\r\n" + release + "\r\n"));
-  CHECK(has(b.serial, "\r\n" + std::to_string(cpus) + "\r\n"));  // grep -c ^processor
+  // uname -r, then grep -c ^processor: every vCPU came up.
+  CHECK(has(b.serial, "\r\n" + release + "\r\n" + std::to_string(cpus) + "\r\n"));
+  CHECK(has(b.serial, "smp: Brought up 1 node, " + std::to_string(cpus) + (cpus == 1 ? " CPU\r\n" : " CPUs\r\n")));
   CHECK(interrupt_count(b.serial, "timer") > 0);
   CHECK(interrupt_count(b.serial, "ttyS0") > 0);
   CHECK(has(b.serial, "reboot: Power down"));
@@ -156,4 +159,12 @@ TEST_CASE("Debian 12's kernel boots to a busybox shell, runs typed commands and 
   CHECK(again.result.status == b.result.status);
   CHECK(again.summary == b.summary);
   CHECK(again.serial == b.serial);
+}
+
+TEST_CASE("Debian 12's kernel on 1 vCPU: boots to a busybox shell, runs typed commands, powers off, twice alike") {
+  boot_to_shell_twice(1);
+}
+
+TEST_CASE("Debian 12's kernel on 2 vCPUs: boots to a busybox shell, runs typed commands, powers off, twice alike") {
+  boot_to_shell_twice(2);
 }
