@@ -97,19 +97,20 @@ std::vector<Boot> boot(const std::string& dir, const std::string& keys, int cpus
 
 bool has(const std::string& s, const std::string& what) { return s.find(what) != std::string::npos; }
 
-// The number in the first CPU column of /proc/interrupts' line for `name`
-// (from the output of `cat /proc/interrupts`), or -1.
+// The sum over the CPU columns of /proc/interrupts' line for `name` (from
+// the output of `cat /proc/interrupts`), or -1.
 long interrupt_count(const std::string& serial, const std::string& name) {
   const std::size_t table = serial.find("cat /proc/interrupts");
   if (table == std::string::npos) return -1;
   const std::size_t at = serial.find(" " + name + "\r\n", table);
   if (at == std::string::npos) return -1;
-  std::size_t line = serial.rfind('\n', at);
+  const std::size_t line = serial.rfind('\n', at);
   std::istringstream in(serial.substr(line + 1, at - line));
   std::string irq;
-  long count = -1;
-  in >> irq >> count;
-  return count;
+  in >> irq;
+  long sum = 0;
+  for (long count; in >> count;) sum += count;
+  return sum;
 }
 
 }  // namespace
