@@ -33,28 +33,33 @@ mkdir -p "$out"
 cmdline="console=ttyS0 vtlab_poweroff=1${append:+ $append}"
 echo "kernel $(cat "$guest/kernel-release"), --cpus $cpus --mem $mem, command line: $cmdline"
 
-# Seconds since the epoch, with nanoseconds.
-now() { date +%s.%N; }
-elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", b - a }'; }
+# timed FILE CMD...: runs CMD; FILE gets "wall-seconds user-seconds"
+# (user CPU time is the steadier number on a shared host).
+timed() {
+  local file=$1
+  shift
+  local TIMEFORMAT='%R %U'
+  { time "$@" 2>&3; } 3>&2 2>"$file"
+}
 
-t0=$(now)
 status=0
-"$vtlab" run "$guest/vmlinuz" --initrd "$guest/initrd.img" --cmdline "$cmdline" --mem "$mem" --cpus "$cpus" \
-  --serial-in none --max-insns 40000000000 >"$out/vtlab.log" 2>"$out/vtlab.summary" || status=$?
-t1=$(now)
-echo "vtlab: $(elapsed "$t0" "$t1") s, exit status $status: $(tail -n 1 "$out/vtlab.summary")"
+timed "$out/vtlab.time" "$vtlab" run "$guest/vmlinuz" --initrd "$guest/initrd.img" --cmdline "$cmdline" --mem "$mem" \
+  --cpus "$cpus" --serial-in none --max-insns 40000000000 >"$out/vtlab.log" 2>"$out/vtlab.summary" || status=$?
+read -r wall user <"$out/vtlab.time"
+insns=$(sed -n 's/^vtlab: \([0-9]*\) instructions retired.*/\1/p' "$out/vtlab.summary" | tail -n 1)
+mips=$(awk -v n="${insns:-0}" -v u="$user" 'BEGIN { if (u > 0) printf "%.0f", n / u / 1e6; else print "?" }')
+echo "vtlab: ${wall} s wall, ${user} s user (${mips} MIPS of user time), exit status $status: $(tail -n 1 "$out/vtlab.summary")"
 
 if [ "$use_qemu" = 1 ] && command -v qemu-system-x86_64 >/dev/null; then
   # q35 is the chipset vtlab follows (docs/firmware.md); -nodefaults leaves
   # out QEMU's VGA and network card, which vtlab does not have.
-  t0=$(now)
   status=0
-  timeout 1200 qemu-system-x86_64 -accel tcg -M q35 -nodefaults -display none -monitor none -no-reboot \
-    -m "$mem" -smp "$cpus" -kernel "$guest/vmlinuz" -initrd "$guest/initrd.img" -append "$cmdline" \
+  timed "$out/qemu.time" timeout 1200 qemu-system-x86_64 -accel tcg -M q35 -nodefaults -display none -monitor none \
+    -no-reboot -m "$mem" -smp "$cpus" -kernel "$guest/vmlinuz" -initrd "$guest/initrd.img" -append "$cmdline" \
     -serial "file:$out/qemu.log" </dev/null || status=$?
-  t1=$(now)
+  read -r wall user <"$out/qemu.time"
   echo "QEMU $(qemu-system-x86_64 --version | sed -n 's/^QEMU emulator version \([^ ]*\).*/\1/p') TCG:" \
-    "$(elapsed "$t0" "$t1") s, exit status $status"
+    "${wall} s wall, ${user} s user, exit status $status"
   strip() { sed -e 's/\r$//' -e 's/^\[ *[0-9]*\.[0-9]*\] //' "$1"; }
   diff -u --label qemu.log --label vtlab.log <(strip "$out/qemu.log") <(strip "$out/vtlab.log") >"$out/boot.diff" || true
   echo "kernel log differences: $out/boot.diff ($(grep -c '^[-+][^-+]' "$out/boot.diff" || true) lines)"
