@@ -1,5 +1,6 @@
 #include "core/machine/machine.h"
 
+#include <array>
 #include <csignal>
 #include <cstdio>
 #include <vector>
@@ -110,22 +111,33 @@ std::string RunResult::summary() const {
 Machine::Machine(const MachineConfig& config) : config_(config) {
   mem_ = std::make_unique<PhysMem>(config.ram_bytes);
   cpu_ = std::make_unique<Cpu>(*mem_, ports_, sched_);
+  // vCPU 0 of `cpus`: CPUID's topology leaves count the vCPUs the MADT lists.
+  cpu_->set_topology(CpuTopology{0, config.cpus});
   FixedWallClock default_clock;
   WallClock& clock = config.wall_clock ? *config.wall_clock : default_clock;
   pit_ = std::make_unique<Pit8254>(sched_, &pic_.input(platform::kIrqPit));
   port61_ = std::make_unique<SystemControlB>(*pit_);
   rtc_ = std::make_unique<RtcCmos>(sched_, &pic_.input(platform::kIrqRtc), clock.unix_seconds());
   i8042_ = std::make_unique<I8042>(&pic_.input(platform::kIrqKeyboard), &pic_.input(platform::kIrqMouse));
-  acpi_pm_ = std::make_unique<AcpiPm>(sched_, &pic_.input(platform::kIrqSci),
-                                      AcpiPmConfig{platform::kPmBase, platform::kSlpTypS5});
-  fpu_error_ = std::make_unique<FpuError>(&pic_.input(platform::kIrqFpuError));
-  com1_ = std::make_unique<Uart16550>(sched_, &pic_.input(platform::kIrqCom1), config.serial_out, config.serial_in);
   dma_ = std::make_unique<PhysMemDma>(*mem_);
+  pci_ = std::make_unique<PciBus>(ports_, dma_.get(), platform::kPciMmioBase,
+                                  platform::kPciMmioEnd - platform::kPciMmioBase);
+  host_bridge_ =
+      std::make_unique<Q35HostBridge>(Q35HostBridgeConfig{platform::kEcamBase, low_ram_end(config.ram_bytes)});
+  lpc_ = std::make_unique<Ich9Lpc>();
+  pci_ports_ = std::make_unique<PciConfigPorts>(*pci_, ports_);
+  ecam_ = std::make_unique<PciEcam>(*pci_, platform::kEcamFirstBus);
+  // The SCI reaches the 8259 through the LPC bridge's SCI_IRQ_SEL.
+  acpi_pm_ = std::make_unique<AcpiPm>(sched_, &lpc_->sci_input(), AcpiPmConfig{platform::kPmBase, platform::kSlpTypS5});
+  fpu_error_ = std::make_unique<FpuError>(&pic_.input(platform::kIrqFpuError));
+  x87_error_wire_ = std::make_unique<X87ErrorWire>(*fpu_error_);
+  com1_ = std::make_unique<Uart16550>(sched_, &pic_.input(platform::kIrqCom1), config.serial_out, config.serial_in);
   fw_cfg_ = std::make_unique<FwCfg>(dma_.get(), platform::kLpcRequesterId);
   wire_chipset();
   log_.set_place_source([this] { return Log::Place{cpu_->instructions_now(), cpu_->rip}; });
   ports_.set_log(log_);
   mem_->set_log(log_);
+  pci_->set_log(log_);
   cpu_->set_log(log_);
   if (config.serial_out) config.serial_out->on_failure = [this] { cpu_->request_stop(); };
   if (config.serial_in) config.serial_in->bind_clock(sched_);
@@ -140,12 +152,13 @@ void Machine::wire_chipset() {
   rtc_->attach(ports_);
   i8042_->attach(ports_);
   reset_control_.attach(ports_);
-  acpi_pm_->attach(ports_);
   fpu_error_->attach(ports_);
   com1_->attach(ports_);
   debug_exit_.attach(ports_);
   fw_cfg_->attach(ports_);
+  wire_pci();
   cpu_->set_interrupt_source(&irq_source_);
+  cpu_->set_x87_error_pins(x87_error_wire_.get());
   debug_exit_.on_exit = [this](u32) { cpu_->request_stop(); };
   i8042_->on_reset = [this](const char* what) { request_reset(what); };
   reset_control_.on_reset = [this](const char* what) { request_reset(what); };
@@ -155,13 +168,40 @@ void Machine::wire_chipset() {
   };
 }
 
+// PCI bus 0 (docs/devices.md "PCI"): the host bridge's two configuration
+// mechanisms, its memory window, the LPC bridge routing PIRQs and the SCI
+// to the 8259 inputs and placing the ACPI PM block where PMBASE says.
+void Machine::wire_pci() {
+  static_assert(platform::kPciConfigAddress == PciConfigPorts::kAddressPort &&
+                platform::kPciConfigData == PciConfigPorts::kDataPort);
+  static_assert(platform::kLpcRequesterId == pci::requester_id(0, pci::devfn(platform::kLpcDevice, 0)));
+  pci_->add(platform::kHostBridgeDevice, 0, *host_bridge_);
+  pci_->add(platform::kLpcDevice, 0, *lpc_);
+  pci_->set_pirq_router(lpc_.get());
+  std::array<IrqLine*, Ich9Lpc::kIsaIrqs> isa{};
+  for (unsigned irq = 0; irq < isa.size(); ++irq)
+    if (irq != platform::kIrqCascade) isa[irq] = &pic_.input(irq);
+  lpc_->set_isa_lines(isa);
+  lpc_->on_pm_decode = [this](std::optional<u16> base) { acpi_pm_->relocate(ports_, base); };
+  pci_ports_->attach();
+  mem_->map_mmio(platform::kEcamBase, platform::kEcamSize, ecam_.get(), "PCI ECAM");
+  mem_->map_mmio(platform::kPciMmioBase, platform::kPciMmioEnd - platform::kPciMmioBase, &pci_->memory_window(),
+                 "PCI memory window");
+}
+
 // vtlab has no BIOS; the machine does what one would have done to the
 // chipset before the OS starts: the SCI's IRQ 9 is level triggered (ELCR),
 // and CMOS holds the memory sizes in the PC/AT layout (base memory at
 // 0x15, extended memory in KiB at 0x17 and 0x30, memory above 16 MiB in
-// 64 KiB units at 0x34, above 4 GiB at 0x5b).
+// 64 KiB units at 0x34, above 4 GiB at 0x5b); the LPC bridge decodes the
+// ACPI PM block at PMBASE with the SCI on IRQ 9 (SCI_IRQ_SEL 0). PIRQs stay
+// unrouted: the OS routes them through the DSDT's link devices.
 void Machine::chipset_setup() {
   ports_.write(platform::kElcr + 1, 1, 1u << (platform::kIrqSci - 8));
+  static_assert(platform::kSciInterrupt == 9, "SCI_IRQ_SEL 0 is IRQ 9");
+  const u8 lpc = pci::devfn(platform::kLpcDevice, 0);
+  pci_->config_write(0, lpc, Ich9Lpc::kPmBase, 4, platform::kPmBase);
+  pci_->config_write(0, lpc, Ich9Lpc::kAcpiCntl, 1, Ich9Lpc::kAcpiEn);
   auto word = [this](u8 index, u64 value, unsigned bytes) {
     for (unsigned i = 0; i < bytes; ++i) rtc_->set_nvram(u8(index + i), u8(value >> (8 * i)));
   };
@@ -203,7 +243,7 @@ void Machine::apply_image(const BootImage& image) {
   }
   install_firmware({config_.ram_bytes, config_.cpus}, image, *mem_, *fw_cfg_);
   cpu_->reset();
-  program_firmware_mtrrs(*cpu_);
+  program_boot_mtrrs(*cpu_);
   fw_cfg_->reset();
   switch (image.mode) {
     case StartMode::Real16: enter_real16(image); break;
@@ -225,6 +265,8 @@ void Machine::reset_machine() {
   rtc_->reset();
   i8042_->reset();
   reset_control_.reset();
+  pci_ports_->reset();
+  pci_->reset();
   acpi_pm_->reset();
   fpu_error_->reset();
   com1_->reset();
@@ -423,6 +465,10 @@ u64 Machine::state_hash() const {
   h.value(c.cr0), h.value(c.cr2), h.value(c.cr3), h.value(c.cr4), h.value(c.efer);
   for (const Xmm& x : c.xmm) h.value(x.lo), h.value(x.hi);
   h.value(c.mxcsr);
+  const X87State& f = c.x87;
+  for (const x87::F80& r : f.r) h.value(r.sig), h.value(r.se);
+  h.value(f.fcw), h.value(f.fsw), h.value(f.tags), h.value(f.fop);
+  h.value(f.fip), h.value(f.fdp), h.value(f.fcs), h.value(f.fds), h.value(f.ferr);
   h.value(c.pkru);
   for (u64 p : c.pdpte) h.value(p);
   h.value(c.debug_traps_pending());
@@ -439,6 +485,8 @@ u64 Machine::state_hash() const {
   self.rtc_->serialize(devices);
   self.i8042_->serialize(devices);
   self.reset_control_.serialize(devices);
+  self.pci_ports_->serialize(devices);
+  self.pci_->serialize(devices);
   self.acpi_pm_->serialize(devices);
   self.fpu_error_->serialize(devices);
   self.com1_->serialize(devices);

@@ -127,6 +127,12 @@ TEST_CASE("vendor_split_hazard recognises each split's encodings and nothing els
         {{0x66, 0x0f, 0xa4, 0xd8, 0x11}, "shxd16-count-above-16"},  // shld ax, bx, 17
         {{0x66, 0x0f, 0xac, 0xd8, 0x10}, nullptr},                  // shrd ax, bx, 16
         {{0x0f, 0xa4, 0xd8, 0x11}, nullptr},                        // shld eax, ebx, 17
+        {{0xd8, 0xd1}, "x87-compare-unmasked-ia"},                  // fcom st(1)
+        {{0xdb, 0xe9}, "x87-fcomi-c1"},                             // fucomi st(0), st(1)
+        {{0xd9, 0x00}, "x87-load-denormal-unmasked"},               // fld dword [rax]
+        {{0xdd, 0x00}, "x87-load-denormal-unmasked"},               // fld qword [rax]
+        {{0xdb, 0x28}, nullptr},                                    // fld tbyte [rax]
+        {{0xd9, 0xc1}, nullptr},                                    // fld st(1)
     };
     ZydisDecoder dec;
     ZydisDecoderInit(&dec, ZYDIS_MACHINE_MODE_LONG_64, ZYDIS_STACK_WIDTH_64);

@@ -1,32 +1,17 @@
-// The MTRRs a PC's BIOS programs before it starts an OS. At power-on the
-// MTRRs are disabled (SDM Vol. 3A §12.11.5) and firmware sets them up;
-// vtlab has no BIOS, so the machine does it for every vCPU before the
-// kernel runs, as SeaBIOS does on QEMU. Without it Linux reports "MTRRs
-// disabled, skipping PAT initialization too" and runs without PAT.
+// What a BIOS does to each CPU's memory-type registers before the OS
+// starts (vtlab has no BIOS: the machine does it, as for the chipset).
+// MTRRs power on disabled (SDM Vol. 3A §11.11.5); an OS booted directly
+// would find every access uncacheable and, Linux, refuse to set up the PAT
+// ("MTRRs disabled, skipping PAT initialization too"). docs/firmware.md.
 #pragma once
-#include <vector>
-
-#include "core/base/types.h"
+#include "cpu/cpu.h"
 
 namespace vtlab {
 
-class Cpu;
-
-struct MsrValue {
-  u32 index;
-  u64 value;
-};
-
-// The MSR writes, in order: fixed ranges write-back for RAM below 640 KiB,
-// uncacheable for the VGA window [0xA0000, 0xC0000), write-protected for the
-// BIOS area [0xC0000, 0x100000); variable range 0 uncacheable over the
-// 32-bit MMIO hole [platform::kMmioHoleStart, 4 GiB); the other variable
-// ranges cleared; then IA32_MTRR_DEF_TYPE = enabled, fixed ranges enabled,
-// default write-back. `phys_addr_bits` is MAXPHYADDR (CPUID 80000008H).
-std::vector<MsrValue> firmware_mtrrs(unsigned phys_addr_bits);
-
-// Writes them through the CPU's WRMSR rules; a refused write is an
-// internal error (vtlab::Error).
-void program_firmware_mtrrs(Cpu& cpu);
+// Programs the fixed and variable MTRRs and IA32_MTRR_DEF_TYPE: write-back
+// by default, the VGA window and the option-ROM area uncacheable, the PCI
+// ECAM window and the 32-bit MMIO hole (3 GiB to 4 GiB) uncacheable.
+// Does nothing on a CPU model without MTRRs.
+void program_boot_mtrrs(Cpu& cpu);
 
 }  // namespace vtlab
