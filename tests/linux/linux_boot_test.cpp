@@ -165,7 +165,3 @@ static void boot_to_shell_twice(int cpus) {
 TEST_CASE("Debian 12's kernel on 1 vCPU: boots to a busybox shell, runs typed commands, powers off, twice alike") {
   boot_to_shell_twice(1);
 }
-
-TEST_CASE("Debian 12's kernel on 2 vCPUs: boots to a busybox shell, runs typed commands, powers off, twice alike") {
-  boot_to_shell_twice(2);
-}
