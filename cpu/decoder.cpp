@@ -67,6 +67,8 @@ Operand map_register(ZydisRegister r, unsigned size_bits) {
     case ZYDIS_REGCLASS_CONTROL: o.kind = OpKind::Cr; break;
     case ZYDIS_REGCLASS_DEBUG: o.kind = OpKind::Dr; break;
     case ZYDIS_REGCLASS_XMM: o.kind = OpKind::Xmm; break;
+    case ZYDIS_REGCLASS_X87: o.kind = OpKind::St; break;
+    case ZYDIS_REGCLASS_MMX: o.kind = OpKind::Mmx; break;
     default: o.kind = OpKind::None; return o;
   }
   o.reg = u8(ZydisRegisterGetId(r));
@@ -96,6 +98,20 @@ bool is_string_source_base(ZydisRegister r) {
     case ZYDIS_REGISTER_RBX: case ZYDIS_REGISTER_EBX: case ZYDIS_REGISTER_BX: return true;
     default: return false;
   }
+}
+
+// The segment the last segment-override prefix names, DS without one.
+// (Zydis reports no segment attribute for an instruction without a memory
+// operand, so this reads the prefix bytes.)
+u8 override_segment(const ZydisDecodedInstruction& zi) {
+  constexpr struct {
+    u8 prefix, seg;
+  } kPrefixes[] = {{0x26, ES}, {0x2e, CS}, {0x36, SS}, {0x3e, DS}, {0x64, FS}, {0x65, GS}};
+  u8 seg = DS;
+  for (unsigned k = 0; k < zi.raw.prefix_count; ++k)
+    for (const auto& p : kPrefixes)
+      if (zi.raw.prefixes[k].value == p.prefix) seg = p.seg;
+  return seg;
 }
 
 unsigned size_index(unsigned bytes) {
@@ -145,12 +161,13 @@ bool Decoder::decode(const u8* bytes, unsigned avail, unsigned code_size, Insn& 
   out.far_branch = zi.meta.branch_type == ZYDIS_BRANCH_TYPE_FAR;
 
   unsigned nimm = 0;
-  bool mem_filled = false;
+  bool mem_filled = false, any_mem = false;
   out.nops = zi.operand_count_visible;
   for (unsigned n = 0; n < zi.operand_count; ++n) {
     const ZydisDecodedOperand& op = zo[n];
     bool visible = n < zi.operand_count_visible;
     if (op.type == ZYDIS_OPERAND_TYPE_MEMORY && op.mem.type != ZYDIS_MEMOP_TYPE_MIB) {
+      any_mem = true;
       // The instruction's memory operand: the explicit one; for string
       // instructions and XLAT the DS:rSI / DS:rBX source, whose segment
       // may be overridden (ES:rDI cannot; stack operands are rSP-based).
@@ -189,7 +206,19 @@ bool Decoder::decode(const u8* bytes, unsigned avail, unsigned code_size, Insn& 
     }
   }
 
-  const InsnRow* row = find_insn_row(out.mnemonic);
+  // An address held in a register with no memory operand in Zydis' view
+  // (MONITOR's DS:rAX) still takes a segment override prefix.
+  if (!any_mem) out.mem.seg = override_segment(zi);
+
+  // x87 escape opcodes: the FOP the x87 records (SDM Vol. 1 §8.1.9): the low
+  // three bits of the first opcode byte, then the ModR/M byte.
+  if (zi.opcode_map == ZYDIS_OPCODE_MAP_DEFAULT && zi.opcode >= 0xd8 && zi.opcode <= 0xdf)
+    out.imm2 = u64((zi.opcode & 7) << 8 | zi.raw.modrm.mod << 6 | zi.raw.modrm.reg << 3 | zi.raw.modrm.rm);
+  // Forms with an MMX register have rows of their own (cpu/handlers/mmx_*.cpp):
+  // the SSE rows of the same mnemonics handle XMM operands only.
+  bool mmx_form = false;
+  for (unsigned n = 0; n < out.nops && n < 4; ++n) mmx_form |= out.op[n].kind == OpKind::Mmx;
+  const InsnRow* row = mmx_form ? find_mmx_row(out.mnemonic) : find_insn_row(out.mnemonic);
   Handler h = nullptr;
   if (row) {
     out.attrs = row->attrs;

@@ -21,6 +21,8 @@ enum class OpKind : u8 {
   Imm,      // Insn::imm (second immediate: Insn::imm2)
   Rel,      // relative branch: target = next RIP + Insn::imm
   FarPtr,   // ptr16:16/32: selector in imm2, offset in imm
+  St,       // x87 stack register ST(reg), reg = 0..7
+  Mmx,      // MMX register MM(reg), reg = 0..7
 };
 
 struct Operand {
@@ -43,7 +45,7 @@ struct MemRef {
 struct Insn {
   Handler fn = nullptr;
   u64 imm = 0;   // sign-extended to the operand size where the encoding says so
-  u64 imm2 = 0;
+  u64 imm2 = 0;  // x87 instructions (D8-DF): the FOP value (SDM Vol. 1 §8.1.9)
   MemRef mem;
   Operand op[4];
   u16 mnemonic = 0;  // ZydisMnemonic, for the debugger and error messages

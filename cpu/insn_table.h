@@ -62,8 +62,15 @@ std::span<const InsnRow> aes_clmul_rows();
 std::span<const InsnRow> xsave_rows();
 std::span<const InsnRow> paging_rows();
 std::span<const InsnRow> segment_rows();
+std::span<const InsnRow> x87_rows();
+// Instruction forms with an MMX register operand, kept apart from the
+// rows of the same mnemonic's XMM forms (PADDB mm vs PADDB xmm).
+std::span<const InsnRow> mmx_rows();
+std::span<const InsnRow> ssse3_mmx_rows();  // part of mmx_rows()
 
 // Row for a mnemonic, or nullptr if the CPU does not implement it.
 const InsnRow* find_insn_row(u16 mnemonic);
+// Row for a form of the mnemonic with an MMX register operand.
+const InsnRow* find_mmx_row(u16 mnemonic);
 
 }  // namespace vtlab

@@ -18,6 +18,7 @@ CpuidContext Cpu::cpuid_context() const {
   ctx.tsc_deadline = apic_ && apic_->tsc_deadline_supported();
   ctx.limit_cpuid = msr.misc_enable & misc_enable::kLimitCpuid;
   ctx.xd_disable = msr.misc_enable & misc_enable::kXdDisable;
+  ctx.monitor_disabled = !(msr.misc_enable & misc_enable::kMonitorEnable);
   return ctx;
 }
 
@@ -101,6 +102,10 @@ bool Cpu::read_msr(u32 index, u64& out) {
     default:
       if (index >= kX2apicFirst && index <= kX2apicLast)
         return (msr.apic_base & apic_base::kExtd) && apic_->x2apic_read(index, out);
+      if (index >= kMc0Ctl && index <= kMcLastBankMsr && (index - kMc0Ctl) % 4 != 0) {
+        out = 0;  // MCi_STATUS, MCi_ADDR, MCi_MISC: no error logged
+        return true;
+      }
       out = *d->slot(msr, index);
       return true;
   }
@@ -189,6 +194,11 @@ bool Cpu::write_msr(u32 index, u64 v) {
     default:
       if (index >= kX2apicFirst && index <= kX2apicLast)
         return (msr.apic_base & apic_base::kExtd) && apic_->x2apic_write(index, v);
+      if (index >= kMc0Ctl && index <= kMcLastBankMsr) {
+        if ((index - kMc0Ctl) % 4 != 0) return v == 0;  // STATUS, ADDR, MISC: only zeros
+        *d->slot(msr, index) = v;                       // MCi_CTL: every bit an enable
+        return true;
+      }
       if (index >= kMtrrPhysBase0 && index <= kMtrrPhysMask7) {
         if (!valid_variable_mtrr(index, v)) return false;
       } else if (!all_bytes_valid_types(v, false)) {  // the fixed-range MTRRs

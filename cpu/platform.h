@@ -30,6 +30,18 @@ class LocalApicHooks {
   virtual void apic_base_written(u64 value) { (void)value; }
   // IA32_TSC_DEADLINE was written (0 disarms the timer).
   virtual void tsc_deadline_written(u64 deadline) { (void)deadline; }
+  // MOV to/from CR8 (64-bit mode): CR8[3:0] is a window on TPR[7:4] (SDM
+  // Vol. 3A §10.8.6.1). A write stores TPR = value << 4 (TPR[3:0] cleared);
+  // a read returns TPR[7:4]. An APIC that keeps the TPR answers true; the
+  // CPU keeps CR8 itself when none is attached or the APIC answers false.
+  virtual bool tpr_read(u8& tpr) {
+    (void)tpr;
+    return false;
+  }
+  virtual bool tpr_written(u8 tpr) {
+    (void)tpr;
+    return false;
+  }
   // RDMSR/WRMSR of 800H-8FFH in x2APIC mode; false raises #GP(0).
   virtual bool x2apic_read(u32 index, u64& out) {
     (void)index, (void)out;

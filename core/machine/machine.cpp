@@ -11,6 +11,7 @@
 #include "core/base/wall_clock.h"
 #include "core/machine/code_peek.h"
 #include "core/machine/firmware/firmware_setup.h"
+#include "core/machine/firmware/mtrr_setup.h"
 #include "core/machine/platform_layout.h"
 #include "core/machine/ram_hash.h"
 #include "cpu/decoder.h"
@@ -110,6 +111,8 @@ std::string RunResult::summary() const {
 Machine::Machine(const MachineConfig& config) : config_(config) {
   mem_ = std::make_unique<PhysMem>(config.ram_bytes);
   cpu_ = std::make_unique<Cpu>(*mem_, ports_, sched_);
+  // vCPU 0 of `cpus`: CPUID's topology leaves count the vCPUs the MADT lists.
+  cpu_->set_topology(CpuTopology{0, config.cpus});
   FixedWallClock default_clock;
   WallClock& clock = config.wall_clock ? *config.wall_clock : default_clock;
   pit_ = std::make_unique<Pit8254>(sched_, &pic_.input(platform::kIrqPit));
@@ -127,6 +130,7 @@ Machine::Machine(const MachineConfig& config) : config_(config) {
   // The SCI reaches the 8259 through the LPC bridge's SCI_IRQ_SEL.
   acpi_pm_ = std::make_unique<AcpiPm>(sched_, &lpc_->sci_input(), AcpiPmConfig{platform::kPmBase, platform::kSlpTypS5});
   fpu_error_ = std::make_unique<FpuError>(&pic_.input(platform::kIrqFpuError));
+  x87_error_wire_ = std::make_unique<X87ErrorWire>(*fpu_error_);
   com1_ = std::make_unique<Uart16550>(sched_, &pic_.input(platform::kIrqCom1), config.serial_out, config.serial_in);
   fw_cfg_ = std::make_unique<FwCfg>(dma_.get(), platform::kLpcRequesterId);
   wire_chipset();
@@ -154,6 +158,7 @@ void Machine::wire_chipset() {
   fw_cfg_->attach(ports_);
   wire_pci();
   cpu_->set_interrupt_source(&irq_source_);
+  cpu_->set_x87_error_pins(x87_error_wire_.get());
   debug_exit_.on_exit = [this](u32) { cpu_->request_stop(); };
   i8042_->on_reset = [this](const char* what) { request_reset(what); };
   reset_control_.on_reset = [this](const char* what) { request_reset(what); };
@@ -238,6 +243,7 @@ void Machine::apply_image(const BootImage& image) {
   }
   install_firmware({config_.ram_bytes, config_.cpus}, image, *mem_, *fw_cfg_);
   cpu_->reset();
+  program_boot_mtrrs(*cpu_);
   fw_cfg_->reset();
   switch (image.mode) {
     case StartMode::Real16: enter_real16(image); break;
@@ -459,6 +465,10 @@ u64 Machine::state_hash() const {
   h.value(c.cr0), h.value(c.cr2), h.value(c.cr3), h.value(c.cr4), h.value(c.efer);
   for (const Xmm& x : c.xmm) h.value(x.lo), h.value(x.hi);
   h.value(c.mxcsr);
+  const X87State& f = c.x87;
+  for (const x87::F80& r : f.r) h.value(r.sig), h.value(r.se);
+  h.value(f.fcw), h.value(f.fsw), h.value(f.tags), h.value(f.fop);
+  h.value(f.fip), h.value(f.fdp), h.value(f.fcs), h.value(f.fds), h.value(f.ferr);
   h.value(c.pkru);
   for (u64 p : c.pdpte) h.value(p);
   h.value(c.debug_traps_pending());

@@ -13,6 +13,7 @@
 #include "core/machine/boot_image.h"
 #include "core/machine/phys_mem_dma.h"
 #include "cpu/cpu.h"
+#include "cpu/x87/error_pins.h"
 #include "devices/acpi_pm/acpi_pm.h"
 #include "devices/debug_exit/debug_exit.h"
 #include "devices/fpu_error/fpu_error.h"
@@ -144,6 +145,18 @@ class Machine {
     DualPic& pic_;
   };
 
+  // The CPU's FERR#/IGNNE# pins (CR0.NE=0 x87 error reporting) wired to the
+  // chipset's x87 error latch: FERR# -> IRQ 13, port 0xf0 -> IGNNE#.
+  class X87ErrorWire final : public X87ErrorPins {
+   public:
+    explicit X87ErrorWire(FpuError& latch) : latch_(latch) {}
+    void ferr(bool asserted) override { latch_.set_ferr(asserted); }
+    bool ignne() const override { return latch_.ignne(); }
+
+   private:
+    FpuError& latch_;
+  };
+
   void apply_image(const BootImage& image);
   void enter_protected32(const BootImage& image);
   void enter_real16(const BootImage& image);
@@ -184,6 +197,7 @@ class Machine {
   std::unique_ptr<PciEcam> ecam_;
   std::unique_ptr<AcpiPm> acpi_pm_;
   std::unique_ptr<FpuError> fpu_error_;
+  std::unique_ptr<X87ErrorWire> x87_error_wire_;
   std::unique_ptr<Uart16550> com1_;
   DebugExit debug_exit_;
   std::optional<BootImage> boot_image_;       // kept for ResetAction::Reset

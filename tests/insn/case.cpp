@@ -1,6 +1,7 @@
 // Helpers on the case data model: window images and memory change lists.
 #include "tests/insn/case.h"
 
+#include <cstring>
 #include <map>
 
 namespace insn {
@@ -11,7 +12,7 @@ struct VectorName {
     const char* name;
 };
 constexpr VectorName kVectorNames[] = {{DE, "DE"}, {DB, "DB"}, {BP, "BP"}, {UD, "UD"}, {NM, "NM"},
-                                       {SS, "SS"}, {GP, "GP"}, {PF_, "PF"}, {AC, "AC"}, {XM, "XM"}};
+                                       {SS, "SS"}, {GP, "GP"}, {PF_, "PF"}, {MF, "MF"}, {AC, "AC"}, {XM, "XM"}};
 }  // namespace
 
 const char* vector_name(u8 vector) {
@@ -56,6 +57,31 @@ void append_memory_changes(u64 base, std::span<const u8> before, std::span<const
     }
 }
 
+void fxsave_image(const State& s, u8* img) {
+    std::memset(img, 0, 512);
+    std::memcpy(img + 0, &s.fcw, 2);
+    std::memcpy(img + 2, &s.fsw, 2);
+    img[4] = s.ftw;
+    std::memcpy(img + 24, &s.mxcsr, 4);
+    for (int k = 0; k < 8; ++k) {
+        std::memcpy(img + 32 + 16 * k, &s.st[k].sig, 8);
+        std::memcpy(img + 40 + 16 * k, &s.st[k].se, 2);
+    }
+    std::memcpy(img + 160, s.xmm, sizeof s.xmm);
+}
+
+void state_from_fxsave(const u8* img, State& s) {
+    std::memcpy(&s.fcw, img + 0, 2);
+    std::memcpy(&s.fsw, img + 2, 2);
+    s.ftw = img[4];
+    std::memcpy(&s.mxcsr, img + 24, 4);
+    for (int k = 0; k < 8; ++k) {
+        std::memcpy(&s.st[k].sig, img + 32 + 16 * k, 8);
+        std::memcpy(&s.st[k].se, img + 40 + 16 * k, 2);
+    }
+    std::memcpy(s.xmm, img + 160, sizeof s.xmm);
+}
+
 const char* vendor_name(Vendor v) { return v == Vendor::Intel ? "intel" : "amd"; }
 
 Outcome native_expectation(const Case& c, Vendor vendor) {
@@ -65,6 +91,10 @@ Outcome native_expectation(const Case& c, Vendor vendor) {
         if (d.vendor == vendor) vo = &d;
     if (!vo) return o;
     for (auto [g, v] : vo->gprs) o.state.gpr[g] = v;
+    if (vo->rflags) o.state.rflags = *vo->rflags;
+    if (vo->fsw) o.state.fsw = *vo->fsw;
+    if (vo->ftw) o.state.ftw = *vo->ftw;
+    for (const auto& [k, v] : vo->st) o.state.st[k] = v;
     if (vo->mem.empty()) return o;
     // Rebuild the canonical change list with the vendor's bytes overlaid.
     std::map<u64, u8> final_bytes;

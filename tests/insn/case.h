@@ -44,6 +44,18 @@ inline constexpr u64 kSettableFlags = kStatusFlags | DF;
 inline constexpr u64 kFixedFlags = 0x202;
 
 inline constexpr u32 kDefaultMxcsr = 0x1f80;
+inline constexpr u16 kDefaultFcw = 0x037f;  // what Linux gives a process (FNINIT)
+
+// An x87 data register: 64-bit significand, then sign and exponent.
+struct X87Value {
+    u64 sig = 0;
+    u16 se = 0;
+    bool operator==(const X87Value&) const = default;
+};
+
+// FSW condition-code and summary bits (SDM Vol. 1 §8.1.3).
+inline constexpr u16 kFswC0 = 0x100, kFswC1 = 0x200, kFswC2 = 0x400, kFswC3 = 0x4000;
+inline unsigned fsw_top(u16 fsw) { return (fsw >> 11) & 7; }
 
 // Architectural state visible to a user-level instruction test.
 struct State {
@@ -52,6 +64,14 @@ struct State {
     u64 rflags = kFixedFlags;
     u8 xmm[16][16] = {};  // little-endian byte images of xmm0..xmm15
     u32 mxcsr = kDefaultMxcsr;
+    // x87 state as FXSAVE stores it: the control and status words, the
+    // abridged tag byte (bit i: physical register i is not empty) and
+    // ST(0)..ST(7) in stack order. mmN is the low 64 bits of physical
+    // register N, which is ST((N - TOP) & 7).
+    u16 fcw = kDefaultFcw;
+    u16 fsw = 0;
+    u8 ftw = 0;
+    X87Value st[8] = {};
 
     bool operator==(const State&) const = default;
 };
@@ -64,7 +84,7 @@ struct MemBytes {
 };
 
 // Exception vectors the cases use (Intel SDM Vol. 3A, 6.3.1).
-enum Vector : u8 { DE = 0, DB = 1, BP = 3, UD = 6, NM = 7, SS = 12, GP = 13, PF_ = 14, AC = 17, XM = 19 };
+enum Vector : u8 { DE = 0, DB = 1, BP = 3, UD = 6, NM = 7, SS = 12, GP = 13, PF_ = 14, MF = 16, AC = 17, XM = 19 };
 const char* vector_name(u8 vector);                  // "DE", "GP", ... or nullptr
 std::optional<u8> vector_from_name(std::string_view);
 
@@ -101,6 +121,10 @@ struct VendorOutcome {
     Vendor vendor = Vendor::Amd;
     std::vector<std::pair<u8, u64>> gprs;  // register index, final value on this vendor
     std::vector<MemBytes> mem;             // final bytes on this vendor
+    std::optional<u64> rflags;             // rflags where it differs
+    std::optional<u16> fsw;                // x87 state where it differs
+    std::optional<u8> ftw;
+    std::vector<std::pair<u8, X87Value>> st;
     std::string note;
     bool operator==(const VendorOutcome&) const = default;
 };
@@ -115,8 +139,9 @@ struct Case {
     Outcome expected;
     u64 flags_undef = 0;      // rflags bits the SDM leaves undefined: not compared
     u16 gpr_undef = 0;        // bit i: gpr[i] final value undefined (e.g. BSF with source 0)
+    u16 fsw_undef = 0;        // FSW bits the SDM leaves undefined (C0-C3 after arithmetic): not compared
     std::vector<MemBytes> mem_undef;  // ranges (bytes content ignored, size used) not compared
-    bool approx = false;      // xmm results of RCP/RSQRT: compare f32 lanes within 1.5*2^-12
+    bool approx = false;      // RCP/RSQRT xmm lanes, x87 transcendental results: compared within a tolerance
     std::vector<VendorOutcome> vendor_outcomes;  // at most one per vendor
     std::string file;         // where it was parsed from (for messages)
     int line = 0;
@@ -134,6 +159,13 @@ void append_memory_changes(u64 base, std::span<const u8> before, std::span<const
 // The outcome a CPU of `vendor` is expected to produce: c.expected with that
 // vendor's VendorOutcome applied.
 Outcome native_expectation(const Case& c, Vendor vendor);
+
+// The FXSAVE64 image (512 bytes) of a state's x87 and SSE parts (pointers
+// and FOP zero), and the x87/SSE parts of a state read from one. Harnesses
+// load and read the x87/SSE state through these (the native runner with
+// FXRSTOR64/FXSAVE64).
+void fxsave_image(const State& s, u8* img);
+void state_from_fxsave(const u8* img, State& s);
 
 // Is `addr` inside the data or stack window?
 bool in_windows(u64 addr, u64 size = 1);

@@ -91,6 +91,16 @@ private:
         for (int i = 0; i < 16; ++i) out[15 - i] = static_cast<u8>(std::stoul(digits.substr(2 * i, 2), nullptr, 16));
     }
 
+    // "EEEE_SSSSSSSSSSSSSSSS": sign/exponent, then the 64-bit significand.
+    X87Value x87_value(std::string_view s) const {
+        std::string digits;
+        for (char ch : s)
+            if (ch != '_') digits += ch;
+        if (digits.size() != 20 || digits.find_first_not_of("0123456789abcdefABCDEF") != std::string::npos)
+            fail("bad x87 value '" + std::string(s) + "' (expected 4 hex digits of sign and exponent, '_', 16 of significand)");
+        return X87Value{std::stoull(digits.substr(4), nullptr, 16), static_cast<u16>(std::stoul(digits.substr(0, 4), nullptr, 16))};
+    }
+
     u64 rip_value(std::string_view s) const {
         if (!s.empty() && s[0] == '+') return kCodeBase + number(s.substr(1), "rip offset");
         return number(s, "rip");
@@ -119,6 +129,23 @@ private:
                 fail("initial rflags may only set cf,pf,af,zf,sf,df,of (and must have 0x202 set)");
         } else if (name == "mxcsr") {
             s.mxcsr = static_cast<u32>(number(value, "mxcsr"));
+        } else if (name == "fcw" || name == "fsw") {
+            const u64 v = number(value, name.c_str());
+            if (v > 0xffff) fail(name + " is 16 bits");
+            (name == "fcw" ? s.fcw : s.fsw) = static_cast<u16>(v);
+        } else if (name == "ftw") {
+            const u64 v = number(value, "ftw");
+            if (v > 0xff) fail("ftw is the abridged tag byte (8 bits, FXSAVE's)");
+            s.ftw = static_cast<u8>(v);
+        } else if ((name.rfind("st", 0) == 0 || name.rfind("mm", 0) == 0) && name.size() == 3 && name[2] >= '0' &&
+                   name[2] <= '7') {
+            const int n = name[2] - '0';
+            if (name[0] == 's') {
+                s.st[n] = x87_value(value);
+            } else {
+                s.st[n] = X87Value{number(value, "mm value"), 0xffff};  // an MMX write: exponent all ones
+                (is_output ? out_mm_ : in_mm_) = true;
+            }
         } else if (name == "rip") {
             if (!is_output) fail("initial rip is fixed at the code page start; 'rip' belongs on an 'out' line");
             s.rip = rip_value(value);
@@ -204,9 +231,11 @@ private:
             for (size_t i = 1; i < w.size(); ++i) {
                 size_t eq = w[i].find('=');
                 int g = eq == std::string_view::npos ? -1 : gpr_index(w[i].substr(0, eq));
+                if (g < 0 && eq != std::string_view::npos && vendor_x87_item(d, w[i].substr(0, eq), w[i].substr(eq + 1)))
+                    continue;
                 if (g < 0)
-                    fail("expected REG=VALUE with a general register after '" + std::string(key) + "', got '" +
-                         std::string(w[i]) + "'");
+                    fail("expected REG=VALUE with a general register, rflags or an x87 register (fsw, ftw, stN) after '" + std::string(key) +
+                         "', got '" + std::string(w[i]) + "'");
                 for (auto [r, val] : d.gprs)
                     if (r == g) fail("register '" + std::string(kGprNames[g]) + "' given twice for " + vendor_name(*v));
                 d.gprs.emplace_back(static_cast<u8>(g), number(w[i].substr(eq + 1), "register value"));
@@ -230,6 +259,22 @@ private:
         for (Vendor v : {Vendor::Amd, Vendor::Intel})
             if (key == "native-" + std::string(vendor_name(v)) + std::string(suffix)) return v;
         return std::nullopt;
+    }
+
+    // fsw=, ftw= and stN= items of a native-* line; false for another name.
+    bool vendor_x87_item(VendorOutcome& d, std::string_view name, std::string_view value) {
+        if (name == "rflags") {
+            d.rflags = number(value, "rflags");
+        } else if (name == "fsw") {
+            d.fsw = static_cast<u16>(number(value, "fsw"));
+        } else if (name == "ftw") {
+            d.ftw = static_cast<u8>(number(value, "ftw"));
+        } else if (name.size() == 3 && name.substr(0, 2) == "st" && name[2] >= '0' && name[2] <= '7') {
+            d.st.emplace_back(static_cast<u8>(name[2] - '0'), x87_value(value));
+        } else {
+            return false;
+        }
+        return true;
     }
 
     // The case's block for a vendor (one per vendor); later 'note' lines attach to it.
@@ -256,8 +301,12 @@ private:
                 cur_.gpr_undef |= static_cast<u16>(1u << g);
                 list = comma == std::string_view::npos ? std::string_view{} : list.substr(comma + 1);
             }
+        } else if (item.rfind("fsw=", 0) == 0) {
+            const u64 v = number(item.substr(4), "fsw mask");
+            if (v > 0xffff) fail("the fsw mask is 16 bits");
+            cur_.fsw_undef |= static_cast<u16>(v);
         } else {
-            fail("expected 'flags=...' or 'regs=...' after 'undef', got '" + std::string(item) + "'");
+            fail("expected 'flags=...', 'regs=...' or 'fsw=...' after 'undef', got '" + std::string(item) + "'");
         }
     }
 
@@ -265,7 +314,7 @@ private:
         if (w.size() < 2) fail("expected 'fault VECTOR error=N rip=R [cr2=A]'");
         Exception x;
         auto v = vector_from_name(w[1]);
-        if (!v) fail("unknown exception vector '" + std::string(w[1]) + "' (DE DB BP UD NM SS GP PF AC XM)");
+        if (!v) fail("unknown exception vector '" + std::string(w[1]) + "' (DE DB BP UD NM SS GP PF MF AC XM)");
         x.vector = *v;
         bool have_rip = false;
         for (size_t i = 2; i < w.size(); ++i) {
@@ -292,6 +341,7 @@ private:
         in_seen_.clear();
         out_items_.clear();
         last_vendor_ = -1;
+        in_mm_ = out_mm_ = false;
     }
 
     void finish_case(std::vector<Case>& cases) {
@@ -312,6 +362,9 @@ private:
             if (d.note.empty())
                 fail(open_line_, "case '" + cur_.name + "': native-" + vendor_name(d.vendor) +
                                      " needs a 'note' (why, and where each vendor's value comes from)");
+        // mmN is physical register N: the same as stN only with TOP = 0.
+        if ((in_mm_ && fsw_top(cur_.init.fsw) != 0) || (out_mm_ && fsw_top(s.fsw) != 0))
+            fail(open_line_, "case '" + cur_.name + "': mmN names ST(N) only with TOP = 0 (fsw bits 13:11); use stN");
         cur_.expected.state = s;
         cases.push_back(std::move(cur_));
         open_ = false;
@@ -327,6 +380,7 @@ private:
     std::vector<std::string> in_seen_;
     std::vector<std::pair<int, std::string>> out_items_;
     int last_vendor_ = -1;  // index into cur_.vendor_outcomes of the last native-* line
+    bool in_mm_ = false, out_mm_ = false;  // mmN items used (need TOP = 0)
 };
 
 }  // namespace

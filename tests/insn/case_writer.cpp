@@ -72,6 +72,25 @@ std::vector<std::string> state_items(const State& s, const State& base, bool alw
     if (always_rip_flags) items.push_back("rip=" + rip_text(s.rip));
     if (always_rip_flags || s.rflags != base.rflags) items.push_back("rflags=" + hex(s.rflags));
     if (s.mxcsr != base.mxcsr) items.push_back("mxcsr=" + hex(s.mxcsr));
+    if (s.fcw != base.fcw) items.push_back("fcw=" + hex(s.fcw));
+    if (s.fsw != base.fsw) items.push_back("fsw=" + hex(s.fsw));
+    if (s.ftw != base.ftw) items.push_back("ftw=" + hex(s.ftw));
+    return items;
+}
+
+// x87 registers that differ from `base`: as mmN where the value reads as an
+// MMX write (TOP = 0, exponent all ones), else as stN.
+std::vector<std::string> x87_items(const State& s, const State& base) {
+    std::vector<std::string> items;
+    for (int i = 0; i < 8; ++i) {
+        if (s.st[i] == base.st[i]) continue;
+        char buf[48];
+        if (fsw_top(s.fsw) == 0 && s.st[i].se == 0xffff)
+            std::snprintf(buf, sizeof buf, "mm%d=0x%llx", i, static_cast<unsigned long long>(s.st[i].sig));
+        else
+            std::snprintf(buf, sizeof buf, "st%d=%04x_%016llx", i, s.st[i].se, static_cast<unsigned long long>(s.st[i].sig));
+        items.push_back(buf);
+    }
     return items;
 }
 
@@ -90,9 +109,10 @@ std::string format_case(const Case& c) {
     if (!c.asm_text.empty()) out += "  asm " + c.asm_text + "\n";
     out += "  bytes " + bytes_text(c.bytes, 0, c.bytes.size()) + "\n";
     if (c.insn_count != 1) out += "  count " + std::to_string(c.insn_count) + "\n";
-    if (c.flags_undef || c.gpr_undef) {
+    if (c.flags_undef || c.gpr_undef || c.fsw_undef) {
         out += "  undef";
         if (c.flags_undef) out += " flags=" + flags_to_names(c.flags_undef);
+        if (c.fsw_undef) out += " fsw=" + hex(c.fsw_undef);
         if (c.gpr_undef) {
             std::string regs;
             for (int i = 0; i < 16; ++i)
@@ -108,11 +128,13 @@ std::string format_case(const Case& c) {
     defaults.gpr[RSP] = kDefaultRsp;
     emit_items(out, "in", state_items(c.init, defaults, false), 4);
     emit_items(out, "in", xmm_items(c.init, defaults), 2);
+    emit_items(out, "in", x87_items(c.init, defaults), 3);
     emit_mem(out, "in-mem", c.mem_init);
 
     const Outcome& e = c.expected;
     emit_items(out, "out", state_items(e.state, c.init, true), 4);
     emit_items(out, "out", xmm_items(e.state, c.init), 2);
+    emit_items(out, "out", x87_items(e.state, c.init), 3);
     emit_mem(out, "out-mem", e.mem_changes);
     if (e.exception) {
         const auto& x = *e.exception;
@@ -126,6 +148,14 @@ std::string format_case(const Case& c) {
         const std::string key = std::string("native-") + vendor_name(d.vendor);
         std::vector<std::string> items;
         for (auto [g, v] : d.gprs) items.push_back(std::string(kGprNames[g]) + "=" + hex(v));
+        if (d.rflags) items.push_back("rflags=" + hex(*d.rflags));
+        if (d.fsw) items.push_back("fsw=" + hex(*d.fsw));
+        if (d.ftw) items.push_back("ftw=" + hex(*d.ftw));
+        for (const auto& [k, v] : d.st) {
+            char buf[40];
+            std::snprintf(buf, sizeof buf, "st%d=%04x_%016llx", k, v.se, static_cast<unsigned long long>(v.sig));
+            items.push_back(buf);
+        }
         emit_items(out, key.c_str(), items, 4);
         emit_mem(out, (key + "-mem").c_str(), d.mem);
         if (!d.note.empty()) out += "  note " + d.note + "\n";

@@ -31,17 +31,18 @@ constexpr u64 kResumeFlag = 1u << 16;  // RF: set in the pushed image of faults,
 struct StateBlock {  // layout fixed by native_stub.S
     u64 in_gpr[16];
     u64 in_rflags;
-    u64 in_mxcsr;
+    u64 unused_in;
     u64 entry;
     u64 host_rsp;
     u64 out_gpr[16];
     u64 out_rflags;
-    u64 out_mxcsr;
-    u8 pad[0x200 - 0x130];
-    u8 in_xmm[16][16];
-    u8 out_xmm[16][16];
+    u64 unused_out;
+    u8 pad[0x400 - 0x130];
+    alignas(16) u8 in_fx[512];   // FXRSTOR64 image: x87, MXCSR, XMM
+    alignas(16) u8 out_fx[512];  // FXSAVE64 image
 };
-static_assert(offsetof(StateBlock, out_gpr) == 0xa0 && offsetof(StateBlock, in_xmm) == 0x200);
+static_assert(offsetof(StateBlock, out_gpr) == 0xa0 && offsetof(StateBlock, in_fx) == 0x400 &&
+              offsetof(StateBlock, out_fx) == 0x600);
 
 StateBlock* const block = reinterpret_cast<StateBlock*>(kRunnerBase);
 u8* const code = reinterpret_cast<u8*>(kCodeBase);
@@ -69,10 +70,7 @@ void on_fault(int sig, siginfo_t* info, void* ctx) {
     for (int i = 0; i < 16; ++i) fault_state.gpr[i] = static_cast<u64>(g[kRegs[i]]);
     fault_state.rip = static_cast<u64>(g[REG_RIP]);
     fault_state.rflags = static_cast<u64>(g[REG_EFL]) & ~kResumeFlag;
-    if (uc->uc_mcontext.fpregs) {
-        std::memcpy(fault_state.xmm, uc->uc_mcontext.fpregs->_xmm, sizeof fault_state.xmm);
-        fault_state.mxcsr = uc->uc_mcontext.fpregs->mxcsr;
-    }
+    if (uc->uc_mcontext.fpregs) state_from_fxsave(reinterpret_cast<const u8*>(uc->uc_mcontext.fpregs), fault_state);
     fault.vector = static_cast<u8>(g[REG_TRAPNO]);
     fault.error_code = static_cast<u32>(g[REG_ERR]);
     fault.rip = fault_state.rip;
@@ -113,8 +111,7 @@ State saved_state() {
     State s;
     std::memcpy(s.gpr, block->out_gpr, sizeof s.gpr);
     s.rflags = block->out_rflags;
-    s.mxcsr = static_cast<u32>(block->out_mxcsr);
-    std::memcpy(s.xmm, block->out_xmm, sizeof s.xmm);
+    state_from_fxsave(block->out_fx, s);
     return s;
 }
 
@@ -144,11 +141,11 @@ Outcome run_native(const Case& c) {
     std::memset(block, 0, sizeof *block);
     std::memcpy(block->in_gpr, c.init.gpr, sizeof block->in_gpr);
     block->in_rflags = (c.init.rflags & kSettableFlags) | kFixedFlags;
-    block->in_mxcsr = c.init.mxcsr;
-    std::memcpy(block->in_xmm, c.init.xmm, sizeof block->in_xmm);
+    fxsave_image(c.init, block->in_fx);
     block->entry = kCodeBase;
 
-    // The case may change the x87/SSE control state (FXRSTOR, LDMXCSR).
+    // The case changes the x87/SSE state (and may leave an x87 exception
+    // pending); the host's comes back afterwards.
     alignas(64) static u8 host_fpu[512];
     _fxsave64(host_fpu);
 

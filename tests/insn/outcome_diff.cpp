@@ -46,6 +46,27 @@ bool xmm_equal(const Case& c, const u8 (&e)[16], const u8 (&a)[16]) {
     return true;
 }
 
+// Distance in ulps of two x87 values of one sign and class (finite, or the
+// same special value); ~0 when they cannot be compared by distance.
+unsigned __int128 x87_key(const X87Value& v) {
+    const unsigned e = v.se & 0x7fff;
+    return (static_cast<unsigned __int128>(e) << 63) | (e ? v.sig & ~(1ull << 63) : v.sig);
+}
+bool x87_close(const X87Value& e, const X87Value& a) {
+    if (e == a) return true;
+    if ((e.se ^ a.se) & 0x8000) return false;
+    const unsigned ee = e.se & 0x7fff, ae = a.se & 0x7fff;
+    if (ee == 0x7fff || ae == 0x7fff) return false;  // infinities and NaNs are exact
+    const unsigned __int128 ke = x87_key(e), ka = x87_key(a);
+    return (ke > ka ? ke - ka : ka - ke) <= kApproxX87Ulps;
+}
+
+std::string x87_text(const X87Value& v) {
+    char b[32];
+    std::snprintf(b, sizeof b, "%04x_%016llx", v.se, static_cast<unsigned long long>(v.sig));
+    return b;
+}
+
 std::map<u64, u8> compared_bytes(const Case& c, const std::vector<MemBytes>& runs) {
     std::map<u64, u8> m;
     for (const auto& r : runs)
@@ -92,6 +113,15 @@ std::string diff_outcomes(const Case& c, const Outcome& expected, const Outcome&
             line("xmm" + std::to_string(i) + ": expected " + xmm_hex(es.xmm[i]) + ", got " + xmm_hex(as.xmm[i]) +
                  (c.approx ? " (beyond approx tolerance)" : ""));
     if (es.mxcsr != as.mxcsr) line("mxcsr: expected " + hex(es.mxcsr) + ", got " + hex(as.mxcsr));
+    if (es.fcw != as.fcw) line("fcw: expected " + hex(es.fcw) + ", got " + hex(as.fcw));
+    const u16 fsw_mask = static_cast<u16>(~c.fsw_undef & ~(c.approx ? kFswC1 : 0));
+    if ((es.fsw ^ as.fsw) & fsw_mask)
+        line("fsw: expected " + hex(es.fsw) + ", got " + hex(as.fsw) + " (differ in " + hex((es.fsw ^ as.fsw) & fsw_mask) + ")");
+    if (es.ftw != as.ftw) line("ftw: expected " + hex(es.ftw) + ", got " + hex(as.ftw));
+    for (int i = 0; i < 8; ++i)
+        if (!(c.approx ? x87_close(es.st[i], as.st[i]) : es.st[i] == as.st[i]))
+            line("st" + std::to_string(i) + ": expected " + x87_text(es.st[i]) + ", got " + x87_text(as.st[i]) +
+                 (c.approx ? " (beyond approx tolerance)" : ""));
 
     const auto em = compared_bytes(c, expected.mem_changes), am = compared_bytes(c, actual.mem_changes);
     if (em != am) {

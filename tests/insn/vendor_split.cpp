@@ -16,7 +16,22 @@ constexpr VendorSplit kSplits[] = {
     {"near-branch-0x66", "tests/insn_interp/vendor_split_test.cpp"},
     {"far-pointer-rex-w", "tests/insn_interp/vendor_split_test.cpp"},
     {"shxd16-count-above-16", "undefined in the SDM: masked in cases/shld.txt (insn-gen rule @shld)"},
+    {"x87-compare-unmasked-ia", "cases/x87_compare.txt (insn-gen rule @x87-compare-ia)"},
+    {"x87-load-denormal-unmasked", "cases/x87_load_store.txt (insn-gen rule @x87-load-denormal)"},
+    {"x87-fcomi-c1", "cases/x87_compare.txt (insn-gen rule @x87-fcomi-c1)"},
 };
+
+bool is_x87_compare(ZydisMnemonic m) {
+    switch (m) {
+        case ZYDIS_MNEMONIC_FCOM: case ZYDIS_MNEMONIC_FCOMP: case ZYDIS_MNEMONIC_FCOMPP:
+        case ZYDIS_MNEMONIC_FUCOM: case ZYDIS_MNEMONIC_FUCOMP: case ZYDIS_MNEMONIC_FUCOMPP:
+        case ZYDIS_MNEMONIC_FCOMI: case ZYDIS_MNEMONIC_FCOMIP: case ZYDIS_MNEMONIC_FUCOMI:
+        case ZYDIS_MNEMONIC_FUCOMIP: case ZYDIS_MNEMONIC_FICOM: case ZYDIS_MNEMONIC_FICOMP:
+            return true;
+        default:
+            return false;
+    }
+}
 
 bool has_segment_operand(const ZydisDecodedInstruction& insn, const ZydisDecodedOperand* ops) {
     for (unsigned i = 0; i < insn.operand_count; ++i)
@@ -49,6 +64,14 @@ const char* vendor_split_hazard(const ZydisDecodedInstruction& insn, const Zydis
         const ZydisDecodedOperand& count = ops[2];
         if (count.type != ZYDIS_OPERAND_TYPE_IMMEDIATE || (count.imm.value.u & 31) > 16) return "shxd16-count-above-16";
     }
+    if (m == ZYDIS_MNEMONIC_FCOMI || m == ZYDIS_MNEMONIC_FCOMIP || m == ZYDIS_MNEMONIC_FUCOMI ||
+        m == ZYDIS_MNEMONIC_FUCOMIP)
+        return "x87-fcomi-c1";  // (x87-compare-unmasked-ia too)
+    if (is_x87_compare(m)) return "x87-compare-unmasked-ia";
+    if (m == ZYDIS_MNEMONIC_FLD)
+        for (unsigned i = 0; i < insn.operand_count; ++i)
+            if (ops[i].type == ZYDIS_OPERAND_TYPE_MEMORY && (ops[i].size == 32 || ops[i].size == 64))
+                return "x87-load-denormal-unmasked";
     if (m == ZYDIS_MNEMONIC_SYSCALL && insn.machine_mode != ZYDIS_MACHINE_MODE_LONG_64) return "syscall-compat-mode";
     const bool branch = insn.meta.category == ZYDIS_CATEGORY_UNCOND_BR || insn.meta.category == ZYDIS_CATEGORY_COND_BR ||
                         insn.meta.category == ZYDIS_CATEGORY_CALL || insn.meta.category == ZYDIS_CATEGORY_RET;

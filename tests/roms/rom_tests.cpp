@@ -36,6 +36,7 @@ constexpr RomCase kRoms[] = {
     {"realmode.bin", "realmode.txt", "", true},
     {"fwcfg.elf", "fwcfg.txt", "", false},
     {"pci.elf", "pci.txt", "", false},
+    {"x87.elf", "x87.txt", "", false},
 };
 
 std::string read_file(const std::string& path) {

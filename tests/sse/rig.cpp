@@ -3,6 +3,8 @@
 #include <cstring>
 #include <stdexcept>
 
+#include "cpu/fpu_state.h"
+
 namespace sse_test {
 
 using namespace vtlab;
@@ -91,10 +93,13 @@ void Rig::load_state(const insn::Case& c, const RigControl& ctl) {
   for (int r = 0; r < 16; ++r) p.gpr[r] = c.init.gpr[r];
   p.rip = c.init.rip;
   p.flags.set((c.init.rflags & insn::kSettableFlags) | insn::kFixedFlags);
-  std::memcpy(p.xmm, c.init.xmm, sizeof c.init.xmm);
-  p.mxcsr = c.init.mxcsr;
   p.mode_changed();
   p.paging_changed();
+  u8 fx[kLegacyRegionSize];
+  insn::fxsave_image(c.init, fx);  // as the native runner's FXRSTOR64
+  load_x87_legacy(p, fx, true);
+  std::memcpy(p.xmm, c.init.xmm, sizeof c.init.xmm);
+  p.mxcsr = c.init.mxcsr;
 }
 
 insn::Outcome Rig::run(const insn::Case& c, const RigControl& ctl) {
@@ -107,8 +112,12 @@ insn::Outcome Rig::run(const insn::Case& c, const RigControl& ctl) {
   for (int r = 0; r < 16; ++r) s.gpr[r] = p.gpr[r];
   s.rip = p.rip;
   s.rflags = p.rflags();
-  std::memcpy(s.xmm, p.xmm, sizeof s.xmm);
-  s.mxcsr = p.mxcsr;
+  u8 fx[kLegacyRegionSize];
+  insn::fxsave_image(c.init, fx);
+  save_x87_legacy(p, fx, true);
+  std::memcpy(fx + 160, p.xmm, sizeof p.xmm);
+  std::memcpy(fx + 24, &p.mxcsr, 4);
+  insn::state_from_fxsave(fx, s);
   if (p.rip >= kHandlers && p.rip <= kHandlers + 16 * kVectors) {
     // Delivered to a handler: unpack the 64-bit frame. RIP is at the
     // handler's HLT, or just past it if the run had a tick left to run it.

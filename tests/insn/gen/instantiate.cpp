@@ -60,6 +60,8 @@ int type_bits(const std::string& type, int w) {
     if (type == "r" || type == "m" || type[0] == '%') return w;  // %fixed: replaced by fixed_reg's width
     if (type == "i") return std::min(w, 32);
     if (type == "x") return 128;
+    if (type == "mm") return 64;
+    if (type == "st") return 8;
     if (type == "m0") return 8;
     if (type == "m512") return 512 * 8;  // FXSAVE area: 512 bytes (SDM "m512byte")
     if (type == "mxs") return 576 * 8;   // XSAVE area of x87 | SSE: legacy region + header (CPUID.(EAX=0DH))
@@ -67,8 +69,12 @@ int type_bits(const std::string& type, int w) {
 }
 
 std::string default_kind(const std::string& type) {
-    if (type == "x" || type == "m128") return "x";
+    if (type == "x" || type == "m128" || type == "mm") return "x";
     if (type == "m512") return "fx";
+    if (type == "m80") return "f80";
+    if (type == "st") return "zero";
+    if (type == "m112" || type == "m224") return "env";
+    if (type == "m752" || type == "m864") return "save";
     return "int";
 }
 
@@ -78,6 +84,7 @@ const char* mem_size_keyword(int bits) {
         case 16: return "WORD PTR ";
         case 32: return "DWORD PTR ";
         case 64: return "QWORD PTR ";
+        case 80: return "TBYTE PTR ";
         case 128: return "XMMWORD PTR ";
         default: return "";
     }
@@ -166,7 +173,10 @@ private:
                 else if (!L.empty() && rng.below(3) != 0) vals[i] = L[rng.below(L.size())];
                 else vals[i] = random_value(kinds[i], kinds[i] == "ps" || kinds[i] == "pd" ? std::max(vb, 32) : vb, rng);
             }
-            if (!f.ops.empty() && !seen.insert(vals).second && attempts >= max_list) continue;
+            // x87 register operands ({st}) carry no value: their cases differ
+            // in the random x87 state, so they do not count for duplicates.
+            const bool valued = std::any_of(f.ops.begin(), f.ops.end(), [](const Placeholder& p) { return p.type != "st"; });
+            if (valued && !seen.insert(vals).second && attempts >= max_list) continue;
             make_case(f, w, kinds, bits, vals, rng, k);
             ++k;
         }
@@ -201,6 +211,9 @@ private:
         };
         ++rotation_;
         int next_xmm = static_cast<int>(rotation_ % 16);
+        const bool mmx = std::any_of(f.ops.begin(), f.ops.end(), [](const Placeholder& p) { return p.type == "mm"; });
+        setup_x87(f, c, mmx, rng, index);
+        int next_mm = static_cast<int>(rotation_ % 8);
 
         // Per-case pattern for string/stack memory.
         const u8 pattern = static_cast<u8>(rng.next() | 1);
@@ -237,7 +250,7 @@ private:
                 assigned[static_cast<size_t>(fr.index)] = 1;
                 r = fr.high8 ? kHigh8[fr.index] : reg_name(fr.index, fr.bits);
                 if (i == 0) first_reg_operand = fr.index;
-            } else if (ph.type[0] == 'm') {
+            } else if (ph.type[0] == 'm' && ph.type != "mm") {
                 const int mb = bits[i];
                 const u64 addr = mem_address(f, mb, kind, rng);
                 const int base = take_gpr();
@@ -265,6 +278,14 @@ private:
                 const int x = next_xmm++ % 16;
                 std::memcpy(c.init.xmm[x], vals[i].data(), std::min<size_t>(16, vals[i].size()));
                 r = "xmm" + std::to_string(x);
+            } else if (ph.type == "mm") {  // MMX register N is physical register N (TOP = 0)
+                const int m = next_mm++ % 8;
+                std::memcpy(&c.init.st[m].sig, vals[i].data(), 8);
+                c.init.st[m].se = 0xffff;
+                r = "mm" + std::to_string(m);
+            } else if (ph.type == "st") {  // mostly a register inside the stack's depth
+                const u64 depth = f.x87_depth > 0 ? static_cast<u64>(f.x87_depth) : 8;
+                r = "st(" + std::to_string(rng.below(5) ? rng.below(depth) : rng.below(8)) + ")";
             } else {
                 fail(f, "unknown placeholder type '" + ph.type + "'");
             }
@@ -301,6 +322,7 @@ private:
         if (f.ops.size() >= 2 && f.ops.back().type[0] == 'i' && f.ops.size() >= 2) source = bytes_u64(vals[f.ops.size() - 2]);
         const UndefResult u = undef_for(f.undef, w, count, source);
         c.flags_undef = u.flags;
+        c.fsw_undef = f.fsw_undef;
         if (u.dest_undefined) {
             if (first_reg_operand >= 0) c.gpr_undef |= static_cast<u16>(1u << first_reg_operand);
             if (first_is_mem) c.mem_undef.push_back({pc.mem_operand, Bytes(static_cast<size_t>(first_mem_bits / 8))});
@@ -315,6 +337,32 @@ private:
     }
 
     static Bytes pattern_value(u8 pattern, int b) { return Bytes(static_cast<size_t>(b / 8), pattern); }
+
+    // The initial x87 state. MMX forms: TOP = 0, random MMX values in every
+    // register, the tags valid (or, now and then, empty: the instruction
+    // makes them valid). x87 forms with `x87 N`: ST(0)..ST(N-1) valid with
+    // values of the form's kind at a random TOP, the other registers empty
+    // but holding random bits; masked exception flags and condition codes
+    // set at random (nothing pending unless the spec's fsw says so).
+    void setup_x87(const Form& f, Case& c, bool mmx, Rng& rng, size_t index) {
+        State& s = c.init;
+        if (!f.fcw.empty()) s.fcw = f.fcw[index % f.fcw.size()];
+        if (mmx) {
+            for (auto& r : s.st) r = X87Value{rng.next(), 0xffff};
+            s.ftw = rng.below(4) ? 0xff : 0x00;
+            s.fsw = 0;
+        } else if (f.x87_depth >= 0) {
+            const unsigned top = static_cast<unsigned>(rng.below(8));
+            s.ftw = 0;
+            for (int k = 0; k < 8; ++k) {
+                const X87Bits v = random_x87(k < f.x87_depth ? f.x87_kind : "f80", rng);
+                s.st[k] = X87Value{v.sig, v.se};
+                if (k < f.x87_depth) s.ftw = static_cast<u8>(s.ftw | 1u << ((top + static_cast<unsigned>(k)) & 7));
+            }
+            s.fsw = static_cast<u16>(top << 11 | (rng.next() & 0x4700) | (rng.next() & s.fcw & 0x3f));
+        }
+        if (!f.fsw.empty()) s.fsw |= f.fsw[index % f.fsw.size()];
+    }
 
     // Register value: the operand's bits, and random bits above them so a
     // wrong zero- or sign-extension shows.

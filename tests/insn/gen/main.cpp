@@ -56,7 +56,7 @@ void apply_vendor_rules(gen::PendingCase& pc, const Outcome& native) {
         throw std::runtime_error(c.name + ": the vendor rules do not describe this " + vendor_name(host) + " CPU:\n" + d);
     c.expected = intel;
     VendorOutcome d = gen::vendor_difference(c, intel, amd, Vendor::Amd);
-    if (d.gprs.empty() && d.mem.empty()) return;
+    if (d.gprs.empty() && d.mem.empty() && !d.rflags && !d.fsw && !d.ftw && d.st.empty()) return;
     d.note = note;
     c.vendor_outcomes.push_back(d);
 }

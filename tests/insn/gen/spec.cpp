@@ -140,6 +140,17 @@ Spec parse_spec(const std::string& path) {
                 cur->vendor_rules.push_back(vr);
             } else if (key == "each") {
                 cur->each.assign(w.begin() + 1, w.end());
+            } else if (key == "x87") {
+                need(w.size() == 2 || w.size() == 3, "expected 'x87 DEPTH [KIND]'");
+                cur->x87_depth = std::stoi(w[1]);
+                need(cur->x87_depth >= 0 && cur->x87_depth <= 8, "x87 depth is 0..8");
+                if (w.size() == 3) cur->x87_kind = w[2];
+            } else if (key == "fcw" || key == "fsw") {
+                for (size_t i = 1; i < w.size(); ++i)
+                    (key == "fcw" ? cur->fcw : cur->fsw).push_back(static_cast<u16>(std::stoul(w[i], nullptr, 0)));
+            } else if (key == "undef-fsw") {
+                need(w.size() == 2, "expected 'undef-fsw MASK'");
+                cur->fsw_undef = static_cast<u16>(std::stoul(w[1], nullptr, 0));
             } else if (key == "approx") {
                 cur->approx = true;
             } else if (key == "misalign") {

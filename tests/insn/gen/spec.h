@@ -22,7 +22,7 @@ struct VendorRule {
 
 // One {...} placeholder of a form's template.
 struct Placeholder {
-    std::string type;   // r r8..r64 m m8..m512 i i8..i64 x %REG %A %C %D
+    std::string type;   // r r8..r64 m m8..m864 i i8..i64 x st mm %REG %A %C %D
     std::string kind;   // value kind ("" = the type's default)
     bool silent = false;  // {-...}: binds a value, prints nothing
 };
@@ -43,6 +43,13 @@ struct Form {
     std::vector<std::string> each;     // replicate the form once per word, replacing '$'
     bool approx = false;
     bool misalign = false;             // memory operands deliberately not naturally aligned
+    // x87: `x87 N KIND` fills ST(0)..ST(N-1) (random TOP, the other
+    // registers empty with random contents); fcw/fsw values are cycled
+    // (fsw bits are ORed in); undef-fsw masks FSW bits in the outcome.
+    int x87_depth = -1;
+    std::string x87_kind = "f80";
+    std::vector<u16> fcw, fsw;
+    u16 fsw_undef = 0;
     std::string file;
     int line = 0;
 };

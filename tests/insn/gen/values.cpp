@@ -1,6 +1,7 @@
 // Edge and random operand values by kind.
 #include "tests/insn/gen/values.h"
 
+#include <algorithm>
 #include <cstring>
 
 namespace insn::gen {
@@ -79,12 +80,76 @@ constexpr u64 kCompacted = 1ull << 63;
 const u32 kMxcsrValues[] = {0x1f80, 0x3f80, 0x5f80, 0x7f80, 0x9fc0, 0x1fbf, 0x1f80 | 0x40, 0x1f80 | 0x8000,
                             0x1e80, 0x1d80, 0x1b80, 0x1780, 0x0f80, 0x0000, 0xffbf, 0x1f81, 0x11f80};
 
+// x87 values (SDM Vol. 1 §8.2.2): every class of the register format.
+u64 random_sig(Rng& r) {
+    u64 s = r.next();
+    switch (r.below(4)) {
+        case 0: s &= ~0ull << r.below(64); break;          // short: exact and halfway cases
+        case 1: s |= (1ull << r.below(64)) - 1; break;     // runs of ones
+        default: break;
+    }
+    return s;
+}
+constexpr u64 kJ = 1ull << 63, kQ = 1ull << 62;
+
+X87Bits f80(bool sign, unsigned exp, u64 sig) { return {sig, static_cast<u16>((sign ? 0x8000 : 0) | exp)}; }
+
+X87Bits random_f80_any(Rng& r) {
+    const bool sign = r.below(2);
+    switch (r.below(16)) {
+        case 0: return f80(sign, 0, 0);
+        case 1: return f80(sign, 0, random_sig(r) >> (1 + r.below(63)));          // denormal
+        case 2: return f80(sign, 0, kJ | random_sig(r));                          // pseudo-denormal
+        case 3: return f80(sign, 0x7fff, kJ);                                     // infinity
+        case 4: return f80(sign, 0x7fff, kJ | kQ | (random_sig(r) >> 2));         // QNaN
+        case 5: return f80(sign, 0x7fff, kJ | (1 + (random_sig(r) >> 3)));        // SNaN
+        case 6: return f80(sign, 1 + static_cast<unsigned>(r.below(0x7ffe)), random_sig(r) & ~kJ);  // unnormal
+        case 7: return r.below(2) ? X87Bits{0xc000000000000000ull, 0xffff} : f80(sign, 0x7fff, random_sig(r) & ~kJ);
+        case 8: return f80(sign, 1 + static_cast<unsigned>(r.below(80)), kJ | random_sig(r));       // tiny
+        case 9: return f80(sign, 0x7ffe - static_cast<unsigned>(r.below(80)), kJ | random_sig(r));  // huge
+        default: return f80(sign, 16383 - 40 + static_cast<unsigned>(r.below(80)), kJ | random_sig(r));
+    }
+}
+
+// Values for integer and BCD stores: magnitudes around every integer width,
+// halfway cases, and now and then anything.
+X87Bits random_f80_int(Rng& r) {
+    if (r.below(5) == 0) return random_f80_any(r);
+    const unsigned e = static_cast<unsigned>(r.below(68));
+    u64 sig = kJ | (random_sig(r) >> 1);
+    if (r.below(3) == 0) sig &= ~0ull << (63 - std::min(63u, e + 1));  // x.5 or integer
+    return f80(r.below(2), 16383 - (r.below(6) == 0 ? 2 : 0) + e, sig);
+}
+
+// Operands for the transcendental instructions: normal values of moderate
+// size (the documented ranges are the caller's: F2XM1 |x| <= 1, FYL2XP1
+// |x| < 1 - sqrt(2)/2), and some specials.
+X87Bits random_f80_range(Rng& r, int min_exp, int max_exp, bool positive) {
+    if (r.below(8) == 0) {
+        X87Bits v = random_f80_any(r);
+        if (positive) v.se &= 0x7fff;
+        return v;
+    }
+    const unsigned e = static_cast<unsigned>(16383 + min_exp + static_cast<int>(r.below(static_cast<u64>(max_exp - min_exp + 1))));
+    return f80(positive ? false : r.below(2), e, kJ | random_sig(r));
+}
+
 }  // namespace
+
+X87Bits random_x87(const std::string& kind, Rng& rng) {
+    if (kind == "f80int") return random_f80_int(rng);
+    if (kind == "f80trig") return random_f80_range(rng, -70, rng.below(4) == 0 ? 62 : 4, false);
+    if (kind == "f80unit") return random_f80_range(rng, -70, -1, false);
+    if (kind == "f80log") return random_f80_range(rng, -70, -3, false);
+    if (kind == "f80pos") return random_f80_range(rng, -100, 100, true);
+    return random_f80_any(rng);
+}
 
 bool is_known_kind(const std::string& k) {
     for (const char* n : {"int", "nz", "count", "bitoff", "u8", "cnt", "ps", "pd", "b", "w", "d", "q", "x", "zero",
                           "mxcsr", "fx", "rfl", "pred", "scount", "xcount", "pastend",
-                          "belowstart", "noncanon", "round", "strimm", "clmul", "str", "slen", "xs", "xsbad"})
+                          "belowstart", "noncanon", "round", "strimm", "clmul", "str", "slen", "xs", "xsbad", "xs87",
+                          "f80", "f80int", "f80trig", "f80unit", "f80log", "f80pos", "bcd", "env", "save", "fx87"})
         if (k == n) return true;
     return false;
 }
@@ -244,6 +309,64 @@ Bytes random_value(const std::string& kind, int bits, Rng& rng) {
         std::memcpy(b.data(), &v, std::min<size_t>(8, b.size()));
     } else if (kind == "mxcsr") {
         b = u64_bytes(kMxcsrValues[rng.below(std::size(kMxcsrValues))], 32);
+    } else if (kind.rfind("f80", 0) == 0) {  // an x87 register image (m80fp)
+        const X87Bits v = random_x87(kind, rng);
+        std::memcpy(b.data(), &v.sig, 8);
+        std::memcpy(b.data() + 8, &v.se, 2);
+    } else if (kind == "bcd") {  // packed BCD: mostly valid digits, sign byte 00 or 80
+        for (auto& x : b) x = static_cast<u8>(rng.next());
+        if (rng.below(4)) {
+            const u64 ndig = rng.below(19);
+            for (int i = 0; i < 9; ++i) {
+                const u8 lo = static_cast<u8>(2 * static_cast<u64>(i) < ndig ? rng.below(10) : 0);
+                const u8 hi = static_cast<u8>(2 * static_cast<u64>(i) + 1 < ndig ? rng.below(10) : 0);
+                b[static_cast<size_t>(i)] = static_cast<u8>(hi << 4 | lo);
+            }
+            b[9] = rng.below(2) ? 0x80 : 0;
+        }
+    } else if (kind == "env" || kind == "save" || kind == "fx87") {
+        // x87 environment / FSAVE / FXSAVE images: control word with
+        // random masks, precision and rounding; a status word whose set
+        // flags are masked (nothing pending) and random condition codes
+        // and TOP; random tags, pointers and opcode; registers of every class.
+        for (auto& x : b) x = static_cast<u8>(rng.next());
+        const u16 fcw = static_cast<u16>(0x1040 | (rng.next() & 0x0f3f));
+        const u16 fsw = static_cast<u16>((rng.next() & 0x4700) | ((rng.next() & 0x3f) & fcw) | (rng.below(8) << 11));
+        const bool wide = bits / 8 == 28 || bits / 8 == 108;
+        auto put16 = [&](size_t off, u16 v) { std::memcpy(b.data() + off, &v, 2); };
+        if (kind == "fx87") {
+            for (auto& x : b) x = 0;
+            put16(0, fcw);
+            put16(2, fsw);
+            b[4] = static_cast<u8>(rng.next());
+            const u32 mx = 0x1f80;
+            std::memcpy(b.data() + 24, &mx, 4);
+            for (int k = 0; k < 8; ++k) {
+                const X87Bits v = random_f80_any(rng);
+                std::memcpy(b.data() + 32 + 16 * k, &v.sig, 8);
+                std::memcpy(b.data() + 40 + 16 * k, &v.se, 2);
+            }
+            for (int i = 160; i < 416 && i < bits / 8; ++i) b[static_cast<size_t>(i)] = static_cast<u8>(rng.next());
+        } else {
+            put16(0, fcw);
+            put16(wide ? 4 : 2, fsw);
+            put16(wide ? 8 : 4, static_cast<u16>(rng.next()));
+            if (kind == "save")
+                for (int k = 0; k < 8; ++k) {
+                    const X87Bits v = random_f80_any(rng);
+                    const size_t off = (wide ? 28 : 14) + 10 * static_cast<size_t>(k);
+                    std::memcpy(b.data() + off, &v.sig, 8);
+                    std::memcpy(b.data() + off + 8, &v.se, 2);
+                }
+        }
+    } else if (kind == "xs87") {
+        // An XSAVE image (standard or compacted, any XSTATE_BV of x87|SSE)
+        // whose x87 part is an fx87 one: registers of every class.
+        const Bytes fx = random_value("fx87", 4096, rng);
+        const u64 bv = rng.below(4);
+        b = xsave_image(rng, bv, rng.below(2) ? kCompacted | 3 : 0, 0x1f80);
+        std::copy(fx.begin(), fx.begin() + 24, b.begin());
+        std::copy(fx.begin() + 32, fx.begin() + 160, b.begin() + 32);
     } else if (kind == "round" || kind == "strimm" || kind == "clmul") {
         b = u64_bytes(kind == "round" ? rng.below(16) : kind == "clmul" ? rng.below(256) : rng.below(128), 8);
     } else if (kind == "str") {  // zeros, a small alphabet (so elements match), random bytes
