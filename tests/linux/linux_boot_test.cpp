@@ -136,6 +136,10 @@ static void boot_to_shell_twice(int cpus) {
   CHECK(has(b.serial, "ACPI: RSDP 0x00000000000E0000"));
   CHECK(has(b.serial, "ttyS0 at I/O 0x3f8 (irq = 4, base_baud = 115200) is a 16550A"));
   CHECK(has(b.serial, "x86/fpu: Enabled xstate features"));
+  // PCI (docs/devices.md "PCI"): ECAM from MCFG accepted, both bridges found.
+  CHECK(has(b.serial, "PCI: MMCONFIG at [mem 0xb0000000-0xbfffffff] reserved in E820"));
+  CHECK(has(b.serial, "pci 0000:00:00.0: [8086:29c0] type 00 class 0x060000"));
+  CHECK(has(b.serial, "pci 0000:00:1f.0: quirk: [io  0x0600-0x067f] claimed by ICH6 ACPI/GPIO/TCO"));
   // ...ran /init from the initramfs, and the shell answered what was typed.
   CHECK(has(b.serial, "vtlab-guest: init up, kernel " + release));
   CHECK(has(b.serial, "vtlab# "));
