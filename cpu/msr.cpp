@@ -98,9 +98,15 @@ bool Cpu::read_msr(u32 index, u64& out) {
       out = ratio << 8 | ratio << 40;
       return true;
     }
+    case kTscDeadline:
+      sync_time();
+      out = apic_ ? apic_->tsc_deadline() : msr.tsc_deadline;
+      return true;
     default:
-      if (index >= kX2apicFirst && index <= kX2apicLast)
+      if (index >= kX2apicFirst && index <= kX2apicLast) {
+        sync_time();  // the APIC timer's current count is a function of the tick
         return (msr.apic_base & apic_base::kExtd) && apic_->x2apic_read(index, out);
+      }
       out = *d->slot(msr, index);
       return true;
   }
@@ -170,7 +176,10 @@ bool Cpu::write_msr(u32 index, u64 v) {
       if (!apic_ || !apic_->x2apic_supported()) reserved |= apic_base::kExtd;
       if ((v & reserved) || !valid_apic_transition(msr.apic_base, v)) return false;
       msr.apic_base = v;
-      if (apic_) apic_->apic_base_written(v);
+      if (apic_) {
+        sync_time();
+        apic_->apic_base_written(v);
+      }
       end_block();  // CPUID.1:EDX.APIC follows EN
       return true;
     }
@@ -183,12 +192,15 @@ bool Cpu::write_msr(u32 index, u64 v) {
       msr.mtrr_def_type = v;
       return true;
     case kTscDeadline:
+      sync_time();  // the deadline is compared with the TSC of this instruction
       msr.tsc_deadline = v;
       if (apic_) apic_->tsc_deadline_written(v);
       return true;
     default:
-      if (index >= kX2apicFirst && index <= kX2apicLast)
+      if (index >= kX2apicFirst && index <= kX2apicLast) {
+        sync_time();  // an IPI or timer write takes effect at this instruction
         return (msr.apic_base & apic_base::kExtd) && apic_->x2apic_write(index, v);
+      }
       if (index >= kMtrrPhysBase0 && index <= kMtrrPhysMask7) {
         if (!valid_variable_mtrr(index, v)) return false;
       } else if (!all_bytes_valid_types(v, false)) {  // the fixed-range MTRRs

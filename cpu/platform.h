@@ -28,8 +28,21 @@ class LocalApicHooks {
   virtual bool tsc_deadline_supported() const { return false; }
   // IA32_APIC_BASE was written (the value is already checked and stored).
   virtual void apic_base_written(u64 value) { (void)value; }
-  // IA32_TSC_DEADLINE was written (0 disarms the timer).
+  // IA32_TSC_DEADLINE was written (0 disarms the timer), and its value as
+  // the APIC reports it (0 outside TSC-deadline mode and once fired).
   virtual void tsc_deadline_written(u64 deadline) { (void)deadline; }
+  virtual u64 tsc_deadline() const { return 0; }
+  // CR8 is the TPR's priority class while the APIC is enabled (SDM Vol. 3A
+  // §10.8.6.1: CR8[3:0] = TPR[7:4], a write clears TPR[3:0]). false: the
+  // APIC is disabled and CR8 is a register of its own.
+  virtual bool read_cr8(u64& out) const {
+    (void)out;
+    return false;
+  }
+  virtual bool write_cr8(u64 value) {
+    (void)value;
+    return false;
+  }
   // RDMSR/WRMSR of 800H-8FFH in x2APIC mode; false raises #GP(0).
   virtual bool x2apic_read(u32 index, u64& out) {
     (void)index, (void)out;

@@ -16,8 +16,10 @@ u64 Cpu::read_cr(unsigned n) const {
       return cr3;
     case 4:
       return cr4;
-    case 8:
-      return cr8;
+    case 8: {
+      u64 tpr_class;
+      return apic_ && apic_->read_cr8(tpr_class) ? tpr_class : cr8;
+    }
     default:
       return 0;
   }
@@ -39,7 +41,8 @@ void Cpu::write_cr(unsigned n, u64 v) {
       return write_cr4(v);
     case 8:
       if (v & ~u64(0xf)) raise(kGP, 0);
-      cr8 = v;
+      if (!apic_ || !apic_->write_cr8(v)) cr8 = v;
+      end_block();  // a lower priority may let an interrupt through
       return;
     default:
       raise(kUD);
