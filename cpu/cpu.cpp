@@ -7,7 +7,6 @@
 #include "cpu/block.h"
 #include "cpu/cpuid_table.h"
 #include "cpu/decoder.h"
-#include "cpu/fpu_state.h"
 #include "cpu/msr_table.h"
 
 namespace vtlab {
@@ -44,6 +43,7 @@ void Cpu::reset() {
   xcr0 = 1;
   for (Xmm& x : xmm) x = Xmm{};
   mxcsr = 0x1f80;
+  x87 = X87State{};
   std::fill(std::begin(dr), std::end(dr), 0);
   dr[6] = dr6::kFixed1;
   dr[7] = 0x400;
@@ -52,6 +52,7 @@ void Cpu::reset() {
   cpl = 0;
   pkru = 0;
   halted = false;
+  monitor_ = MonitorState{};
   interrupt_shadow = false;
   shadow_fresh_ = false;
   nmi_blocked_ = nmi_pending_ = false;
@@ -71,15 +72,14 @@ void Cpu::init_signal() {
   Xmm kept_xmm[16];
   std::copy(std::begin(xmm), std::end(xmm), kept_xmm);
   const u32 kept_mxcsr = mxcsr;
-  u8 x87[512] = {};
-  fpu_save_legacy(*this, x87, true);
+  const X87State kept_x87 = x87;
   reset();
   msr = kept_msr;
   cr0 = (cr0 & ~(cr0::CD | cr0::NW)) | kept_cache_bits;
   xcr0 = kept_xcr0;
   std::copy(std::begin(kept_xmm), std::end(kept_xmm), xmm);
   mxcsr = kept_mxcsr;
-  fpu_load_legacy(*this, x87, true);
+  x87 = kept_x87;
   mode_changed();
 }
 
@@ -87,7 +87,7 @@ void Cpu::startup(u8 vector) {
   seg[CS] = Segment{u16(vector << 8), u64(vector) << 12, 0xffff,
                     ar::P | ar::S | ar::kTypeCode | ar::kTypeReadable | ar::kTypeAccessed};
   rip = 0;
-  halted = false;
+  wake();
   mode_changed();
 }
 
@@ -531,21 +531,25 @@ StopCause Cpu::run(u64 stop_at) {
     if (stop_requested_) continue;
     if (halted) {
       check_interrupts();
+      if (halted && wait_ends_without_delivery()) wake();  // MWAIT: the line written, a masked interrupt
       if (halted && halt_yields_) return StopCause::Halted;
       if (halted) {
-        // HLT advances virtual time to the next event (DESIGN). With no event
-        // pending, or interrupts disabled, nothing can ever wake the CPU.
-        u64 next = sched_.next_deadline();
-        // (An NMI raised by a later event would wake it; with IF=0 vtlab
-        // stops instead, which is what a `cli; hlt` at the end means.)
-        if (next == Scheduler::kNever || !(flags.bits & fl::IF) || !irq_source_) {
-          fatal_ = StopCause::HaltedForever;
-          stop_detail_ = (flags.bits & fl::IF) ? "HLT with nothing to wake it" : "HLT with interrupts disabled";
-          return fatal_;
+        // HLT and MWAIT advance virtual time to the next event (DESIGN).
+        // With no event pending, or no interrupt able to end the wait,
+        // nothing can ever wake the CPU. (An NMI raised by a later event
+        // would; with IF=0 vtlab stops instead, which is what a `cli; hlt`
+        // at the end means.)
+        // Not sticky: a later run() wakes if an NMI was raised meanwhile
+        // (by another agent, or the debugger).
+        if (!wait_can_end()) {
+          const char* insn = monitor_.waiting ? "MWAIT" : "HLT";
+          stop_detail_ =
+              std::string(insn) + ((flags.bits & fl::IF) ? " with nothing to wake it" : " with interrupts disabled");
+          return StopCause::HaltedForever;
         }
-        u64 wake = std::min(std::max(next, icount_), stop_at);
-        halted_time_ += wake - icount_;
-        icount_ = wake;
+        u64 wake_at = std::min(std::max(sched_.next_deadline(), icount_), stop_at);
+        halted_time_ += wake_at - icount_;
+        icount_ = wake_at;
         continue;
       }
       if (icount_ >= stop_at) continue;  // the interrupt's delivery used the last tick
@@ -637,7 +641,6 @@ bool Cpu::check_interrupts() {
   if (nmi_pending_ && !nmi_blocked_ && !(interrupt_shadow && shadow_kind_ == Shadow::MovSs)) {
     nmi_pending_ = false;
     nmi_blocked_ = true;
-    halted = false;
     ++icount_, ++delivery_ticks_;
     external_interrupt(kNMI);
     return true;
@@ -645,7 +648,6 @@ bool Cpu::check_interrupts() {
   if (!irq_source_ || !(flags.bits & fl::IF) || interrupt_shadow) return false;
   if (!irq_source_->has_interrupt()) return false;
   u8 v = irq_source_->acknowledge();
-  halted = false;
   ++icount_, ++delivery_ticks_;
   external_interrupt(v);
   return true;

@@ -52,6 +52,7 @@ enum class StopCause { None, InsnLimit, Requested, TripleFault, HaltedForever, I
 
 struct Block;
 class Decoder;
+class X87ErrorPins;
 
 struct CpuidBit;
 struct CpuidContext;
@@ -73,6 +74,7 @@ class Cpu final : public CodeWriteListener {
   u64 xcr0 = 1;
   Xmm xmm[16] = {};
   u32 mxcsr = 0x1f80;
+  X87State x87;
   u64 dr[8] = {0, 0, 0, 0, 0xffff0ff0, 0xffff0ff0, 0xffff0ff0, 0x400};
   MsrFile msr;
   u8 cpl = 0;
@@ -150,6 +152,10 @@ class Cpu final : public CodeWriteListener {
   // at it and running on resumes it.
   bool mid_instruction() const { return mid_instruction_; }
   void set_interrupt_source(InterruptSource* s) { irq_source_ = s; }
+  // FERR#/IGNNE# for x87 errors with CR0.NE=0 (cpu/x87/error_pins.h); the
+  // chipset attaches here.
+  void set_x87_error_pins(X87ErrorPins* p) { x87_pins_ = p; }
+  X87ErrorPins* x87_error_pins() const { return x87_pins_; }
   const std::string& stop_detail() const { return stop_detail_; }
   // When on, an exception (fault, INT3/INTO/INT n, single-step trap) stops
   // the run with StopCause::Exception instead of being delivered, with the
@@ -348,6 +354,9 @@ class Cpu final : public CodeWriteListener {
   // Checks that [lin, lin+len) is writable without writing (for precise
   // multi-part stores: check everything first, then store).
   void probe_write(u64 lin, unsigned len);
+  // The page checks and faults of a one-byte read at `lin`, without reading
+  // (CLFLUSH, CLFLUSHOPT, CLWB: no device access, no data breakpoint).
+  void probe_read(u64 lin) { translate_or_fault(lin, Access::Read, user_access()); }
   void read_block(u64 lin, void* dst, unsigned len) { read_slow(lin, dst, len, user_access()); }
   void write_block(u64 lin, const void* src, unsigned len) { write_slow(lin, src, len, user_access()); }
 
@@ -470,6 +479,8 @@ class Cpu final : public CodeWriteListener {
   // System registers (cpu/system.cpp; MSRs and CPUID: cpu/msr.cpp).
   void write_cr(unsigned n, u64 v);
   u64 read_cr(unsigned n) const;
+  // Whether MOV to/from CRn exists (CR0, CR2, CR3, CR4, CR8; others #UD).
+  static bool cr_exists(unsigned n) { return n == 0 || n == 2 || n == 3 || n == 4 || n == 8; }
   bool read_msr(u32 index, u64& out);
   bool write_msr(u32 index, u64 v);
   u64 tsc() const;
@@ -491,6 +502,15 @@ class Cpu final : public CodeWriteListener {
   }
   bool io_allowed(u16 port, unsigned size);
   void halt();
+  // MONITOR/MWAIT (cpu/monitor_wait.cpp): MONITOR arms the monitor on the
+  // 64-byte line of `lin` (checked like a byte read); MWAIT waits like HLT
+  // until the line is written, an interrupt (also a masked one when
+  // `extensions` bit 0 is set) or another event, or returns at once if the
+  // monitor is not armed (SDM Vol. 2 MONITOR, MWAIT).
+  void monitor(u64 lin);
+  void mwait(u64 extensions);
+  bool monitor_armed() const { return monitor_.armed; }
+  bool waiting_in_mwait() const { return halted && monitor_.waiting; }
 
   // Called by PhysMem when code pages are written, and when a page becomes
   // a code page (of this or another vCPU: no fast writes to it from here).
@@ -561,6 +581,23 @@ class Cpu final : public CodeWriteListener {
   u64 deferred_debug_ = 0;     // debug traps held off by a MOV SS shadow
   u64 pushed_rf_ = 0;          // RF to set in the EFLAGS image of the next delivery (faults)
   void v86_iret(unsigned opsize);
+  // ---- MONITOR/MWAIT (cpu/monitor_wait.cpp) ----
+  static constexpr unsigned kMonitorLine = 64;  // CPUID.05H: smallest = largest monitor line
+  struct MonitorState {
+    bool armed = false;
+    bool waiting = false;             // halted by MWAIT (not HLT)
+    bool break_on_interrupt = false;  // MWAIT ECX[0]: a masked interrupt ends the wait
+    u64 line_pa = 0;
+    u8 line[kMonitorLine] = {};  // the line's bytes when MONITOR armed it
+  } monitor_;
+  bool monitor_triggered() const;
+  // While halted: whether an event other than a delivered interrupt ends
+  // the wait (MWAIT: the line written, a masked interrupt with ECX[0]).
+  bool wait_ends_without_delivery();
+  // Whether anything could ever end the wait (else the run stops).
+  bool wait_can_end() const;
+  // Leaves the halt state (an event was delivered or the wait ended).
+  void wake();
 
   friend class FaultThrowScope;
   // Runs blocks from RIP until `limit`, a block break or a fault (which it
@@ -590,6 +627,7 @@ class Cpu final : public CodeWriteListener {
   unsigned code_listener_id_ = 0;  // this vCPU's code-page bit in PhysMem
   std::unique_ptr<Decoder> decoder_;
   InterruptSource* irq_source_ = nullptr;
+  X87ErrorPins* x87_pins_ = nullptr;
   CpuTopology topology_;
   LocalApicHooks* apic_ = nullptr;
   DeterministicEntropy default_entropy_;
@@ -613,6 +651,7 @@ class Cpu final : public CodeWriteListener {
   // TLB merely evicted an entry).
   void drop_host_range(u64 lin, unsigned shift, bool invalidation);
   void load_pdptes_or_fault(u64 cr3_value);
+  u64 cr8_value() const;
   void write_cr0(u64 v);
   void write_cr3(u64 v);
   void write_cr4(u64 v);

@@ -29,22 +29,27 @@ constexpr u32 bits(const B&... b) {
 // The model: family 6, model 9AH, stepping 3 (a 12th-generation Core,
 // Alder Lake-P J0; Linux's model-specific paths for it are listed in
 // docs/cpu-model.md), reporting what vtlab implements and nothing else. The
-// x87, SIMD and VMX bits are added by their parts as they land. Leaves 1
-// EBX, 4, 0BH, 15H and 16H depend on the context (cpuid_lookup below).
+// VMX bits are added by their part as it lands. Leaves 1 EBX, 4, 0BH, 15H
+// and 16H depend on the context (cpuid_lookup below).
 constexpr u32 kSignature = 0x000906a3;
-constexpr u32 kMaxBasicLeaf = 0x16, kMaxExtendedLeaf = 0x80000008;
+constexpr u32 kMaxBasicLeaf = 0x1f, kMaxExtendedLeaf = 0x80000008;
 
 constexpr Leaf kLeaves[] = {
     {0, 0, kMaxBasicLeaf, chars("Genu"), chars("ntel"), chars("ineI")},
     {1, 0, kSignature, 0x00000800 /* CLFLUSH line 8*8; IDs added */,
      bits(f::SSE3, f::PCLMULQDQ, f::SSSE3, f::CX16, f::PCID, f::SSE4_1, f::SSE4_2, f::MOVBE, f::POPCNT, f::AES,
           f::XSAVE) |
-         bits(f::RDRAND),
-     bits(f::DE, f::PSE, f::TSC, f::MSR, f::PAE, f::MCE, f::CX8, f::PGE, f::CMOV, f::PAT, f::PSE36, f::CLFSH, f::FXSR,
-          f::SSE, f::SSE2) |
-         bits(f::VME, f::SEP, f::MTRR)},
+         bits(f::RDRAND, f::MONITOR),
+     bits(f::FPU, f::DE, f::PSE, f::TSC, f::MSR, f::PAE, f::MCE, f::CX8, f::PGE, f::CMOV, f::PAT, f::PSE36, f::CLFSH,
+          f::MMX, f::FXSR, f::SSE, f::SSE2) |
+         bits(f::VME, f::SEP, f::MTRR, f::MCA)},
     // Cache and TLB descriptors: FFH "use leaf 4" only.
     {2, 0, 0x0000ff01, 0, 0, 0},
+    // MONITOR/MWAIT (SDM Vol. 2 CPUID, leaf 05H): 64-byte monitor line as
+    // both smallest and largest; ECX: the MWAIT extensions are enumerated
+    // (bit 0) and interrupts break MWAIT even when masked (bit 1); EDX: two
+    // C1 sub-states (C1, C1E: every MWAIT hint waits the same way here).
+    {5, 0, 64, 64, 3, 0x20},
     {7, 0, 0,
      bits(f::BMI1, f::SMEP, f::BMI2, f::INVPCID, f::ADX, f::SMAP) |
          bits(f::FSGSBASE, f::TSC_ADJUST, f::RDSEED, f::CLFLUSHOPT, f::CLWB),
@@ -90,9 +95,9 @@ constexpr ZydisISAExt kSupportedExt[] = {
     ZYDIS_ISA_EXT_MOVBE,      ZYDIS_ISA_EXT_RDTSCP,   ZYDIS_ISA_EXT_PAUSE,     ZYDIS_ISA_EXT_CLFSH,
     ZYDIS_ISA_EXT_SMAP,       ZYDIS_ISA_EXT_PKU,      ZYDIS_ISA_EXT_INVPCID,   ZYDIS_ISA_EXT_AMD3DNOW_PREFETCH,
     ZYDIS_ISA_EXT_RDWRFSGS,   ZYDIS_ISA_EXT_RDPID,    ZYDIS_ISA_EXT_RDRAND,    ZYDIS_ISA_EXT_RDSEED,
-    ZYDIS_ISA_EXT_CLFLUSHOPT, ZYDIS_ISA_EXT_CLWB,
-    ZYDIS_ISA_EXT_SSE3,       ZYDIS_ISA_EXT_SSSE3,    ZYDIS_ISA_EXT_AES,       ZYDIS_ISA_EXT_PCLMULQDQ,
-    ZYDIS_ISA_EXT_XSAVE,      ZYDIS_ISA_EXT_XSAVEOPT, ZYDIS_ISA_EXT_XSAVEC,
+    ZYDIS_ISA_EXT_CLFLUSHOPT, ZYDIS_ISA_EXT_CLWB,     ZYDIS_ISA_EXT_MONITOR,   ZYDIS_ISA_EXT_SSE3,
+    ZYDIS_ISA_EXT_SSSE3,      ZYDIS_ISA_EXT_AES,      ZYDIS_ISA_EXT_PCLMULQDQ, ZYDIS_ISA_EXT_XSAVE,
+    ZYDIS_ISA_EXT_XSAVEOPT,   ZYDIS_ISA_EXT_XSAVEC,   ZYDIS_ISA_EXT_X87,       ZYDIS_ISA_EXT_MMX,
 };
 // Sets that execute although their extension is not listed: Zydis files
 // SSE4.1 (set SSE4), SSE4.2 (set SSE42) and POPCNT under one extension,
@@ -115,6 +120,10 @@ constexpr CpuidRequirement kRequirements[] = {
     {f::PKU, f::LM, "protection keys work only with 4/5-level paging (§4.6.2)"},
     {f::OSPKE, f::PKU, "OSPKE mirrors CR4.PKE, which needs PKU"},
     {f::SSE, f::FXSR, "SSE state is enabled by CR4.OSFXSR and saved by FXSAVE"},
+    {f::FXSR, f::FPU, "FXSAVE/FXRSTOR save and restore the x87 state"},
+    {f::MMX, f::FPU, "the MMX registers are the x87 data registers (SDM Vol. 1 §9.2.1)"},
+    {f::SSE, f::MMX, "SSE adds instructions on MMX registers (PAVGB mm, PSHUFW, ...)"},
+    {f::CMOV, f::FPU, "the bit also reports FCMOVcc and FCOMI when the FPU is present (Vol. 2 CPUID)"},
     {f::SSE2, f::SSE, "SSE2 extends the SSE registers and MXCSR"},
     {f::SSE3, f::SSE2, "SSE3 extends SSE2 (SDM Vol. 1 §12.3)"},
     {f::SSSE3, f::SSE3, "SSSE3 extends SSE3 (SDM Vol. 1 §12.4)"},
@@ -144,6 +153,8 @@ constexpr CpuidRequirement kRequirements[] = {
     {f::TSC_DEADLINE, f::APIC, "the TSC-deadline mode is a mode of the local APIC timer"},
     {f::INVARIANT_TSC, f::TSC, "the bit describes the time-stamp counter"},
     {f::HTT, f::APIC, "leaf 1 EBX[23:16] counts APIC IDs"},
+    {f::MCA, f::MSR, "the machine-check banks are MSRs (SDM Vol. 3B §15.3)"},
+    {f::MCA, f::MCE, "errors the banks log are signalled by #MC, enabled by CR4.MCE"},
 };
 
 constexpr IsaFeature kIsaFeatures[] = {
@@ -172,6 +183,8 @@ constexpr IsaFeature kIsaFeatures[] = {
     {ZYDIS_ISA_EXT_PKU, ZYDIS_ISA_SET_INVALID, &f::PKU},
     {ZYDIS_ISA_EXT_INVPCID, ZYDIS_ISA_SET_INVALID, &f::INVPCID},
     {ZYDIS_ISA_EXT_AMD3DNOW_PREFETCH, ZYDIS_ISA_SET_INVALID, &f::PRFCHW},
+    {ZYDIS_ISA_EXT_X87, ZYDIS_ISA_SET_INVALID, &f::FPU},
+    {ZYDIS_ISA_EXT_MMX, ZYDIS_ISA_SET_INVALID, &f::MMX},
     {ZYDIS_ISA_EXT_INVALID, ZYDIS_ISA_SET_POPCNT, &f::POPCNT},
     {ZYDIS_ISA_EXT_INVALID, ZYDIS_ISA_SET_PREFETCHWT1, nullptr},  // a hint whatever CPUID says (see above)
     {ZYDIS_ISA_EXT_RDWRFSGS, ZYDIS_ISA_SET_INVALID, &f::FSGSBASE},
@@ -180,6 +193,7 @@ constexpr IsaFeature kIsaFeatures[] = {
     {ZYDIS_ISA_EXT_RDSEED, ZYDIS_ISA_SET_INVALID, &f::RDSEED},
     {ZYDIS_ISA_EXT_CLFLUSHOPT, ZYDIS_ISA_SET_INVALID, &f::CLFLUSHOPT},
     {ZYDIS_ISA_EXT_CLWB, ZYDIS_ISA_SET_INVALID, &f::CLWB},
+    {ZYDIS_ISA_EXT_MONITOR, ZYDIS_ISA_SET_INVALID, &f::MONITOR},
 };
 
 constexpr Cr4Feature kCr4Features[] = {
@@ -259,6 +273,7 @@ void cpuid_lookup(const CpuidContext& ctx, u32 leaf, u32 subleaf, u32 out[4]) {
       return;
     case 1:
       fixed_leaf(leaf, subleaf, out);
+      set_bit(out, feature::MONITOR, !ctx.monitor_disabled);
       out[1] |= ((u32(1) << core_bits) & 0xff) << 16 | (ctx.apic_id & 0xff) << 24;
       set_bit(out, feature::HTT, core_bits > 0);
       set_bit(out, feature::APIC, ctx.apic_enabled);
@@ -275,8 +290,10 @@ void cpuid_lookup(const CpuidContext& ctx, u32 leaf, u32 subleaf, u32 out[4]) {
       return;
     }
     case 0xb:
-      // x2APIC topology (SDM Vol. 3A §10.12.8): level 0 SMT (one thread per
-      // core), level 1 core (every vCPU of the package), then invalid.
+    case 0x1f:
+      // x2APIC topology (SDM Vol. 3A §10.12.8; leaf 1FH, V2 extended
+      // topology, lists the same two levels here): level 0 SMT (one thread
+      // per core), level 1 core (every vCPU of the package), then invalid.
       out[3] = ctx.apic_id;
       if (subleaf == 0) {
         out[0] = 0, out[1] = 1, out[2] = 1u << 8;
@@ -293,6 +310,9 @@ void cpuid_lookup(const CpuidContext& ctx, u32 leaf, u32 subleaf, u32 out[4]) {
       return;
     case 0x16:
       out[0] = out[1] = u32(ctx.insns_per_us), out[2] = 100;  // base, maximum, bus MHz
+      return;
+    case 5:
+      if (!ctx.monitor_disabled) fixed_leaf(leaf, subleaf, out);  // nothing to enumerate without MONITOR
       return;
     default:
       fixed_leaf(leaf, subleaf, out);

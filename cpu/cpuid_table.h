@@ -24,6 +24,7 @@ constexpr u32 cpuid_bit_mask(const CpuidBit& b) { return u32(1) << b.bit; }
 
 namespace feature {
 // Leaf 1 EDX.
+inline constexpr CpuidBit FPU{"FPU", 1, 0, CpuidReg::Edx, 0}, MMX{"MMX", 1, 0, CpuidReg::Edx, 23};
 inline constexpr CpuidBit VME{"VME", 1, 0, CpuidReg::Edx, 1}, DE{"DE", 1, 0, CpuidReg::Edx, 2},
     PSE{"PSE", 1, 0, CpuidReg::Edx, 3}, TSC{"TSC", 1, 0, CpuidReg::Edx, 4}, MSR{"MSR", 1, 0, CpuidReg::Edx, 5},
     PAE{"PAE", 1, 0, CpuidReg::Edx, 6}, MCE{"MCE", 1, 0, CpuidReg::Edx, 7}, CX8{"CX8", 1, 0, CpuidReg::Edx, 8},
@@ -81,12 +82,13 @@ inline constexpr u64 kSupportedCr4 = cr4::DE | cr4::PSE | cr4::PAE | cr4::MCE | 
 struct CpuidContext {
   u32 apic_id = 0;
   u32 cpu_count = 1;
-  u64 insns_per_us = 1000;    // virtual clock rate: TSC ticks per microsecond
-  bool apic_enabled = false;  // a local APIC is attached and IA32_APIC_BASE.EN=1
-  bool x2apic = false;        // the attached APIC supports x2APIC mode
-  bool tsc_deadline = false;  // ... and the TSC-deadline timer mode
-  bool limit_cpuid = false;   // IA32_MISC_ENABLE[22]: leaf 0 reports at most 2
-  bool xd_disable = false;    // IA32_MISC_ENABLE[34]: NX reported as 0
+  u64 insns_per_us = 1000;        // virtual clock rate: TSC ticks per microsecond
+  bool apic_enabled = false;      // a local APIC is attached and IA32_APIC_BASE.EN=1
+  bool x2apic = false;            // the attached APIC supports x2APIC mode
+  bool tsc_deadline = false;      // ... and the TSC-deadline timer mode
+  bool limit_cpuid = false;       // IA32_MISC_ENABLE[22]: leaf 0 reports at most 2
+  bool xd_disable = false;        // IA32_MISC_ENABLE[34]: NX reported as 0
+  bool monitor_disabled = false;  // IA32_MISC_ENABLE[18] clear: MONITOR (and leaf 05H) reported as 0
 };
 
 // The crystal clock of leaf 15H (and the local APIC timer's clock, as on

@@ -53,7 +53,7 @@ Operand map_register(ZydisRegister r, unsigned size_bits) {
     case ZYDIS_REGCLASS_GPR8:
       o.kind = OpKind::Gpr;
       // AL CL DL BL | AH..BH | SPL BPL SIL DIL | R8B..R15B
-      o.reg = r <= ZYDIS_REGISTER_BL ? u8(r - ZYDIS_REGISTER_AL)
+      o.reg = r <= ZYDIS_REGISTER_BL    ? u8(r - ZYDIS_REGISTER_AL)
               : r <= ZYDIS_REGISTER_DIL ? u8(r - ZYDIS_REGISTER_SPL + 4)
                                         : u8(r - ZYDIS_REGISTER_R8B + 8);
       return o;
@@ -63,11 +63,27 @@ Operand map_register(ZydisRegister r, unsigned size_bits) {
       o.kind = OpKind::Gpr;
       o.reg = u8(ZydisRegisterGetId(r));
       return o;
-    case ZYDIS_REGCLASS_SEGMENT: o.kind = OpKind::Seg; break;
-    case ZYDIS_REGCLASS_CONTROL: o.kind = OpKind::Cr; break;
-    case ZYDIS_REGCLASS_DEBUG: o.kind = OpKind::Dr; break;
-    case ZYDIS_REGCLASS_XMM: o.kind = OpKind::Xmm; break;
-    default: o.kind = OpKind::None; return o;
+    case ZYDIS_REGCLASS_SEGMENT:
+      o.kind = OpKind::Seg;
+      break;
+    case ZYDIS_REGCLASS_CONTROL:
+      o.kind = OpKind::Cr;
+      break;
+    case ZYDIS_REGCLASS_DEBUG:
+      o.kind = OpKind::Dr;
+      break;
+    case ZYDIS_REGCLASS_XMM:
+      o.kind = OpKind::Xmm;
+      break;
+    case ZYDIS_REGCLASS_X87:
+      o.kind = OpKind::St;
+      break;
+    case ZYDIS_REGCLASS_MMX:
+      o.kind = OpKind::Mmx;
+      break;
+    default:
+      o.kind = OpKind::None;
+      return o;
   }
   o.reg = u8(ZydisRegisterGetId(r));
   return o;
@@ -92,18 +108,42 @@ void fill_memref(const ZydisDecodedOperand& op, Insn& out) {
 // the segment override; stack operands (rSP) and ES:rDI cannot be overridden.
 bool is_string_source_base(ZydisRegister r) {
   switch (r) {
-    case ZYDIS_REGISTER_RSI: case ZYDIS_REGISTER_ESI: case ZYDIS_REGISTER_SI:
-    case ZYDIS_REGISTER_RBX: case ZYDIS_REGISTER_EBX: case ZYDIS_REGISTER_BX: return true;
-    default: return false;
+    case ZYDIS_REGISTER_RSI:
+    case ZYDIS_REGISTER_ESI:
+    case ZYDIS_REGISTER_SI:
+    case ZYDIS_REGISTER_RBX:
+    case ZYDIS_REGISTER_EBX:
+    case ZYDIS_REGISTER_BX:
+      return true;
+    default:
+      return false;
   }
+}
+
+// The segment the last segment-override prefix names, DS without one.
+// (Zydis reports no segment attribute for an instruction without a memory
+// operand, so this reads the prefix bytes.)
+u8 override_segment(const ZydisDecodedInstruction& zi) {
+  constexpr struct {
+    u8 prefix, seg;
+  } kPrefixes[] = {{0x26, ES}, {0x2e, CS}, {0x36, SS}, {0x3e, DS}, {0x64, FS}, {0x65, GS}};
+  u8 seg = DS;
+  for (unsigned k = 0; k < zi.raw.prefix_count; ++k)
+    for (const auto& p : kPrefixes)
+      if (zi.raw.prefixes[k].value == p.prefix) seg = p.seg;
+  return seg;
 }
 
 unsigned size_index(unsigned bytes) {
   switch (bytes) {
-    case 1: return 0;
-    case 2: return 1;
-    case 4: return 2;
-    default: return 3;
+    case 1:
+      return 0;
+    case 2:
+      return 1;
+    case 4:
+      return 2;
+    default:
+      return 3;
   }
 }
 
@@ -145,12 +185,13 @@ bool Decoder::decode(const u8* bytes, unsigned avail, unsigned code_size, Insn& 
   out.far_branch = zi.meta.branch_type == ZYDIS_BRANCH_TYPE_FAR;
 
   unsigned nimm = 0;
-  bool mem_filled = false;
+  bool mem_filled = false, any_mem = false;
   out.nops = zi.operand_count_visible;
   for (unsigned n = 0; n < zi.operand_count; ++n) {
     const ZydisDecodedOperand& op = zo[n];
     bool visible = n < zi.operand_count_visible;
     if (op.type == ZYDIS_OPERAND_TYPE_MEMORY && op.mem.type != ZYDIS_MEMOP_TYPE_MIB) {
+      any_mem = true;
       // The instruction's memory operand: the explicit one; for string
       // instructions and XLAT the DS:rSI / DS:rBX source, whose segment
       // may be overridden (ES:rDI cannot; stack operands are rSP-based).
@@ -165,7 +206,9 @@ bool Decoder::decode(const u8* bytes, unsigned avail, unsigned code_size, Insn& 
     if (!visible || n >= 4) continue;
     Operand& o = out.op[n];
     switch (op.type) {
-      case ZYDIS_OPERAND_TYPE_REGISTER: o = map_register(op.reg.value, op.size); break;
+      case ZYDIS_OPERAND_TYPE_REGISTER:
+        o = map_register(op.reg.value, op.size);
+        break;
       case ZYDIS_OPERAND_TYPE_MEMORY:
         o.kind = OpKind::Mem;
         o.size = u8(op.size / 8);
@@ -185,11 +228,24 @@ bool Decoder::decode(const u8* bytes, unsigned avail, unsigned code_size, Insn& 
         out.imm = op.ptr.offset;
         out.imm2 = op.ptr.segment;
         break;
-      default: break;
+      default:
+        break;
     }
   }
 
-  const InsnRow* row = find_insn_row(out.mnemonic);
+  // An address held in a register with no memory operand in Zydis' view
+  // (MONITOR's DS:rAX) still takes a segment override prefix.
+  if (!any_mem) out.mem.seg = override_segment(zi);
+
+  // x87 escape opcodes: the FOP the x87 records (SDM Vol. 1 §8.1.9): the low
+  // three bits of the first opcode byte, then the ModR/M byte.
+  if (zi.opcode_map == ZYDIS_OPCODE_MAP_DEFAULT && zi.opcode >= 0xd8 && zi.opcode <= 0xdf)
+    out.imm2 = u64((zi.opcode & 7) << 8 | zi.raw.modrm.mod << 6 | zi.raw.modrm.reg << 3 | zi.raw.modrm.rm);
+  // Forms with an MMX register have rows of their own (cpu/handlers/mmx_*.cpp):
+  // the SSE rows of the same mnemonics handle XMM operands only.
+  bool mmx_form = false;
+  for (unsigned n = 0; n < out.nops && n < 4; ++n) mmx_form |= out.op[n].kind == OpKind::Mmx;
+  const InsnRow* row = mmx_form ? find_mmx_row(out.mnemonic) : find_insn_row(out.mnemonic);
   Handler h = nullptr;
   if (row) {
     out.attrs = row->attrs;

@@ -15,13 +15,13 @@ constexpr ExceptionInfo kExceptions[] = {
     {"NMI", K::Interrupt, false, C::Benign},   {"#BP", K::Trap, false, C::Benign},
     {"#OF", K::Trap, false, C::Benign},        {"#BR", K::Fault, false, C::Benign},
     {"#UD", K::Fault, false, C::Benign},       {"#NM", K::Fault, false, C::Benign},
-    {"#DF", K::Abort, true, C::DoubleFault},   {"(9)", K::Fault, false, C::Contributory},  // reserved since the 486
+    {"#DF", K::Abort, true, C::DoubleFault},   {"(9)", K::Fault, false, C::Benign},  // reserved since the 486
     {"#TS", K::Fault, true, C::Contributory},  {"#NP", K::Fault, true, C::Contributory},
     {"#SS", K::Fault, true, C::Contributory},  {"#GP", K::Fault, true, C::Contributory},
     {"#PF", K::Fault, true, C::PageFault},     {"(15)", K::Fault, false, C::Benign},
     {"#MF", K::Fault, false, C::Benign},       {"#AC", K::Fault, true, C::Benign},
     {"#MC", K::Abort, false, C::Benign},       {"#XM", K::Fault, false, C::Benign},
-    {"#VE", K::Fault, false, C::Benign},       {"#CP", K::Fault, true, C::Contributory},
+    {"#VE", K::Fault, false, C::PageFault},    {"#CP", K::Fault, true, C::Contributory},
 };
 constexpr ExceptionInfo kInterrupt{"INT", K::Interrupt, false, C::Benign};
 

@@ -28,9 +28,9 @@ struct HandlerSet {
 enum class SizeFrom : u8 { Op0, Op1, OpSize };
 
 struct InsnRow {
-  u16 mnemonic;         // ZydisMnemonic
+  u16 mnemonic;  // ZydisMnemonic
   HandlerSet handlers;
-  u8 attrs = 0;         // attr::*
+  u8 attrs = 0;  // attr::*
   SizeFrom size_from = SizeFrom::Op0;
   // For forms the size alone cannot pick (e.g. MOV to a control register).
   ChainedHandler (*select)(const Insn&) = nullptr;
@@ -38,9 +38,18 @@ struct InsnRow {
 
 // Handlers in rows are wrapped for threaded dispatch (cpu/dispatch.h);
 // selectors return VTLAB_H(fn) likewise.
-#define VTLAB_SIZED(fn) ::vtlab::HandlerSet{{VTLAB_H(fn<1>), VTLAB_H(fn<2>), VTLAB_H(fn<4>), VTLAB_H(fn<8>)}}
-#define VTLAB_SIZED_WDQ(fn) ::vtlab::HandlerSet{{nullptr, VTLAB_H(fn<2>), VTLAB_H(fn<4>), VTLAB_H(fn<8>)}}
-#define VTLAB_ONE(fn) ::vtlab::HandlerSet{{VTLAB_H(fn), VTLAB_H(fn), VTLAB_H(fn), VTLAB_H(fn)}}
+#define VTLAB_SIZED(fn)                                                \
+  ::vtlab::HandlerSet {                                                \
+    { VTLAB_H(fn<1>), VTLAB_H(fn<2>), VTLAB_H(fn<4>), VTLAB_H(fn<8>) } \
+  }
+#define VTLAB_SIZED_WDQ(fn)                                     \
+  ::vtlab::HandlerSet {                                         \
+    { nullptr, VTLAB_H(fn<2>), VTLAB_H(fn<4>), VTLAB_H(fn<8>) } \
+  }
+#define VTLAB_ONE(fn)                                      \
+  ::vtlab::HandlerSet {                                    \
+    { VTLAB_H(fn), VTLAB_H(fn), VTLAB_H(fn), VTLAB_H(fn) } \
+  }
 
 // One function per handler group; insn_table.cpp lists them all.
 std::span<const InsnRow> move_rows();
@@ -62,8 +71,15 @@ std::span<const InsnRow> aes_clmul_rows();
 std::span<const InsnRow> xsave_rows();
 std::span<const InsnRow> paging_rows();
 std::span<const InsnRow> segment_rows();
+std::span<const InsnRow> x87_rows();
+// Instruction forms with an MMX register operand, kept apart from the
+// rows of the same mnemonic's XMM forms (PADDB mm vs PADDB xmm).
+std::span<const InsnRow> mmx_rows();
+std::span<const InsnRow> ssse3_mmx_rows();  // part of mmx_rows()
 
 // Row for a mnemonic, or nullptr if the CPU does not implement it.
 const InsnRow* find_insn_row(u16 mnemonic);
+// Row for a form of the mnemonic with an MMX register operand.
+const InsnRow* find_mmx_row(u16 mnemonic);
 
 }  // namespace vtlab

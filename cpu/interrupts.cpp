@@ -177,6 +177,12 @@ void Cpu::trap(u8 vector) {
 // software interrupts it propagates to the instruction instead.
 void Cpu::deliver(u8 vector, bool has_error, u32 error, u64 return_rip, bool software) {
   const Event e{vector, has_error, error, return_rip, software, software ? 0u : 1u};
+  // Delivering an event ends a wait in HLT or MWAIT (SDM Vol. 2 HLT: an
+  // interrupt, NMI or debug exception resumes execution) and the interrupt
+  // shadow of STI / MOV SS (Vol. 2 STI: "the inhibition ends after delivery
+  // of another event").
+  wake();
+  interrupt_shadow = false;
   // Faults push RF=1 (SDM Vol. 3A §17.3.1.1), so IRET does not trip an
   // instruction breakpoint again.
   const u64 rflags = flags.get() | pushed_rf_;

@@ -18,6 +18,7 @@ CpuidContext Cpu::cpuid_context() const {
   ctx.tsc_deadline = apic_ && apic_->tsc_deadline_supported();
   ctx.limit_cpuid = msr.misc_enable & misc_enable::kLimitCpuid;
   ctx.xd_disable = msr.misc_enable & misc_enable::kXdDisable;
+  ctx.monitor_disabled = !(msr.misc_enable & misc_enable::kMonitorEnable);
   return ctx;
 }
 
@@ -106,6 +107,10 @@ bool Cpu::read_msr(u32 index, u64& out) {
       if (index >= kX2apicFirst && index <= kX2apicLast) {
         sync_time();  // the APIC timer's current count is a function of the tick
         return (msr.apic_base & apic_base::kExtd) && apic_->x2apic_read(index, out);
+      }
+      if (index >= kMc0Ctl && index <= kMcLastBankMsr && (index - kMc0Ctl) % 4 != 0) {
+        out = 0;  // MCi_STATUS, MCi_ADDR, MCi_MISC: no error logged
+        return true;
       }
       out = *d->slot(msr, index);
       return true;
@@ -200,6 +205,11 @@ bool Cpu::write_msr(u32 index, u64 v) {
       if (index >= kX2apicFirst && index <= kX2apicLast) {
         sync_time();  // an IPI or timer write takes effect at this instruction
         return (msr.apic_base & apic_base::kExtd) && apic_->x2apic_write(index, v);
+      }
+      if (index >= kMc0Ctl && index <= kMcLastBankMsr) {
+        if ((index - kMc0Ctl) % 4 != 0) return v == 0;  // STATUS, ADDR, MISC: only zeros
+        *d->slot(msr, index) = v;                       // MCi_CTL: every bit an enable
+        return true;
       }
       if (index >= kMtrrPhysBase0 && index <= kMtrrPhysMask7) {
         if (!valid_variable_mtrr(index, v)) return false;

@@ -47,16 +47,25 @@ constexpr MsrDesc kMsrs[] = {
     {kSysenterCs, kSysenterCs, "IA32_SYSENTER_CS", &f::SEP, MsrKind::Stored, FIELD(sysenter_cs), 0, kHigh32},
     {kSysenterEsp, kSysenterEsp, "IA32_SYSENTER_ESP", &f::SEP, MsrKind::Special, FIELD(sysenter_esp), 0, 0},
     {kSysenterEip, kSysenterEip, "IA32_SYSENTER_EIP", &f::SEP, MsrKind::Special, FIELD(sysenter_eip), 0, 0},
-    {kMcgCap, kMcgCap, "IA32_MCG_CAP", &f::MCA, MsrKind::Constant, nullptr, 0, 0},
-    {kMcgStatus, kMcgStatus, "IA32_MCG_STATUS", &f::MCA, MsrKind::Constant, nullptr, 0, 0},
-    // Fast strings (RW), BTS and PEBS unavailable (RO 1), limit CPUID
-    // maxval and XD disable (RW, with their CPUID effects).
+    // Machine-check architecture (SDM Vol. 3B §15.3.1): kMcBanks banks, no
+    // MCG_CTL, no CMCI, no extended state, no LMCE. Nothing is ever logged:
+    // the status registers read 0.
+    {kMcgCap, kMcgCap, "IA32_MCG_CAP", &f::MCA, MsrKind::Constant, nullptr, kMcBanks, 0},
+    // RIPV, EIPV, MCIP (bits 2:0) are writable, the rest reserved.
+    {kMcgStatus, kMcgStatus, "IA32_MCG_STATUS", &f::MCA, MsrKind::Stored, FIELD(mcg_status), 0, ~u64(7)},
+    // Fast strings (RW), BTS and PEBS unavailable (RO 1), MONITOR/MWAIT
+    // enable (RW, 1 at power-on), limit CPUID maxval and XD disable (RW);
+    // the last three change CPUID.
     {kMiscEnable, kMiscEnable, "IA32_MISC_ENABLE", nullptr, MsrKind::Special, FIELD(misc_enable),
-     misc_enable::kFastStrings | misc_enable::kBtsUnavailable | misc_enable::kPebsUnavailable,
+     misc_enable::kFastStrings | misc_enable::kBtsUnavailable | misc_enable::kPebsUnavailable |
+         misc_enable::kMonitorEnable,
      ~(misc_enable::kFastStrings | misc_enable::kBtsUnavailable | misc_enable::kPebsUnavailable |
-       misc_enable::kLimitCpuid | misc_enable::kXdDisable)},
+       misc_enable::kMonitorEnable | misc_enable::kLimitCpuid | misc_enable::kXdDisable)},
     // No last-branch records, no branch trap (BTF): every bit is reserved.
     {kDebugCtl, kDebugCtl, "IA32_DEBUGCTL", nullptr, MsrKind::Stored, FIELD(debugctl), 0, ~u64(0)},
+    // MSR_POWER_CTL: C1E enable (bit 1), which Linux's intel_idle sets on
+    // this model (C1E promotion); nothing else is writable.
+    {kPowerCtl, kPowerCtl, "MSR_POWER_CTL", nullptr, MsrKind::Stored, FIELD(power_ctl), 0, ~u64(2)},
     // PHYSBASEn: type in 7:0; PHYSMASKn: valid bit 11 (SDM Vol. 3A §11.11.2.3).
     {kMtrrPhysBase0, kMtrrPhysMask7, "IA32_MTRR_PHYSBASE/PHYSMASK", &f::MTRR, MsrKind::Special,
      +[](MsrFile& m, u32 i) { return &m.mtrr_var[i - kMtrrPhysBase0]; }, 0, 0},
@@ -70,6 +79,11 @@ constexpr MsrDesc kMsrs[] = {
     // Type (7:0), fixed-range enable (10), MTRR enable (11); reset: disabled.
     {kMtrrDefType, kMtrrDefType, "IA32_MTRR_DEF_TYPE", &f::MTRR, MsrKind::Special, FIELD(mtrr_def_type), 0,
      ~u64(0xcff)},
+    // MCi_CTL: any bits (error-reporting enables); MCi_STATUS, MCi_ADDR,
+    // MCi_MISC: read 0, and only 0 may be written (SDM Vol. 3B §15.3.2.2-4:
+    // writing 1s is #GP).
+    {kMc0Ctl, kMcLastBankMsr, "IA32_MCi_CTL/STATUS/ADDR/MISC", &f::MCA, MsrKind::Special,
+     +[](MsrFile& m, u32 i) { return &m.mc_ctl[(i - kMc0Ctl) / 4]; }, 0, 0},
     {kTscDeadline, kTscDeadline, "IA32_TSC_DEADLINE", &f::TSC_DEADLINE, MsrKind::Special, FIELD(tsc_deadline), 0, 0},
     {kX2apicFirst, kX2apicLast, "x2APIC registers", &f::X2APIC, MsrKind::Special, nullptr, 0, 0},
     {kEfer, kEfer, "IA32_EFER", nullptr, MsrKind::Special, nullptr, 0, 0},

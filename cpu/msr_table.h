@@ -16,19 +16,23 @@ inline constexpr u32 kP5McAddr = 0x0, kP5McType = 0x1, kTsc = 0x10, kPlatformId 
                      kFeatureControl = 0x3a, kTscAdjust = 0x3b, kBiosSignId = 0x8b, kPlatformInfo = 0xce,
                      kMtrrCap = 0xfe, kArchCapabilities = 0x10a, kSysenterCs = 0x174, kSysenterEsp = 0x175,
                      kSysenterEip = 0x176, kMcgCap = 0x179, kMcgStatus = 0x17a, kMiscEnable = 0x1a0, kDebugCtl = 0x1d9,
-                     kMtrrPhysBase0 = 0x200, kMtrrPhysMask7 = 0x20f, kMtrrFix64k = 0x250, kMtrrFix16k80000 = 0x258,
-                     kMtrrFix16kA0000 = 0x259, kMtrrFix4kC0000 = 0x268, kMtrrFix4kF8000 = 0x26f, kPat = 0x277,
-                     kMtrrDefType = 0x2ff, kTscDeadline = 0x6e0, kX2apicFirst = 0x800, kX2apicLast = 0x8ff,
-                     kEfer = 0xc0000080, kStar = 0xc0000081, kLstar = 0xc0000082, kCstar = 0xc0000083,
-                     kSfmask = 0xc0000084, kFsBase = 0xc0000100, kGsBase = 0xc0000101, kKernelGsBase = 0xc0000102,
-                     kTscAux = 0xc0000103;
+                     kPowerCtl = 0x1fc, kMc0Ctl = 0x400, kMtrrPhysBase0 = 0x200, kMtrrPhysMask7 = 0x20f,
+                     kMtrrFix64k = 0x250, kMtrrFix16k80000 = 0x258, kMtrrFix16kA0000 = 0x259, kMtrrFix4kC0000 = 0x268,
+                     kMtrrFix4kF8000 = 0x26f, kPat = 0x277, kMtrrDefType = 0x2ff, kTscDeadline = 0x6e0,
+                     kX2apicFirst = 0x800, kX2apicLast = 0x8ff, kEfer = 0xc0000080, kStar = 0xc0000081,
+                     kLstar = 0xc0000082, kCstar = 0xc0000083, kSfmask = 0xc0000084, kFsBase = 0xc0000100,
+                     kGsBase = 0xc0000101, kKernelGsBase = 0xc0000102, kTscAux = 0xc0000103;
 }
 
 // IA32_MISC_ENABLE bits (SDM Vol. 4 Table 2-2) the model has.
 namespace misc_enable {
-inline constexpr u64 kFastStrings = 1, kBtsUnavailable = 1 << 11, kPebsUnavailable = 1 << 12, kLimitCpuid = 1 << 22,
-                     kXdDisable = u64(1) << 34;
+inline constexpr u64 kFastStrings = 1, kBtsUnavailable = 1 << 11, kPebsUnavailable = 1 << 12, kMonitorEnable = 1 << 18,
+                     kLimitCpuid = 1 << 22, kXdDisable = u64(1) << 34;
 }
+// Machine-check architecture (SDM Vol. 3B §15.3): banks of four MSRs each
+// (MCi_CTL, MCi_STATUS, MCi_ADDR, MCi_MISC) from IA32_MC0_CTL.
+inline constexpr unsigned kMcBanks = 10;
+inline constexpr u32 kMcLastBankMsr = msr_index::kMc0Ctl + 4 * kMcBanks - 1;
 // IA32_FEATURE_CONTROL: the lock bit (VMX enables come with the VT-x issue).
 inline constexpr u64 kFeatureControlLock = 1;
 // IA32_APIC_BASE: BSP, x2APIC enable (EXTD), APIC global enable.

@@ -32,15 +32,16 @@ class LocalApicHooks {
   // the APIC reports it (0 outside TSC-deadline mode and once fired).
   virtual void tsc_deadline_written(u64 deadline) { (void)deadline; }
   virtual u64 tsc_deadline() const { return 0; }
-  // CR8 is the TPR's priority class while the APIC is enabled (SDM Vol. 3A
-  // §10.8.6.1: CR8[3:0] = TPR[7:4], a write clears TPR[3:0]). false: the
-  // APIC is disabled and CR8 is a register of its own.
-  virtual bool read_cr8(u64& out) const {
-    (void)out;
+  // MOV to/from CR8 (64-bit mode): CR8[3:0] is a window on TPR[7:4] (SDM
+  // Vol. 3A §10.8.6.1). A write stores TPR = value << 4 (TPR[3:0] cleared);
+  // a read returns TPR[7:4]. An APIC that keeps the TPR answers true; the
+  // CPU keeps CR8 itself when none is attached or the APIC answers false.
+  virtual bool tpr_read(u8& tpr) {
+    (void)tpr;
     return false;
   }
-  virtual bool write_cr8(u64 value) {
-    (void)value;
+  virtual bool tpr_written(u8 tpr) {
+    (void)tpr;
     return false;
   }
   // RDMSR/WRMSR of 800H-8FFH in x2APIC mode; false raises #GP(0).

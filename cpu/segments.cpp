@@ -39,13 +39,14 @@ void Cpu::load_segment(unsigned s, u16 selector) {
   const u32 err = selector & 0xfffc;
   if ((selector & 0xfffc) == 0) {
     // Null selector: fine for DS/ES/FS/GS (use faults later); SS only in
-    // 64-bit mode below CPL 3 (SDM Vol. 3A §5.4.1.1).
-    if (s == SS && !(mode64_ && cpl < 3)) raise(kGP, 0);
+    // 64-bit mode below CPL 3 with RPL = CPL (SDM Vol. 3A §5.4.1.1, Vol. 2
+    // MOV "64-Bit Mode Exceptions").
+    if (s == SS && !(mode64_ && cpl < 3 && (selector & 3) == cpl)) raise(kGP, 0);
     // Intel loads the hidden part with a null descriptor: base 0, also for
     // FS and GS in 64-bit mode, where the base is still used (AMD keeps the
-    // old base; docs/vendor-differences.md).
+    // old base; docs/vendor-differences.md). A null SS keeps DPL = CPL.
     seg[s].selector = selector;
-    seg[s].attr = ar::Unusable;
+    seg[s].attr = ar::Unusable | (s == SS ? u32(cpl) << ar::kDplShift : 0);
     seg[s].base = 0;
     if (s == SS) mode_changed();
     return;

@@ -1,6 +1,7 @@
 // Architectural state of one x86-64 logical processor.
 #pragma once
 #include "core/base/types.h"
+#include "cpu/x87/float80.h"
 
 namespace vtlab {
 
@@ -65,6 +66,23 @@ struct alignas(16) Xmm {
   u64 lo, hi;
 };
 
+// x87 FPU state (SDM Vol. 1 §8.1): the eight data registers R0-R7 (the MMX
+// registers MM0-MM7 are their low 64 bits, §9.2.1), the control word, the
+// status word (TOP in bits 13:11), the abridged tag word (bit i set: Ri is
+// not empty; FSTENV/FSAVE derive the full tags from the contents, §8.1.7),
+// and the last instruction's pointers and opcode (§8.1.8). The values are
+// the power-on state (Vol. 3A §9.1.1, Table 9-1).
+struct X87State {
+  x87::F80 r[8] = {};
+  u16 fcw = 0x0040;
+  u16 fsw = 0;
+  u8 tags = 0xff;  // FTW 5555H: every register valid (zero)
+  u16 fop = 0;
+  u64 fip = 0, fdp = 0;
+  u16 fcs = 0, fds = 0;
+  bool ferr = false;  // the FERR# output (CR0.NE=0 error reporting, cpu/x87/fpu.h)
+};
+
 // MSR values kept by the CPU (reset values and rules: cpu/msr_table.cpp).
 struct MsrFile {
   u64 star = 0, lstar = 0, cstar = 0, sfmask = 0, kernel_gs_base = 0;
@@ -80,6 +98,9 @@ struct MsrFile {
   u64 mtrr_var[16] = {};    // PHYSBASE0, PHYSMASK0, ... PHYSMASK7
   u64 mtrr_fixed[11] = {};  // FIX64K_00000, FIX16K_80000/A0000, FIX4K_C0000..F8000
   u64 tsc_deadline = 0;
+  u64 mcg_status = 0;
+  u64 mc_ctl[10] = {};  // IA32_MCi_CTL of each machine-check bank (kMcBanks)
+  u64 power_ctl = 0;
 };
 
 }  // namespace vtlab

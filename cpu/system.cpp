@@ -16,13 +16,19 @@ u64 Cpu::read_cr(unsigned n) const {
       return cr3;
     case 4:
       return cr4;
-    case 8: {
-      u64 tpr_class;
-      return apic_ && apic_->read_cr8(tpr_class) ? tpr_class : cr8;
-    }
+    case 8:
+      return cr8_value();
     default:
       return 0;
   }
+}
+
+// CR8 mirrors the local APIC's task-priority class, TPR[7:4] (SDM Vol. 3A
+// §10.8.6.1); without an APIC that keeps it, CR8 is the CPU's own register.
+u64 Cpu::cr8_value() const {
+  u8 tpr;
+  if (apic_ && apic_->tpr_read(tpr)) return tpr >> 4;
+  return cr8;
 }
 
 // Checks and side effects of MOV to CRn (SDM Vol. 2 "MOV—Move to/from
@@ -40,9 +46,10 @@ void Cpu::write_cr(unsigned n, u64 v) {
     case 4:
       return write_cr4(v);
     case 8:
-      if (v & ~u64(0xf)) raise(kGP, 0);
-      if (!apic_ || !apic_->write_cr8(v)) cr8 = v;
-      end_block();  // a lower priority may let an interrupt through
+      if (v & ~u64(0xf)) raise(kGP, 0);  // bits 63:4 reserved
+      cr8 = v;
+      if (apic_) apic_->tpr_written(u8(v << 4));
+      end_block();  // a lower priority may unmask a pending interrupt
       return;
     default:
       raise(kUD);

@@ -1,5 +1,6 @@
 #include "core/machine/machine.h"
 
+#include <array>
 #include <csignal>
 #include <cstdio>
 #include <vector>
@@ -10,6 +11,7 @@
 #include "core/base/wall_clock.h"
 #include "core/machine/code_peek.h"
 #include "core/machine/firmware/firmware_setup.h"
+#include "core/machine/firmware/mtrr_setup.h"
 #include "core/machine/platform_layout.h"
 #include "core/machine/ram_hash.h"
 #include "cpu/cpuid_table.h"
@@ -135,11 +137,19 @@ Machine::Machine(const MachineConfig& config) : config_(config) {
   port61_ = std::make_unique<SystemControlB>(*pit_);
   rtc_ = std::make_unique<RtcCmos>(sched_, &irq8_mux_.input(0), clock.unix_seconds());
   i8042_ = std::make_unique<I8042>(&isa_irq(platform::kIrqKeyboard), &isa_irq(platform::kIrqMouse));
-  acpi_pm_ = std::make_unique<AcpiPm>(sched_, &isa_irq(platform::kIrqSci),
-                                      AcpiPmConfig{platform::kPmBase, platform::kSlpTypS5});
-  fpu_error_ = std::make_unique<FpuError>(&isa_irq(platform::kIrqFpuError));
-  com1_ = std::make_unique<Uart16550>(sched_, &isa_irq(platform::kIrqCom1), config.serial_out, config.serial_in);
   dma_ = std::make_unique<PhysMemDma>(*mem_);
+  pci_ = std::make_unique<PciBus>(ports_, dma_.get(), platform::kPciMmioBase,
+                                  platform::kPciMmioEnd - platform::kPciMmioBase);
+  host_bridge_ =
+      std::make_unique<Q35HostBridge>(Q35HostBridgeConfig{platform::kEcamBase, low_ram_end(config.ram_bytes)});
+  lpc_ = std::make_unique<Ich9Lpc>();
+  pci_ports_ = std::make_unique<PciConfigPorts>(*pci_, ports_);
+  ecam_ = std::make_unique<PciEcam>(*pci_, platform::kEcamFirstBus);
+  // The SCI reaches the 8259 through the LPC bridge's SCI_IRQ_SEL.
+  acpi_pm_ = std::make_unique<AcpiPm>(sched_, &lpc_->sci_input(), AcpiPmConfig{platform::kPmBase, platform::kSlpTypS5});
+  fpu_error_ = std::make_unique<FpuError>(&pic_.input(platform::kIrqFpuError));
+  x87_error_wire_ = std::make_unique<X87ErrorWire>(*fpu_error_);
+  com1_ = std::make_unique<Uart16550>(sched_, &pic_.input(platform::kIrqCom1), config.serial_out, config.serial_in);
   fw_cfg_ = std::make_unique<FwCfg>(dma_.get(), platform::kLpcRequesterId);
   wire_chipset();
   log_.set_place_source([this] {
@@ -148,6 +158,7 @@ Machine::Machine(const MachineConfig& config) : config_(config) {
   });
   ports_.set_log(log_);
   mem_->set_log(log_);
+  pci_->set_log(log_);
   for (auto& v : vcpus_) v->cpu().set_log(log_);
   if (config.serial_out) config.serial_out->on_failure = [this] { current_vcpu().cpu().request_stop(); };
   if (config.serial_in) config.serial_in->bind_clock(sched_);
@@ -201,11 +212,12 @@ void Machine::wire_chipset() {
   rtc_->attach(ports_);
   i8042_->attach(ports_);
   reset_control_.attach(ports_);
-  acpi_pm_->attach(ports_);
   fpu_error_->attach(ports_);
   com1_->attach(ports_);
   debug_exit_.attach(ports_);
   fw_cfg_->attach(ports_);
+  wire_pci();
+  for (auto& v : vcpus_) v->cpu().set_x87_error_pins(x87_error_wire_.get());  // FERR# of every vCPU, OR-ed
   debug_exit_.on_exit = [this](u32) { current_vcpu().cpu().request_stop(); };
   i8042_->on_reset = [this](const char* what) { request_reset(what); };
   reset_control_.on_reset = [this](const char* what) { request_reset(what); };
@@ -215,13 +227,46 @@ void Machine::wire_chipset() {
   };
 }
 
+// PCI bus 0 (docs/devices.md "PCI"): the host bridge's two configuration
+// mechanisms, its memory window, the LPC bridge routing PIRQs and the SCI
+// to the 8259 inputs and placing the ACPI PM block where PMBASE says.
+void Machine::wire_pci() {
+  static_assert(platform::kPciConfigAddress == PciConfigPorts::kAddressPort &&
+                platform::kPciConfigData == PciConfigPorts::kDataPort);
+  static_assert(platform::kLpcRequesterId == pci::requester_id(0, pci::devfn(platform::kLpcDevice, 0)));
+  pci_->add(platform::kHostBridgeDevice, 0, *host_bridge_);
+  pci_->add(platform::kLpcDevice, 0, *lpc_);
+  pci_->set_pirq_router(lpc_.get());
+  // The LPC bridge's ISA outputs (the SCI, PIRQs routed to an IRQ) are ISA
+  // lines like the devices': to the 8259 and the IOAPIC. PIRQ A-H also go
+  // to IOAPIC inputs 16-23 (ICH9).
+  std::array<IrqLine*, Ich9Lpc::kIsaIrqs> isa{};
+  for (unsigned irq = 0; irq < isa.size(); ++irq)
+    if (irq != platform::kIrqCascade) isa[irq] = &isa_irq(irq);
+  lpc_->set_isa_lines(isa);
+  std::array<IrqLine*, Ich9Lpc::kPirqs> pirq_gsi{};
+  for (unsigned x = 0; x < pirq_gsi.size(); ++x) pirq_gsi[x] = &ioapic_->input(Ich9Lpc::kIoApicFirstGsi + x);
+  lpc_->set_ioapic_lines(pirq_gsi);
+  lpc_->on_pm_decode = [this](std::optional<u16> base) { acpi_pm_->relocate(ports_, base); };
+  pci_ports_->attach();
+  mem_->map_mmio(platform::kEcamBase, platform::kEcamSize, ecam_.get(), "PCI ECAM");
+  mem_->map_mmio(platform::kPciMmioBase, platform::kPciMmioEnd - platform::kPciMmioBase, &pci_->memory_window(),
+                 "PCI memory window");
+}
+
 // vtlab has no BIOS; the machine does what one would have done to the
 // chipset before the OS starts: the SCI's IRQ 9 is level triggered (ELCR),
 // and CMOS holds the memory sizes in the PC/AT layout (base memory at
 // 0x15, extended memory in KiB at 0x17 and 0x30, memory above 16 MiB in
-// 64 KiB units at 0x34, above 4 GiB at 0x5b).
+// 64 KiB units at 0x34, above 4 GiB at 0x5b); the LPC bridge decodes the
+// ACPI PM block at PMBASE with the SCI on IRQ 9 (SCI_IRQ_SEL 0). PIRQs stay
+// unrouted: the OS routes them through the DSDT's link devices.
 void Machine::chipset_setup() {
   ports_.write(platform::kElcr + 1, 1, 1u << (platform::kIrqSci - 8));
+  static_assert(platform::kSciInterrupt == 9, "SCI_IRQ_SEL 0 is IRQ 9");
+  const u8 lpc = pci::devfn(platform::kLpcDevice, 0);
+  pci_->config_write(0, lpc, Ich9Lpc::kPmBase, 4, platform::kPmBase);
+  pci_->config_write(0, lpc, Ich9Lpc::kAcpiCntl, 1, Ich9Lpc::kAcpiEn);
   auto word = [this](u8 index, u64 value, unsigned bytes) {
     for (unsigned i = 0; i < bytes; ++i) rtc_->set_nvram(u8(index + i), u8(value >> (8 * i)));
   };
@@ -262,7 +307,10 @@ void Machine::apply_image(const BootImage& image) {
       mem_->write_block(b.addr + b.bytes.size() + off, kZeros.data(), std::min<u64>(kZeros.size(), b.zero_fill - off));
   }
   install_firmware({config_.ram_bytes, config_.cpus}, image, *mem_, *fw_cfg_);
-  for (auto& v : vcpus_) v->reset();
+  for (auto& v : vcpus_) {
+    v->reset();
+    program_boot_mtrrs(v->cpu());  // firmware programs every processor's MTRRs alike
+  }
   vcpu_sched_->reset();
   apic_setup();
   fw_cfg_->reset();
@@ -292,6 +340,8 @@ void Machine::reset_machine() {
   rtc_->reset();
   i8042_->reset();
   reset_control_.reset();
+  pci_ports_->reset();
+  pci_->reset();
   acpi_pm_->reset();
   fpu_error_->reset();
   com1_->reset();
@@ -506,6 +556,10 @@ u64 Machine::state_hash() const {
     h.value(c.cr0), h.value(c.cr2), h.value(c.cr3), h.value(c.cr4), h.value(c.efer);
     for (const Xmm& x : c.xmm) h.value(x.lo), h.value(x.hi);
     h.value(c.mxcsr);
+    const X87State& f = c.x87;
+    for (const x87::F80& r : f.r) h.value(r.sig), h.value(r.se);
+    h.value(f.fcw), h.value(f.fsw), h.value(f.tags), h.value(f.fop);
+    h.value(f.fip), h.value(f.fdp), h.value(f.fcs), h.value(f.fds), h.value(f.ferr);
     h.value(c.pkru);
     for (u64 p : c.pdpte) h.value(p);
     h.value(c.debug_traps_pending());
@@ -525,6 +579,8 @@ u64 Machine::state_hash() const {
   self.rtc_->serialize(devices);
   self.i8042_->serialize(devices);
   self.reset_control_.serialize(devices);
+  self.pci_ports_->serialize(devices);
+  self.pci_->serialize(devices);
   self.acpi_pm_->serialize(devices);
   self.fpu_error_->serialize(devices);
   self.com1_->serialize(devices);

@@ -16,6 +16,7 @@
 #include "core/machine/vcpu.h"
 #include "core/machine/vcpu_scheduler.h"
 #include "cpu/cpu.h"
+#include "cpu/x87/error_pins.h"
 #include "devices/acpi_pm/acpi_pm.h"
 #include "devices/debug_exit/debug_exit.h"
 #include "devices/fpu_error/fpu_error.h"
@@ -24,6 +25,11 @@
 #include "devices/i8042/i8042.h"
 #include "devices/ioapic/ioapic.h"
 #include "devices/lapic/apic_bus.h"
+#include "devices/pci/host_bridge/config_ports.h"
+#include "devices/pci/host_bridge/ecam.h"
+#include "devices/pci/host_bridge/q35_host_bridge.h"
+#include "devices/pci/lpc/ich9_lpc.h"
+#include "devices/pci/pci_bus.h"
 #include "devices/pic8259/dual_pic.h"
 #include "devices/pit8254/pit8254.h"
 #include "devices/pit8254/system_control_b.h"
@@ -139,10 +145,28 @@ class Machine {
   ApicBus& apic_bus() { return apic_bus_; }
   FpuError& fpu_error() { return *fpu_error_; }
   FwCfg& fw_cfg() { return *fw_cfg_; }
+  // PCI (docs/devices.md "PCI"): bus 0, the host bridge 00:00.0 with its
+  // configuration mechanisms, the LPC bridge 00:1f.0.
+  PciBus& pci() { return *pci_; }
+  Q35HostBridge& host_bridge() { return *host_bridge_; }
+  Ich9Lpc& lpc() { return *lpc_; }
+  PciConfigPorts& pci_config_ports() { return *pci_ports_; }
   // The diagnostic log (off until enabled): `vtlab run --log`.
   Log& log() { return log_; }
 
  private:
+  // The CPU's FERR#/IGNNE# pins (CR0.NE=0 x87 error reporting) wired to the
+  // chipset's x87 error latch: FERR# -> IRQ 13, port 0xf0 -> IGNNE#.
+  class X87ErrorWire final : public X87ErrorPins {
+   public:
+    explicit X87ErrorWire(FpuError& latch) : latch_(latch) {}
+    void ferr(bool asserted) override { latch_.set_ferr(asserted); }
+    bool ignne() const override { return latch_.ignne(); }
+
+   private:
+    FpuError& latch_;
+  };
+
   void apply_image(const BootImage& image);
   void enter_protected32(const BootImage& image);
   void enter_real16(const BootImage& image);
@@ -158,6 +182,7 @@ class Machine {
   Vcpu& current_vcpu() { return *vcpus_[vcpu_sched_->current()]; }
   // ISA IRQ line `irq` as devices drive it (to the 8259 and the IOAPIC).
   IrqLine& isa_irq(unsigned irq) { return isa_irqs_.at(irq); }
+  void wire_pci();
   // A reset the guest asked for; the run loop acts on it between slices.
   void request_reset(std::string why);
   // ResetAction::Reset: devices and CPU to their reset state, the boot
@@ -191,8 +216,16 @@ class Machine {
   std::unique_ptr<RtcCmos> rtc_;
   std::unique_ptr<I8042> i8042_;
   ResetControl reset_control_;
+  // Bus masters reach RAM through dma_ (an IOMMU later).
+  std::unique_ptr<PhysMemDma> dma_;
+  std::unique_ptr<PciBus> pci_;
+  std::unique_ptr<Q35HostBridge> host_bridge_;
+  std::unique_ptr<Ich9Lpc> lpc_;
+  std::unique_ptr<PciConfigPorts> pci_ports_;
+  std::unique_ptr<PciEcam> ecam_;
   std::unique_ptr<AcpiPm> acpi_pm_;
   std::unique_ptr<FpuError> fpu_error_;
+  std::unique_ptr<X87ErrorWire> x87_error_wire_;
   std::unique_ptr<Uart16550> com1_;
   DebugExit debug_exit_;
   std::optional<BootImage> boot_image_;       // kept for ResetAction::Reset
@@ -200,7 +233,6 @@ class Machine {
   bool powered_off_ = false;
   u64 resets_ = 0;
   // Firmware: fw_cfg, filled with the ACPI tables and the rest at load().
-  std::unique_ptr<PhysMemDma> dma_;
   std::unique_ptr<FwCfg> fw_cfg_;
 };
 

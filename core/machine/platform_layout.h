@@ -100,7 +100,7 @@ inline constexpr u16 kRtcData = 0x71;
 inline constexpr u16 kSystemControlA = 0x92;  // bit 0: fast reset, bit 1: A20
 inline constexpr u16 kFpuErrorClear = 0xf0;   // write: clears the FERR# latch (IRQ13)
 inline constexpr u16 kDebugExit = 0xf4;
-inline constexpr u16 kResetControl = 0xcf9;  // byte access only; 0xcf8 and 0xcfc-0xcff stay free for PCI
+inline constexpr u16 kResetControl = 0xcf9;  // a byte register among the PCI configuration ports (below)
 inline constexpr u16 kCom1 = 0x3f8;
 
 // ---- ACPI fixed hardware (FADT fields in the comments) ------------------------
@@ -126,6 +126,15 @@ inline constexpr u8 kSlpTypS5 = 0;  // QEMU's value, not ICH9's 7: `outw(0x604, 
 inline constexpr u8 kResetValue = 0x06;
 // FADT CENTURY: the CMOS byte holding the century (BCD).
 inline constexpr u8 kCmosCentury = 0x32;
+
+// ---- PCI (docs/devices.md "PCI") ----
+// Bus 0: the host bridge (Q35 MCH, 8086:29c0) at 00:00.0, the LPC bridge
+// (ICH9, 8086:2918) at 00:1f.0, as q35. Configuration mechanism #1 at
+// 0xcf8/0xcfc (0xcf9 is kResetControl), ECAM at kEcamBase.
+inline constexpr unsigned kHostBridgeDevice = 0;
+inline constexpr unsigned kLpcDevice = 31;
+inline constexpr u16 kPciConfigAddress = 0xcf8;
+inline constexpr u16 kPciConfigData = 0xcfc;
 
 // QEMU's fw_cfg sits at its x86 ports 0x510 (selector), 0x511 (data) and
 // 0x514 (DMA address): devices/fw_cfg/fw_cfg_regs.h.

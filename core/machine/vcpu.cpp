@@ -35,15 +35,17 @@ void Vcpu::reset() {
   init_pending_ = false;
 }
 
-bool Vcpu::read_cr8(u64& out) const {
+// CR8 is TPR[7:4] while the APIC is enabled (SDM Vol. 3A §10.8.6.1); with
+// the APIC disabled, the CPU keeps CR8 itself.
+bool Vcpu::tpr_read(u8& tpr) {
   if (!lapic_.enabled()) return false;
-  out = lapic_.tpr() >> 4;
+  tpr = lapic_.tpr();
   return true;
 }
 
-bool Vcpu::write_cr8(u64 value) {
+bool Vcpu::tpr_written(u8 tpr) {
   if (!lapic_.enabled()) return false;
-  lapic_.set_tpr(u8((value & 0xf) << 4));
+  lapic_.set_tpr(tpr);
   return true;
 }
 

@@ -60,8 +60,8 @@ class Vcpu final : public LocalApicHooks, public InterruptSource, public LapicCo
   u64 tsc_deadline() const override { return lapic_.tsc_deadline(); }
   bool x2apic_read(u32 index, u64& out) override { return lapic_.x2apic_read(index, out); }
   bool x2apic_write(u32 index, u64 value) override { return lapic_.x2apic_write(index, value); }
-  bool read_cr8(u64& out) const override;
-  bool write_cr8(u64 value) override;
+  bool tpr_read(u8& tpr) override;
+  bool tpr_written(u8 tpr) override;
 
   // ---- InterruptSource (the CPU's INTR and INTA) ----
   bool has_interrupt() override { return lapic_.has_interrupt(); }

@@ -37,17 +37,20 @@ void VcpuScheduler::pass_time(u64 ticks) {
 }
 
 bool VcpuScheduler::idle_until(u64 until) {
-  // Maskable interrupts from an event can wake a halted vCPU with IF = 1;
-  // nothing from outside the vCPUs wakes one with IF = 0 or waiting for
-  // SIPI (an NMI source would; the chipset has none).
+  // Maskable interrupts from an event can wake a vCPU halted with IF = 1;
+  // any event can end an MWAIT (a device's DMA may store to the monitored
+  // line; with ECX[0] = 1 an interrupt ends it even with IF = 0). Nothing
+  // from outside the vCPUs wakes one in HLT with IF = 0 or waiting for SIPI
+  // (an NMI source would; the chipset has none).
   bool wakeable = false;
   for (const auto& v : vcpus_)
-    if (!v->waiting_for_sipi() && (v->cpu().rflags() & fl::IF)) wakeable = true;
+    if (!v->waiting_for_sipi() && ((v->cpu().rflags() & fl::IF) || v->cpu().waiting_in_mwait())) wakeable = true;
   const u64 next = clock_.next_deadline();
   if (!wakeable || next == Scheduler::kNever) {
     auto why = [&](const Vcpu& v) -> std::string {
       if (v.waiting_for_sipi()) return "waiting for SIPI";
-      return (v.cpu().rflags() & fl::IF) ? "HLT with nothing to wake it" : "HLT with interrupts disabled";
+      return std::string(v.cpu().waiting_in_mwait() ? "MWAIT" : "HLT") +
+             ((v.cpu().rflags() & fl::IF) ? " with nothing to wake it" : " with interrupts disabled");
     };
     if (vcpus_.size() == 1) {
       halted_detail_ = why(*vcpus_[0]);

@@ -60,7 +60,11 @@ void mov_to_seg(Cpu& c, const Insn& i) {
   if (s == SS) c.set_interrupt_shadow(Cpu::Shadow::MovSs);
 }
 
+// MOV to/from CRn: a register that does not exist is #UD, found at decode,
+// so before the CPL check's #GP(0) (SDM Vol. 2 MOV CR; Vol. 3A §6.9
+// priorities).
 void mov_to_cr(Cpu& c, const Insn& i) {
+  if (!Cpu::cr_exists(i.op[0].reg)) c.raise(kUD);
   c.require_cpl0();
   u64 v = c.long64() ? c.gpr[i.op[1].reg] : u32(c.gpr[i.op[1].reg]);
   c.write_cr(i.op[0].reg, v);
@@ -68,9 +72,9 @@ void mov_to_cr(Cpu& c, const Insn& i) {
 }
 
 void mov_from_cr(Cpu& c, const Insn& i) {
+  const unsigned n = i.op[1].reg;
+  if (!Cpu::cr_exists(n)) c.raise(kUD);
   c.require_cpl0();
-  unsigned n = i.op[1].reg;
-  if (n == 1 || n == 5 || n == 6 || n == 7 || n > 8) c.raise(kUD);
   u64 v = c.read_cr(n);
   c.gpr[i.op[0].reg] = c.long64() ? v : u32(v);
 }

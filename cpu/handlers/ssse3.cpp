@@ -1,12 +1,14 @@
 // SSSE3 (SDM Vol. 1 §12.4) on XMM registers: PSHUFB, PHADDW/D, PHADDSW,
 // PHSUBW/D, PHSUBSW, PMADDUBSW, PMULHRSW, PSIGNB/W/D, PABSB/W/D, PALIGNR.
-// The MMX forms (0F 38 xx / 0F 3A 0F without 66) have no MMX registers to
-// work on yet: operands_mapped() turns them into #UD.
+// The MMX forms (0F 38 xx / 0F 3A 0F without 66) run the same functions on
+// the 64-bit operands placed in XMM values, so each operation has one
+// definition (ssse3_mmx_rows()).
 #include <algorithm>
 #include <limits>
 #include <type_traits>
 
 #include "cpu/sse/sse.h"
+#include "cpu/x87/mmx.h"
 
 namespace vtlab::sse {
 namespace {
@@ -126,9 +128,77 @@ const InsnRow kRows[] = {
 
 #undef VTLAB_XOP
 
+// ---- MMX forms (SDM Vol. 2, each instruction's 64-bit form; exceptions:
+// Vol. 3B Table 22-7: #UD with CR0.EM, #NM with CR0.TS, #MF with an x87
+// exception pending; CR4.OSFXSR does not matter) ----
+
+// How a 64-bit operation is placed in the 128-bit one: the result is the
+// low quadword of F(d', s').
+enum class Embed : u8 {
+  Low,     // d' = {d, 0}, s' = {s, 0}: element by element
+  Pairs,   // d' = {d, s}: the horizontal operations pair d, then s
+  Twice,   // d' = {d, d}: PSHUFB's index bit 3 selects the same bytes
+  Concat,  // d' = 0, s' = {s, d}: PALIGNR's d:s
+};
+
+Xmm embed_d(Embed e, u64 d, u64 s) {
+  switch (e) {
+    case Embed::Pairs:
+      return {d, s};
+    case Embed::Twice:
+      return {d, d};
+    case Embed::Concat:
+      return {0, 0};
+    default:
+      return {d, 0};
+  }
+}
+Xmm embed_s(Embed e, u64 d, u64 s) { return e == Embed::Concat ? Xmm{s, d} : Xmm{s, 0}; }
+
+template <Xmm (*F)(const Xmm&, const Xmm&), Embed E>
+void mmx_binary(Cpu& c, const Insn& i) {
+  if (!x87::begin_mmx(c)) return;
+  const u64 s = x87::mm_src(c, i, 1), d = x87::mm(c, i.op[0].reg);
+  x87::set_mm(c, i.op[0].reg, F(embed_d(E, d, s), embed_s(E, d, s)).lo);
+  x87::mmx_transition(c);
+}
+
+void mmx_palignr(Cpu& c, const Insn& i) {
+  if (!x87::begin_mmx(c)) return;
+  const u64 s = x87::mm_src(c, i, 1), d = x87::mm(c, i.op[0].reg);
+  const Embed e = Embed::Concat;
+  x87::set_mm(c, i.op[0].reg, palignr(embed_d(e, d, s), embed_s(e, d, s), u8(i.imm)).lo);
+  x87::mmx_transition(c);
+}
+
+#define VTLAB_MOP(MN, f, E) \
+  InsnRow { ZYDIS_MNEMONIC_##MN, VTLAB_ONE((mmx_binary<f, Embed::E>)) }
+
+const InsnRow kMmxRows[] = {
+    VTLAB_MOP(PSHUFB, &pshufb, Twice),
+    VTLAB_MOP(PHADDW, (&horizontal<u16, &add<u16>>), Pairs),
+    VTLAB_MOP(PHADDD, (&horizontal<u32, &add<u32>>), Pairs),
+    VTLAB_MOP(PHADDSW, (&horizontal<u16, &adds16>), Pairs),
+    VTLAB_MOP(PHSUBW, (&horizontal<u16, &sub<u16>>), Pairs),
+    VTLAB_MOP(PHSUBD, (&horizontal<u32, &sub<u32>>), Pairs),
+    VTLAB_MOP(PHSUBSW, (&horizontal<u16, &subs16>), Pairs),
+    VTLAB_MOP(PMADDUBSW, &pmaddubsw, Low),
+    VTLAB_MOP(PMULHRSW, (&lanewise<u16, &mulhrs>), Low),
+    VTLAB_MOP(PSIGNB, (&lanewise<u8, &sign<u8>>), Low),
+    VTLAB_MOP(PSIGNW, (&lanewise<u16, &sign<u16>>), Low),
+    VTLAB_MOP(PSIGND, (&lanewise<u32, &sign<u32>>), Low),
+    VTLAB_MOP(PABSB, &pabs<u8>, Low),
+    VTLAB_MOP(PABSW, &pabs<u16>, Low),
+    VTLAB_MOP(PABSD, &pabs<u32>, Low),
+    InsnRow{ZYDIS_MNEMONIC_PALIGNR, VTLAB_ONE(mmx_palignr)},
+};
+
+#undef VTLAB_MOP
+
 }  // namespace
 }  // namespace vtlab::sse
 
 namespace vtlab {
 std::span<const InsnRow> ssse3_rows() { return sse::kRows; }
+std::span<const InsnRow> ssse3_mmx_rows() { return sse::kMmxRows; }
 }  // namespace vtlab

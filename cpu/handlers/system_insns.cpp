@@ -95,12 +95,18 @@ void sgdt(Cpu& c, const Insn& i) { store_table_reg(c, i, c.gdtr); }
 void sidt(Cpu& c, const Insn& i) { store_table_reg(c, i, c.idtr); }
 
 // In IA-32e mode LDT and TSS descriptors are 16 bytes (base bits 63:32 in
-// the second half, SDM Vol. 3A §8.2.3).
-u64 system_descriptor_high(Cpu& c, u16 sel) {
-  if (!(c.efer & efer::LMA)) return 0;
-  u64 hi = c.read_descriptor(u16(sel + 8));
-  if ((hi >> 40) & 0x1f) c.raise(kGP, sel & 0xfffc);  // type field of the upper half must be 0
-  return hi;
+// the second half, SDM Vol. 3A §8.2.3). Faults name the selector: the upper
+// half beyond the GDT limit, a nonzero type field in it (SDM Vol. 2 LLDT,
+// LTR), a base that is not canonical. Returns the 64-bit base.
+u64 system_descriptor_base(Cpu& c, u16 sel, const Segment& s) {
+  if (!(c.efer & efer::LMA)) return s.base;
+  const u32 offset = sel & ~7u;
+  if (offset + 15 > c.gdtr.limit) c.raise(kGP, sel & 0xfffc);
+  const u64 hi = c.read_sys<u64>(c.gdtr.base + offset + 8);
+  if ((hi >> 40) & 0x1f) c.raise(kGP, sel & 0xfffc);
+  const u64 base = (s.base & 0xffffffff) | (hi & 0xffffffff) << 32;
+  if (!Cpu::is_canonical(base)) c.raise(kGP, sel & 0xfffc);
+  return base;
 }
 
 void lldt(Cpu& c, const Insn& i) {
@@ -117,7 +123,7 @@ void lldt(Cpu& c, const Insn& i) {
   Segment s = Cpu::segment_from_descriptor(sel, d);
   if ((s.attr & ar::S) || (s.attr & ar::kTypeMask) != 2) c.raise(kGP, sel & 0xfffc);
   if (!(s.attr & ar::P)) c.raise(kNP, sel & 0xfffc);
-  s.base |= (system_descriptor_high(c, sel) & 0xffffffff) << 32;
+  s.base = system_descriptor_base(c, sel, s);
   c.ldtr = s;
 }
 
@@ -132,7 +138,7 @@ void ltr(Cpu& c, const Insn& i) {
   bool available = (c.efer & efer::LMA) ? type == 0x9 : (type == 0x1 || type == 0x9);
   if ((s.attr & ar::S) || !available) c.raise(kGP, sel & 0xfffc);
   if (!(s.attr & ar::P)) c.raise(kNP, sel & 0xfffc);
-  s.base |= (system_descriptor_high(c, sel) & 0xffffffff) << 32;
+  s.base = system_descriptor_base(c, sel, s);
   // Mark the descriptor busy (type bit 1).
   u64 base = c.gdtr.base + (sel & ~7u);
   c.write_sys<u64>(base, d | (u64(2) << 40));
@@ -190,8 +196,6 @@ void invlpg(Cpu& c, const Insn& i) {
   u64 lin = c.long64() ? (i.mem.seg >= FS ? ea + c.seg[i.mem.seg].base : ea) : u32(c.seg[i.mem.seg].base + ea);
   c.invalidate_page(lin);
 }
-
-void wbinvd(Cpu& c, const Insn&) { c.require_cpl0(); }
 
 void hlt(Cpu& c, const Insn&) {
   c.require_cpl0();
@@ -322,9 +326,55 @@ void sysexit(Cpu& c, const Insn& i) {
 
 void ud(Cpu& c, const Insn&) { c.raise(kUD); }
 
-// Cache hints and fences: architecturally invisible in a single-threaded,
-// cache-less model. CLFLUSH still checks its operand like a byte read.
-void clflush(Cpu& c, const Insn& i) { (void)c.mem_linear(i, 1, Access::Read); }
+// RSM returns from system-management mode; vtlab has no SMM, and outside
+// it RSM is #UD (SDM Vol. 2 RSM).
+void rsm(Cpu& c, const Insn&) { c.raise(kUD); }
+
+// RDPMC: this CPU model has no performance counters (CPUID.0AH reports
+// none), so every counter index is invalid: #GP(0) (SDM Vol. 2 RDPMC), as
+// is any use at CPL > 0 with CR4.PCE=0, which the SDM checks first.
+void rdpmc(Cpu& c, const Insn&) { c.raise(kGP, 0); }
+
+// MONITOR/MWAIT run at CPL 0 only, and only while IA32_MISC_ENABLE[18]
+// enables them; with it clear CPUID.01H:ECX.MONITOR = 0 and both are #UD
+// (SDM Vol. 2 MONITOR, MWAIT; Vol. 4 IA32_MISC_ENABLE). The state and the
+// wait are in cpu/monitor_wait.cpp.
+void require_monitor_mwait(Cpu& c) {
+  if (c.cpl != 0 || !(c.msr.misc_enable & misc_enable::kMonitorEnable)) c.raise(kUD);
+}
+
+// RCX in 64-bit mode, ECX elsewhere: the extensions / hints registers.
+u64 ecx_or_rcx(const Cpu& c) { return c.long64() ? c.gpr[RCX] : u32(c.gpr[RCX]); }
+
+// MONITOR: the address is DS:rAX (a segment override applies), sized by the
+// address size; ECX holds extensions, none defined (#GP(0) if not 0); EDX
+// hints are ignored.
+void monitor(Cpu& c, const Insn& i) {
+  require_monitor_mwait(c);
+  if (ecx_or_rcx(c) != 0) c.raise(kGP, 0);
+  c.monitor(c.linear(i.mem.seg, c.gpr[RAX] & asize_mask(i), 1, Access::Read));
+}
+
+// MWAIT: EAX hints (a target C-state) are accepted and all wait the same
+// way; ECX[0] makes masked interrupts break events (CPUID.05H:ECX[1]), the
+// other ECX bits are reserved (#GP(0)).
+void mwait(Cpu& c, const Insn&) {
+  require_monitor_mwait(c);
+  const u64 extensions = ecx_or_rcx(c);
+  if (extensions > 1) c.raise(kGP, 0);
+  c.mwait(extensions);
+}
+
+// Cache hints and fences: architecturally invisible in a model without
+// caches. CLFLUSH, CLFLUSHOPT and CLWB still check their operand as a byte
+// load does (segment limit, canonical form, page rights: #GP, #SS, #PF),
+// except that an execute-only code segment is allowed (SDM Vol. 2
+// CLFLUSH); nothing is read.
+void clflush(Cpu& c, const Insn& i) { c.probe_read(c.mem_linear(i, 1, Access::Exec)); }
+
+// INVD and WBINVD: CPL 0 only (#GP(0), also in virtual-8086 mode); there is
+// no cache to write back or to lose (SDM Vol. 2 INVD, WBINVD).
+void invd_wbinvd(Cpu& c, const Insn&) { c.require_cpl0(); }
 void nothing(Cpu&, const Insn&) {}
 
 constexpr u8 kEnds = attr::kEndsBlock;
@@ -347,8 +397,8 @@ constexpr InsnRow kRows[] = {
     {ZYDIS_MNEMONIC_LMSW, VTLAB_ONE(lmsw), kEnds},
     {ZYDIS_MNEMONIC_CLTS, VTLAB_ONE(clts)},
     {ZYDIS_MNEMONIC_INVLPG, VTLAB_ONE(invlpg), kEnds},
-    {ZYDIS_MNEMONIC_WBINVD, VTLAB_ONE(wbinvd)},
-    {ZYDIS_MNEMONIC_INVD, VTLAB_ONE(wbinvd)},
+    {ZYDIS_MNEMONIC_WBINVD, VTLAB_ONE(invd_wbinvd)},
+    {ZYDIS_MNEMONIC_INVD, VTLAB_ONE(invd_wbinvd)},
     {ZYDIS_MNEMONIC_HLT, VTLAB_ONE(hlt), kEnds},
     {ZYDIS_MNEMONIC_IN, VTLAB_SIZED(in), kEnds, SizeFrom::Op0},
     {ZYDIS_MNEMONIC_OUT, VTLAB_SIZED(out), kEnds, SizeFrom::Op1},
@@ -366,6 +416,10 @@ constexpr InsnRow kRows[] = {
     {ZYDIS_MNEMONIC_RDSEED, VTLAB_SIZED_WDQ(rdrand)},
     {ZYDIS_MNEMONIC_CLFLUSHOPT, VTLAB_ONE(clflush)},
     {ZYDIS_MNEMONIC_CLWB, VTLAB_ONE(clflush)},
+    {ZYDIS_MNEMONIC_RSM, VTLAB_ONE(rsm), kEnds},
+    {ZYDIS_MNEMONIC_RDPMC, VTLAB_ONE(rdpmc), kEnds},
+    {ZYDIS_MNEMONIC_MONITOR, VTLAB_ONE(monitor)},
+    {ZYDIS_MNEMONIC_MWAIT, VTLAB_ONE(mwait), kEnds},
     {ZYDIS_MNEMONIC_UD0, VTLAB_ONE(ud), kEnds},
     {ZYDIS_MNEMONIC_UD1, VTLAB_ONE(ud), kEnds},
     {ZYDIS_MNEMONIC_UD2, VTLAB_ONE(ud), kEnds},

@@ -22,7 +22,7 @@
 namespace vtlab::sse {
 namespace {
 
-constexpr unsigned kMxcsrOff = 24, kXmmOff = 160, kXstateBvOff = 512, kXcompBvOff = 520;
+constexpr unsigned kXstateBvOff = 512, kXcompBvOff = 520;
 constexpr u64 kCompacted = u64(1) << 63;
 constexpr u32 kMxcsrInit = 0x1f80;
 
@@ -61,13 +61,7 @@ void put(u8* p, T v) {
 // XINUSE for x87 and SSE: not in the initial configuration (§13.6). For
 // SSE only the XMM registers count, not MXCSR.
 u64 xinuse(const Cpu& c) {
-  u8 now[kFpuRegsEnd] = {}, init[kFpuRegsEnd];
-  fpu_save_legacy(c, now, false);
-  fpu_init_legacy_image(init);
-  u64 r = 0;
-  if (std::memcmp(now, init, kFpuLegacyHead) != 0 ||
-      std::memcmp(now + kFpuRegsOffset, init + kFpuRegsOffset, kFpuRegsEnd - kFpuRegsOffset) != 0)
-    r |= kXcr0X87;
+  u64 r = x87_in_initial_configuration(c) ? 0 : kXcr0X87;
   for (unsigned k = 0; k < xmm_count(c); ++k)
     if (c.xmm[k].lo | c.xmm[k].hi) r |= kXcr0Sse;
   return r;
@@ -84,8 +78,8 @@ void store_parts(Cpu& c, u64 lin, const u8* img, const Parts& p, unsigned nxmm) 
     c.write_block(lin, img, kFpuLegacyHead);
     c.write_block(lin + kFpuRegsOffset, img + kFpuRegsOffset, kFpuRegsEnd - kFpuRegsOffset);
   }
-  if (p.mxcsr) c.write_block(lin + kMxcsrOff, img + kMxcsrOff, 8);
-  if (p.xmm) c.write_block(lin + kXmmOff, img + kXmmOff, 16 * nxmm);
+  if (p.mxcsr) c.write_block(lin + kMxcsrOffset, img + kMxcsrOffset, 8);
+  if (p.xmm) c.write_block(lin + kXmmOffset, img + kXmmOffset, 16 * nxmm);
   c.write_block(lin + kXstateBvOff, img + kXstateBvOff, p.xcomp ? 16 : 8);
 }
 
@@ -101,10 +95,8 @@ void xsave(Cpu& c, const Insn& i) {
   const u64 rf = rfbm(c), inuse = xinuse(c);
   const unsigned nxmm = xmm_count(c);
   u8 img[kXsaveAreaSize] = {};
-  fpu_save_legacy(c, img, rex_w(i));
-  put<u32>(img + kMxcsrOff, c.mxcsr);
-  put<u32>(img + kMxcsrOff + 4, mx::kMask);
-  std::memcpy(img + kXmmOff, c.xmm, 16 * nxmm);
+  save_x87_legacy(c, img, rex_w(i));
+  save_sse_legacy(c, img);
 
   Parts p;
   u64 bv;
@@ -153,22 +145,19 @@ void xrstor(Cpu& c, const Insn& i) {
   // compacted form only with XSTATE_BV[1], and initializes it otherwise.
   u32 mxcsr = c.mxcsr;
   if (rf & kXcr0Sse) {
-    mxcsr = (!compacted || (xstate_bv & kXcr0Sse)) ? get<u32>(img + kMxcsrOff) : kMxcsrInit;
+    mxcsr = (!compacted || (xstate_bv & kXcr0Sse)) ? get<u32>(img + kMxcsrOffset) : kMxcsrInit;
     if (mxcsr & ~mx::kMask) c.raise(kGP, 0);
   }
   if (rf & kXcr0X87) {
-    if (xstate_bv & kXcr0X87) {
-      fpu_load_legacy(c, img, rex_w(i));
-    } else {
-      u8 init[kFpuRegsEnd];
-      fpu_init_legacy_image(init);
-      fpu_load_legacy(c, init, rex_w(i));
-    }
+    if (xstate_bv & kXcr0X87)
+      load_x87_legacy(c, img, rex_w(i));
+    else
+      init_x87_state(c);
   }
   if (rf & kXcr0Sse) {
     const unsigned nxmm = xmm_count(c);
     if (xstate_bv & kXcr0Sse)
-      std::memcpy(c.xmm, img + kXmmOff, 16 * nxmm);
+      std::memcpy(c.xmm, img + kXmmOffset, 16 * nxmm);
     else
       std::memset(c.xmm, 0, 16 * nxmm);
     c.mxcsr = mxcsr;

@@ -17,10 +17,30 @@ AcpiPm::AcpiPm(Scheduler& scheduler, IrqLine* sci, AcpiPmConfig config)
 
 AcpiPm::~AcpiPm() { cancel_event(); }
 
+namespace {
+struct PortRange {
+  unsigned offset, count;
+  const char* name;
+};
+constexpr PortRange kRanges[] = {
+    {AcpiPm::kPm1Sts, 4, "ACPI PM1a_EVT"},
+    {AcpiPm::kPm1Cnt, 2, "ACPI PM1a_CNT"},
+    {AcpiPm::kPmTmr, 4, "ACPI PM_TMR"},
+};
+}  // namespace
+
 void AcpiPm::attach(PortBus& bus) {
-  bus.attach(config_.base + kPm1Sts, 4, this, "ACPI PM1a_EVT");
-  bus.attach(config_.base + kPm1Cnt, 2, this, "ACPI PM1a_CNT");
-  bus.attach(config_.base + kPmTmr, 4, this, "ACPI PM_TMR");
+  for (const PortRange& r : kRanges) bus.attach(u16(config_.base + r.offset), r.count, this, r.name);
+  decoded_ = true;
+}
+
+void AcpiPm::relocate(PortBus& bus, std::optional<u16> base) {
+  if (decoded_)
+    for (const PortRange& r : kRanges) bus.detach(u16(config_.base + r.offset), r.count, this);
+  decoded_ = base.has_value();
+  if (!base) return;
+  config_.base = *base;
+  for (const PortRange& r : kRanges) bus.attach_free(u16(config_.base + r.offset), r.count, this, r.name);
 }
 
 u32 AcpiPm::timer() const { return u32(clocks() & ((u64(1) << kTimerBits) - 1)); }

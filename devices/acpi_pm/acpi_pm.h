@@ -24,6 +24,7 @@
 // a byte write to PM1_CNT's high byte may set SLP_EN and SLP_TYP together.
 #pragma once
 #include <functional>
+#include <optional>
 
 #include "core/base/clock_domain.h"
 #include "core/base/io.h"
@@ -68,6 +69,11 @@ class AcpiPm final : public PortDevice {
   AcpiPm& operator=(const AcpiPm&) = delete;
 
   void attach(PortBus& bus);
+  // The chipset moves the block or stops decoding it (ICH9 PMBASE and
+  // ACPI_EN): the ports are released and, given a base, claimed there
+  // (ports another device already owns stay that device's).
+  void relocate(PortBus& bus, std::optional<u16> base);
+  std::optional<u16> base() const { return decoded_ ? std::optional<u16>(config_.base) : std::nullopt; }
   u32 port_read(u16 port, unsigned size) override;
   void port_write(u16 port, unsigned size, u32 value) override;
 
@@ -98,6 +104,7 @@ class AcpiPm final : public PortDevice {
   u16 sts_ = 0, en_ = 0, cnt_ = kSciEn;
   u64 timer_epoch_ = 0;  // (count >> 23) when TMR_STS was last brought up to date
   bool sci_level_ = false;
+  bool decoded_ = false;  // the ports at config_.base are claimed
   u64 event_epoch_ = Scheduler::kNever;
   u64 event_id_ = 0;
 };

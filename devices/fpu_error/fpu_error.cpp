@@ -5,14 +5,18 @@ namespace vtlab {
 void FpuError::port_write(u16 port, unsigned, u32) {
   if (port != port_) return;
   latched_ = false;
-  ignne_ = true;
+  ignne_ = ferr_;
   drive();
 }
 
-void FpuError::assert_ferr() {
-  ++errors_;
-  latched_ = true;
+void FpuError::set_ferr(bool asserted) {
+  if (asserted == ferr_) return;
+  ferr_ = asserted;
   ignne_ = false;
+  if (asserted) {
+    ++errors_;
+    latched_ = true;
+  }
   drive();
 }
 
@@ -21,13 +25,14 @@ void FpuError::drive() {
 }
 
 void FpuError::reset() {
-  latched_ = ignne_ = false;
+  latched_ = ignne_ = ferr_ = false;
   drive();
 }
 
 void FpuError::serialize(Serializer& s) {
   s.flag(latched_);
   s.flag(ignne_);
+  s.flag(ferr_);
   s(errors_);
   if (!s.saving()) drive();
 }

@@ -1,9 +1,10 @@
 // The PC/AT's x87 error logic: the processor's FERR# output sets a latch
 // that drives ISA IRQ 13, and a write of any value to port 0xf0 clears the
-// latch (and, on the AT, asserts IGNNE# until the next error). This is how
-// x87 errors are reported when CR0.NE = 0 (SDM Vol. 1 §8.7 and Appendix D).
-// The CPU side (raising FERR#) belongs to the x87 unit: it calls
-// assert_ferr(); until it does, the latch never sets.
+// latch and asserts IGNNE# while FERR# stays active (IGNNE# drops with
+// FERR#, as the PIIX/ICH chipsets' "coprocessor error" logic does). This is
+// how x87 errors are reported when CR0.NE = 0 (SDM Vol. 1 §8.7 and Appendix
+// D). The CPU drives FERR# through Machine's X87ErrorPins adapter
+// (cpu/x87/error_pins.h).
 #pragma once
 #include "core/base/io.h"
 #include "core/base/port_bus.h"
@@ -13,7 +14,8 @@ namespace vtlab {
 
 struct FpuErrorView {
   bool latched = false;  // IRQ 13 asserted
-  bool ignne = false;    // IGNNE# asserted since the last clear
+  bool ignne = false;    // IGNNE# asserted (port 0xf0 written while FERR# is active)
+  bool ferr = false;     // the processor's FERR# input
   u64 errors = 0;
 };
 
@@ -27,20 +29,21 @@ class FpuError final : public PortDevice {
   u32 port_read(u16, unsigned size) override { return size >= 4 ? 0xffffffffu : (1u << (8 * size)) - 1; }
   void port_write(u16 port, unsigned size, u32 value) override;
 
-  // FERR# from the processor: sets the latch and raises IRQ 13.
-  void assert_ferr();
+  // FERR# from the processor: asserting it sets the latch and raises IRQ
+  // 13; releasing it drops IGNNE#.
+  void set_ferr(bool asserted);
   bool ignne() const { return ignne_; }
 
   void reset();
   void serialize(Serializer& s);
-  FpuErrorView view() const { return {latched_, ignne_, errors_}; }
+  FpuErrorView view() const { return {latched_, ignne_, ferr_, errors_}; }
 
  private:
   void drive();
 
   IrqLine* irq_;
   u16 port_;
-  bool latched_ = false, ignne_ = false;
+  bool latched_ = false, ignne_ = false, ferr_ = false;
   u64 errors_ = 0;
 };
 

@@ -1,9 +1,11 @@
 #!/bin/sh
-# check_isa.sh OBJDUMP IMAGE
-# Fails if IMAGE contains instructions the vtlab CPU does not implement:
+# check_isa.sh OBJDUMP IMAGE [x87]
+# Fails if IMAGE contains instructions outside the ROMs' instruction set:
 # x87, MMX, SSE3 and later (SSSE3, SSE4.x, AES, ...), AVX/AVX-512, BMI,
 # POPCNT/LZCNT/TZCNT, MOVBE. The ROMs are built with -march=x86-64
 # -mno-80387 -mno-mmx, so this is a safety net for flags and inline asm.
+# With `x87`, x87 and MMX instructions are allowed (the x87 ROM's own
+# assembly; its C code is still compiled without them).
 #
 # 32-bit code (the entry stub and a ROM's protected-mode part) lives under
 # symbols named _start32, require_long_mode, build_identity_map, serial32_*
@@ -12,9 +14,10 @@
 set -eu
 objdump=$1
 image=$2
+allow_x87=${3:-}
 # check MACHINE_OPTION WANT32: checks the code that is (1) or is not (0) 32-bit.
 check() {
-"$objdump" -d --no-show-raw-insn $1 "$image" | awk -F'\t' -v image="$image" -v want32="$2" '
+"$objdump" -d --no-show-raw-insn $1 "$image" | awk -F'\t' -v image="$image" -v want32="$2" -v allow_x87="$allow_x87" '
 /^[0-9a-f]+ <[^>]+>:$/ {
   sym = $0
   sub(/^[0-9a-f]+ </, "", sym)
@@ -39,6 +42,7 @@ check() {
   else if (m ~ /^(pcmp[ei]str|pcmpgtq|crc32)/) why = "SSE4.2"
   else if (m ~ /^(aes|pclmul|sha1|sha256)/) why = "AES/SHA"
   else if (m ~ /^(popcnt|lzcnt|tzcnt|andn|bextr|blsi|blsmsk|blsr|bzhi|mulx|pdep|pext|rorx|sarx|shlx|shrx|movbe|adcx|adox)$/) why = "BMI/ABM"
+  if (allow_x87 == "x87" && (why == "x87" || why == "MMX")) why = ""
   if (why != "") {
     printf "%s: %s instruction at %s %s\n", image, why, $1, ins
     bad++

@@ -36,8 +36,10 @@ const std::string kUnclaimed = std::string(
     20);
 // mov ecx, 0x12345678; rdmsr: #GP(0), and with no IDT a triple fault.
 const std::string kBadMsr = "\xb9\x78\x56\x34\x12\x0f\x32";
-// nop; rsm (decoded, not implemented by vtlab: there is no SMM yet): #UD.
-const std::string kUnimplemented = "\x90\x0f\xaa";
+// nop; salc (D6: undocumented by Intel, but decoded, and executed by the
+// hardware in legacy modes; vtlab does not implement it): #UD. RSM, the
+// example before, now raises the #UD the SDM gives outside SMM.
+const std::string kUnimplemented = "\x90\xd6";
 // nop; 0f 04 (no such instruction): #UD.
 const std::string kInvalid = "\x90\x0f\x04";
 
@@ -110,20 +112,18 @@ TEST_CASE("--log unimp: refused MSRs and instructions vtlab does not implement")
   Result r = run_vtlab(flat32("badmsr.bin", kBadMsr) + " --log unimp");
   CHECK(log_lines(r.output, "unimp") ==
         std::vector<std::string>{"RDMSR 0x12345678 refused (no such MSR in vtlab's model): #GP(0), RIP 0x100005"});
-  r = run_vtlab(flat32("rsm.bin", kUnimplemented) + " --log unimp");
+  r = run_vtlab(flat32("salc.bin", kUnimplemented) + " --log unimp");
   CHECK(log_lines(r.output, "unimp") ==
-        std::vector<std::string>{
-            "#UD at decode, RIP 0x100001: rsm (0f aa): valid, but vtlab does not implement it yet"});
+        std::vector<std::string>{"#UD at decode, RIP 0x100001: salc (d6): valid, but vtlab does not implement it yet"});
   // The run's note names it the same way.
-  CHECK(
-      r.output.find("note: the guest executed rsm (0f aa) at RIP 0x100001, which vtlab does not implement yet") !=
-      std::string::npos);
+  CHECK(r.output.find("note: the guest executed salc (d6) at RIP 0x100001, which vtlab does not implement yet") !=
+        std::string::npos);
 }
 
 TEST_CASE("without --log nothing is logged; categories not asked for stay quiet") {
   for (const std::string& args :
        {"run " + std::string(VTLAB_ROM_DIR) + "/faults.elf --serial none", flat32("unclaimed.bin", kUnclaimed),
-        flat32("badmsr.bin", kBadMsr), flat32("rsm.bin", kUnimplemented)}) {
+        flat32("badmsr.bin", kBadMsr), flat32("salc.bin", kUnimplemented)}) {
     CAPTURE(args);
     Result r = run_vtlab(args);
     CHECK_FALSE(has_any_log_line(r.output));

@@ -180,7 +180,7 @@ inline const char* chipset_storm(const u8* data, std::size_t size) {
         c->fpu.reset();
         break;
       default:
-        c->fpu.assert_ferr();
+        c->fpu.set_ferr(!c->fpu.view().ferr);
         c->pm.press_power_button();
         break;
     }

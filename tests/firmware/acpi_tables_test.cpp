@@ -230,7 +230,8 @@ TEST_CASE("DSDT: the _S5 object and the devices an OS looks for") {
   REQUIRE(aml.at(pkg) < 0x40);  // a one-byte PkgLength
   CHECK(aml.at(pkg + 1) == 4);  // NumElements
   CHECK(aml_integer(aml, pkg + 2) == platform::kSlpTypS5);
-  for (const char* id : {"PNP0A08", "PNP0A03", "PNP0B00", "PNP0303", "PNP0F13", "PNP0501", "PNP0103", "PNP0C02"})
+  for (const char* id :
+       {"PNP0A08", "PNP0A03", "PNP0B00", "PNP0303", "PNP0F13", "PNP0501", "PNP0103", "PNP0C02", "PNP0C0F"})
     CHECK_MESSAGE(contains(aml, eisa_id_aml(id)), id);
   CHECK(contains(aml, Bytes{'Q', 'E', 'M', 'U', '0', '0', '0', '2', 0}));
   // The ECAM window reserved as a motherboard resource: Memory32Fixed (0x86) at 0xB0000000, 256 MiB.

@@ -1,6 +1,7 @@
 // Entry and exit stubs of the native runner (native_runner.cpp).
 // vtlab_insn_enter loads the case's full user state from the state block at
-// a fixed address, then jumps to the case's bytes at the code page. The case
+// a fixed address (the x87 and SSE state with FXRSTOR64), then jumps to the
+// case's bytes at the code page. The case
 // code ends with "jmp [rip+0]; .quad vtlab_insn_exit", which saves the full
 // state back and returns to the C++ caller. Only absolute [disp32] addressing
 // and a private stack in the runner page are used, so no register or flag of
@@ -9,14 +10,12 @@
         .set BLK, 0x40000000            // kRunnerBase, see native_runner.cpp
         .set IN_GPR, BLK + 0x000
         .set IN_RFLAGS, BLK + 0x080
-        .set IN_MXCSR, BLK + 0x088
         .set ENTRY, BLK + 0x090
         .set HOST_RSP, BLK + 0x098
         .set OUT_GPR, BLK + 0x0a0
         .set OUT_RFLAGS, BLK + 0x120
-        .set OUT_MXCSR, BLK + 0x128
-        .set IN_XMM, BLK + 0x200
-        .set OUT_XMM, BLK + 0x300
+        .set IN_FX, BLK + 0x400         // FXSAVE64 images: x87, MXCSR, XMM
+        .set OUT_FX, BLK + 0x600
         .set PRIVATE_STACK_TOP, BLK + 0x2000
 
         .text
@@ -30,10 +29,7 @@ vtlab_insn_enter:
         push r14
         push r15
         mov QWORD PTR ds:HOST_RSP, rsp
-        .irp n, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15
-        movdqu xmm\n, XMMWORD PTR ds:IN_XMM + 16 * \n
-        .endr
-        ldmxcsr DWORD PTR ds:IN_MXCSR
+        fxrstor64 ds:IN_FX
         mov rsp, PRIVATE_STACK_TOP
         push QWORD PTR ds:IN_RFLAGS
         popfq
@@ -78,10 +74,7 @@ vtlab_insn_exit:
         mov QWORD PTR ds:OUT_GPR + 8 * 15, r15
         pop rax
         mov QWORD PTR ds:OUT_RFLAGS, rax
-        .irp n, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15
-        movdqu XMMWORD PTR ds:OUT_XMM + 16 * \n, xmm\n
-        .endr
-        stmxcsr DWORD PTR ds:OUT_MXCSR
+        fxsave64 ds:OUT_FX
         cld                             // the C++ ABI requires DF = 0
         mov rsp, QWORD PTR ds:HOST_RSP
         pop r15

@@ -29,14 +29,11 @@ insn::Outcome run_bytes(std::vector<insn::u8> bytes) {
 
 TEST_CASE("unreported extensions are #UD") {
   const std::vector<std::vector<insn::u8>> absent = {
-      {0x0f, 0x38, 0xc9, 0xc1},              // sha1msg1 (SHA)
-      {0x66, 0x0f, 0x38, 0xcf, 0xc1},        // gf2p8mulb (GFNI)
-      {0x66, 0x0f, 0x79, 0xc1},              // extrq (AMD SSE4A)
-      {0x0f, 0xc7, 0x28},                    // xsaves [rax] (not reported)
-      {0xd9, 0xe8},                          // fld1 (x87, a later issue)
-      {0x0f, 0xfc, 0xc1},                    // paddb mm0, mm1 (MMX)
-      {0xc5, 0xf8, 0x58, 0xc0},              // vaddps (AVX)
-      {0x0f, 0x01, 0xc8},                    // monitor (not reported: Linux idles with HLT)
+      {0x0f, 0x38, 0xc9, 0xc1},        // sha1msg1 (SHA)
+      {0x66, 0x0f, 0x38, 0xcf, 0xc1},  // gf2p8mulb (GFNI)
+      {0x66, 0x0f, 0x79, 0xc1},        // extrq (AMD SSE4A)
+      {0x0f, 0xc7, 0x28},              // xsaves [rax] (not reported)
+      {0xc5, 0xf8, 0x58, 0xc0},        // vaddps (AVX)
       // CET outside the NOP space: #UD without CET (SDM Vol. 2 INCSSP, ...).
       {0xf3, 0x0f, 0xae, 0xe8},  // incsspd eax
       {0xf3, 0x0f, 0x01, 0xe8},  // setssbsy
@@ -60,10 +57,26 @@ TEST_CASE("reported extensions run") {
   CHECK(o.state.gpr[insn::RAX] == 4);
   o = run_bytes({0x66, 0x0f, 0xc5, 0xc0, 0x00});  // pextrw eax, xmm0, 0 (SSE2 form)
   CHECK(!o.exception.has_value());
+  o = run_bytes({0xd9, 0xe8});  // fld1 (x87)
+  CHECK(!o.exception.has_value());
+  o = run_bytes({0x0f, 0xfc, 0xc1});  // paddb mm0, mm1 (MMX)
+  CHECK(!o.exception.has_value());
+  o = run_bytes({0x0f, 0xc5, 0xc0, 0x00});  // pextrw eax, mm0, 0 (SSE, MMX form)
+  CHECK(!o.exception.has_value());
+  o = run_bytes({0x0f, 0x38, 0x00, 0xc1});  // pshufb mm0, mm1 (SSSE3, MMX form)
+  CHECK(!o.exception.has_value());
+  // fisttp dword [rax] (SSE3, though an x87 opcode): runs, so it faults on
+  // the unmapped address, not #UD.
+  o = run_bytes({0xdb, 0x08});
+  REQUIRE(o.exception.has_value());
+  CHECK(o.exception->vector == insn::PF_);
   o = run_bytes({0x0f, 0xc7, 0xf0});  // rdrand eax
   CHECK(!o.exception.has_value());
-  o = run_bytes({0x66, 0x0f, 0xae, 0x38});  // clflushopt [rax]
+  o = run_bytes({0x66, 0x0f, 0xae, 0x3c, 0x24});  // clflushopt [rsp] (checked like a byte load: a mapped address)
   CHECK(!o.exception.has_value());
+  o = run_bytes({0x66, 0x0f, 0xae, 0x38});  // clflushopt [rax]: RAX = F0H, not mapped
+  REQUIRE(o.exception.has_value());
+  CHECK(o.exception->vector == insn::PF_);
   // SSE3, SSSE3, SSE4.1, SSE4.2, AES, PCLMULQDQ: reported, so they run.
   for (const auto& b : std::vector<std::vector<insn::u8>>{
            {0xf2, 0x0f, 0x7c, 0xc1},                 // haddps xmm0, xmm1

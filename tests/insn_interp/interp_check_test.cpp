@@ -4,6 +4,7 @@
 #include <doctest/doctest.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <string>
 
 #include "tests/insn/case_io.h"
@@ -13,6 +14,8 @@
 TEST_CASE("interpreter reproduces every recorded instruction case") {
   auto files = insn::list_case_files(VTLAB_INSN_CASES_DIR);
   REQUIRE(!files.empty());
+  // VTLAB_INSN_ALL_FAILURES=1 prints every failing case, not the first five per file.
+  const size_t shown = std::getenv("VTLAB_INSN_ALL_FAILURES") ? ~size_t(0) : 5;
   size_t total = 0, failed = 0;
   for (const std::string& path : files) {
     size_t file_failed = 0, file_total = 0;
@@ -21,7 +24,8 @@ TEST_CASE("interpreter reproduces every recorded instruction case") {
       insn::Outcome got = vtlab::testing::run_interp(c);
       std::string d = insn::diff_outcomes(c, c.expected, got);
       if (!d.empty()) {
-        if (file_failed < 5) std::fprintf(stderr, "%s:%d %s: %s\n", c.file.c_str(), c.line, c.name.c_str(), d.c_str());
+        if (file_failed < shown)
+          std::fprintf(stderr, "%s:%d %s: %s\n", c.file.c_str(), c.line, c.name.c_str(), d.c_str());
         ++file_failed;
       }
     }

@@ -5,6 +5,7 @@
 #include "core/base/port_bus.h"
 #include "core/base/scheduler.h"
 #include "cpu/cpu.h"
+#include "cpu/fpu_state.h"
 #include "mmu/phys_mem.h"
 
 namespace vtlab::testing {
@@ -61,25 +62,32 @@ insn::Outcome run_interp(const insn::Case& c) {
   for (int r = 0; r < 16; ++r) cpu.gpr[r] = c.init.gpr[r];
   cpu.rip = c.init.rip;
   cpu.flags.set(c.init.rflags | insn::kFixedFlags);
-  for (int x = 0; x < 16; ++x) std::memcpy(&cpu.xmm[x], c.init.xmm[x], 16);
-  cpu.mxcsr = c.init.mxcsr;
   cpu.mode_changed();
   cpu.paging_changed();
+  // x87 and SSE state as the native runner loads it (FXRSTOR64 of the same image).
+  u8 fx[kLegacyRegionSize];
+  insn::fxsave_image(c.init, fx);
+  load_x87_legacy(cpu, fx, true);
+  std::memcpy(cpu.xmm, c.init.xmm, sizeof c.init.xmm);
+  cpu.mxcsr = c.init.mxcsr;
   cpu.set_intercept_exceptions(true);
 
   // One instruction at a time: a REP string instruction takes a tick per
   // iteration and stops between iterations (mid_instruction) until done.
   StopCause stop = StopCause::InsnLimit;
-  for (int n = 0; n < c.insn_count && stop == StopCause::InsnLimit; ++n)
-    do stop = cpu.run(cpu.icount() + 1);
+  for (int n = 0; n < c.insn_count && stop == StopCause::InsnLimit; ++n) do
+      stop = cpu.run(cpu.icount() + 1);
     while (stop == StopCause::InsnLimit && cpu.mid_instruction());
 
   insn::Outcome out;
   for (int r = 0; r < 16; ++r) out.state.gpr[r] = cpu.gpr[r];
   out.state.rip = cpu.rip;
   out.state.rflags = cpu.rflags();
-  for (int x = 0; x < 16; ++x) std::memcpy(out.state.xmm[x], &cpu.xmm[x], 16);
-  out.state.mxcsr = cpu.mxcsr;
+  insn::fxsave_image(c.init, fx);
+  save_x87_legacy(cpu, fx, true);
+  std::memcpy(fx + 160, cpu.xmm, sizeof cpu.xmm);
+  std::memcpy(fx + 24, &cpu.mxcsr, 4);
+  insn::state_from_fxsave(fx, out.state);
   if (stop == StopCause::Exception) {
     const GuestFault& f = cpu.intercepted_exception();
     insn::Exception e;

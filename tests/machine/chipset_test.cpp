@@ -181,7 +181,9 @@ TEST_CASE("the ports of platform_layout.h are the ones the devices answer on") {
     CAPTURE(port);
     CHECK(std::string(m.ports().owner_name(port)) == name);
   }
-  // The PCI configuration ports around 0xcf9 stay free.
-  for (u16 port : {u16(0xcf8), u16(0xcfa), u16(0xcfb), u16(0xcfc), u16(0xcff)})
-    CHECK(std::string(m.ports().owner_name(port)) == "(none)");
+  // The PCI configuration ports around 0xcf9 (mechanism #1).
+  for (u16 port : {u16(0xcf8), u16(0xcfa), u16(0xcfb)})
+    CHECK(std::string(m.ports().owner_name(port)) == "PCI CONFIG_ADDRESS (0xcf8)");
+  for (u16 port : {u16(0xcfc), u16(0xcfd), u16(0xcfe), u16(0xcff)})
+    CHECK(std::string(m.ports().owner_name(port)) == "PCI CONFIG_DATA (0xcfc)");
 }

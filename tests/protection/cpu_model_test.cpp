@@ -50,7 +50,7 @@ struct FakeApic : LocalApicHooks {
 TEST_CASE("CPUID: GenuineIntel, family 6 model 9AH stepping 3, and leaves above the maximum answer as the highest") {
   CpuRig r;
   Regs v = cpuid(r.cpu, 0);
-  CHECK(v.a == 0x16);
+  CHECK(v.a == 0x1f);        // up to leaf 1FH, V2 extended topology
   CHECK(v.b == 0x756e6547);  // "Genu"
   CHECK(v.d == 0x49656e69);  // "ineI"
   CHECK(v.c == 0x6c65746e);  // "ntel"
@@ -59,11 +59,25 @@ TEST_CASE("CPUID: GenuineIntel, family 6 model 9AH stepping 3, and leaves above 
   CHECK((((one.a >> 4) & 0xf) | ((one.a >> 12) & 0xf0)) == 0x9a);
   CHECK((one.a & 0xf) == 3);
   CHECK(r.cpu.gpr[RDX] == one.a);  // the reset signature in EDX (SDM Vol. 3A §9.1.4)
-  // Above the maximum basic (and extended) leaf: leaf 16H's answer.
-  Regs top = cpuid(r.cpu, 0x16), above = cpuid(r.cpu, 0x17), far_above = cpuid(r.cpu, 0x80000100);
-  CHECK(above.a == top.a);
-  CHECK(far_above.a == top.a);
-  CHECK(top.a != 0);
+  // Above the maximum basic (and extended) leaf: leaf 1FH's answer (its
+  // first subleaf: the SMT level, EBX = 1 logical processor).
+  r.cpu.set_topology({5, 8});
+  Regs top = cpuid(r.cpu, 0x1f), above = cpuid(r.cpu, 0x20), far_above = cpuid(r.cpu, 0x80000100);
+  for (const Regs& x : {above, far_above}) {
+    CHECK(x.a == top.a);
+    CHECK(x.b == top.b);
+    CHECK(x.c == top.c);
+    CHECK(x.d == top.d);
+  }
+  CHECK(top.b == 1);
+  CHECK(top.d == 5);  // x2APIC ID
+  // The leaves between 16H and 1FH report nothing (no SoC vendor, TLB,
+  // hybrid, PCONFIG, LBR or AMX information): all zero.
+  for (u32 leaf = 0x17; leaf < 0x1f; ++leaf) {
+    Regs z = cpuid(r.cpu, leaf);
+    CAPTURE(leaf);
+    CHECK((z.a | z.b | z.c | z.d) == 0);
+  }
   CHECK(cpuid(r.cpu, 0x80000000).a == 0x80000008);
 }
 
@@ -132,8 +146,11 @@ TEST_CASE("each MSR row exists exactly when CPUID reports its feature; others ar
     CHECK(r.cpu.read_msr(d.first, v) == exists);
     CHECK(r.cpu.read_msr(d.last, v) == exists);
   }
-  // Not part of the model: AMD's, speculation control, CPUID faulting, MCA banks.
-  for (u32 index : {0x48u, 0x49u, 0x140u, 0x179u, 0x400u, 0xc0010015u, 0xc0011029u, 0x1234u}) {
+  // Not part of the model: speculation control, CPUID faulting, MCG_CTL
+  // (MCG_CAP.MCG_CTL_P = 0), MCi_CTL2 (no CMCI), a bank past MCG_CAP's
+  // count, AMD's MSRs, a made-up index.
+  for (u32 index :
+       {0x48u, 0x49u, 0x140u, 0x17bu, 0x280u, msr_index::kMc0Ctl + 4 * kMcBanks, 0xc0010015u, 0xc0011029u, 0x1234u}) {
     u64 v;
     CAPTURE(index);
     CHECK(!r.cpu.read_msr(index, v));
@@ -222,12 +239,16 @@ TEST_CASE("TSC and IA32_TSC_ADJUST move together (SDM §17.17.3)") {
   CHECK(tsc == 1'000'500);
 }
 
-TEST_CASE("IA32_MISC_ENABLE: limit-CPUID and XD-disable change CPUID; BTS/PEBS unavailable are read-only") {
+TEST_CASE(
+    "IA32_MISC_ENABLE: limit-CPUID, XD-disable and MONITOR enable change CPUID; BTS/PEBS unavailable are read-only") {
   CpuRig r;
   Cpu& c = r.cpu;
   u64 m = 0;
   REQUIRE(c.read_msr(msr_index::kMiscEnable, m));
-  CHECK(m == (misc_enable::kFastStrings | misc_enable::kBtsUnavailable | misc_enable::kPebsUnavailable));
+  CHECK(m == (misc_enable::kFastStrings | misc_enable::kBtsUnavailable | misc_enable::kPebsUnavailable |
+              misc_enable::kMonitorEnable));
+  CHECK((cpuid(c, 1).c & (1u << 3)) != 0);  // MONITOR reported at power-on
+  CHECK(cpuid(c, 5).a == 64);               // and its leaf
   CHECK(c.write_msr(msr_index::kMiscEnable, misc_enable::kFastStrings | misc_enable::kLimitCpuid));
   REQUIRE(c.read_msr(msr_index::kMiscEnable, m));
   CHECK((m & misc_enable::kBtsUnavailable) != 0);
@@ -236,10 +257,13 @@ TEST_CASE("IA32_MISC_ENABLE: limit-CPUID and XD-disable change CPUID; BTS/PEBS u
   CHECK(cpuid(c, 2).a == 0xff01);
   CHECK((cpuid(c, 0x80000001).d & (1u << 20)) != 0);
   CHECK(c.write_msr(msr_index::kMiscEnable, misc_enable::kXdDisable));
-  CHECK((cpuid(c, 0x80000001).d & (1u << 20)) == 0);      // NX no longer reported
-  CHECK(!c.write_msr(msr_index::kEfer, efer::NXE));       // and EFER.NXE is reserved
-  CHECK(!c.write_msr(msr_index::kMiscEnable, 1u << 18));  // no MONITOR/MWAIT to enable
-  CHECK((cpuid(c, 1).c & (1u << 3)) == 0);                // MONITOR not reported
+  CHECK((cpuid(c, 0x80000001).d & (1u << 20)) == 0);  // NX no longer reported
+  CHECK(!c.write_msr(msr_index::kEfer, efer::NXE));   // and EFER.NXE is reserved
+  CHECK((cpuid(c, 1).c & (1u << 3)) == 0);            // MONITOR enable (bit 18) cleared: MONITOR not reported
+  CHECK(cpuid(c, 5).a == 0);                          // nor leaf 05H
+  CHECK(c.write_msr(msr_index::kMiscEnable, misc_enable::kMonitorEnable));
+  CHECK((cpuid(c, 1).c & (1u << 3)) != 0);
+  CHECK(!c.write_msr(msr_index::kMiscEnable, 1u << 16));  // Enhanced SpeedStep: not in this model
 }
 
 TEST_CASE("IA32_BIOS_SIGN_ID takes the write of 0 that precedes CPUID and reads the revision") {
@@ -283,4 +307,46 @@ TEST_CASE("IA32_APIC_BASE: the APIC's CPUID bits, x2APIC transitions, TSC_DEADLI
   REQUIRE(c.read_msr(msr_index::kTscDeadline, v));
   CHECK(v == 12345);
   CHECK(!c.write_msr(msr_index::kApicBase, u64(1) << 46 | 0x900));  // above MAXPHYADDR
+}
+
+TEST_CASE("machine-check banks as Linux probes them: MCG_CAP, MCi_CTL kept, MCi_STATUS/ADDR/MISC read 0, take only 0") {
+  CpuRig r;
+  Cpu& c = r.cpu;
+  CHECK((cpuid(c, 1).d & (1u << 14)) != 0);  // MCA
+  CHECK((cpuid(c, 1).d & (1u << 7)) != 0);   // MCE
+  u64 cap = 0;
+  REQUIRE(c.read_msr(msr_index::kMcgCap, cap));
+  CHECK((cap & 0xff) == kMcBanks);
+  CHECK((cap & ~u64(0xff)) == 0);  // no MCG_CTL, CMCI, extended state, LMCE
+  CHECK(!c.write_msr(msr_index::kMcgCap, cap));
+  u64 v = 1;
+  REQUIRE(c.read_msr(msr_index::kMcgStatus, v));
+  CHECK(v == 0);
+  CHECK(c.write_msr(msr_index::kMcgStatus, 0));
+  CHECK(!c.write_msr(msr_index::kMcgStatus, 8));  // LMCE_S: no LMCE
+  for (u32 bank = 0; bank < kMcBanks; ++bank) {
+    CAPTURE(bank);
+    const u32 ctl = msr_index::kMc0Ctl + 4 * bank;
+    CHECK(c.write_msr(ctl, ~u64(0)));  // enable every error type (__mcheck_cpu_init_clear_banks)
+    REQUIRE(c.read_msr(ctl, v));
+    CHECK(v == ~u64(0));  // read back (__mcheck_cpu_check_banks)
+    for (u32 reg = 1; reg < 4; ++reg) {
+      v = 1;
+      REQUIRE(c.read_msr(ctl + reg, v));
+      CHECK(v == 0);  // nothing logged
+      CHECK(c.write_msr(ctl + reg, 0));
+      CHECK(!c.write_msr(ctl + reg, 1));  // writing 1s is #GP (SDM Vol. 3B §15.3.2.2)
+    }
+  }
+}
+
+TEST_CASE("MSR_POWER_CTL: the C1E-enable bit intel_idle sets on this model is writable, nothing else") {
+  CpuRig r;
+  u64 v = 1;
+  REQUIRE(r.cpu.read_msr(msr_index::kPowerCtl, v));
+  CHECK(v == 0);
+  CHECK(r.cpu.write_msr(msr_index::kPowerCtl, 2));
+  REQUIRE(r.cpu.read_msr(msr_index::kPowerCtl, v));
+  CHECK(v == 2);
+  CHECK(!r.cpu.write_msr(msr_index::kPowerCtl, 1));
 }

@@ -36,6 +36,8 @@ constexpr RomCase kRoms[] = {
     {"chipset.elf", "chipset.txt", "", false},
     {"realmode.bin", "realmode.txt", "", true},
     {"fwcfg.elf", "fwcfg.txt", "", false},
+    {"pci.elf", "pci.txt", "", false},
+    {"x87.elf", "x87.txt", "", false},
     {"smp.elf", "smp-1.txt", "", false, 1},
     {"smp.elf", "smp-2.txt", "", false, 2},
     {"smp.elf", "smp-4.txt", "", false, 4},

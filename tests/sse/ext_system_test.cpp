@@ -107,11 +107,16 @@ TEST_CASE("unmasked SIMD exceptions of the new instructions: #XM with OSXMMEXCPT
     }
 }
 
-TEST_CASE("SSSE3 MMX forms decode to #UD (no MMX yet)") {
+// The MMX forms follow the MMX rules (SDM Vol. 3B Table 22-7): CR4.OSFXSR
+// does not matter; #UD with CR0.EM, #NM with CR0.TS. Their results are in
+// tests/insn/cases/ssse3_mmx.txt.
+TEST_CASE("SSSE3 MMX forms: CR0.EM #UD, CR0.TS #NM, CR4.OSFXSR ignored") {
   for (const auto& b : std::vector<std::vector<u8>>{{0x0f, 0x38, 0x00, 0xc1},           // pshufb mm0, mm1
                                                     {0x0f, 0x38, 0x1c, 0xc1},           // pabsb mm0, mm1
                                                     {0x0f, 0x3a, 0x0f, 0xc1, 0x02}}) {  // palignr mm0, mm1, 2
-    CHECK(vector_of(rig().run(with(b))) == vtlab::kUD);
+    CHECK(vector_of(rig().run(with(b), RigControl{.cr4_clear = OSFXSR})) == 0xff);
+    CHECK(vector_of(rig().run(with(b), RigControl{.cr0_set = EM})) == vtlab::kUD);
+    CHECK(vector_of(rig().run(with(b), RigControl{.cr0_set = TS})) == vtlab::kNM);
   }
 }
 

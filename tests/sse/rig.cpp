@@ -3,6 +3,8 @@
 #include <cstring>
 #include <stdexcept>
 
+#include "cpu/fpu_state.h"
+
 namespace sse_test {
 
 using namespace vtlab;
@@ -10,9 +12,9 @@ using namespace vtlab;
 namespace {
 
 // Physical layout (16 MiB of RAM).
-constexpr u64 kPml4 = 0x1000, kPdpt = 0x2000, kPd = 0x3000, kPtCode = 0x4000, kPtData = 0x5000,
-              kPtStack = 0x6000, kGdt = 0x8000, kTss = 0x9000, kIdt = 0xa000, kHandlers = 0xb000,
-              kKernelStack = 0x1f0000, kCodePhys = 0x400000, kDataPhys = 0x500000, kStackPhys = 0x600000;
+constexpr u64 kPml4 = 0x1000, kPdpt = 0x2000, kPd = 0x3000, kPtCode = 0x4000, kPtData = 0x5000, kPtStack = 0x6000,
+              kGdt = 0x8000, kTss = 0x9000, kIdt = 0xa000, kHandlers = 0xb000, kKernelStack = 0x1f0000,
+              kCodePhys = 0x400000, kDataPhys = 0x500000, kStackPhys = 0x600000;
 constexpr unsigned kVectors = 32;
 constexpr u64 kP = 1, kRW = 2, kUS = 4, kPS = 0x80;
 
@@ -48,8 +50,12 @@ void Rig::build_tables() {
     put64(kPtStack + 8 * (((insn::kStackBase >> 12) + k) & 511), (kStackPhys + 4096 * k) | kP | kRW | kUS);
   // GDT: null, kernel code64 (0x08), kernel data (0x10), user data (0x1b),
   // user code64 (0x23), user code32 (0x2b).
-  const u64 gdt[] = {0, 0x00af9a000000ffffull, 0x00cf92000000ffffull, 0x00cff2000000ffffull,
-                     0x00affa000000ffffull, 0x00cffa000000ffffull};
+  const u64 gdt[] = {0,
+                     0x00af9a000000ffffull,
+                     0x00cf92000000ffffull,
+                     0x00cff2000000ffffull,
+                     0x00affa000000ffffull,
+                     0x00cffa000000ffffull};
   mem_.write_block(kGdt, gdt, sizeof gdt);
   put64(kTss + 4, kKernelStack);  // RSP0
   // IDT: vector v -> kHandlers + 16*v, which holds HLT.
@@ -91,10 +97,13 @@ void Rig::load_state(const insn::Case& c, const RigControl& ctl) {
   for (int r = 0; r < 16; ++r) p.gpr[r] = c.init.gpr[r];
   p.rip = c.init.rip;
   p.flags.set((c.init.rflags & insn::kSettableFlags) | insn::kFixedFlags);
-  std::memcpy(p.xmm, c.init.xmm, sizeof c.init.xmm);
-  p.mxcsr = c.init.mxcsr;
   p.mode_changed();
   p.paging_changed();
+  u8 fx[kLegacyRegionSize];
+  insn::fxsave_image(c.init, fx);  // as the native runner's FXRSTOR64
+  load_x87_legacy(p, fx, true);
+  std::memcpy(p.xmm, c.init.xmm, sizeof c.init.xmm);
+  p.mxcsr = c.init.mxcsr;
 }
 
 insn::Outcome Rig::run(const insn::Case& c, const RigControl& ctl) {
@@ -107,8 +116,12 @@ insn::Outcome Rig::run(const insn::Case& c, const RigControl& ctl) {
   for (int r = 0; r < 16; ++r) s.gpr[r] = p.gpr[r];
   s.rip = p.rip;
   s.rflags = p.rflags();
-  std::memcpy(s.xmm, p.xmm, sizeof s.xmm);
-  s.mxcsr = p.mxcsr;
+  u8 fx[kLegacyRegionSize];
+  insn::fxsave_image(c.init, fx);
+  save_x87_legacy(p, fx, true);
+  std::memcpy(fx + 160, p.xmm, sizeof p.xmm);
+  std::memcpy(fx + 24, &p.mxcsr, 4);
+  insn::state_from_fxsave(fx, s);
   if (p.rip >= kHandlers && p.rip <= kHandlers + 16 * kVectors) {
     // Delivered to a handler: unpack the 64-bit frame. RIP is at the
     // handler's HLT, or just past it if the run had a tick left to run it.

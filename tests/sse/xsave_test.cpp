@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "cpu/cpuid_table.h"
+#include "cpu/fpu_state.h"
 #include "tests/insn/native_runner.h"
 #include "tests/insn/outcome_diff.h"
 #include "tests/sse/rig.h"
@@ -78,7 +79,17 @@ TEST_CASE("XGETBV: ECX=1 reads XCR0 AND XINUSE; other ECX values #GP(0); CR4.OSX
   REQUIRE(!k.run(kXsetbv, 3, 0, 0));
   std::memset(k.cpu.xmm, 0, sizeof k.cpu.xmm);
   CHECK(!k.run(kXgetbv, 0, 1, 0));
-  CHECK(k.cpu.gpr[vtlab::RAX] == 0);  // x87 and SSE in their initial configuration
+  CHECK(k.cpu.gpr[vtlab::RAX] == 1);       // the x87 after RESET (FCW 0040H, all tags valid) is not in its initial one
+  REQUIRE(!k.run({0xdb, 0xe3}, 0, 0, 0));  // fninit (the registers are zero)
+  CHECK(!k.run(kXgetbv, 0, 1, 0));
+  CHECK(k.cpu.gpr[vtlab::RAX] == 0);       // x87 and SSE in their initial configuration
+  REQUIRE(!k.run({0xd9, 0xe8}, 0, 0, 0));  // fld1
+  CHECK(!k.run(kXgetbv, 0, 1, 0));
+  CHECK(k.cpu.gpr[vtlab::RAX] == 1);
+  REQUIRE(!k.run({0xdd, 0xd8}, 0, 0, 0));  // fstp st0: empty again, but R7 holds 1.0
+  CHECK(!k.run(kXgetbv, 0, 1, 0));
+  CHECK(k.cpu.gpr[vtlab::RAX] == 1);
+  vtlab::init_x87_state(k.cpu);  // what XRSTOR with XSTATE_BV[0] = 0 loads
   k.cpu.xmm[13].hi = 1;
   k.cpu.mxcsr = 0x1f81;  // MXCSR does not count (SDM Vol. 1 §13.6)
   CHECK(!k.run(kXgetbv, 0, 1, 0));
