@@ -53,7 +53,7 @@ Operand map_register(ZydisRegister r, unsigned size_bits) {
     case ZYDIS_REGCLASS_GPR8:
       o.kind = OpKind::Gpr;
       // AL CL DL BL | AH..BH | SPL BPL SIL DIL | R8B..R15B
-      o.reg = r <= ZYDIS_REGISTER_BL    ? u8(r - ZYDIS_REGISTER_AL)
+      o.reg = r <= ZYDIS_REGISTER_BL ? u8(r - ZYDIS_REGISTER_AL)
               : r <= ZYDIS_REGISTER_DIL ? u8(r - ZYDIS_REGISTER_SPL + 4)
                                         : u8(r - ZYDIS_REGISTER_R8B + 8);
       return o;
@@ -63,27 +63,13 @@ Operand map_register(ZydisRegister r, unsigned size_bits) {
       o.kind = OpKind::Gpr;
       o.reg = u8(ZydisRegisterGetId(r));
       return o;
-    case ZYDIS_REGCLASS_SEGMENT:
-      o.kind = OpKind::Seg;
-      break;
-    case ZYDIS_REGCLASS_CONTROL:
-      o.kind = OpKind::Cr;
-      break;
-    case ZYDIS_REGCLASS_DEBUG:
-      o.kind = OpKind::Dr;
-      break;
-    case ZYDIS_REGCLASS_XMM:
-      o.kind = OpKind::Xmm;
-      break;
-    case ZYDIS_REGCLASS_X87:
-      o.kind = OpKind::St;
-      break;
-    case ZYDIS_REGCLASS_MMX:
-      o.kind = OpKind::Mmx;
-      break;
-    default:
-      o.kind = OpKind::None;
-      return o;
+    case ZYDIS_REGCLASS_SEGMENT: o.kind = OpKind::Seg; break;
+    case ZYDIS_REGCLASS_CONTROL: o.kind = OpKind::Cr; break;
+    case ZYDIS_REGCLASS_DEBUG: o.kind = OpKind::Dr; break;
+    case ZYDIS_REGCLASS_XMM: o.kind = OpKind::Xmm; break;
+    case ZYDIS_REGCLASS_X87: o.kind = OpKind::St; break;
+    case ZYDIS_REGCLASS_MMX: o.kind = OpKind::Mmx; break;
+    default: o.kind = OpKind::None; return o;
   }
   o.reg = u8(ZydisRegisterGetId(r));
   return o;
@@ -108,15 +94,9 @@ void fill_memref(const ZydisDecodedOperand& op, Insn& out) {
 // the segment override; stack operands (rSP) and ES:rDI cannot be overridden.
 bool is_string_source_base(ZydisRegister r) {
   switch (r) {
-    case ZYDIS_REGISTER_RSI:
-    case ZYDIS_REGISTER_ESI:
-    case ZYDIS_REGISTER_SI:
-    case ZYDIS_REGISTER_RBX:
-    case ZYDIS_REGISTER_EBX:
-    case ZYDIS_REGISTER_BX:
-      return true;
-    default:
-      return false;
+    case ZYDIS_REGISTER_RSI: case ZYDIS_REGISTER_ESI: case ZYDIS_REGISTER_SI:
+    case ZYDIS_REGISTER_RBX: case ZYDIS_REGISTER_EBX: case ZYDIS_REGISTER_BX: return true;
+    default: return false;
   }
 }
 
@@ -136,14 +116,10 @@ u8 override_segment(const ZydisDecodedInstruction& zi) {
 
 unsigned size_index(unsigned bytes) {
   switch (bytes) {
-    case 1:
-      return 0;
-    case 2:
-      return 1;
-    case 4:
-      return 2;
-    default:
-      return 3;
+    case 1: return 0;
+    case 2: return 1;
+    case 4: return 2;
+    default: return 3;
   }
 }
 
@@ -206,9 +182,7 @@ bool Decoder::decode(const u8* bytes, unsigned avail, unsigned code_size, Insn& 
     if (!visible || n >= 4) continue;
     Operand& o = out.op[n];
     switch (op.type) {
-      case ZYDIS_OPERAND_TYPE_REGISTER:
-        o = map_register(op.reg.value, op.size);
-        break;
+      case ZYDIS_OPERAND_TYPE_REGISTER: o = map_register(op.reg.value, op.size); break;
       case ZYDIS_OPERAND_TYPE_MEMORY:
         o.kind = OpKind::Mem;
         o.size = u8(op.size / 8);
@@ -228,8 +202,7 @@ bool Decoder::decode(const u8* bytes, unsigned avail, unsigned code_size, Insn& 
         out.imm = op.ptr.offset;
         out.imm2 = op.ptr.segment;
         break;
-      default:
-        break;
+      default: break;
     }
   }
 

@@ -35,10 +35,10 @@ inline constexpr u8 kNoReg = 0xff;
 inline constexpr u8 kRipReg = 16;
 
 struct MemRef {
-  u8 base = kNoReg;  // GPR, kRipReg, or kNoReg
+  u8 base = kNoReg;   // GPR, kRipReg, or kNoReg
   u8 index = kNoReg;
-  u8 scale = 0;  // shift count 0..3
-  u8 seg = 3;    // effective segment (SegReg), defaults already applied
+  u8 scale = 0;       // shift count 0..3
+  u8 seg = 3;         // effective segment (SegReg), defaults already applied
   i64 disp = 0;
 };
 
@@ -50,22 +50,22 @@ struct Insn {
   Operand op[4];
   u16 mnemonic = 0;  // ZydisMnemonic, for the debugger and error messages
   u8 len = 0;
-  u8 opsize = 0;  // effective operand size in bytes
-  u8 asize = 0;   // effective address size in bytes
-  u8 nops = 0;    // visible operands
-  u8 rep = 0;     // 0 none, 1 REP/REPE, 2 REPNE
+  u8 opsize = 0;     // effective operand size in bytes
+  u8 asize = 0;      // effective address size in bytes
+  u8 nops = 0;       // visible operands
+  u8 rep = 0;        // 0 none, 1 REP/REPE, 2 REPNE
   bool lock = false;
   bool far_branch = false;  // far JMP/CALL/RET
-  u8 cc = 0;                // condition code for Jcc/SETcc/CMOVcc
-  u8 attrs = 0;             // InsnAttr bits
+  u8 cc = 0;         // condition code for Jcc/SETcc/CMOVcc
+  u8 attrs = 0;      // InsnAttr bits
 };
 
 // Per-row attributes from the instruction tables.
 namespace attr {
-inline constexpr u8 kEndsBlock = 1,  // control transfer or state change: block ends after it
-    kLockable = 2,                   // LOCK prefix allowed with a memory destination
-    kPrivileged = 4,                 // CPL 0 only (#GP(0) otherwise)
-    kUnimplemented = 8;              // valid encoding vtlab does not implement (raises #UD)
+inline constexpr u8 kEndsBlock = 1,   // control transfer or state change: block ends after it
+    kLockable = 2,                    // LOCK prefix allowed with a memory destination
+    kPrivileged = 4,                  // CPL 0 only (#GP(0) otherwise)
+    kUnimplemented = 8;               // valid encoding vtlab does not implement (raises #UD)
 }
 
 }  // namespace vtlab

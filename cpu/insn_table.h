@@ -28,9 +28,9 @@ struct HandlerSet {
 enum class SizeFrom : u8 { Op0, Op1, OpSize };
 
 struct InsnRow {
-  u16 mnemonic;  // ZydisMnemonic
+  u16 mnemonic;         // ZydisMnemonic
   HandlerSet handlers;
-  u8 attrs = 0;  // attr::*
+  u8 attrs = 0;         // attr::*
   SizeFrom size_from = SizeFrom::Op0;
   // For forms the size alone cannot pick (e.g. MOV to a control register).
   ChainedHandler (*select)(const Insn&) = nullptr;
@@ -38,18 +38,9 @@ struct InsnRow {
 
 // Handlers in rows are wrapped for threaded dispatch (cpu/dispatch.h);
 // selectors return VTLAB_H(fn) likewise.
-#define VTLAB_SIZED(fn)                                                \
-  ::vtlab::HandlerSet {                                                \
-    { VTLAB_H(fn<1>), VTLAB_H(fn<2>), VTLAB_H(fn<4>), VTLAB_H(fn<8>) } \
-  }
-#define VTLAB_SIZED_WDQ(fn)                                     \
-  ::vtlab::HandlerSet {                                         \
-    { nullptr, VTLAB_H(fn<2>), VTLAB_H(fn<4>), VTLAB_H(fn<8>) } \
-  }
-#define VTLAB_ONE(fn)                                      \
-  ::vtlab::HandlerSet {                                    \
-    { VTLAB_H(fn), VTLAB_H(fn), VTLAB_H(fn), VTLAB_H(fn) } \
-  }
+#define VTLAB_SIZED(fn) ::vtlab::HandlerSet{{VTLAB_H(fn<1>), VTLAB_H(fn<2>), VTLAB_H(fn<4>), VTLAB_H(fn<8>)}}
+#define VTLAB_SIZED_WDQ(fn) ::vtlab::HandlerSet{{nullptr, VTLAB_H(fn<2>), VTLAB_H(fn<4>), VTLAB_H(fn<8>)}}
+#define VTLAB_ONE(fn) ::vtlab::HandlerSet{{VTLAB_H(fn), VTLAB_H(fn), VTLAB_H(fn), VTLAB_H(fn)}}
 
 // One function per handler group; insn_table.cpp lists them all.
 std::span<const InsnRow> move_rows();

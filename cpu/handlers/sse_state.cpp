@@ -58,9 +58,12 @@ void fxrstor(Cpu& c, const Insn& i) {
 }
 
 const InsnRow kRows[] = {
-    VTLAB_SSE_ROW(LDMXCSR, ldmxcsr),        VTLAB_SSE_ROW(STMXCSR, stmxcsr),
-    VTLAB_SSE_ROW(FXSAVE, fxsave<false>),   VTLAB_SSE_ROW(FXSAVE64, fxsave<true>),
-    VTLAB_SSE_ROW(FXRSTOR, fxrstor<false>), VTLAB_SSE_ROW(FXRSTOR64, fxrstor<true>),
+    VTLAB_SSE_ROW(LDMXCSR, ldmxcsr),
+    VTLAB_SSE_ROW(STMXCSR, stmxcsr),
+    VTLAB_SSE_ROW(FXSAVE, fxsave<false>),
+    VTLAB_SSE_ROW(FXSAVE64, fxsave<true>),
+    VTLAB_SSE_ROW(FXRSTOR, fxrstor<false>),
+    VTLAB_SSE_ROW(FXRSTOR64, fxrstor<true>),
 };
 
 }  // namespace

@@ -144,8 +144,8 @@ static void print_function(const struct function *f) {
   const uint32_t cls = cfg1_read32(f->bus, f->dev, f->fn, 0x08);
   const uint32_t cmdsts = cfg1_read32(f->bus, f->dev, f->fn, 0x04);
   const uint8_t hdr = cfg1_read8(f->bus, f->dev, f->fn, 0x0e);
-  kprintf("  %02x:%02x.%u %04x:%04x class %06x rev %02x header %02x command %04x status %04x\n", f->bus, f->dev, f->fn,
-          id & 0xffff, id >> 16, cls >> 8, cls & 0xff, hdr, cmdsts & 0xffff, cmdsts >> 16);
+  kprintf("  %02x:%02x.%u %04x:%04x class %06x rev %02x header %02x command %04x status %04x\n", f->bus, f->dev,
+          f->fn, id & 0xffff, id >> 16, cls >> 8, cls & 0xff, hdr, cmdsts & 0xffff, cmdsts >> 16);
   print_bars(f);
   if (cmdsts >> 16 & 0x10) {
     kprintf("    capabilities:");

@@ -25,11 +25,13 @@ std::string write_file(const std::string& name, const std::string& bytes) {
 //   start: mov dx, 0x3fd; wait: in al, dx; test al, 1; jz wait
 //          mov dx, 0x3f8; in al, dx; out dx, al; cmp al, 'q'; jne start
 //          out 0xf4, al; jmp $
-const std::string kEcho("\xba\xfd\x03\xec\xa8\x01\x74\xfb\xba\xf8\x03\xec\xee\x3c\x71\x75\xef\xe6\xf4\xeb\xfe", 21);
+const std::string kEcho(
+    "\xba\xfd\x03\xec\xa8\x01\x74\xfb\xba\xf8\x03\xec\xee\x3c\x71\x75\xef\xe6\xf4\xeb\xfe", 21);
 // Prints the RTC's year and month bytes (BCD) on COM1, then exits with 0.
 //   mov al, 9; out 0x70, al; in al, 0x71; mov dx, 0x3f8; out dx, al
 //   mov al, 8; out 0x70, al; in al, 0x71; out dx, al; mov al, 0; out 0xf4, al
-const std::string kRtcYear("\xb0\x09\xe6\x70\xe4\x71\xba\xf8\x03\xee\xb0\x08\xe6\x70\xe4\x71\xee\xb0\x00\xe6\xf4", 21);
+const std::string kRtcYear("\xb0\x09\xe6\x70\xe4\x71\xba\xf8\x03\xee\xb0\x08\xe6\x70\xe4\x71\xee\xb0\x00\xe6\xf4",
+                           21);
 
 const std::regex kSummary(R"(vtlab: (\d+) instructions retired, (.*), state hash ([0-9a-f]{16}))");
 

@@ -114,10 +114,12 @@ TEST_CASE("--log unimp: refused MSRs and instructions vtlab does not implement")
         std::vector<std::string>{"RDMSR 0x12345678 refused (no such MSR in vtlab's model): #GP(0), RIP 0x100005"});
   r = run_vtlab(flat32("salc.bin", kUnimplemented) + " --log unimp");
   CHECK(log_lines(r.output, "unimp") ==
-        std::vector<std::string>{"#UD at decode, RIP 0x100001: salc (d6): valid, but vtlab does not implement it yet"});
+        std::vector<std::string>{
+            "#UD at decode, RIP 0x100001: salc (d6): valid, but vtlab does not implement it yet"});
   // The run's note names it the same way.
-  CHECK(r.output.find("note: the guest executed salc (d6) at RIP 0x100001, which vtlab does not implement yet") !=
-        std::string::npos);
+  CHECK(
+      r.output.find("note: the guest executed salc (d6) at RIP 0x100001, which vtlab does not implement yet") !=
+      std::string::npos);
 }
 
 TEST_CASE("without --log nothing is logged; categories not asked for stay quiet") {

@@ -29,11 +29,11 @@ insn::Outcome run_bytes(std::vector<insn::u8> bytes) {
 
 TEST_CASE("unreported extensions are #UD") {
   const std::vector<std::vector<insn::u8>> absent = {
-      {0x0f, 0x38, 0xc9, 0xc1},        // sha1msg1 (SHA)
-      {0x66, 0x0f, 0x38, 0xcf, 0xc1},  // gf2p8mulb (GFNI)
-      {0x66, 0x0f, 0x79, 0xc1},        // extrq (AMD SSE4A)
-      {0x0f, 0xc7, 0x28},              // xsaves [rax] (not reported)
-      {0xc5, 0xf8, 0x58, 0xc0},        // vaddps (AVX)
+      {0x0f, 0x38, 0xc9, 0xc1},              // sha1msg1 (SHA)
+      {0x66, 0x0f, 0x38, 0xcf, 0xc1},        // gf2p8mulb (GFNI)
+      {0x66, 0x0f, 0x79, 0xc1},              // extrq (AMD SSE4A)
+      {0x0f, 0xc7, 0x28},                    // xsaves [rax] (not reported)
+      {0xc5, 0xf8, 0x58, 0xc0},              // vaddps (AVX)
       // CET outside the NOP space: #UD without CET (SDM Vol. 2 INCSSP, ...).
       {0xf3, 0x0f, 0xae, 0xe8},  // incsspd eax
       {0xf3, 0x0f, 0x01, 0xe8},  // setssbsy

@@ -24,8 +24,7 @@ TEST_CASE("interpreter reproduces every recorded instruction case") {
       insn::Outcome got = vtlab::testing::run_interp(c);
       std::string d = insn::diff_outcomes(c, c.expected, got);
       if (!d.empty()) {
-        if (file_failed < shown)
-          std::fprintf(stderr, "%s:%d %s: %s\n", c.file.c_str(), c.line, c.name.c_str(), d.c_str());
+        if (file_failed < shown) std::fprintf(stderr, "%s:%d %s: %s\n", c.file.c_str(), c.line, c.name.c_str(), d.c_str());
         ++file_failed;
       }
     }

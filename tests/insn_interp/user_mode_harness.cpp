@@ -75,8 +75,8 @@ insn::Outcome run_interp(const insn::Case& c) {
   // One instruction at a time: a REP string instruction takes a tick per
   // iteration and stops between iterations (mid_instruction) until done.
   StopCause stop = StopCause::InsnLimit;
-  for (int n = 0; n < c.insn_count && stop == StopCause::InsnLimit; ++n) do
-      stop = cpu.run(cpu.icount() + 1);
+  for (int n = 0; n < c.insn_count && stop == StopCause::InsnLimit; ++n)
+    do stop = cpu.run(cpu.icount() + 1);
     while (stop == StopCause::InsnLimit && cpu.mid_instruction());
 
   insn::Outcome out;

@@ -39,7 +39,8 @@ inline constexpr u8 kStormDevices[] = {0, 3, 31, 7};
 inline const char* storm_invariants(StormRig& r) {
   if (r.bus.config_read(0, 0, 0, 4) != 0x29c08086 || r.bus.config_read(0, pci::devfn(31, 0), 0, 4) != 0x29188086)
     return "a bridge's identity changed";
-  if (r.ports.owner(0xcf8) != &r.mech1 || r.ports.owner(0xcfc) != &r.mech1 || r.ports.owner(0xcf9) != &r.reset_control)
+  if (r.ports.owner(0xcf8) != &r.mech1 || r.ports.owner(0xcfc) != &r.mech1 ||
+      r.ports.owner(0xcf9) != &r.reset_control)
     return "the configuration ports changed hands";
   if (r.pm.base() != r.lpc.pm_decode()) return "the ACPI block is not where PMBASE says";
   for (unsigned irq = 0; irq < 16; ++irq) {
@@ -169,7 +170,8 @@ inline const char* pci_storm(const u8* data, std::size_t size) {
         for (unsigned dev : {0u, 31u}) {
           const u16 reg = u16(sel & 0xfc);
           const u32 a = r.bus.config_read(0, pci::devfn(dev, 0), reg, 4);
-          if (a != u32(r.ecam.mmio_read(u64(dev) << 15 | reg, 4))) return "ECAM and the bus disagree";
+          if (a != u32(r.ecam.mmio_read(u64(dev) << 15 | reg, 4)))
+            return "ECAM and the bus disagree";
         }
         break;
     }

@@ -12,9 +12,9 @@ using namespace vtlab;
 namespace {
 
 // Physical layout (16 MiB of RAM).
-constexpr u64 kPml4 = 0x1000, kPdpt = 0x2000, kPd = 0x3000, kPtCode = 0x4000, kPtData = 0x5000, kPtStack = 0x6000,
-              kGdt = 0x8000, kTss = 0x9000, kIdt = 0xa000, kHandlers = 0xb000, kKernelStack = 0x1f0000,
-              kCodePhys = 0x400000, kDataPhys = 0x500000, kStackPhys = 0x600000;
+constexpr u64 kPml4 = 0x1000, kPdpt = 0x2000, kPd = 0x3000, kPtCode = 0x4000, kPtData = 0x5000,
+              kPtStack = 0x6000, kGdt = 0x8000, kTss = 0x9000, kIdt = 0xa000, kHandlers = 0xb000,
+              kKernelStack = 0x1f0000, kCodePhys = 0x400000, kDataPhys = 0x500000, kStackPhys = 0x600000;
 constexpr unsigned kVectors = 32;
 constexpr u64 kP = 1, kRW = 2, kUS = 4, kPS = 0x80;
 
@@ -50,12 +50,8 @@ void Rig::build_tables() {
     put64(kPtStack + 8 * (((insn::kStackBase >> 12) + k) & 511), (kStackPhys + 4096 * k) | kP | kRW | kUS);
   // GDT: null, kernel code64 (0x08), kernel data (0x10), user data (0x1b),
   // user code64 (0x23), user code32 (0x2b).
-  const u64 gdt[] = {0,
-                     0x00af9a000000ffffull,
-                     0x00cf92000000ffffull,
-                     0x00cff2000000ffffull,
-                     0x00affa000000ffffull,
-                     0x00cffa000000ffffull};
+  const u64 gdt[] = {0, 0x00af9a000000ffffull, 0x00cf92000000ffffull, 0x00cff2000000ffffull,
+                     0x00affa000000ffffull, 0x00cffa000000ffffull};
   mem_.write_block(kGdt, gdt, sizeof gdt);
   put64(kTss + 4, kKernelStack);  // RSP0
   // IDT: vector v -> kHandlers + 16*v, which holds HLT.

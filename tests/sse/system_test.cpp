@@ -37,16 +37,16 @@ insn::Case with(std::vector<u8> bytes, const std::function<void(insn::Case&)>& s
 
 u8 vector_of(const insn::Outcome& o) { return o.exception ? o.exception->vector : 0xff; }
 
-const std::vector<u8> kAddps = {0x0f, 0x58, 0xca};             // addps xmm1, xmm2
-const std::vector<u8> kMovapsLoad = {0x41, 0x0f, 0x28, 0x0f};  // movaps xmm1, [r15]
-const std::vector<u8> kLdmxcsr = {0x41, 0x0f, 0xae, 0x17};     // ldmxcsr [r15]
-const std::vector<u8> kStmxcsr = {0x41, 0x0f, 0xae, 0x1f};     // stmxcsr [r15]
-const std::vector<u8> kFxsave = {0x41, 0x0f, 0xae, 0x07};      // fxsave [r15]
-const std::vector<u8> kFxsave64 = {0x49, 0x0f, 0xae, 0x07};    // fxsave64 [r15]
-const std::vector<u8> kFxrstor = {0x41, 0x0f, 0xae, 0x0f};     // fxrstor [r15]
-const std::vector<u8> kMovnti = {0x41, 0x0f, 0xc3, 0x07};      // movnti [r15], eax
-const std::vector<u8> kPxor = {0x66, 0x0f, 0xef, 0xca};        // pxor xmm1, xmm2
-const std::vector<u8> kMovdLoad = {0x66, 0x0f, 0x6e, 0xc8};    // movd xmm1, eax
+const std::vector<u8> kAddps = {0x0f, 0x58, 0xca};                // addps xmm1, xmm2
+const std::vector<u8> kMovapsLoad = {0x41, 0x0f, 0x28, 0x0f};     // movaps xmm1, [r15]
+const std::vector<u8> kLdmxcsr = {0x41, 0x0f, 0xae, 0x17};        // ldmxcsr [r15]
+const std::vector<u8> kStmxcsr = {0x41, 0x0f, 0xae, 0x1f};        // stmxcsr [r15]
+const std::vector<u8> kFxsave = {0x41, 0x0f, 0xae, 0x07};         // fxsave [r15]
+const std::vector<u8> kFxsave64 = {0x49, 0x0f, 0xae, 0x07};       // fxsave64 [r15]
+const std::vector<u8> kFxrstor = {0x41, 0x0f, 0xae, 0x0f};        // fxrstor [r15]
+const std::vector<u8> kMovnti = {0x41, 0x0f, 0xc3, 0x07};         // movnti [r15], eax
+const std::vector<u8> kPxor = {0x66, 0x0f, 0xef, 0xca};           // pxor xmm1, xmm2
+const std::vector<u8> kMovdLoad = {0x66, 0x0f, 0x6e, 0xc8};       // movd xmm1, eax
 
 TEST_CASE("CR0.TS: #NM for SSE, LDMXCSR and FXSAVE; MOVNTI unaffected") {
   RigControl ts{.cr0_set = TS};
@@ -79,7 +79,7 @@ TEST_CASE("CR4.OSFXSR=0: #UD for SSE; FXSAVE still works") {
 
 TEST_CASE("unmasked exception: #XM with OSXMMEXCPT, else #UD; flags set, destination kept") {
   auto snan_case = [](insn::Case& c) {
-    c.init.mxcsr = 0x1f80 & ~0x80u;                                    // IM=0
+    c.init.mxcsr = 0x1f80 & ~0x80u;  // IM=0
     set_xmm(c.init, 1, 0x3f8000007f800001ull, 0x3f8000003f800000ull);  // lane 0: SNaN
     set_xmm(c.init, 2, 0x3f8000003f800000ull, 0x7f7fffff3f800000ull);
   };
@@ -115,27 +115,27 @@ TEST_CASE("unmasked overflow and underflow flags match the CPU") {
                         addsd = {0xf2, 0x0f, 0x58, 0xca}, cvtsd2ss = {0xf2, 0x0f, 0x5a, 0xca},
                         cvtpd2ps = {0x66, 0x0f, 0x5a, 0xca}, mulpd = {0x66, 0x0f, 0x59, 0xca};
   const V cases[] = {
-      {mulss, 0x1b80, 0x7f000000, 0, 0x40000000, 0},  // 2^127*2: OE alone
-      {mulss, 0x1b80, 0x7f000001, 0, 0x40000001, 0},  // inexact: OE|PE
-      {mulss, 0x1780, 0x0d800000, 0, 0x30800000, 0},  // 2^-100*2^-30 exact tiny: UE
-      {mulss, 0x9780, 0x0d800000, 0, 0x30800000, 0},  // same, FTZ ignored
-      {mulss, 0x1780, 0x00800000, 0, 0x3e000001, 0},  // exact unbounded, inexact denormal
-      {mulss, 0x1f80, 0x00800000, 0, 0x3e000001, 0},  // masked: UE|PE
-      {mulss, 0x1780, 0x0d800001, 0, 0x0d800001, 0},  // to zero: UE|PE
+      {mulss, 0x1b80, 0x7f000000, 0, 0x40000000, 0},                    // 2^127*2: OE alone
+      {mulss, 0x1b80, 0x7f000001, 0, 0x40000001, 0},                    // inexact: OE|PE
+      {mulss, 0x1780, 0x0d800000, 0, 0x30800000, 0},                    // 2^-100*2^-30 exact tiny: UE
+      {mulss, 0x9780, 0x0d800000, 0, 0x30800000, 0},                    // same, FTZ ignored
+      {mulss, 0x1780, 0x00800000, 0, 0x3e000001, 0},                    // exact unbounded, inexact denormal
+      {mulss, 0x1f80, 0x00800000, 0, 0x3e000001, 0},                    // masked: UE|PE
+      {mulss, 0x1780, 0x0d800001, 0, 0x0d800001, 0},                    // to zero: UE|PE
       {mulps, 0x1b80, 0x3f8000007f000000, 0x3f8000003f800000, 0x3fc0000040000000, 0x3f8000003f800000},
       {mulps, 0x1b80, 0x3f8000017f000000, 0x7f8000013f800000, 0x3fc0000140000000, 0x3f8000003f800000},  // + SNaN
       {mulps, 0x1b00, 0x3f8000017f000000, 0x7f8000013f800000, 0x3fc0000140000000, 0x3f8000003f800000},  // IM=0 too
       {mulps, 0x0b80, 0x0d8000007f000000, 0x3f8000003f800000, 0x3040000040000000, 0x3f8000003f800000},
-      {divsd, 0x1b80, 0x7fe0000000000000, 0, 0x3fe0000000000000, 0},  // 2^1023/0.5: OE alone
-      {divsd, 0x1b80, 0x7fe0000000000001, 0, 0x3fd5555555555555, 0},  // inexact
-      {divsd, 0x1780, 0x0010000000000000, 0, 0x4010000000000000, 0},  // exact tiny
-      {divsd, 0x1780, 0x0010000000000000, 0, 0x4008000000000000, 0},  // /3: inexact
-      {addsd, 0x1780, 0x0010000000000000, 0, 0x8000000000000001, 0},  // tiny exact sum
-      {addsd, 0x1b80, 0x7fefffffffffffff, 0, 0x7ca0000000000000, 0},  // rounds up to overflow
-      {addsd, 0x1b80, 0x7fefffffffffffff, 0, 0x7fefffffffffffff, 0},  // exact 2^1025-ish: OE
-      {cvtsd2ss, 0x1b80, 0, 0, 0x47f0000000000000, 0},                // 2^128: OE alone
-      {cvtsd2ss, 0x1b80, 0, 0, 0x47f0000000000001, 0},                // OE|PE
-      {cvtsd2ss, 0x1780, 0, 0, 0x3690000000000000, 0},                // 2^-150: exact tiny
+      {divsd, 0x1b80, 0x7fe0000000000000, 0, 0x3fe0000000000000, 0},    // 2^1023/0.5: OE alone
+      {divsd, 0x1b80, 0x7fe0000000000001, 0, 0x3fd5555555555555, 0},    // inexact
+      {divsd, 0x1780, 0x0010000000000000, 0, 0x4010000000000000, 0},    // exact tiny
+      {divsd, 0x1780, 0x0010000000000000, 0, 0x4008000000000000, 0},    // /3: inexact
+      {addsd, 0x1780, 0x0010000000000000, 0, 0x8000000000000001, 0},    // tiny exact sum
+      {addsd, 0x1b80, 0x7fefffffffffffff, 0, 0x7ca0000000000000, 0},    // rounds up to overflow
+      {addsd, 0x1b80, 0x7fefffffffffffff, 0, 0x7fefffffffffffff, 0},    // exact 2^1025-ish: OE
+      {cvtsd2ss, 0x1b80, 0, 0, 0x47f0000000000000, 0},                  // 2^128: OE alone
+      {cvtsd2ss, 0x1b80, 0, 0, 0x47f0000000000001, 0},                  // OE|PE
+      {cvtsd2ss, 0x1780, 0, 0, 0x3690000000000000, 0},                  // 2^-150: exact tiny
       {cvtsd2ss, 0x1780, 0, 0, 0x3690000000000001, 0},
       {cvtpd2ps, 0x1380, 0, 0, 0x3690000000000000, 0x47f0000000000000},
       {mulpd, 0x1380, 0x0010000000000000, 0x7fe0000000000000, 0x3fe0000000000000, 0x4000000000000000},
@@ -218,7 +218,7 @@ TEST_CASE("FXSAVE image layout (64-bit mode, both REX.W forms)") {
     REQUIRE(!o.exception);
     std::vector<u8> img = area_after(o, before);
     CHECK(img[0] == 0x7f);
-    CHECK(img[1] == 0x03);                            // FCW 0x037f
+    CHECK(img[1] == 0x03);  // FCW 0x037f
     for (int k = 2; k < 24; ++k) CHECK(img[k] == 0);  // FSW, FTW, FOP, FIP, FDP
     u32 mxcsr, mask;
     std::memcpy(&mxcsr, &img[24], 4);

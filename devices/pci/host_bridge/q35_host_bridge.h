@@ -49,9 +49,7 @@ class Q35HostBridge final : public PciDevice {
 
  private:
   // Every read-only bit of the MCH is a constant.
-  void after_load() override {
-    cfg().restore_read_only(pci::reg::kDeviceSpecific, PciConfigSpace::kSize - pci::reg::kDeviceSpecific);
-  }
+  void after_load() override { cfg().restore_read_only(pci::reg::kDeviceSpecific, PciConfigSpace::kSize - pci::reg::kDeviceSpecific); }
 };
 
 }  // namespace vtlab

@@ -28,109 +28,108 @@ using namespace insn;
 namespace {
 
 std::string cpu_brand() {
-  char brand[49] = {};
-  unsigned regs[12];
-  for (unsigned i = 0; i < 3; ++i)
-    __get_cpuid(0x80000002 + i, &regs[4 * i], &regs[4 * i + 1], &regs[4 * i + 2], &regs[4 * i + 3]);
-  std::memcpy(brand, regs, 48);
-  std::string s = brand;
-  while (!s.empty() && s.back() == ' ') s.pop_back();
-  return s;
+    char brand[49] = {};
+    unsigned regs[12];
+    for (unsigned i = 0; i < 3; ++i) __get_cpuid(0x80000002 + i, &regs[4 * i], &regs[4 * i + 1], &regs[4 * i + 2], &regs[4 * i + 3]);
+    std::memcpy(brand, regs, 48);
+    std::string s = brand;
+    while (!s.empty() && s.back() == ' ') s.pop_back();
+    return s;
 }
 
 // Vendor rules (spec key `vendor`): `out` becomes Intel's outcome, AMD's is
 // recorded as native-amd lines. The rule must describe this host's CPU: its
 // prediction for the host vendor has to match what the CPU just did.
 void apply_vendor_rules(gen::PendingCase& pc, const Outcome& native) {
-  Case& c = pc.c;
-  if (pc.form->vendor_rules.empty()) return;
-  Outcome intel = native, amd = native;
-  std::string note;
-  for (const auto& r : pc.form->vendor_rules) {
-    const Outcome i2 = gen::outcome_for_vendor(r, pc, intel, Vendor::Intel);
-    const Outcome a2 = gen::outcome_for_vendor(r, pc, amd, Vendor::Amd);
-    if (!(i2 == a2)) note += (note.empty() ? "" : " ") + r.note;
-    intel = i2, amd = a2;
-  }
-  const Vendor host = host_vendor();
-  if (std::string d = diff_outcomes(c, host == Vendor::Intel ? intel : amd, native); !d.empty())
-    throw std::runtime_error(c.name + ": the vendor rules do not describe this " + vendor_name(host) + " CPU:\n" + d);
-  c.expected = intel;
-  VendorOutcome d = gen::vendor_difference(c, intel, amd, Vendor::Amd);
-  if (d.gprs.empty() && d.mem.empty() && !d.rflags && !d.fsw && !d.ftw && d.st.empty()) return;
-  d.note = note;
-  c.vendor_outcomes.push_back(d);
+    Case& c = pc.c;
+    if (pc.form->vendor_rules.empty()) return;
+    Outcome intel = native, amd = native;
+    std::string note;
+    for (const auto& r : pc.form->vendor_rules) {
+        const Outcome i2 = gen::outcome_for_vendor(r, pc, intel, Vendor::Intel);
+        const Outcome a2 = gen::outcome_for_vendor(r, pc, amd, Vendor::Amd);
+        if (!(i2 == a2)) note += (note.empty() ? "" : " ") + r.note;
+        intel = i2, amd = a2;
+    }
+    const Vendor host = host_vendor();
+    if (std::string d = diff_outcomes(c, host == Vendor::Intel ? intel : amd, native); !d.empty())
+        throw std::runtime_error(c.name + ": the vendor rules do not describe this " + vendor_name(host) + " CPU:\n" + d);
+    c.expected = intel;
+    VendorOutcome d = gen::vendor_difference(c, intel, amd, Vendor::Amd);
+    if (d.gprs.empty() && d.mem.empty() && !d.rflags && !d.fsw && !d.ftw && d.st.empty()) return;
+    d.note = note;
+    c.vendor_outcomes.push_back(d);
 }
 
 int generate(const fs::path& spec_path, const fs::path& cases_dir) {
-  gen::Spec spec = gen::parse_spec(spec_path.string());
-  auto pending = gen::instantiate(spec);
+    gen::Spec spec = gen::parse_spec(spec_path.string());
+    auto pending = gen::instantiate(spec);
 
-  std::vector<std::string> lines;
-  for (const auto& pc : pending)
-    if (pc.c.bytes.empty()) lines.push_back(pc.c.asm_text);
-  auto encoded = gen::assemble(lines);
-  size_t next = 0;
-  std::map<std::string, std::map<std::string, int>> faults;  // form -> vector -> count
-  std::vector<Case> cases;
-  for (auto& pc : pending) {
-    if (pc.c.bytes.empty()) pc.c.bytes = encoded.at(next++);
-    pc.c.expected = run_native(pc.c);
-    const Outcome again = run_native(pc.c);
-    if (std::string d = diff_outcomes(pc.c, pc.c.expected, again); !d.empty())
-      throw std::runtime_error(pc.c.name + ": not deterministic natively:\n" + d);
-    apply_vendor_rules(pc, pc.c.expected);
-    if (pc.c.expected.exception) {
-      const char* v = vector_name(pc.c.expected.exception->vector);
-      ++faults[pc.form->name][v ? v : "?"];
+    std::vector<std::string> lines;
+    for (const auto& pc : pending)
+        if (pc.c.bytes.empty()) lines.push_back(pc.c.asm_text);
+    auto encoded = gen::assemble(lines);
+    size_t next = 0;
+    std::map<std::string, std::map<std::string, int>> faults;  // form -> vector -> count
+    std::vector<Case> cases;
+    for (auto& pc : pending) {
+        if (pc.c.bytes.empty()) pc.c.bytes = encoded.at(next++);
+        pc.c.expected = run_native(pc.c);
+        const Outcome again = run_native(pc.c);
+        if (std::string d = diff_outcomes(pc.c, pc.c.expected, again); !d.empty())
+            throw std::runtime_error(pc.c.name + ": not deterministic natively:\n" + d);
+        apply_vendor_rules(pc, pc.c.expected);
+        if (pc.c.expected.exception) {
+            const char* v = vector_name(pc.c.expected.exception->vector);
+            ++faults[pc.form->name][v ? v : "?"];
+        }
+        cases.push_back(std::move(pc.c));
     }
-    cases.push_back(std::move(pc.c));
-  }
-  const std::string header = spec.comment + (spec.comment.empty() ? "" : "\n") + "Generated by insn-gen from specs/" +
-                             spec_path.filename().string() + "; do not edit (see docs/instruction-test-format.md).\n" +
-                             "Outcomes recorded on: " + cpu_brand();
-  const fs::path out = cases_dir / (spec.output + ".txt");
-  std::ofstream(out, std::ios::binary) << format_case_file(cases, header);
+    const std::string header = spec.comment + (spec.comment.empty() ? "" : "\n") + "Generated by insn-gen from specs/" +
+                               spec_path.filename().string() + "; do not edit (see docs/instruction-test-format.md).\n" +
+                               "Outcomes recorded on: " + cpu_brand();
+    const fs::path out = cases_dir / (spec.output + ".txt");
+    std::ofstream(out, std::ios::binary) << format_case_file(cases, header);
 
-  // Round-trip check: what was written parses back to the same cases.
-  auto back = load_case_file(out.string());
-  if (back.size() != cases.size()) throw std::runtime_error(out.string() + ": round trip lost cases");
-  for (size_t i = 0; i < cases.size(); ++i)
-    if (format_case(back[i]) != format_case(cases[i]))
-      throw std::runtime_error(out.string() + ": round trip differs for " + cases[i].name);
+    // Round-trip check: what was written parses back to the same cases.
+    auto back = load_case_file(out.string());
+    if (back.size() != cases.size()) throw std::runtime_error(out.string() + ": round trip lost cases");
+    for (size_t i = 0; i < cases.size(); ++i)
+        if (format_case(back[i]) != format_case(cases[i]))
+            throw std::runtime_error(out.string() + ": round trip differs for " + cases[i].name);
 
-  std::printf("%-20s %6zu cases\n", (spec.output + ".txt").c_str(), cases.size());
-  for (const auto& [form, by_vec] : faults) {
-    std::printf("    %-24s faults:", form.c_str());
-    for (const auto& [v, n] : by_vec) std::printf(" #%s x%d", v.c_str(), n);
-    std::printf("\n");
-  }
-  return static_cast<int>(cases.size());
+    std::printf("%-20s %6zu cases\n", (spec.output + ".txt").c_str(), cases.size());
+    for (const auto& [form, by_vec] : faults) {
+        std::printf("    %-24s faults:", form.c_str());
+        for (const auto& [v, n] : by_vec) std::printf(" #%s x%d", v.c_str(), n);
+        std::printf("\n");
+    }
+    return static_cast<int>(cases.size());
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc < 3) {
-    std::fprintf(stderr, "usage: %s SPECS_DIR CASES_DIR [SPEC_NAME...]\n", argv[0]);
-    return 2;
-  }
-  const fs::path specs = argv[1], cases = argv[2];
-  std::vector<fs::path> files;
-  if (argc > 3) {
-    for (int i = 3; i < argc; ++i) files.push_back(specs / (std::string(argv[i]) + ".spec"));
-  } else {
-    for (const auto& e : fs::directory_iterator(specs))
-      if (e.path().extension() == ".spec") files.push_back(e.path());
-    std::sort(files.begin(), files.end());
-  }
-  int total = 0;
-  try {
-    for (const auto& f : files) total += generate(f, cases);
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "insn-gen: %s\n", e.what());
-    return 1;
-  }
-  std::printf("total %d cases\n", total);
-  return 0;
+    if (argc < 3) {
+        std::fprintf(stderr, "usage: %s SPECS_DIR CASES_DIR [SPEC_NAME...]\n", argv[0]);
+        return 2;
+    }
+    const fs::path specs = argv[1], cases = argv[2];
+    std::vector<fs::path> files;
+    if (argc > 3) {
+        for (int i = 3; i < argc; ++i) files.push_back(specs / (std::string(argv[i]) + ".spec"));
+    } else {
+        for (const auto& e : fs::directory_iterator(specs))
+            if (e.path().extension() == ".spec") files.push_back(e.path());
+        std::sort(files.begin(), files.end());
+    }
+    int total = 0;
+    try {
+        for (const auto& f : files) total += generate(f, cases);
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "insn-gen: %s\n", e.what());
+        return 1;
+    }
+    std::printf("total %d cases\n", total);
+    return 0;
 }

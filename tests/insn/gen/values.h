@@ -11,15 +11,15 @@ namespace insn::gen {
 
 // splitmix64: small, fast, and identical on every host.
 struct Rng {
-  u64 s;
-  explicit Rng(u64 seed) : s(seed) {}
-  u64 next() {
-    u64 z = (s += 0x9e3779b97f4a7c15ull);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-    return z ^ (z >> 31);
-  }
-  u64 below(u64 n) { return n ? next() % n : 0; }
+    u64 s;
+    explicit Rng(u64 seed) : s(seed) {}
+    u64 next() {
+        u64 z = (s += 0x9e3779b97f4a7c15ull);
+        z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+        z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+        return z ^ (z >> 31);
+    }
+    u64 below(u64 n) { return n ? next() % n : 0; }
 };
 
 using Bytes = std::vector<u8>;
@@ -38,8 +38,8 @@ bool is_known_kind(const std::string& kind);
 // integer widths), f80trig / f80unit / f80log / f80pos (the transcendental
 // instructions' operands).
 struct X87Bits {
-  u64 sig;
-  u16 se;
+    u64 sig;
+    u16 se;
 };
 X87Bits random_x87(const std::string& kind, Rng& rng);
 
