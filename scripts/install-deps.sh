@@ -2,7 +2,7 @@
 # Installs the Debian 12 packages vtlab needs to build, test and run, when missing.
 set -euo pipefail
 pkgs=(build-essential cmake ninja-build binutils libzydis-dev libcapstone-dev libsdl2-dev acpica-tools
-      libimgui-dev doctest-dev libxbyak-dev libmpfr-dev)
+      libimgui-dev doctest-dev libxbyak-dev libmpfr-dev cpio)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -61,9 +61,12 @@ void maskmovq(Cpu& c, const Insn& i) {
   mmx_transition(c);
 }
 
-// EMMS: every tag empty (TOP unchanged).
+// EMMS: every tag empty, and TOP = 0 as after every MMX instruction (SDM
+// Vol. 3A §12.2: "each time an MMX instruction is executed, the TOS value is
+// set to 000B"; Vol. 1 Table 9-2).
 void emms(Cpu& c, const Insn&) {
   if (!begin_mmx(c)) return;
+  set_top(c, 0);
   c.x87.tags = 0;
 }
 

@@ -50,14 +50,16 @@ void fld_mem(Cpu& c, const Insn& i) {
   record_pointers(c, i);
 }
 
-// FLD ST(i): ST(i) is read before the push.
+// FLD ST(i): ST(i) is read before the push, so an empty ST(i) is an
+// underflow (C1 = 0) even when the stack is also full (as this CPU does;
+// the SDM does not order the two).
 void fld_reg(Cpu& c, const Insn& i) {
   if (!begin(c, true)) return;
   const unsigned s = i.op[0].reg;
-  if (!empty(c, 7)) {
-    if (stack_fault(c, true)) push(c, kIndefinite);
-  } else if (empty(c, s)) {
+  if (empty(c, s)) {
     if (stack_fault(c, false)) push(c, kIndefinite);
+  } else if (!empty(c, 7)) {
+    if (stack_fault(c, true)) push(c, kIndefinite);
   } else {
     set_c1(c, false);
     push(c, st(c, s));

@@ -214,9 +214,8 @@ static void machine_check_mf(void) {
   kprintf("#MF at the FWAIT after the FDIV: %s\n", mf_rip == (uint64_t)(uintptr_t)x87_wait_site ? "yes" : "no");
   kprintf("FSTENV: FIP = the FDIV (%s), FOP %03x, FSW %04x; after FNCLEX FSW %04x  ",
           mf_fip == (uint32_t)(uintptr_t)x87_fdiv_site ? "yes" : "no", mf_fop, mf_fsw, fsw);
-  check(mf_count == 1 && mf_rip == (uint64_t)(uintptr_t)x87_wait_site &&
-            mf_fip == (uint32_t)(uintptr_t)x87_fdiv_site && mf_fop == 0x0f1 && (mf_fsw & (FSW_ES | FSW_ZE)) &&
-            !(fsw & FSW_ES));
+  check(mf_count == 1 && mf_rip == (uint64_t)(uintptr_t)x87_wait_site && mf_fip == (uint32_t)(uintptr_t)x87_fdiv_site &&
+        mf_fop == 0x0f1 && (mf_fsw & (FSW_ES | FSW_ZE)) && !(fsw & FSW_ES));
 }
 
 /* ---- the IDT: exceptions through the runtime's stubs, the 8259's IRQs
@@ -256,8 +255,8 @@ static void pic_init(void) {
     outb(port, icw[p][0]);
     for (int k = 1; k < 4; k++) outb(port + 1, icw[p][k]);
   }
-  outb(PIC1 + 1, (uint8_t)~(1 << 2));
-  outb(PIC2 + 1, (uint8_t)~(1 << (IRQ_FPU - 8)));
+  outb(PIC1 + 1, (uint8_t) ~(1 << 2));
+  outb(PIC2 + 1, (uint8_t) ~(1 << (IRQ_FPU - 8)));
 }
 
 static volatile unsigned irq13_count;

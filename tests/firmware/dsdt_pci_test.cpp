@@ -6,6 +6,7 @@
 // that starts at 0).
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -17,6 +18,7 @@
 #include <unistd.h>
 
 #include "core/machine/acpi/dsdt_aml.h"
+#include "core/machine/platform_layout.h"
 #include "devices/pci/pci_bus.h"
 
 namespace {
@@ -125,4 +127,22 @@ TEST_CASE("DSDT links: _SRS writes PIRQx_ROUT, _CRS and _STA read it, _DIS sets 
   CHECK(routed != std::string::npos);
   CHECK(disabled != std::string::npos);
   CHECK(log.find("23 20 0C 18 79 00") != std::string::npos);  // _PRS: IRQ 5, 10, 11
+}
+
+TEST_CASE("DSDT PCI0._CRS: buses 0-255 and the memory window PciBus decodes, platform::kPciMmioBase..kPciMmioEnd") {
+  const std::vector<unsigned char> aml(vtlab::acpi::kDsdtAml, vtlab::acpi::kDsdtAml + vtlab::acpi::kDsdtAmlSize);
+  auto le32 = [](std::vector<unsigned char>& out, vtlab::u64 v) {
+    for (int i = 0; i < 4; ++i) out.push_back(static_cast<unsigned char>(v >> (8 * i)));
+  };
+  // DWordMemory: minimum, maximum, translation 0, length.
+  std::vector<unsigned char> window;
+  le32(window, vtlab::platform::kPciMmioBase);
+  le32(window, vtlab::platform::kPciMmioEnd - 1);
+  le32(window, 0);
+  le32(window, vtlab::platform::kPciMmioEnd - vtlab::platform::kPciMmioBase);
+  CHECK(std::search(aml.begin(), aml.end(), window.begin(), window.end()) != aml.end());
+  // WordBusNumber (0x88): granularity 0, minimum 0, maximum 0xff, translation 0, length 0x100.
+  const std::vector<unsigned char> buses = {0x88, 0x0d, 0x00, 0x02, 0x0c, 0x00, 0x00, 0x00,
+                                            0x00, 0x00, 0xff, 0x00, 0x00, 0x00, 0x00, 0x01};
+  CHECK(std::search(aml.begin(), aml.end(), buses.begin(), buses.end()) != aml.end());
 }

@@ -28,7 +28,11 @@ struct Rng {  // splitmix64
 // Operand shapes.
 // RR_NZ: "or src, imm" with a non-zero imm8 first, so the source is never
 // zero (BSF/BSR with a zero source is a vendor split: tests/insn/vendor_split.h).
-enum class Shape { R, RR, RI, RM, MR, M, RRR, RRI8, SHIFT_I, RR_SHIFT_I, X_X, X_M, X_X_I8, R32_X, X_R, R_X_I8, X_R_I8, NONE, LEA, R_R8, PUSH, POP, RR_NZ };
+// x87 shapes: ST0_STI "op st(0), st(i)", STI_ST0 "op st(i), st(0)", STI "op
+// st(i)", FM a memory operand of the form's width, FPU no operand. MMX: MM_MM,
+// MM_M (m64), MM_R / R_MM (MOVD/MOVQ), MM_I8 (shift count), MM_MM_I8.
+enum class Shape { R, RR, RI, RM, MR, M, RRR, RRI8, SHIFT_I, RR_SHIFT_I, X_X, X_M, X_X_I8, R32_X, X_R, R_X_I8, X_R_I8, NONE, LEA, R_R8, PUSH, POP, RR_NZ,
+                   ST0_STI, STI_ST0, STI, FM, FPU, MM_MM, MM_M, MM_R, R_MM, MM_I8, MM_MM_I8 };
 
 enum : u8 { W8 = 1, W16 = 2, W32 = 4, W64 = 8, W128 = 16 };
 
@@ -217,6 +221,60 @@ const SeqForm kForms[] = {
     {M(AESIMC), Shape::X_X, W128, 0, 0, 0},
     {M(AESKEYGENASSIST), Shape::X_X_I8, W128, 0, 0, 0},
     {M(PCLMULQDQ), Shape::X_X_I8, W128, 0, 0, 0},
+    // x87 (every exception masked: FCW keeps IM..PM set; C0, C2, C3 are
+    // undefined after most of these and not compared). No transcendentals:
+    // they may differ from the CPU in the last bit (docs/x87.md).
+    {M(FADD), Shape::ST0_STI, 0, 0, 0, 0},
+    {M(FSUBR), Shape::ST0_STI, 0, 0, 0, 0},
+    {M(FMUL), Shape::STI_ST0, 0, 0, 0, 0},
+    {M(FDIV), Shape::ST0_STI, 0, 0, 0, 0},
+    {M(FDIVRP), Shape::STI_ST0, 0, 0, 0, 0},
+    {M(FSUBP), Shape::STI_ST0, 0, 0, 0, 0},
+    {M(FADD), Shape::FM, W32 | W64, 0, 0, 0},
+    {M(FDIVR), Shape::FM, W32 | W64, 0, 0, 0},
+    {M(FIMUL), Shape::FM, W16 | W32, 0, 0, 0},
+    {M(FLD), Shape::FM, W32 | W64, 0, 0, 0},
+    {M(FLD), Shape::STI, 0, 0, 0, 0},
+    {M(FILD), Shape::FM, W16 | W32 | W64, 0, 0, 0},
+    {M(FST), Shape::FM, W32 | W64, 0, 0, 0},
+    {M(FSTP), Shape::STI, 0, 0, 0, 0},
+    {M(FISTP), Shape::FM, W16 | W32 | W64, 0, 0, 0},
+    {M(FISTTP), Shape::FM, W32, 0, 0, 0},
+    {M(FXCH), Shape::STI, 0, 0, 0, 0},
+    {M(FCOMI), Shape::ST0_STI, 0, 0, S, 0},
+    {M(FUCOMIP), Shape::ST0_STI, 0, 0, S, 0},
+    {M(FCMOVB), Shape::ST0_STI, 0, CF, 0, 0},
+    {M(FCMOVNE), Shape::ST0_STI, 0, ZF, 0, 0},
+    {M(FSQRT), Shape::FPU, 0, 0, 0, 0},
+    {M(FCHS), Shape::FPU, 0, 0, 0, 0},
+    {M(FRNDINT), Shape::FPU, 0, 0, 0, 0},
+    {M(FSCALE), Shape::FPU, 0, 0, 0, 0},
+    {M(FXTRACT), Shape::FPU, 0, 0, 0, 0},
+    {M(FPREM1), Shape::FPU, 0, 0, 0, 0},
+    {M(FLDPI), Shape::FPU, 0, 0, 0, 0},
+    {M(FLD1), Shape::FPU, 0, 0, 0, 0},
+    {M(FINCSTP), Shape::FPU, 0, 0, 0, 0},
+    {M(FXAM), Shape::FPU, 0, 0, 0, 0},
+    // MMX (the registers are the x87's: TOP = 0 and every tag valid after
+    // each, all empty after EMMS)
+    {M(PADDB), Shape::MM_MM, 0, 0, 0, 0},
+    {M(PSUBUSW), Shape::MM_MM, 0, 0, 0, 0},
+    {M(PMULHW), Shape::MM_MM, 0, 0, 0, 0},
+    {M(PMADDWD), Shape::MM_M, 0, 0, 0, 0},
+    {M(PUNPCKLBW), Shape::MM_MM, 0, 0, 0, 0},
+    {M(PACKSSWB), Shape::MM_MM, 0, 0, 0, 0},
+    {M(PCMPGTW), Shape::MM_MM, 0, 0, 0, 0},
+    {M(PXOR), Shape::MM_MM, 0, 0, 0, 0},
+    {M(PAVGB), Shape::MM_MM, 0, 0, 0, 0},
+    {M(PSADBW), Shape::MM_M, 0, 0, 0, 0},
+    {M(PSHUFB), Shape::MM_MM, 0, 0, 0, 0},
+    {M(PHADDSW), Shape::MM_MM, 0, 0, 0, 0},
+    {M(PSHUFW), Shape::MM_MM_I8, 0, 0, 0, 0},
+    {M(PSRLQ), Shape::MM_I8, 0, 0, 0, 0},
+    {M(PSRAW), Shape::MM_I8, 0, 0, 0, 0},
+    {M(MOVD), Shape::MM_R, W32, 0, 0, 0},
+    {M(MOVQ), Shape::R_MM, W64, 0, 0, 0},
+    {M(EMMS), Shape::NONE, 0, 0, 0, 0},
 };
 #undef M
 
@@ -277,6 +335,8 @@ private:
         return o;
     }
     ZydisEncoderOperand xmm() { return reg(static_cast<ZydisRegister>(ZYDIS_REGISTER_XMM0 + rng_.below(16))); }
+    ZydisEncoderOperand st(unsigned i) { return reg(static_cast<ZydisRegister>(ZYDIS_REGISTER_ST0 + i)); }
+    ZydisEncoderOperand mm() { return reg(static_cast<ZydisRegister>(ZYDIS_REGISTER_MM0 + rng_.below(8))); }
 
     // Random immediate that fits a signed `bits`-bit field (the encoder picks imm8 when it can).
     u64 simm(int bits) {
@@ -386,6 +446,23 @@ private:
                 op[n++] = xmm(), op[n++] = reg(gpr(pick_gpr(), bits)), op[n++] = imm(rng_.below(256));
                 break;
             case Shape::NONE: break;
+            case Shape::FPU: break;
+            case Shape::ST0_STI: op[n++] = st(0); op[n++] = st(static_cast<unsigned>(rng_.below(8))); break;
+            case Shape::STI_ST0: op[n++] = st(static_cast<unsigned>(rng_.below(8))); op[n++] = st(0); break;
+            case Shape::STI: op[n++] = st(static_cast<unsigned>(rng_.below(8))); break;
+            case Shape::FM: {
+                int b;
+                do b = 8 << rng_.below(4);
+                while (!(f.widths & (b / 8)));
+                op[n++] = mem(b / 8);
+                break;
+            }
+            case Shape::MM_MM: op[n++] = mm(); op[n++] = mm(); break;
+            case Shape::MM_M: op[n++] = mm(); op[n++] = mem(8); break;
+            case Shape::MM_R: op[n++] = mm(); op[n++] = reg(gpr(pick_gpr(), bits)); break;
+            case Shape::R_MM: op[n++] = reg(gpr(pick_gpr(), bits)); op[n++] = mm(); break;
+            case Shape::MM_I8: op[n++] = mm(); op[n++] = imm(rng_.below(70)); break;
+            case Shape::MM_MM_I8: op[n++] = mm(); op[n++] = mm(); op[n++] = imm(rng_.below(256)); break;
         }
         // X_M forms need 16-byte alignment for the packed integer ones.
         if (f.shape == Shape::X_M) op[1].mem.displacement &= ~0xfll;
@@ -394,14 +471,23 @@ private:
         u8 buf[ZYDIS_MAX_INSTRUCTION_LENGTH];
         ZyanUSize len = sizeof buf;
         if (!ZYAN_SUCCESS(ZydisEncoderEncodeInstruction(&req, buf, &len))) return 0;  // e.g. AH with REX
-        // Never a vendor-split behaviour unmasked: the only hazard allowed is
-        // BSF/BSR, and only behind its guard (the source is non-zero).
+        // Never a vendor-split behaviour unmasked: the hazards allowed are
+        // BSF/BSR behind its guard (the source is non-zero), the x87 splits
+        // that need an unmasked exception (FCW masks them all here), and
+        // FCOMI's C1 (then not compared).
         const char* hazard = vendor_split_hazard_of(buf, len);
-        if (hazard && !(f.shape == Shape::RR_NZ && std::string_view(hazard) == "bsf-bsr-zero-source")) return 0;
+        const std::string_view h = hazard ? hazard : "";
+        const bool allowed = (f.shape == Shape::RR_NZ && h == "bsf-bsr-zero-source") ||
+                             h == "x87-compare-unmasked-ia" || h == "x87-load-denormal-unmasked" || h == "x87-fcomi-c1";
+        if (hazard && !allowed) return 0;
         if (c.bytes.size() + guard.size() + len + 16 > kCodeSize) return 0;
         c.bytes.insert(c.bytes.end(), guard.begin(), guard.end());
         c.bytes.insert(c.bytes.end(), buf, buf + len);
         maybe_undef_ = (maybe_undef_ & ~writes) | undef;
+        const bool x87 = f.shape == Shape::ST0_STI || f.shape == Shape::STI_ST0 || f.shape == Shape::STI ||
+                         f.shape == Shape::FM || f.shape == Shape::FPU;
+        if (x87) c.fsw_undef |= kFswC0 | kFswC2 | kFswC3;
+        if (h == "x87-fcomi-c1") c.fsw_undef |= kFswC1;
         return guard.empty() ? 1 : 2;
     }
 
@@ -432,12 +518,34 @@ private:
                 }
                 std::memcpy(x + 4 * lane, &v, 4);
             }
+        // x87: every exception masked, random precision and rounding, a
+        // random stack (TOP, tags) of values of every class.
+        c.init.fcw = static_cast<u16>(0x007f | (rng_.below(4) << 10) | (rng_.below(2) ? 0x300 : rng_.below(2) ? 0x200 : 0));
+        c.init.ftw = static_cast<u8>(rng_.next());
+        c.init.fsw = static_cast<u16>(rng_.below(8) << 11);
+        for (auto& r : c.init.st) r = x87_value();
         MemBytes data{kPointerValue, std::vector<u8>(kMemSpan + 16)};
         for (auto& b : data.bytes) b = static_cast<u8>(rng_.next());
         c.mem_init.push_back(data);
         MemBytes stack{kDefaultRsp - 0x100, std::vector<u8>(0x200)};
         for (auto& b : stack.bytes) b = static_cast<u8>(rng_.next());
         c.mem_init.push_back(stack);
+    }
+
+    // 80-bit register images: mostly normal values of moderate magnitude,
+    // also zeros, denormals, infinities, NaNs and unsupported encodings.
+    X87Value x87_value() {
+        const u64 sig = rng_.next();
+        const u16 sign = rng_.below(2) ? 0x8000 : 0;
+        switch (rng_.below(10)) {
+            case 0: return X87Value{0, sign};
+            case 1: return X87Value{sig & ~(1ull << 63), sign};                        // denormal
+            case 2: return X87Value{1ull << 63, static_cast<u16>(sign | 0x7fff)};       // infinity
+            case 3: return X87Value{sig | (1ull << 63), static_cast<u16>(sign | 0x7fff)};  // NaN
+            case 4: return X87Value{sig, static_cast<u16>(rng_.next())};                // anything
+            default:
+                return X87Value{sig | (1ull << 63), static_cast<u16>(sign | (0x3fff - 40 + rng_.below(80)))};
+        }
     }
 
     u64 interesting(int bits) {

@@ -1,5 +1,6 @@
 // Random differential sequences: straight-line user-level code from the
-// integer and SSE sets, for comparing the interpreter with the real CPU.
+// integer, SSE, x87 and MMX sets, for comparing the interpreter with the
+// real CPU.
 #pragma once
 
 #include "tests/insn/case.h"
@@ -12,7 +13,9 @@ namespace insn {
 // written, except rsp by PUSH/POP, which stay inside the stack window).
 // Flag readers (ADC, CMOVcc, LAHF, ...) are only emitted when no flag they
 // read is undefined at that point; c.flags_undef is the set of flags left
-// undefined at the end. c.expected is not filled: run_native gives it.
+// undefined at the end. The x87 starts with every exception masked and a
+// random stack; C0, C2, C3 (and C1 after FCOMI) are left out of the
+// comparison (c.fsw_undef). c.expected is not filled: run_native gives it.
 // Deterministic in `seed`.
 Case make_random_sequence(u64 seed, int length);
 

@@ -192,3 +192,28 @@ TEST_CASE("LPC: reset and snapshots") {
   CHECK(r.raised_isa().empty());
   CHECK_FALSE(r.ioapic[1].level());  // the function's pin was reset too
 }
+
+TEST_CASE("LPC: the bridge drives an 8259 line only when its own output there changes") {
+  PciRig r;
+  Ich9Lpc lpc;
+  PciBus bus(r.ports, nullptr, kWindowBase, kWindowSize);
+  bus.add(31, 0, lpc);
+  r.isa[4].set_level(true);  // COM1 holds IRQ 4 up
+  std::array<IrqLine*, 16> lines{};
+  for (unsigned i = 0; i < 16; ++i) lines[i] = &r.isa[i];
+  lpc.set_isa_lines(lines);
+  CHECK(r.isa[4].level());
+  Serializer save;
+  bus.serialize(save);
+  Serializer load(save.data());
+  bus.serialize(load);
+  bus.reset();
+  CHECK(r.isa[4].level());
+  // Routed there and released, the bridge's output falls: the PC's wired-OR
+  // has no such thing, so routing a PIRQ onto a busy ISA line is the
+  // configuration error the datasheet warns of.
+  bus.config_write(0, pci::devfn(31, 0), Ich9Lpc::kPirqARout, 1, 0x04);
+  lpc.set_pirq(0, true);
+  lpc.set_pirq(0, false);
+  CHECK_FALSE(r.isa[4].level());
+}

@@ -52,16 +52,19 @@ Ich9Lpc::Ich9Lpc() : PciDevice("ICH9 LPC bridge") {
   }
 }
 
+// A line is driven only when the bridge's output on it changes, so it never
+// pulls down a line another device holds up (the 8259 inputs are shared
+// with the ISA devices).
 void Ich9Lpc::set_isa_lines(const std::array<IrqLine*, kIsaIrqs>& lines) {
   isa_lines_ = lines;
   for (unsigned i = 0; i < kIsaIrqs; ++i)
-    if (isa_lines_[i]) isa_lines_[i]->set_level(isa_level_[i]);
+    if (isa_lines_[i] && isa_level_[i]) isa_lines_[i]->set_level(true);
 }
 
 void Ich9Lpc::set_ioapic_lines(const std::array<IrqLine*, kPirqs>& lines) {
   ioapic_lines_ = lines;
   for (unsigned i = 0; i < kPirqs; ++i)
-    if (ioapic_lines_[i]) ioapic_lines_[i]->set_level(ioapic_level_[i]);
+    if (ioapic_lines_[i] && ioapic_level_[i]) ioapic_lines_[i]->set_level(true);
 }
 
 std::optional<u16> Ich9Lpc::pm_decode() const {
@@ -93,7 +96,7 @@ void Ich9Lpc::SciInput::set_level(bool high) {
   lpc->update_irqs();
 }
 
-void Ich9Lpc::update_irqs(bool force) {
+void Ich9Lpc::update_irqs() {
   std::array<bool, kIsaIrqs> isa{};
   std::array<bool, kPirqs> ioapic{};
   for (unsigned p = 0; p < kPirqs; ++p) {
@@ -108,12 +111,12 @@ void Ich9Lpc::update_irqs(bool force) {
       ioapic[*t - kIoApicFirstGsi] = true;
   }
   for (unsigned i = 0; i < kIsaIrqs; ++i) {
-    if (isa[i] == isa_level_[i] && !force) continue;
+    if (isa[i] == isa_level_[i]) continue;
     isa_level_[i] = isa[i];
     if (isa_lines_[i]) isa_lines_[i]->set_level(isa[i]);
   }
   for (unsigned i = 0; i < kPirqs; ++i) {
-    if (ioapic[i] == ioapic_level_[i] && !force) continue;
+    if (ioapic[i] == ioapic_level_[i]) continue;
     ioapic_level_[i] = ioapic[i];
     if (ioapic_lines_[i]) ioapic_lines_[i]->set_level(ioapic[i]);
   }
@@ -137,15 +140,16 @@ void Ich9Lpc::device_reset() {
   update_irqs();
 }
 
-// Every read-only bit of D31:F0 is a constant. The decode and the outputs
-// the loaded registers give are announced whatever they were before, so
-// the ACPI block and the interrupt lines follow a snapshot. (The inputs,
-// PIRQs and the SCI, are not saved: their sources drive them again.)
+// Every read-only bit of D31:F0 is a constant. The decode the loaded
+// registers give is announced whatever it was before, so the ACPI block
+// follows a snapshot; the outputs change where the loaded routes change
+// them. (The inputs, PIRQs and the SCI, are not saved: their sources drive
+// them again.)
 void Ich9Lpc::after_load() {
   cfg().restore_read_only(reg::kDeviceSpecific, PciConfigSpace::kSize - reg::kDeviceSpecific);
   pm_decode_ = pm_decode();
   if (on_pm_decode) on_pm_decode(pm_decode_);
-  update_irqs(true);
+  update_irqs();
 }
 
 }  // namespace vtlab

@@ -33,9 +33,11 @@
 //   routing registers: bus 0's INTx routing is the fixed swizzle of PciBus,
 //   and Linux's iTCO watchdog (lpc_ich) reports "RCBA is disabled".
 // Interrupt outputs: ISA IRQ n is the OR of the SCI (if routed to n) and of
-// each asserted PIRQ routed to n; the 8259 input follows it. Routing a PIRQ
-// to an IRQ an ISA device drives is a configuration error on a PC (two
-// drivers on one line); here the last change wins. IOAPIC input 16 + x is
+// each asserted PIRQ routed to n; the bridge sets the 8259 input when that
+// output changes, and only then, so it never pulls down a line an ISA
+// device holds up unless it had raised it. Routing a PIRQ to an IRQ an ISA
+// device drives is a configuration error on a PC (two drivers on one
+// line); here the last change wins. IOAPIC input 16 + x is
 // PIRQx#'s assertion (and the SCI's for 20-23); levels are logical, high =
 // asserted, though the pins are active low on the chip.
 #pragma once
@@ -91,8 +93,8 @@ class Ich9Lpc final : public PciDevice, public PirqRouter {
   void device_reset() override;
   void after_load() override;
   void update_pm_decode();
-  // Drives the lines whose level changed (all of them when forced).
-  void update_irqs(bool force = false);
+  // Drives the lines whose level changed.
+  void update_irqs();
   u16 pirq_register(unsigned pirq) const { return u16(pirq < 4 ? kPirqARout + pirq : kPirqERout + pirq - 4); }
 
   SciInput sci_input_;
