@@ -147,9 +147,9 @@ Machine::Machine(const MachineConfig& config) : config_(config) {
   ecam_ = std::make_unique<PciEcam>(*pci_, platform::kEcamFirstBus);
   // The SCI reaches the 8259 through the LPC bridge's SCI_IRQ_SEL.
   acpi_pm_ = std::make_unique<AcpiPm>(sched_, &lpc_->sci_input(), AcpiPmConfig{platform::kPmBase, platform::kSlpTypS5});
-  fpu_error_ = std::make_unique<FpuError>(&pic_.input(platform::kIrqFpuError));
+  fpu_error_ = std::make_unique<FpuError>(&isa_irq(platform::kIrqFpuError));
   x87_error_wire_ = std::make_unique<X87ErrorWire>(*fpu_error_);
-  com1_ = std::make_unique<Uart16550>(sched_, &pic_.input(platform::kIrqCom1), config.serial_out, config.serial_in);
+  com1_ = std::make_unique<Uart16550>(sched_, &isa_irq(platform::kIrqCom1), config.serial_out, config.serial_in);
   fw_cfg_ = std::make_unique<FwCfg>(dma_.get(), platform::kLpcRequesterId);
   wire_chipset();
   log_.set_place_source([this] {
