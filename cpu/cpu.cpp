@@ -13,7 +13,7 @@ namespace vtlab {
 
 Cpu::Cpu(PhysMem& mem, PortBus& ports, Scheduler& sched)
     : mem_(mem), ports_(ports), sched_(sched), decoder_(std::make_unique<Decoder>()) {
-  mem_.set_code_listener(this);
+  code_listener_id_ = mem_.add_code_listener(this);
   reset();
 }
 
@@ -21,7 +21,7 @@ Cpu::~Cpu() {
   flush_decoded_blocks();
   retire_block_storage();
   delete spare_block_;
-  mem_.set_code_listener(nullptr);
+  mem_.remove_code_listener(code_listener_id_);
 }
 
 void Cpu::reset() {
@@ -48,6 +48,7 @@ void Cpu::reset() {
   dr[6] = dr6::kFixed1;
   dr[7] = 0x400;
   reset_msrs(msr);
+  if (topology_.apic_id != 0) msr.apic_base &= ~apic_base::kBsp;
   cpl = 0;
   pkru = 0;
   halted = false;
@@ -63,6 +64,31 @@ void Cpu::reset() {
   mode_changed();
   paging_changed();
   debug_changed();
+}
+
+void Cpu::init_signal() {
+  const MsrFile kept_msr = msr;
+  const u64 kept_cache_bits = cr0 & (cr0::CD | cr0::NW), kept_xcr0 = xcr0;
+  Xmm kept_xmm[16];
+  std::copy(std::begin(xmm), std::end(xmm), kept_xmm);
+  const u32 kept_mxcsr = mxcsr;
+  const X87State kept_x87 = x87;
+  reset();
+  msr = kept_msr;
+  cr0 = (cr0 & ~(cr0::CD | cr0::NW)) | kept_cache_bits;
+  xcr0 = kept_xcr0;
+  std::copy(std::begin(kept_xmm), std::end(kept_xmm), xmm);
+  mxcsr = kept_mxcsr;
+  x87 = kept_x87;
+  mode_changed();
+}
+
+void Cpu::startup(u8 vector) {
+  seg[CS] = Segment{u16(vector << 8), u64(vector) << 12, 0xffff,
+                    ar::P | ar::S | ar::kTypeCode | ar::kTypeReadable | ar::kTypeAccessed};
+  rip = 0;
+  wake();
+  mode_changed();
 }
 
 unsigned Cpu::code_size() const {
@@ -209,6 +235,10 @@ void Cpu::write_slow(u64 lin, const void* src, unsigned len, unsigned who) {
 
 // ---------------------------------------------------------------- blocks
 
+void Cpu::on_code_page_marked(u64 page_pa) {
+  if (u8* host = mem_.ram_ptr(page_pa)) tlb_write_.flush_host_page(host);
+}
+
 void Cpu::on_code_write(u64 page_pa) {
   drop_blocks_on_page(page_pa & ~u64(0xfff));
   end_block();  // the current block may be the one just overwritten
@@ -226,13 +256,13 @@ void Cpu::drop_blocks_on_page(u64 page_pa) {
     retired_blocks_.push_back(b);
   }
   blocks_by_page_.erase(it);
-  mem_.unmark_code_page(page_pa);
+  mem_.unmark_code_page(page_pa, code_listener_id_);
 }
 
 void Cpu::flush_decoded_blocks() {
   ++chain_epoch_;
   for (auto& [key, b] : blocks_) retired_blocks_.push_back(b);
-  for (auto& [page, list] : blocks_by_page_) mem_.unmark_code_page(page);
+  for (auto& [page, list] : blocks_by_page_) mem_.unmark_code_page(page, code_listener_id_);
   blocks_.clear();
   blocks_by_page_.clear();
   cached_records_ = 0;
@@ -395,10 +425,7 @@ Block* Cpu::decode_block(u64 lin, u64 pa) {
   cached_records_ += b->insns.size();
   fast_cache_[fast_slot(b->key)] = b;
   blocks_by_page_[b->page_pa].push_back(b);
-  if (!mem_.is_code_page(pa)) {
-    mem_.mark_code_page(pa);
-    tlb_write_.flush_host_page(host - (pa & 0xfff));
-  }
+  mem_.mark_code_page(pa, code_listener_id_);  // drops every fast write path to it
   return b;
 }
 
@@ -505,6 +532,7 @@ StopCause Cpu::run(u64 stop_at) {
     if (halted) {
       check_interrupts();
       if (halted && wait_ends_without_delivery()) wake();  // MWAIT: the line written, a masked interrupt
+      if (halted && halt_yields_) return StopCause::Halted;
       if (halted) {
         // HLT and MWAIT advance virtual time to the next event (DESIGN).
         // With no event pending, or no interrupt able to end the wait,

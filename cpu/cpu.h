@@ -46,7 +46,9 @@ class InterruptSource {
 // "implicit supervisor-mode accesses", whatever the CPL).
 inline constexpr unsigned kSupervisorAccess = 0, kUserAccess = 1, kImplicitAccess = 2;
 
-enum class StopCause { None, InsnLimit, Requested, TripleFault, HaltedForever, InternalError, Exception };
+// Halted: the CPU is halted with nothing to take (only with
+// set_halt_yields(true); the caller decides how time passes).
+enum class StopCause { None, InsnLimit, Requested, TripleFault, HaltedForever, InternalError, Exception, Halted };
 
 struct Block;
 class Decoder;
@@ -174,8 +176,21 @@ class Cpu final : public CodeWriteListener {
   u64 instructions_now() const { return retired() + insns_this_block(); }
   Log& log() const { return *log_; }
   void set_log(Log& log) { log_ = &log; }
-  // Resets to the power-on state (SDM Vol. 3A §9.1.1).
+  // Resets to the power-on state (SDM Vol. 3A §9.1.1). A vCPU whose
+  // initial APIC ID is not 0 comes out of reset as an application
+  // processor (IA32_APIC_BASE.BSP = 0): vCPU 0 is the bootstrap processor.
   void reset();
+  // The INIT signal (SDM Vol. 3A §9.1, Table 9-1): the reset state, except
+  // that MSRs (IA32_APIC_BASE, the MTRRs, ...), CR0.CD/NW, the x87 and SSE
+  // state and XCR0 are kept.
+  void init_signal();
+  // A start-up IPI to a processor waiting for one (SDM Vol. 3A §9.4.3,
+  // §10.6.1): real mode at vector:0000, CS = vector << 8, base vector << 12.
+  void startup(u8 vector);
+  // While on, a halted CPU with nothing to take returns StopCause::Halted
+  // from run() instead of advancing virtual time to the next event itself:
+  // the Machine's vCPU scheduler decides (core/machine/vcpu_scheduler.h).
+  void set_halt_yields(bool on) { halt_yields_ = on; }
 
   // ---- used by handlers ----
   u64 next_rip = 0;  // RIP after the current instruction; branches change it
@@ -497,8 +512,10 @@ class Cpu final : public CodeWriteListener {
   bool monitor_armed() const { return monitor_.armed; }
   bool waiting_in_mwait() const { return halted && monitor_.waiting; }
 
-  // Called by PhysMem when code pages are written.
+  // Called by PhysMem when code pages are written, and when a page becomes
+  // a code page (of this or another vCPU: no fast writes to it from here).
   void on_code_write(u64 page_pa) override;
+  void on_code_page_marked(u64 page_pa) override;
 
   // ---- debugger/test helpers ----
   // Translates through the page tables in memory as an access would, without
@@ -607,6 +624,7 @@ class Cpu final : public CodeWriteListener {
   PhysMem& mem_;
   PortBus& ports_;
   Scheduler& sched_;
+  unsigned code_listener_id_ = 0;  // this vCPU's code-page bit in PhysMem
   std::unique_ptr<Decoder> decoder_;
   InterruptSource* irq_source_ = nullptr;
   X87ErrorPins* x87_pins_ = nullptr;
@@ -696,6 +714,7 @@ class Cpu final : public CodeWriteListener {
   ChainStart chain_start_;
   Log* log_ = &Log::off();
   bool exception_stop_ = false;
+  bool halt_yields_ = false;
   GuestFault intercepted_{};
   // Delivers f, or stops the run if exceptions are intercepted.
   // `fault`: a fault-class exception (RF=1 in the pushed EFLAGS image).

@@ -99,9 +99,15 @@ bool Cpu::read_msr(u32 index, u64& out) {
       out = ratio << 8 | ratio << 40;
       return true;
     }
+    case kTscDeadline:
+      sync_time();
+      out = apic_ ? apic_->tsc_deadline() : msr.tsc_deadline;
+      return true;
     default:
-      if (index >= kX2apicFirst && index <= kX2apicLast)
+      if (index >= kX2apicFirst && index <= kX2apicLast) {
+        sync_time();  // the APIC timer's current count is a function of the tick
         return (msr.apic_base & apic_base::kExtd) && apic_->x2apic_read(index, out);
+      }
       if (index >= kMc0Ctl && index <= kMcLastBankMsr && (index - kMc0Ctl) % 4 != 0) {
         out = 0;  // MCi_STATUS, MCi_ADDR, MCi_MISC: no error logged
         return true;
@@ -175,7 +181,10 @@ bool Cpu::write_msr(u32 index, u64 v) {
       if (!apic_ || !apic_->x2apic_supported()) reserved |= apic_base::kExtd;
       if ((v & reserved) || !valid_apic_transition(msr.apic_base, v)) return false;
       msr.apic_base = v;
-      if (apic_) apic_->apic_base_written(v);
+      if (apic_) {
+        sync_time();
+        apic_->apic_base_written(v);
+      }
       end_block();  // CPUID.1:EDX.APIC follows EN
       return true;
     }
@@ -188,12 +197,15 @@ bool Cpu::write_msr(u32 index, u64 v) {
       msr.mtrr_def_type = v;
       return true;
     case kTscDeadline:
+      sync_time();  // the deadline is compared with the TSC of this instruction
       msr.tsc_deadline = v;
       if (apic_) apic_->tsc_deadline_written(v);
       return true;
     default:
-      if (index >= kX2apicFirst && index <= kX2apicLast)
+      if (index >= kX2apicFirst && index <= kX2apicLast) {
+        sync_time();  // an IPI or timer write takes effect at this instruction
         return (msr.apic_base & apic_base::kExtd) && apic_->x2apic_write(index, v);
+      }
       if (index >= kMc0Ctl && index <= kMcLastBankMsr) {
         if ((index - kMc0Ctl) % 4 != 0) return v == 0;  // STATUS, ADDR, MISC: only zeros
         *d->slot(msr, index) = v;                       // MCi_CTL: every bit an enable

@@ -28,8 +28,10 @@ class LocalApicHooks {
   virtual bool tsc_deadline_supported() const { return false; }
   // IA32_APIC_BASE was written (the value is already checked and stored).
   virtual void apic_base_written(u64 value) { (void)value; }
-  // IA32_TSC_DEADLINE was written (0 disarms the timer).
+  // IA32_TSC_DEADLINE was written (0 disarms the timer), and its value as
+  // the APIC reports it (0 outside TSC-deadline mode and once fired).
   virtual void tsc_deadline_written(u64 deadline) { (void)deadline; }
+  virtual u64 tsc_deadline() const { return 0; }
   // MOV to/from CR8 (64-bit mode): CR8[3:0] is a window on TPR[7:4] (SDM
   // Vol. 3A §10.8.6.1). A write stores TPR = value << 4 (TPR[3:0] cleared);
   // a read returns TPR[7:4]. An APIC that keeps the TPR answers true; the

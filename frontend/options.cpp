@@ -7,6 +7,7 @@
 #include "core/base/error.h"
 #include "core/base/log.h"
 #include "core/base/wall_clock.h"
+#include "core/machine/platform_layout.h"
 
 namespace vtlab::cli {
 
@@ -105,13 +106,14 @@ std::string non_empty(std::string_view v, std::string_view what) {
   return std::string(v);
 }
 
-// 1 until SMP exists; the refusal names what is missing, not a syntax error.
+// 1 to platform::kMaxCpus (the MADT's APIC IDs and the IOAPIC's ID must fit
+// the IOAPIC's 4-bit ID register).
 unsigned parse_cpus(std::string_view v) {
   const u64 n = parse_number(v, "--cpus");
   if (n == 0) throw Error("--cpus: a machine needs at least 1 vCPU");
-  if (n > 1) {
-    throw Error(std::string("--cpus ") + std::to_string(n) +
-                ": more than 1 vCPU is not supported yet (SMP is not built); use --cpus 1");
+  if (n > platform::kMaxCpus) {
+    throw Error(std::string("--cpus ") + std::to_string(n) + ": at most " + std::to_string(platform::kMaxCpus) +
+                " vCPUs (their APIC IDs and the IOAPIC's must fit its 4-bit ID)");
   }
   return unsigned(n);
 }
@@ -157,7 +159,7 @@ const OptionSpec<RunOptions> kRunOptions[] = {
      [](RunOptions& o, std::string_view v) { o.modules.push_back(non_empty(v, "--module")); }},
     {"--initrd", "PATH", "initial ramdisk for a Linux kernel (bzImage)", false,
      [](RunOptions& o, std::string_view v) { o.initrd = non_empty(v, "--initrd"); }},
-    {"--cpus", "N", "number of vCPUs (default 1; more than 1 needs SMP, not yet built)", false,
+    {"--cpus", "N", "number of vCPUs, 1-15 (default 1); vCPU 0 boots, the others wait for INIT-SIPI-SIPI", false,
      [](RunOptions& o, std::string_view v) { o.cpus = parse_cpus(v); }},
     {"--flat", "ADDR", "load IMAGE as a flat binary at ADDR and start there", false,
      [](RunOptions& o, std::string_view v) { o.flat_addr = parse_number(v, "--flat"); }},

@@ -71,7 +71,7 @@ struct RunOptions {
   std::optional<std::string> cmdline;  // kernel command line (Multiboot / Linux)
   std::vector<std::string> modules;    // in command-line order
   std::optional<std::string> initrd;   // Linux initial ramdisk
-  unsigned cpus = 1;                   // vCPUs (only 1 until SMP exists)
+  unsigned cpus = 1;                   // vCPUs (1 to platform::kMaxCpus)
   std::optional<u64> flat_addr;        // load IMAGE as a flat binary here, and enter it there
   OnReset on_reset = OnReset::Stop;
   RtcStart rtc;

@@ -24,21 +24,23 @@ PhysMem::PhysMem(u64 ram_size) : ram_size_(ram_size) {
   if (p == MAP_FAILED) throw Error("cannot reserve " + std::to_string(ram_size >> 20) + " MiB of guest RAM");
   ram_ = static_cast<u8*>(p);
   page_count_ = ram_size >> 12;
-  void* c = mmap(nullptr, page_count_, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  void* c = mmap(nullptr, page_count_ * sizeof *code_pages_, PROT_READ | PROT_WRITE,
+                 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
   if (c == MAP_FAILED) {
     munmap(ram_, ram_size_);
     throw Error("cannot reserve the code-page map for " + std::to_string(ram_size >> 20) + " MiB of guest RAM");
   }
-  code_pages_ = static_cast<u8*>(c);
+  code_pages_ = static_cast<u16*>(c);
   touched_.assign((ram_size / kChunkSize + 63) / 64 + 1, 0);
-  void* t = mmap(nullptr, touched_.size() * 8 * 512, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  void* t = mmap(nullptr, touched_.size() * 8 * 512, PROT_READ | PROT_WRITE,
+                 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
   if (t == MAP_FAILED) throw Error("cannot reserve the written-page map");
   touched_pages_ = static_cast<u64*>(t);
 }
 
 PhysMem::~PhysMem() {
   munmap(touched_pages_, touched_.size() * 8 * 512);
-  munmap(code_pages_, page_count_);
+  munmap(code_pages_, page_count_ * sizeof *code_pages_);
   munmap(ram_, ram_size_);
 }
 
@@ -120,20 +122,50 @@ void PhysMem::write_block(u64 pa, const void* src, u64 len) {
   }
 }
 
-void PhysMem::mark_code_page(u64 pa) {
-  u64 idx = page_index(pa);
-  if (idx < page_count_) code_pages_[idx] = 1;
+unsigned PhysMem::add_code_listener(CodeWriteListener* l) {
+  for (unsigned id = 0; id < kMaxCodeListeners; ++id) {
+    if (!listeners_[id]) {
+      listeners_[id] = l;
+      return id;
+    }
+  }
+  throw Error("physical memory: more than " + std::to_string(kMaxCodeListeners) + " code listeners");
 }
 
-void PhysMem::unmark_code_page(u64 pa) {
+void PhysMem::remove_code_listener(unsigned id) {
+  if (id < kMaxCodeListeners) listeners_[id] = nullptr;
+}
+
+void PhysMem::set_code_listener(CodeWriteListener* l) {
+  for (CodeWriteListener*& slot : listeners_) slot = nullptr;
+  listeners_[0] = l;
+}
+
+void PhysMem::mark_code_page(u64 pa, unsigned id) {
   u64 idx = page_index(pa);
-  if (idx < page_count_ && code_pages_[idx]) code_pages_[idx] = 0;  // no write: keep untouched map pages unbacked
+  if (idx >= page_count_ || id >= kMaxCodeListeners || (code_pages_[idx] >> id) & 1) return;
+  const bool first = code_pages_[idx] == 0;
+  code_pages_[idx] = u16(code_pages_[idx] | (1u << id));
+  if (!first) return;  // nobody holds a fast write path to a code page
+  const u64 page = pa & ~(kPageSize - 1);
+  for (CodeWriteListener* l : listeners_)
+    if (l) l->on_code_page_marked(page);
+}
+
+void PhysMem::unmark_code_page(u64 pa, unsigned id) {
+  u64 idx = page_index(pa);
+  // No write unless the bit is set: keep untouched map pages unbacked.
+  if (idx < page_count_ && id < kMaxCodeListeners && ((code_pages_[idx] >> id) & 1))
+    code_pages_[idx] = u16(code_pages_[idx] & ~(1u << id));
 }
 
 void PhysMem::note_write(u64 pa, u64 len) {
   u64 first = pa & ~(kPageSize - 1), last = (pa + len - 1) & ~(kPageSize - 1);
-  for (u64 page = first; page <= last; page += kPageSize)
-    if (is_code_page(page) && listener_) listener_->on_code_write(page);
+  for (u64 page = first; page <= last; page += kPageSize) {
+    if (!is_code_page(page)) continue;
+    for (unsigned bits = code_pages_[page_index(page)], id = 0; bits; bits >>= 1, ++id)
+      if ((bits & 1) && listeners_[id]) listeners_[id]->on_code_write(page);
+  }
 }
 
 }  // namespace vtlab

@@ -13,18 +13,22 @@
 
 namespace vtlab {
 
-// Told when something writes to a page that holds decoded code.
+// Told when something writes to a page that holds decoded code (each vCPU
+// keeps its own decoded blocks, so each is a listener).
 class CodeWriteListener {
  public:
   virtual ~CodeWriteListener() = default;
   virtual void on_code_write(u64 page_pa) = 0;
+  // The page has just become a code page (of any listener): a fast write
+  // path to it must go, so that every write to it is seen.
+  virtual void on_code_page_marked(u64 page_pa) { (void)page_pa; }
 };
 
 class PhysMem {
  public:
   static constexpr u64 kPageSize = 4096;
-  static constexpr u64 kHoleStart = 0xc0000000;   // RAM above 3 GiB is relocated
-  static constexpr u64 kAbove4G = 0x100000000;    // to start at 4 GiB (PC layout)
+  static constexpr u64 kHoleStart = 0xc0000000;  // RAM above 3 GiB is relocated
+  static constexpr u64 kAbove4G = 0x100000000;   // to start at 4 GiB (PC layout)
 
   explicit PhysMem(u64 ram_size);
   ~PhysMem();
@@ -62,10 +66,15 @@ class PhysMem {
 
   // Code tracking (self-modifying code). A page marked as code is never
   // given out for fast writes; every write through this class to it
-  // notifies the listener.
-  void set_code_listener(CodeWriteListener* l) { listener_ = l; }
-  void mark_code_page(u64 pa);
-  void unmark_code_page(u64 pa);
+  // notifies the listeners that marked it. Listeners (one per vCPU) have
+  // ids 0..kMaxCodeListeners-1; a page is code while any of them holds it.
+  static constexpr unsigned kMaxCodeListeners = 16;
+  unsigned add_code_listener(CodeWriteListener* l);  // throws Error when full
+  void remove_code_listener(unsigned id);
+  // The one listener, id 0 (tests of this class).
+  void set_code_listener(CodeWriteListener* l);
+  void mark_code_page(u64 pa, unsigned id = 0);
+  void unmark_code_page(u64 pa, unsigned id = 0);
   bool is_code_page(u64 pa) const {
     u64 idx = page_index(pa);
     return idx < page_count_ && code_pages_[idx];
@@ -122,13 +131,13 @@ class PhysMem {
   u64 high_size_;  // RAM [4 GiB, 4 GiB + high_size_)
   u8* ram_ = nullptr;
   std::vector<MmioRange> mmio_;
-  // One byte per RAM page, in a lazily backed mapping like RAM itself: only
-  // the parts covering pages that held code cost host memory.
+  // A bit per listener per RAM page, in a lazily backed mapping like RAM
+  // itself: only the parts covering pages that held code cost host memory.
   u64 page_count_ = 0;
-  u8* code_pages_ = nullptr;
-  std::vector<u64> touched_;  // a bit per 2 MiB chunk
+  u16* code_pages_ = nullptr;
+  std::vector<u64> touched_;      // a bit per 2 MiB chunk
   u64* touched_pages_ = nullptr;  // a bit per page; lazily backed, so it costs what is touched
-  CodeWriteListener* listener_ = nullptr;
+  CodeWriteListener* listeners_[kMaxCodeListeners] = {};
   Log* log_ = &Log::off();
 };
 

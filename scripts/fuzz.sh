@@ -2,8 +2,8 @@
 # Short libFuzzer runs over the parsers of outside input (the Multiboot/ELF
 # Short libFuzzer runs over the parsers of outside input (the Multiboot/ELF
 # loader, the bzImage loader, the command line) and over the register blocks
-# a guest programs (the legacy chipset driven by a nonsense-programming
-# guest, fw_cfg's ports and DMA, PCI configuration and the bridges), starting
+# a guest programs (the legacy chipset and the APICs/HPET driven by a
+# nonsense-programming guest, fw_cfg's ports and DMA, PCI configuration and the bridges), starting
 # from the seed corpora in tests/.
 # FUZZ_SECONDS sets the time per target (default 20). Builds with clang in
 # build/fuzz; installs clang and its sanitizer runtime when missing.
@@ -23,7 +23,7 @@ fi
 seconds=${FUZZ_SECONDS:-20}
 cmake -S . -B build/fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
       -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ >/dev/null
-cmake --build build/fuzz --target fuzz_loader fuzz_bzimage fuzz_cli_options fuzz_chipset fuzz_fw_cfg fuzz_pci -j"$(nproc)"
+cmake --build build/fuzz --target fuzz_loader fuzz_bzimage fuzz_cli_options fuzz_chipset fuzz_apic fuzz_fw_cfg fuzz_pci -j"$(nproc)"
 # run_fuzzer BINARY SEEDS: fuzz for $seconds on a scratch copy of the corpus.
 run_fuzzer() {
   local bin=$1 seeds=$2 work log status
@@ -45,5 +45,6 @@ run_fuzzer build/fuzz/tests/loader/fuzz_loader tests/loader/corpus
 run_fuzzer build/fuzz/tests/loader/fuzz_bzimage tests/loader/corpus_bzimage
 run_fuzzer build/fuzz/tests/cli/fuzz_cli_options tests/cli/corpus
 run_fuzzer build/fuzz/tests/devices/fuzz_chipset tests/devices/corpus
+run_fuzzer build/fuzz/tests/devices/fuzz_apic tests/devices/corpus_apic
 run_fuzzer build/fuzz/tests/firmware/fuzz_fw_cfg tests/firmware/corpus
 run_fuzzer build/fuzz/tests/pci/fuzz_pci tests/pci/corpus

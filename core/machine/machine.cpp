@@ -14,6 +14,7 @@
 #include "core/machine/firmware/mtrr_setup.h"
 #include "core/machine/platform_layout.h"
 #include "core/machine/ram_hash.h"
+#include "cpu/cpuid_table.h"
 #include "cpu/decoder.h"
 
 namespace vtlab {
@@ -109,16 +110,33 @@ std::string RunResult::summary() const {
 }
 
 Machine::Machine(const MachineConfig& config) : config_(config) {
+  if (config.cpus == 0 || config.cpus > platform::kMaxCpus)
+    throw Error("a machine has 1 to " + std::to_string(platform::kMaxCpus) + " vCPUs, not " +
+                std::to_string(config.cpus));
   mem_ = std::make_unique<PhysMem>(config.ram_bytes);
-  cpu_ = std::make_unique<Cpu>(*mem_, ports_, sched_);
-  // vCPU 0 of `cpus`: CPUID's topology leaves count the vCPUs the MADT lists.
-  cpu_->set_topology(CpuTopology{0, config.cpus});
+  // vCPU n has initial APIC ID n (the MADT says so); vCPU 0 boots.
+  for (unsigned i = 0; i < config.cpus; ++i) {
+    vcpus_.push_back(std::make_unique<Vcpu>(i, config.cpus, *mem_, ports_, sched_, apic_bus_, kCrystalHz));
+    Vcpu& v = *vcpus_.back();
+    apic_bus_.attach(v.lapic());
+    v.lapic().set_extint(&pic_extint_);
+    v.cpu().set_halt_yields(true);  // the vCPU scheduler decides how halted time passes
+    v.on_bsp_init = [this] { request_reset("an INIT IPI to the bootstrap processor"); };
+  }
+  vcpu_sched_ = std::make_unique<VcpuScheduler>(vcpus_, sched_, config.smp_quantum);
+  ioapic_ = std::make_unique<IoApic>(apic_bus_, platform::ioapic_id(config.cpus));
+  HpetConfig hpet;
+  hpet.id = platform::kHpetEventTimerBlockId;
+  hpet.clock_hz = platform::kHpetClockHz;
+  std::copy(std::begin(platform::kHpetRouteCap), std::end(platform::kHpetRouteCap), hpet.route_cap.begin());
+  hpet_ = std::make_unique<Hpet>(sched_, hpet);
+  wire_interrupts();
   FixedWallClock default_clock;
   WallClock& clock = config.wall_clock ? *config.wall_clock : default_clock;
-  pit_ = std::make_unique<Pit8254>(sched_, &pic_.input(platform::kIrqPit));
+  pit_ = std::make_unique<Pit8254>(sched_, &irq0_mux_.input(0));
   port61_ = std::make_unique<SystemControlB>(*pit_);
-  rtc_ = std::make_unique<RtcCmos>(sched_, &pic_.input(platform::kIrqRtc), clock.unix_seconds());
-  i8042_ = std::make_unique<I8042>(&pic_.input(platform::kIrqKeyboard), &pic_.input(platform::kIrqMouse));
+  rtc_ = std::make_unique<RtcCmos>(sched_, &irq8_mux_.input(0), clock.unix_seconds());
+  i8042_ = std::make_unique<I8042>(&isa_irq(platform::kIrqKeyboard), &isa_irq(platform::kIrqMouse));
   dma_ = std::make_unique<PhysMemDma>(*mem_);
   pci_ = std::make_unique<PciBus>(ports_, dma_.get(), platform::kPciMmioBase,
                                   platform::kPciMmioEnd - platform::kPciMmioBase);
@@ -129,19 +147,61 @@ Machine::Machine(const MachineConfig& config) : config_(config) {
   ecam_ = std::make_unique<PciEcam>(*pci_, platform::kEcamFirstBus);
   // The SCI reaches the 8259 through the LPC bridge's SCI_IRQ_SEL.
   acpi_pm_ = std::make_unique<AcpiPm>(sched_, &lpc_->sci_input(), AcpiPmConfig{platform::kPmBase, platform::kSlpTypS5});
-  fpu_error_ = std::make_unique<FpuError>(&pic_.input(platform::kIrqFpuError));
+  fpu_error_ = std::make_unique<FpuError>(&isa_irq(platform::kIrqFpuError));
   x87_error_wire_ = std::make_unique<X87ErrorWire>(*fpu_error_);
-  com1_ = std::make_unique<Uart16550>(sched_, &pic_.input(platform::kIrqCom1), config.serial_out, config.serial_in);
+  com1_ = std::make_unique<Uart16550>(sched_, &isa_irq(platform::kIrqCom1), config.serial_out, config.serial_in);
   fw_cfg_ = std::make_unique<FwCfg>(dma_.get(), platform::kLpcRequesterId);
   wire_chipset();
-  log_.set_place_source([this] { return Log::Place{cpu_->instructions_now(), cpu_->rip}; });
+  log_.set_place_source([this] {
+    Cpu& c = current_vcpu().cpu();
+    return Log::Place{c.instructions_now(), c.rip};
+  });
   ports_.set_log(log_);
   mem_->set_log(log_);
   pci_->set_log(log_);
-  cpu_->set_log(log_);
-  if (config.serial_out) config.serial_out->on_failure = [this] { cpu_->request_stop(); };
+  for (auto& v : vcpus_) v->cpu().set_log(log_);
+  if (config.serial_out) config.serial_out->on_failure = [this] { current_vcpu().cpu().request_stop(); };
   if (config.serial_in) config.serial_in->bind_clock(sched_);
   chipset_setup();
+  apic_setup();
+}
+
+// Interrupt routing (interrupt_wiring.h): ISA lines to the 8259 pair and
+// the IOAPIC as platform_layout.h says, the 8259's INTR to the BSP's LINT0
+// and IOAPIC input 0, the HPET's outputs.
+void Machine::wire_interrupts() {
+  for (unsigned irq = 0; irq < isa_irqs_.size(); ++irq) {
+    if (irq == platform::kIrqCascade) continue;  // the slave's INTR, inside the pair
+    isa_irqs_[irq].connect(&pic_.input(irq));
+    isa_irqs_[irq].connect(&ioapic_->input(platform::isa_irq_to_gsi(irq)));
+  }
+  pic_intr_.connect(&vcpus_[0]->lapic().lint(0));
+  pic_intr_.connect(&ioapic_->input(platform::kGsiPicIntr));
+  pic_.set_intr_output(&pic_intr_);
+  hpet_->set_legacy_lines(&irq0_mux_.input(1), &irq8_mux_.input(1));
+  for (unsigned gsi = 0; gsi < platform::kIoApicPins; ++gsi) hpet_->set_route_line(gsi, &ioapic_->input(gsi));
+  // Legacy replacement takes IRQ 0 from the PIT and IRQ 8 from the RTC.
+  hpet_->on_legacy_change = [this](bool on) {
+    irq0_mux_.select(on ? 1 : 0);
+    irq8_mux_.select(on ? 1 : 0);
+  };
+  mem_->map_mmio(platform::kLapicBase, platform::kLapicSize, &lapic_window_, "local APIC");
+  mem_->map_mmio(platform::kIoApicBase, platform::kIoApicSize, ioapic_.get(), "IOAPIC");
+  mem_->map_mmio(platform::kHpetBase, platform::kHpetSize, hpet_.get(), "HPET");
+}
+
+// What PC firmware leaves in the APICs before the OS starts (as SeaBIOS
+// does; MP specification 1.4 §3.6.2.2, virtual-wire mode): the bootstrap
+// processor's local APIC software enabled, LINT0 passing the 8259's INTR
+// (ExtINT), LINT1 taking NMI; the application processors' APICs at their
+// reset values; the IOAPIC's ID the MADT's (its constructor's) and every
+// entry masked.
+void Machine::apic_setup() {
+  Lapic& bsp = vcpus_[0]->lapic();
+  if (!bsp.xapic_mode()) return;
+  bsp.mmio_write(u64(lapic::kSvr) << 4, 4, lapic::kSvrReset | lapic::kSvrEnable);
+  bsp.mmio_write(u64(lapic::kLvtLint0) << 4, 4, u32(DeliveryMode::ExtInt) << lapic::kLvtDeliveryModeShift);
+  bsp.mmio_write(u64(lapic::kLvtLint1) << 4, 4, u32(DeliveryMode::Nmi) << lapic::kLvtDeliveryModeShift);
 }
 
 // Ports and lines as platform_layout.h gives them (docs/devices.md).
@@ -157,14 +217,13 @@ void Machine::wire_chipset() {
   debug_exit_.attach(ports_);
   fw_cfg_->attach(ports_);
   wire_pci();
-  cpu_->set_interrupt_source(&irq_source_);
-  cpu_->set_x87_error_pins(x87_error_wire_.get());
-  debug_exit_.on_exit = [this](u32) { cpu_->request_stop(); };
+  for (auto& v : vcpus_) v->cpu().set_x87_error_pins(x87_error_wire_.get());  // FERR# of every vCPU, OR-ed
+  debug_exit_.on_exit = [this](u32) { current_vcpu().cpu().request_stop(); };
   i8042_->on_reset = [this](const char* what) { request_reset(what); };
   reset_control_.on_reset = [this](const char* what) { request_reset(what); };
   acpi_pm_->on_power_off = [this] {
     powered_off_ = true;
-    cpu_->request_stop();
+    current_vcpu().cpu().request_stop();
   };
 }
 
@@ -178,10 +237,16 @@ void Machine::wire_pci() {
   pci_->add(platform::kHostBridgeDevice, 0, *host_bridge_);
   pci_->add(platform::kLpcDevice, 0, *lpc_);
   pci_->set_pirq_router(lpc_.get());
+  // The LPC bridge's ISA outputs (the SCI, PIRQs routed to an IRQ) are ISA
+  // lines like the devices': to the 8259 and the IOAPIC. PIRQ A-H also go
+  // to IOAPIC inputs 16-23 (ICH9).
   std::array<IrqLine*, Ich9Lpc::kIsaIrqs> isa{};
   for (unsigned irq = 0; irq < isa.size(); ++irq)
-    if (irq != platform::kIrqCascade) isa[irq] = &pic_.input(irq);
+    if (irq != platform::kIrqCascade) isa[irq] = &isa_irq(irq);
   lpc_->set_isa_lines(isa);
+  std::array<IrqLine*, Ich9Lpc::kPirqs> pirq_gsi{};
+  for (unsigned x = 0; x < pirq_gsi.size(); ++x) pirq_gsi[x] = &ioapic_->input(Ich9Lpc::kIoApicFirstGsi + x);
+  lpc_->set_ioapic_lines(pirq_gsi);
   lpc_->on_pm_decode = [this](std::optional<u16> base) { acpi_pm_->relocate(ports_, base); };
   pci_ports_->attach();
   mem_->map_mmio(platform::kEcamBase, platform::kEcamSize, ecam_.get(), "PCI ECAM");
@@ -222,7 +287,7 @@ Machine::~Machine() {
 
 void Machine::request_reset(std::string why) {
   if (!reset_request_) reset_request_ = std::move(why);
-  cpu_->request_stop();
+  current_vcpu().cpu().request_stop();
 }
 
 void Machine::load(const BootImage& image) {
@@ -242,13 +307,23 @@ void Machine::apply_image(const BootImage& image) {
       mem_->write_block(b.addr + b.bytes.size() + off, kZeros.data(), std::min<u64>(kZeros.size(), b.zero_fill - off));
   }
   install_firmware({config_.ram_bytes, config_.cpus}, image, *mem_, *fw_cfg_);
-  cpu_->reset();
-  program_boot_mtrrs(*cpu_);
+  for (auto& v : vcpus_) {
+    v->reset();
+    program_boot_mtrrs(v->cpu());  // firmware programs every processor's MTRRs alike
+  }
+  vcpu_sched_->reset();
+  apic_setup();
   fw_cfg_->reset();
   switch (image.mode) {
-    case StartMode::Real16: enter_real16(image); break;
-    case StartMode::Protected32: enter_protected32(image); break;
-    case StartMode::Long64: enter_long64(image); break;
+    case StartMode::Real16:
+      enter_real16(image);
+      break;
+    case StartMode::Protected32:
+      enter_protected32(image);
+      break;
+    case StartMode::Long64:
+      enter_long64(image);
+      break;
   }
 }
 
@@ -271,19 +346,23 @@ void Machine::reset_machine() {
   fpu_error_->reset();
   com1_->reset();
   debug_exit_.reset();
+  ioapic_->reset();
+  hpet_->reset();
   chipset_setup();
   u64 bytes = 0;
   if (boot_image_) {
     for (const BootBlob& b : boot_image_->blobs) bytes += b.bytes.size() + b.zero_fill;
     apply_image(*boot_image_);
   } else {
-    cpu_->reset();
+    for (auto& v : vcpus_) v->reset();
+    vcpu_sched_->reset();
+    apic_setup();
   }
-  cpu_->pass_time(1000 + bytes / 8);
+  vcpu_sched_->pass_time(1000 + bytes / 8);
   // The stop request that brought the run loop here (the reset, a triple
   // fault) belongs to the machine before the reset: a run to the current
   // time consumes it without executing anything.
-  cpu_->run(cpu_->icount());
+  for (auto& v : vcpus_) v->cpu().run(v->cpu().icount());
 }
 
 // The machine state Multiboot promises at entry (Multiboot 0.6.96 §3.2 and
@@ -294,7 +373,7 @@ void Machine::reset_machine() {
 // are also Linux's __BOOT_CS/__BOOT_DS: its 32-bit boot protocol is the
 // same state with the loader's GDT in GDTR and ESI = boot_params.
 void Machine::enter_protected32(const BootImage& image) {
-  Cpu& c = *cpu_;
+  Cpu& c = cpu();
   c.cr0 = cr0::PE | cr0::ET;
   const u32 code = ar::P | ar::S | ar::kTypeCode | ar::kTypeReadable | ar::kTypeAccessed | ar::DB | ar::G;
   const u32 data = ar::P | ar::S | ar::kTypeWritable | ar::kTypeAccessed | ar::DB | ar::G;
@@ -318,7 +397,7 @@ void Machine::enter_protected32(const BootImage& image) {
 // RSI = boot_params. IA-32e mode as SDM Vol. 3A §10.8.5 (PAE, LME, then PG)
 // leaves it: EFER.LMA = 1 with CS.L = 1.
 void Machine::enter_long64(const BootImage& image) {
-  Cpu& c = *cpu_;
+  Cpu& c = cpu();
   c.cr0 = cr0::PE | cr0::ET | cr0::PG;
   c.cr4 = cr4::PAE;
   c.efer = efer::LME | efer::LMA;
@@ -339,7 +418,7 @@ void Machine::enter_long64(const BootImage& image) {
 // A flat image below 1 MiB starts like a boot sector: real mode,
 // CS:IP = (entry >> 4):(entry & 0xf), other segments 0.
 void Machine::enter_real16(const BootImage& image) {
-  Cpu& c = *cpu_;
+  Cpu& c = cpu();
   for (unsigned s = 0; s < kNumSegs; ++s) c.load_segment_real(s, 0);
   c.load_segment_real(CS, u16(image.entry >> 4));
   c.rip = image.entry & 0xf;
@@ -367,7 +446,7 @@ std::optional<RunEnd> Machine::host_stop(RunResult& r) const {
 
 RunResult Machine::run(std::optional<u64> max_instructions) {
   RunResult r;
-  const u64 start = cpu_->icount();
+  const u64 start = now();
   // Saturating: --max-insns 2^64-1 means "as good as never".
   const u64 limit = !max_instructions                     ? Scheduler::kNever
                     : *max_instructions > ~u64(0) - start ? ~u64(0)
@@ -375,9 +454,9 @@ RunResult Machine::run(std::optional<u64> max_instructions) {
   StopCause cause = StopCause::InsnLimit;
   std::optional<RunEnd> host_end;
   for (;;) {
-    const u64 now = cpu_->icount();
-    const u64 slice_end = limit - now > kSlice ? now + kSlice : limit;
-    cause = cpu_->run(slice_end);
+    const u64 t = now();
+    const u64 slice_end = limit - t > kSlice ? t + kSlice : limit;
+    cause = vcpu_sched_->run(slice_end);
     com1_->flush_output();
     if ((host_end = host_stop(r))) break;
     if (debug_exit_.exit_request() || powered_off_) break;
@@ -387,13 +466,15 @@ RunResult Machine::run(std::optional<u64> max_instructions) {
     if (reset && config_.on_reset == ResetAction::Reset) {
       reset_machine();
       cause = StopCause::InsnLimit;
-      if (cpu_->icount() >= limit) break;  // the reset's own time used up the run
+      if (now() >= limit) break;  // the reset's own time used up the run
       continue;
     }
     if (reset) break;
-    if (cause != StopCause::InsnLimit || cpu_->icount() >= limit) break;
+    // A stop request nothing above explains (a vCPU's own INIT): run on.
+    if (cause == StopCause::Requested) cause = StopCause::InsnLimit;
+    if (cause != StopCause::InsnLimit || now() >= limit) break;
   }
-  r.instructions = cpu_->retired();
+  for (const auto& v : vcpus_) r.instructions += v->cpu().retired();
   r.resets = resets_;
   // Before anything below reads guest memory through paging (which may set
   // Accessed bits).
@@ -421,6 +502,7 @@ RunResult Machine::run(std::optional<u64> max_instructions) {
     r.end = *host_end;
     return r;
   }
+  Vcpu& stopped = *vcpus_[vcpu_sched_->stopped_vcpu()];
   switch (cause) {
     case StopCause::InsnLimit:
       r.end = RunEnd::InsnLimit;
@@ -435,48 +517,60 @@ RunResult Machine::run(std::optional<u64> max_instructions) {
       r.end = RunEnd::Unsupported;
       break;
   }
-  r.detail = cpu_->stop_detail();
-  if (r.end == RunEnd::TripleFault) r.detail += "; " + chain_start_text();
-  if (const InsnSite& u = cpu_->last_unimplemented_site(); u.mnemonic) {
+  if (cause == StopCause::HaltedForever) {
+    r.detail = vcpu_sched_->halted_detail();
+  } else {
+    r.detail = stopped.cpu().stop_detail();
+    if (vcpus_.size() > 1 && !r.detail.empty()) r.detail = "vCPU " + std::to_string(stopped.index()) + ": " + r.detail;
+  }
+  if (r.end == RunEnd::TripleFault) r.detail += "; " + chain_start_text(stopped.cpu());
+  for (const auto& v : vcpus_) {
+    const InsnSite& u = v->cpu().last_unimplemented_site();
+    if (!u.mnemonic) continue;
     r.note = "the guest executed " + describe_instruction(u.code(), u.code_size, u.rip) + " at RIP " + hex(u.rip) +
              ", which vtlab does not implement yet (it raised #UD)";
+    break;
   }
   return r;
 }
 
-std::string Machine::chain_start_text() {
-  const ChainStart& c = cpu_->chain_start();
+std::string Machine::chain_start_text(Cpu& cpu) {
+  const ChainStart& c = cpu.chain_start();
   if (!c.valid) return "the event that began the chain is unknown";
   std::string s = std::string("the chain began with ") + vector_name(c.vector) + " (vector " + std::to_string(c.vector);
   s += c.has_error ? ", error code " + hex(c.error) + ")" : ", no error code)";
-  s += " at CS:RIP " + hex(c.cs) + ":" + hex(c.rip) + ": " + describe_code_at(*cpu_, c.rip, c.code_size);
+  s += " at CS:RIP " + hex(c.cs) + ":" + hex(c.rip) + ": " + describe_code_at(cpu, c.rip, c.code_size);
   return s;
 }
 
 u64 Machine::state_hash() const {
-  const Cpu& c = *cpu_;
   StateHash h;
-  h.value(c.gpr);
-  h.value(c.rip);
-  h.value(c.flags.get());
-  for (const Segment& s : c.seg) {
-    h.value(s.selector), h.value(s.base), h.value(s.limit), h.value(s.attr);
+  for (const auto& v : vcpus_) {
+    const Cpu& c = v->cpu();
+    h.value(c.gpr);
+    h.value(c.rip);
+    h.value(c.flags.get());
+    for (const Segment& sg : c.seg) {
+      h.value(sg.selector), h.value(sg.base), h.value(sg.limit), h.value(sg.attr);
+    }
+    h.value(c.cr0), h.value(c.cr2), h.value(c.cr3), h.value(c.cr4), h.value(c.efer);
+    for (const Xmm& x : c.xmm) h.value(x.lo), h.value(x.hi);
+    h.value(c.mxcsr);
+    const X87State& f = c.x87;
+    for (const x87::F80& r : f.r) h.value(r.sig), h.value(r.se);
+    h.value(f.fcw), h.value(f.fsw), h.value(f.tags), h.value(f.fop);
+    h.value(f.fip), h.value(f.fdp), h.value(f.fcs), h.value(f.fds), h.value(f.ferr);
+    h.value(c.pkru);
+    for (u64 p : c.pdpte) h.value(p);
+    h.value(c.debug_traps_pending());
+    h.value(c.icount());
+    h.value(c.halted);
   }
-  h.value(c.cr0), h.value(c.cr2), h.value(c.cr3), h.value(c.cr4), h.value(c.efer);
-  for (const Xmm& x : c.xmm) h.value(x.lo), h.value(x.hi);
-  h.value(c.mxcsr);
-  const X87State& f = c.x87;
-  for (const x87::F80& r : f.r) h.value(r.sig), h.value(r.se);
-  h.value(f.fcw), h.value(f.fsw), h.value(f.tags), h.value(f.fop);
-  h.value(f.fip), h.value(f.fdp), h.value(f.fcs), h.value(f.fds), h.value(f.ferr);
-  h.value(c.pkru);
-  for (u64 p : c.pdpte) h.value(p);
-  h.value(c.debug_traps_pending());
-  h.value(c.icount());
   const u64 acc = hash_guest_ram(*mem_);
   h.value(acc);
-  // The chipset's registers, as their snapshots hold them (saving changes
-  // nothing, whatever the signature says).
+  // The devices' registers, as their snapshots hold them (saving changes
+  // nothing, whatever the signature says): the chipset, every local APIC,
+  // the IOAPIC, the HPET, and where the vCPU scheduler is.
   Machine& self = const_cast<Machine&>(*this);
   Serializer devices;
   self.pic_.serialize(devices);
@@ -490,6 +584,13 @@ u64 Machine::state_hash() const {
   self.acpi_pm_->serialize(devices);
   self.fpu_error_->serialize(devices);
   self.com1_->serialize(devices);
+  for (auto& v : self.vcpus_) {
+    v->serialize(devices);
+    v->lapic().serialize(devices);
+  }
+  self.ioapic_->serialize(devices);
+  self.hpet_->serialize(devices);
+  self.vcpu_sched_->serialize(devices);
   h.bytes(devices.data().data(), devices.data().size());
   return h.digest();
 }

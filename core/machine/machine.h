@@ -11,14 +11,20 @@
 #include "core/base/port_bus.h"
 #include "core/base/scheduler.h"
 #include "core/machine/boot_image.h"
+#include "core/machine/interrupt_wiring.h"
 #include "core/machine/phys_mem_dma.h"
+#include "core/machine/vcpu.h"
+#include "core/machine/vcpu_scheduler.h"
 #include "cpu/cpu.h"
 #include "cpu/x87/error_pins.h"
 #include "devices/acpi_pm/acpi_pm.h"
 #include "devices/debug_exit/debug_exit.h"
 #include "devices/fpu_error/fpu_error.h"
 #include "devices/fw_cfg/fw_cfg.h"
+#include "devices/hpet/hpet.h"
 #include "devices/i8042/i8042.h"
+#include "devices/ioapic/ioapic.h"
+#include "devices/lapic/apic_bus.h"
 #include "devices/pci/host_bridge/config_ports.h"
 #include "devices/pci/host_bridge/ecam.h"
 #include "devices/pci/host_bridge/q35_host_bridge.h"
@@ -42,9 +48,13 @@ enum class ResetAction { Stop, Reset };
 
 struct MachineConfig {
   u64 ram_bytes = 256ull << 20;
-  // vCPUs the firmware tables (MADT, fw_cfg) describe; only vCPU 0 runs
-  // until SMP exists (the CLI refuses more than 1).
+  // vCPUs, 1 to platform::kMaxCpus: vCPU 0 boots, the others wait for a
+  // start-up IPI (docs/smp.md). The firmware tables (MADT, fw_cfg) describe
+  // them all.
   unsigned cpus = 1;
+  // With several vCPUs, each runs in turn for this many ticks of virtual
+  // time (docs/smp.md).
+  u64 smp_quantum = VcpuScheduler::kDefaultQuantum;
   ByteSink* serial_out = nullptr;  // COM1 output (null: discarded)
   ByteInput* serial_in = nullptr;  // COM1 input (null: none)
   // The RTC's time at power-on (input interface). Null: a fixed moment,
@@ -78,7 +88,7 @@ struct RunResult {
   RunEnd end = RunEnd::InsnLimit;
   u32 exit_value = 0;             // DebugExit: the value written
   int signal = 0;                 // Signal: its number
-  u64 instructions = 0;           // retired
+  u64 instructions = 0;           // retired, by all vCPUs together
   std::optional<u64> state_hash;  // Machine::state_hash() where the run ended (if MachineConfig::hash_at_end)
   std::string detail;             // human-readable cause
   u64 resets = 0;                 // machine resets done on the way (ResetAction::Reset)
@@ -97,18 +107,27 @@ class Machine {
   ~Machine();
 
   void load(const BootImage& image);
-  // Runs until the guest ends the run, `max_instructions` have passed (in
-  // virtual time), a host I/O error or a stop signal. The CPU runs in slices
-  // of kSlice instructions; between slices the serial output is flushed and
-  // the host side is checked.
+  // Runs until the guest ends the run, `max_instructions` ticks of virtual
+  // time have passed (shared by all vCPUs: docs/smp.md), a host I/O error
+  // or a stop signal. The vCPUs run in slices of kSlice ticks; between
+  // slices the serial output is flushed and the host side is checked.
   RunResult run(std::optional<u64> max_instructions = std::nullopt);
   static constexpr u64 kSlice = u64(1) << 20;
 
-  // A hash of the architectural CPU state and all of guest RAM: equal
-  // hashes after equal instruction counts prove a deterministic run.
+  // A hash of the architectural state of every vCPU, all of guest RAM and
+  // the devices' registers: equal hashes after equal instruction counts
+  // prove a deterministic run.
   u64 state_hash() const;
 
-  Cpu& cpu() { return *cpu_; }
+  // vCPU 0, the bootstrap processor.
+  Cpu& cpu() { return vcpus_[0]->cpu(); }
+  Cpu& cpu(unsigned i) { return vcpus_.at(i)->cpu(); }
+  unsigned cpu_count() const { return unsigned(vcpus_.size()); }
+  Vcpu& vcpu(unsigned i) { return *vcpus_.at(i); }
+  Lapic& lapic(unsigned i) { return vcpus_.at(i)->lapic(); }
+  // Virtual time in ticks (every vCPU's icount() is this between runs).
+  u64 now() const { return vcpu_sched_->now(); }
+  VcpuScheduler& vcpu_scheduler() { return *vcpu_sched_; }
   PhysMem& memory() { return *mem_; }
   PortBus& ports() { return ports_; }
   Scheduler& scheduler() { return sched_; }
@@ -121,6 +140,9 @@ class Machine {
   I8042& i8042() { return *i8042_; }
   ResetControl& reset_control() { return reset_control_; }
   AcpiPm& acpi_pm() { return *acpi_pm_; }
+  IoApic& ioapic() { return *ioapic_; }
+  Hpet& hpet() { return *hpet_; }
+  ApicBus& apic_bus() { return apic_bus_; }
   FpuError& fpu_error() { return *fpu_error_; }
   FwCfg& fw_cfg() { return *fw_cfg_; }
   // PCI (docs/devices.md "PCI"): bus 0, the host bridge 00:00.0 with its
@@ -133,18 +155,6 @@ class Machine {
   Log& log() { return log_; }
 
  private:
-  // The CPU's interrupt input: the 8259 pair's INTR and INTA (a local APIC
-  // will sit here later).
-  class PicInterruptSource final : public InterruptSource {
-   public:
-    explicit PicInterruptSource(DualPic& pic) : pic_(pic) {}
-    bool has_interrupt() override { return pic_.intr(); }
-    u8 acknowledge() override { return pic_.acknowledge(); }
-
-   private:
-    DualPic& pic_;
-  };
-
   // The CPU's FERR#/IGNNE# pins (CR0.NE=0 x87 error reporting) wired to the
   // chipset's x87 error latch: FERR# -> IRQ 13, port 0xf0 -> IGNNE#.
   class X87ErrorWire final : public X87ErrorPins {
@@ -163,6 +173,15 @@ class Machine {
   // What a PC's firmware leaves in the chipset before it starts the OS.
   void chipset_setup();
   void wire_chipset();
+  // The interrupt controllers: the ISA lines to the 8259 pair and the
+  // IOAPIC, the 8259's INTR to LINT0, the HPET's outputs.
+  void wire_interrupts();
+  // What firmware leaves in the local APICs and the IOAPIC (virtual wire).
+  void apic_setup();
+  // The vCPU executing now (whose local APIC the xAPIC page shows).
+  Vcpu& current_vcpu() { return *vcpus_[vcpu_sched_->current()]; }
+  // ISA IRQ line `irq` as devices drive it (to the 8259 and the IOAPIC).
+  IrqLine& isa_irq(unsigned irq) { return isa_irqs_.at(irq); }
   void wire_pci();
   // A reset the guest asked for; the run loop acts on it between slices.
   void request_reset(std::string why);
@@ -173,16 +192,25 @@ class Machine {
   // Why the run must end now, between slices (host I/O, signal), if it must.
   std::optional<RunEnd> host_stop(RunResult& r) const;
   // A triple fault's first event, with its instruction disassembled.
-  std::string chain_start_text();
+  std::string chain_start_text(Cpu& cpu);
 
   MachineConfig config_;
   Log log_;  // before the parts that point to it
   Scheduler sched_;
   PortBus ports_;
   std::unique_ptr<PhysMem> mem_;
-  std::unique_ptr<Cpu> cpu_;
+  ApicBus apic_bus_;
+  std::vector<std::unique_ptr<Vcpu>> vcpus_;
+  std::unique_ptr<VcpuScheduler> vcpu_sched_;
+  LapicWindow lapic_window_{[this]() -> Lapic& { return current_vcpu().lapic(); }};
+  std::unique_ptr<IoApic> ioapic_;
   DualPic pic_;
-  PicInterruptSource irq_source_{pic_};
+  PicExtInt pic_extint_{pic_};
+  FanOutLine pic_intr_;                    // the 8259 pair's INTR output
+  std::array<FanOutLine, 16> isa_irqs_{};  // IRQ n -> 8259 input n and its IOAPIC input
+  IrqMux irq0_mux_{isa_irqs_[0]};          // the PIT or HPET timer 0
+  IrqMux irq8_mux_{isa_irqs_[8]};          // the RTC or HPET timer 1
+  std::unique_ptr<Hpet> hpet_;
   std::unique_ptr<Pit8254> pit_;
   std::unique_ptr<SystemControlB> port61_;
   std::unique_ptr<RtcCmos> rtc_;

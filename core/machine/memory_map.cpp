@@ -16,9 +16,9 @@ struct ReservedMmio {
   u64 base, size;
 };
 constexpr ReservedMmio kReservedMmio[] = {
-    {kIoApicBase, 0x1000},
+    {kIoApicBase, kIoApicSize},
     {kHpetBase, 0x1000},
-    {kLapicBase, 0x1000},
+    {kLapicBase, kLapicSize},
 };
 
 }  // namespace
@@ -43,7 +43,8 @@ std::vector<MemRange> pc_memory_map(u64 ram_size) {
   // ECAM lies below the 3 GiB hole: with more than 2.75 GiB of RAM the RAM
   // there wins (PhysMem maps RAM up to 3 GiB) and only the rest is reported.
   const u64 ecam_start = std::max(kEcamBase, low_end);
-  if (ecam_start < kEcamBase + kEcamSize) map.push_back({ecam_start, kEcamBase + kEcamSize - ecam_start, kE820Reserved});
+  if (ecam_start < kEcamBase + kEcamSize)
+    map.push_back({ecam_start, kEcamBase + kEcamSize - ecam_start, kE820Reserved});
   for (const ReservedMmio& r : kReservedMmio) map.push_back({r.base, r.size, kE820Reserved});
   if (ram_size > kMmioHoleStart) map.push_back({k4GiB, ram_size - kMmioHoleStart, kE820Ram});
   return map;

@@ -16,9 +16,12 @@
 namespace vtlab::platform {
 
 // ---- Memory-mapped devices ----
-inline constexpr u64 kLapicBase = 0xfee00000;  // every local APIC (xAPIC MMIO)
+inline constexpr u64 kLapicBase = 0xfee00000;  // every local APIC (xAPIC MMIO): each vCPU sees its own
+inline constexpr u64 kLapicSize = 0x1000;
 inline constexpr u64 kIoApicBase = 0xfec00000;
+inline constexpr u64 kIoApicSize = 0x1000;  // the window e820 reserves; IOREGSEL at +0, IOWIN at +0x10
 inline constexpr u32 kIoApicGsiBase = 0;
+inline constexpr unsigned kIoApicPins = 24;  // GSIs 0-23 (82093AA: 24 redirection entries)
 inline constexpr u64 kHpetBase = 0xfed00000;
 inline constexpr u64 kHpetSize = 0x400;
 // The HPET's General Capabilities and ID register, bits 31:0, which the
@@ -26,6 +29,13 @@ inline constexpr u64 kHpetSize = 0x400;
 // (bit 15), 64-bit counter (bit 13), 3 comparators (bits 12:8 = 2),
 // revision 1. (The same value as QEMU's HPET.)
 inline constexpr u32 kHpetEventTimerBlockId = 0x8086a201;
+// The HPET's main counter runs at 100 MHz (COUNTER_CLK_PERIOD 10^7 fs), as
+// QEMU's does: one count per 10 ticks at the default virtual clock rate.
+inline constexpr u64 kHpetClockHz = 100'000'000;
+// Tn_INT_ROUTE_CAP of timers 0-2: the IOAPIC inputs each timer may be
+// routed to outside legacy replacement mode (ICH9's: GSI 20-23, timer 2
+// also GSI 11).
+inline constexpr u32 kHpetRouteCap[3] = {0x00f00000, 0x00f00000, 0x00f00800};
 
 // PCI Express enhanced configuration space (ECAM), buses 0-255, as q35.
 inline constexpr u64 kEcamBase = 0xb0000000;
@@ -47,6 +57,35 @@ inline constexpr unsigned kIrqRtc = 8;
 inline constexpr unsigned kIrqSci = 9;  // ACPI SCI: level triggered, active high (ELCR bit set by the machine)
 inline constexpr unsigned kIrqMouse = 12;
 inline constexpr unsigned kIrqFpuError = 13;
+
+// ---- IOAPIC inputs (global system interrupts) --------------------------------------
+// Every ISA IRQ line reaches both the 8259 pair and an IOAPIC input, as on a
+// PC: IRQ n arrives at GSI n, except where an interrupt source override of
+// the MADT says otherwise. The machine wires the lines from this table and
+// the MADT is built from it, so the two cannot disagree.
+// MPS INTI flags of an override (ACPI MADT): polarity bits 1:0 (0 as the
+// bus: active high for ISA; 1 active high), trigger bits 3:2 (0 as the bus:
+// edge for ISA; 3 level).
+inline constexpr u16 kIntiConforming = 0, kIntiActiveHighLevel = 0x1 | 0x3 << 2;
+struct IsaIrqOverride {
+  unsigned irq, gsi;
+  u16 flags;
+};
+// As QEMU's: the PIT's IRQ 0 (HPET timer 0 in legacy replacement mode) is
+// wired to IOAPIC input 2, and the SCI is level triggered, active high.
+inline constexpr IsaIrqOverride kIsaIrqOverrides[] = {
+    {kIrqPit, 2, kIntiConforming},
+    {kIrqSci, kIrqSci, kIntiActiveHighLevel},
+};
+constexpr unsigned isa_irq_to_gsi(unsigned irq) {
+  for (const IsaIrqOverride& o : kIsaIrqOverrides)
+    if (o.irq == irq) return o.gsi;
+  return irq;
+}
+// IOAPIC input 0 is the 8259 pair's INTR (an ExtINT source), as on ICH9; no
+// ISA line arrives there, since IRQ 0 goes to GSI 2.
+inline constexpr unsigned kGsiPicIntr = 0;
+static_assert(isa_irq_to_gsi(kIrqPit) != kGsiPicIntr);
 
 // ---- legacy I/O ports -------------------------------------------------------------
 inline constexpr u16 kPicMaster = 0x20;  // 0x20-0x21

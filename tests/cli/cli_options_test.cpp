@@ -130,10 +130,13 @@ TEST_CASE("good command lines") {
          CHECK(o.run.cpus == 1u);
          CHECK(o.run.cmdline == "console=ttyS0");
        }},
-      {"run k", [](const Options& o) {
+      {"run k",
+       [](const Options& o) {
          CHECK_FALSE(o.run.initrd.has_value());
          CHECK(o.run.cpus == 1u);
        }},
+      {"run k --cpus 4", [](const Options& o) { CHECK(o.run.cpus == 4u); }},
+      {"run k --cpus=15", [](const Options& o) { CHECK(o.run.cpus == 15u); }},
       {"run k --log int", [](const Options& o) { CHECK(o.run.log_mask == u32(LogCategory::Int)); }},
       {"run k --log unimp,guest-errors,int",
        [](const Options& o) {
@@ -220,7 +223,7 @@ TEST_CASE("bad command lines name the problem and point to --help") {
       {"run k --flat 0x1_000", "--flat: '0x1_000' is not a number"},
       {"run k --flat 99999999999999999999999", "--flat: '99999999999999999999999' is too large"},
       {"run k --serial tty", "--serial: 'tty' is not one of stdio, file:PATH, none"},
-      {"run k --cpus 2", "--cpus 2: more than 1 vCPU is not supported yet"},
+      {"run k --cpus 16", "--cpus 16: at most 15 vCPUs"},
       {"run k --cpus 0", "--cpus: a machine needs at least 1 vCPU"},
       {"run k --cpus two", "--cpus: 'two' is not a number"},
       {"run k --initrd a --initrd b", "given twice"},

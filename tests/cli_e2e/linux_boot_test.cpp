@@ -68,7 +68,7 @@ TEST_CASE("bad Linux boots: exit 2 and a message naming the file or option") {
       {"run " + good + " --mem 8M", "give it --mem 21M or more"},
       {"run " + good + " --module " + initrd, "--module is for Multiboot kernels"},
       {"run " + hello + " --initrd " + initrd, "--initrd is for Linux kernels"},
-      {"run " + good + " --cpus 2", "more than 1 vCPU is not supported yet"},
+      {"run " + good + " --cpus 16", "at most 15 vCPUs"},
       {"run " + good + " --cpus 0", "at least 1 vCPU"},
       {"run " + good + " --cpus many", "--cpus"},
   };

@@ -169,3 +169,7 @@ static void boot_to_shell_twice(int cpus) {
 TEST_CASE("Debian 12's kernel on 1 vCPU: boots to a busybox shell, runs typed commands, powers off, twice alike") {
   boot_to_shell_twice(1);
 }
+
+TEST_CASE("Debian 12's kernel on 2 vCPUs: both come up (INIT-SIPI-SIPI), the shell works, twice alike") {
+  boot_to_shell_twice(2);
+}

@@ -34,6 +34,7 @@ struct FakeApic : LocalApicHooks {
   bool tsc_deadline_supported() const override { return deadline; }
   void apic_base_written(u64 v) override { last_base = v; }
   void tsc_deadline_written(u64 v) override { last_deadline = v; }
+  u64 tsc_deadline() const override { return last_deadline; }
   bool x2apic_read(u32 index, u64& out) override {
     out = index == 0x802 ? 0x1234 : 0;  // the x2APIC ID register
     return index == 0x802;

@@ -24,7 +24,9 @@ constexpr u64 kIstStacks = 0x90000;  // IST k's stack top: kIstStacks + k * 4 Ki
 constexpr u64 kKernelCode = 0x100000, kUserCode = 0x200000, kCodeSize = 0x10000;
 constexpr u64 kData = 0x300000, kDataSize = 0x10000;
 constexpr u64 kUserStackTop = 0x3f0000;
-constexpr u64 kMmio = 0xfed00000, kMmio2 = 0xfee00000;
+// Two scratch device pages in the free MMIO space between the IOAPIC, the
+// HPET and the local APIC (platform_layout.h).
+constexpr u64 kMmio = 0xfec10000, kMmio2 = 0xfed10000;
 constexpr u64 kHole = PhysMem::kHoleStart;
 constexpr u64 kBeyondRam = 0x3f00000000;  // 252 GiB: RAM only in the 1 TiB configuration
 constexpr u64 kUnmapped = 0x8000000000;   // PML4[1]: not present

@@ -20,6 +20,7 @@ struct RomCase {
   const char* expected;  // in roms/expected/
   const char* cmdline;
   bool flat_7c00;
+  unsigned cpus = 1;
 };
 
 // Memory and command line as roms/README.md documents for the expected files.
@@ -37,6 +38,9 @@ constexpr RomCase kRoms[] = {
     {"fwcfg.elf", "fwcfg.txt", "", false},
     {"pci.elf", "pci.txt", "", false},
     {"x87.elf", "x87.txt", "", false},
+    {"smp.elf", "smp-1.txt", "", false, 1},
+    {"smp.elf", "smp-2.txt", "", false, 2},
+    {"smp.elf", "smp-4.txt", "", false, 4},
 };
 
 std::string read_file(const std::string& path) {
@@ -62,6 +66,7 @@ std::unique_ptr<Booted> boot(const RomCase& rc) {
   opts.flat_addr = 0x7c00;
   MachineConfig cfg;
   cfg.ram_bytes = opts.ram_size;
+  cfg.cpus = rc.cpus;
   cfg.serial_out = &b->serial;
   b->machine = std::make_unique<Machine>(cfg);
   b->machine->load(load_image(opts));
@@ -72,7 +77,7 @@ std::unique_ptr<Booted> boot(const RomCase& rc) {
 
 TEST_CASE("every ROM prints its expected output and exits with code 0") {
   for (const RomCase& rc : kRoms) {
-    SUBCASE(rc.image) {
+    SUBCASE(rc.expected) {
       auto b = boot(rc);
       RunResult r = b->machine->run(2'000'000'000ull);
       INFO(r.summary());
@@ -142,4 +147,44 @@ TEST_CASE("a boot image that does not fit in RAM is refused with a clear error")
   img.blobs[0].addr = 0x100000;
   img.blobs[0].zero_fill = ~u64(0) - 4;  // length overflows
   CHECK_THROWS_AS(m.load(img), Error);
+}
+
+TEST_CASE("SMP runs are deterministic: the smp ROM twice on 1, 2 and 4 vCPUs, stopped mid-run and at the end") {
+  for (unsigned cpus : {1u, 2u, 4u}) {
+    CAPTURE(cpus);
+    const RomCase* rc = nullptr;
+    for (const RomCase& c : kRoms)
+      if (std::string(c.image) == "smp.elf" && c.cpus == cpus) rc = &c;
+    REQUIRE(rc);
+    auto a = boot(*rc), b = boot(*rc);
+    // Mid-run: the APs are starting or the IPIs are flying.
+    RunResult ra = a->machine->run(2'000'000), rb = b->machine->run(2'000'000);
+    CHECK(ra.end == RunEnd::InsnLimit);
+    CHECK(a->machine->state_hash() == b->machine->state_hash());
+    ra = a->machine->run();
+    rb = b->machine->run();
+    INFO(ra.summary());
+    CHECK(ra.end == RunEnd::DebugExit);
+    CHECK(ra.exit_value == 0);
+    CHECK(ra.instructions == rb.instructions);
+    CHECK(*ra.state_hash == *rb.state_hash);
+    CHECK(a->serial.text() == b->serial.text());
+    for (unsigned i = 0; i < cpus; ++i) CHECK(a->machine->cpu(i).icount() == b->machine->cpu(i).icount());
+  }
+}
+
+TEST_CASE("an SMP run cut into slices of any size ends in the same state as one run") {
+  const RomCase* rc = nullptr;
+  for (const RomCase& c : kRoms)
+    if (std::string(c.image) == "smp.elf" && c.cpus == 4) rc = &c;
+  REQUIRE(rc);
+  auto whole = boot(*rc), cut = boot(*rc);
+  RunResult rw = whole->machine->run();
+  RunResult rc2;
+  do rc2 = cut->machine->run(123'457);  // ends quanta and halted waits anywhere
+  while (rc2.end == RunEnd::InsnLimit);
+  CHECK(rc2.end == RunEnd::DebugExit);
+  CHECK(rw.instructions == rc2.instructions);
+  CHECK(*rw.state_hash == *rc2.state_hash);
+  CHECK(whole->serial.text() == cut->serial.text());
 }

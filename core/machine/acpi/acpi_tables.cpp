@@ -81,7 +81,7 @@ constexpr Field kFadtFields[] = {
     {131, 1, 0},             // FADT Minor Version
 };
 constexpr Gas kFadtRegisters[] = {
-    {116, kSystemIo, 8, kByteAccess, kResetControl},                // RESET_REG
+    {116, kSystemIo, 8, kByteAccess, kResetControl},             // RESET_REG
     {148, kSystemIo, kPm1EvtLen * 8, kWordAccess, kPm1aEvtBlk},  // X_PM1a_EVT_BLK
     {172, kSystemIo, kPm1CntLen * 8, kWordAccess, kPm1aCntBlk},  // X_PM1a_CNT_BLK
     {208, kSystemIo, kPmTmrLen * 8, kDwordAccess, kPmTmrBlk},    // X_PM_TMR_BLK
@@ -102,18 +102,8 @@ constexpr Field kFacsFields[] = {
 constexpr u8 kMadtRevision = 3;
 constexpr u32 kMadtPcatCompat = 1;  // dual 8259s present
 constexpr u8 kMadtLocalApic = 0, kMadtIoApic = 1, kMadtSourceOverride = 2, kMadtLocalApicNmi = 4;
-// MPS INTI flags: polarity bits 1:0 (1 active high), trigger bits 3:2 (3 level).
-constexpr u16 kActiveHighLevel = 0x1 | 0x3 << 2;
-struct SourceOverride {
-  u8 irq;
-  u32 gsi;
-  u16 flags;
-};
-// As QEMU's: the PIT's IRQ 0 is wired to IOAPIC pin 2, and the SCI is level, active high.
-constexpr SourceOverride kSourceOverrides[] = {
-    {0, 2, 0},
-    {kIrqSci, kIrqSci, kActiveHighLevel},
-};
+// The interrupt source overrides are platform_layout.h's kIsaIrqOverrides,
+// the table the machine wires the lines from.
 constexpr u8 kAllProcessors = 0xff;
 constexpr u8 kNmiLint = 1;  // NMI arrives on LINT1 of every local APIC
 
@@ -221,7 +211,7 @@ Table madt(unsigned cpus) {
   t.put(40, 4, kMadtPcatCompat);
   for (unsigned i = 0; i < cpus; ++i) t.append({{1, kMadtLocalApic}, {1, 8}, {1, i}, {1, i}, {4, 1 /* enabled */}});
   t.append({{1, kMadtIoApic}, {1, 12}, {1, ioapic_id(cpus)}, {1, 0}, {4, kIoApicBase}, {4, kIoApicGsiBase}});
-  for (const SourceOverride& o : kSourceOverrides)
+  for (const IsaIrqOverride& o : kIsaIrqOverrides)
     t.append({{1, kMadtSourceOverride}, {1, 10}, {1, 0 /* ISA */}, {1, o.irq}, {4, o.gsi}, {2, o.flags}});
   t.append({{1, kMadtLocalApicNmi}, {1, 6}, {1, kAllProcessors}, {2, 0}, {1, kNmiLint}});
   return t;
