@@ -8,16 +8,19 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
 jobs=$(nproc)
+# phase NAME: print the name and the minutes and seconds spent so far, so a
+# slow CI run shows where its time went.
+phase() { printf "== [%dm%02ds] %s\n" $((SECONDS / 60)) $((SECONDS % 60)) "$1"; }
 
-echo "== Release build + all tests"
+phase "Release build + all tests"
 cmake --preset release >/dev/null
 cmake --build --preset release -j"$jobs"
 ctest --preset release -j"$jobs"
 
-echo "== Short fuzz runs (loaders, command line, fw_cfg)"
+phase "Short fuzz runs (loaders, command line, chipset, APICs, fw_cfg, PCI)"
 FUZZ_SECONDS=${FUZZ_SECONDS:-15} scripts/fuzz.sh
 
-echo "== Debug (ASan+UBSan+LSan) build + unit and ROM tests"
+phase "Debug (ASan+UBSan+LSan) build + unit and ROM tests"
 # The sanitizer options live in CMakePresets.json (test preset "debug"): a
 # leak fails the test (tests/sanitizer/leak_canary proves it), and ASan
 # clears stack shadow with memset rather than mmap, because every guest
@@ -26,3 +29,4 @@ echo "== Debug (ASan+UBSan+LSan) build + unit and ROM tests"
 cmake --preset debug >/dev/null
 cmake --build --preset debug -j"$jobs"
 ctest --preset debug -j"$jobs" -L "unit|rom"
+phase "done"
