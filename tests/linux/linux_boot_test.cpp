@@ -7,7 +7,6 @@
 // The kernel and busybox are fetched by scripts/linux-guest.sh with
 // `apt-get download` and cached in build/linux-guest (VTLAB_LINUX_GUEST_DIR
 // overrides it). If they cannot be had the test fails: it never skips.
-#define DOCTEST_CONFIG_IMPLEMENT_WITH_MAIN
 #include <doctest/doctest.h>
 
 #include <cstdlib>
