@@ -27,20 +27,27 @@ void *page_alloc(void) {
 
 /* ---- the GDT and TSS (host and guests) ---- */
 /* 0x08 64-bit code, 0x10 flat data, 0x18 32-bit code, 0x20 64-bit TSS (16
- * bytes), 0x30 16-bit code, 0x38 16-bit data; the same first entries as the
+ * bytes), 0x30 16-bit code, 0x38 16-bit data, 0x40 an available 32-bit TSS
+ * (for task switches of 32-bit guests); the same first entries as the
  * runtime's GDT (entry.S), so its selectors stay valid. */
-uint64_t vmx_gdt[8] __attribute__((aligned(16))) = {
+uint64_t vmx_gdt[9] __attribute__((aligned(16))) = {
     0, 0x00af9b000000ffffull, 0x00cf93000000ffffull, 0x00cf9b000000ffffull, 0, /* TSS, filled in by load_gdt */
     0, 0x00009b000000ffffull, 0x000093000000ffffull,
 };
 uint8_t vmx_tss[104] __attribute__((aligned(16)));
+static uint8_t tss32[104] __attribute__((aligned(16)));
+
+/* A system-segment descriptor's low 8 bytes (SDM Vol. 3A §3.4.5). */
+static uint64_t system_descriptor(uint64_t base, uint32_t limit, unsigned type) {
+  return (limit & 0xffff) | (base & 0xffffff) << 16 | (uint64_t)(0x80 | type) << 40 |
+         (uint64_t)((limit >> 16) & 0xf) << 48 | ((base >> 24) & 0xff) << 56;
+}
 
 void vmx_load_gdt(void) {
-  const uint64_t base = pa_of(vmx_tss), limit = sizeof vmx_tss - 1;
-  /* 64-bit available TSS (type 9), present. */
-  vmx_gdt[4] = (limit & 0xffff) | (base & 0xffffff) << 16 | 0x89ull << 40 | ((limit >> 16) & 0xf) << 48 |
-               ((base >> 24) & 0xff) << 56;
-  vmx_gdt[5] = base >> 32;
+  /* 64-bit available TSS (type 9), present; LTR marks it busy. */
+  vmx_gdt[4] = system_descriptor(pa_of(vmx_tss), sizeof vmx_tss - 1, 9);
+  vmx_gdt[5] = pa_of(vmx_tss) >> 32;
+  vmx_gdt[8] = system_descriptor(pa_of(tss32), sizeof tss32 - 1, 9);
   vmx_tss[102] = sizeof vmx_tss; /* I/O map base past the limit: no I/O bitmap */
   struct __attribute__((packed)) {
     uint16_t limit;
@@ -361,10 +368,10 @@ void vmcs_init_guest_real(uint64_t cs_base, uint16_t ip, uint16_t sp) {
   guest_legacy((caps.cr0_fixed0 | CR0_ET) & ~(CR0_PE | CR0_PG));
   /* Real mode under unrestricted guest: DPL 0 everywhere, 64-KiB limits;
    * CS.base need not be selector * 16 (§26.3.1.2 checks only virtual-8086
-   * bases). */
-  guest_segment(SEG_CS, (uint16_t)(cs_base >> 4), cs_base, 0xffff, AR_CODE16);
+   * bases), so the selectors are 0 and CS.base is anywhere below 4 GiB. */
+  guest_segment(SEG_CS, 0, cs_base, 0xffff, AR_CODE16);
   guest_segment(SEG_SS, 0, 0, 0xffff, AR_DATA16);
-  guest_segment(SEG_DS, (uint16_t)(cs_base >> 4), cs_base, 0xffff, AR_DATA16);
+  guest_segment(SEG_DS, 0, cs_base, 0xffff, AR_DATA16);
   guest_segment(SEG_ES, 0, 0, 0xffff, AR_DATA16);
   guest_segment(SEG_FS, 0, 0, 0xffff, AR_DATA16);
   guest_segment(SEG_GS, 0, 0, 0xffff, AR_DATA16);

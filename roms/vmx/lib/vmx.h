@@ -88,7 +88,15 @@ void vmcs_init_guest_real(uint64_t cs_base, uint16_t ip, uint16_t sp);
 void vmcs_setup64(uint64_t rip);
 
 /* The GDT every guest and the host use (vmx.c): selectors. */
-enum { SEL_CODE64 = 0x08, SEL_DATA = 0x10, SEL_CODE32 = 0x18, SEL_TSS = 0x20, SEL_CODE16 = 0x30, SEL_DATA16 = 0x38 };
+enum {
+  SEL_CODE64 = 0x08,
+  SEL_DATA = 0x10,
+  SEL_CODE32 = 0x18,
+  SEL_TSS = 0x20,
+  SEL_CODE16 = 0x30,
+  SEL_DATA16 = 0x38,
+  SEL_TSS32 = 0x40
+};
 extern uint64_t vmx_gdt[];
 /* Loads that GDT (and its TSS into TR); vmx_enable does it first. */
 void vmx_load_gdt(void);
