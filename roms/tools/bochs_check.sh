@@ -34,8 +34,8 @@ for arg in "$@"; do
   size=$(stat -c %s "$tmp/$rom.bin")
   sectors=$(( (size + 511) / 512 ))
   entry=$(nm "$elf" | awk '$3 == "_start32" { print $1 }')
-  cp "$boot" "$tmp/disk.img"
-  python3 - "$tmp/disk.img" "$sectors" "$entry" "$cmdline" <<'PY'
+  cp "$boot" "$tmp/$rom.img"
+  python3 - "$tmp/$rom.img" "$sectors" "$entry" "$cmdline" <<'PY'
 import struct, sys
 path, sectors, entry, cmdline = sys.argv[1], int(sys.argv[2]), int(sys.argv[3], 16), sys.argv[4].encode()
 assert len(cmdline) < 0x1f4 - 0x180
@@ -44,10 +44,10 @@ with open(path, 'r+b') as f:
     f.seek(0x1f4); f.write(struct.pack('<H', sectors))
     f.seek(0x1f8); f.write(struct.pack('<I', entry))
 PY
-  cat "$tmp/$rom.bin" >> "$tmp/disk.img"
+  cat "$tmp/$rom.bin" >> "$tmp/$rom.img"
   # Whole cylinders of 16 heads x 63 sectors.
-  cyl=$(( ($(stat -c %s "$tmp/disk.img") + 516095) / 516096 ))
-  truncate -s $((cyl * 516096)) "$tmp/disk.img"
+  cyl=$(( ($(stat -c %s "$tmp/$rom.img") + 516095) / 516096 ))
+  truncate -s $((cyl * 516096)) "$tmp/$rom.img"
   out=$tmp/$rom.out
   : > "$out"
   cat > "$tmp/bochsrc" <<RC
@@ -55,7 +55,7 @@ megs: 256
 romimage: file=$bios
 vgaromimage: file=$vgabios
 cpu: model=$model, count=1, ips=100000000, reset_on_triple_fault=0
-ata0-master: type=disk, path=$tmp/disk.img, mode=flat, cylinders=$cyl, heads=16, spt=63
+ata0-master: type=disk, path=$tmp/$rom.img, mode=flat, cylinders=$cyl, heads=16, spt=63
 boot: disk
 com1: enabled=1, mode=file, dev=$out
 display_library: rfb, options="timeout=0"
