@@ -87,7 +87,7 @@ for word in sys.argv[2].split():
     if word.startswith('skip='): skips.update(word[5:].split(','))
 out = []
 for line in lines:
-    m = re.match(r'(PASS|FAIL|SKIP) (\S+) (.*?)(: .*)?$', line)
+    m = re.match(r'(PASS|FAIL) (\S+) (.*)$', line)
     if m and m.group(2) in skips:
         line = 'SKIP %s %s: skipped by the command line' % (m.group(2), m.group(3))
     m = re.match(r'(\S+): (\d+) passed, (\d+) failed, (\d+) skipped$', line)
