@@ -369,7 +369,7 @@ int kmain(uint32_t magic, uint32_t info) {
   }
   if (!vmx) return vt_finish("vmx-basic");
   vmx_read_caps();
-  /* The library's GDT with a TSS (host TR must not be 0, §26.2.3). */
+  /* The library's GDT with a TSS (host TR must not be 0, §27.2.3). */
   vmx_load_gdt();
   test_capabilities();
   test_vmxon_preconditions();

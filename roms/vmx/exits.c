@@ -803,7 +803,7 @@ static void test_interrupts(void) {
   }
 }
 
-/* ---- guests in other modes (unrestricted guest, §26.3.1.1) ---- */
+/* ---- guests in other modes (unrestricted guest, §27.3.1.1) ---- */
 static struct ept identity;
 
 static int unrestricted(void) {

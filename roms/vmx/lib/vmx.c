@@ -352,7 +352,7 @@ static void guest_legacy(uint64_t cr0) {
 
 void vmcs_init_guest32(uint64_t rip, uint64_t rsp) {
   guest_common(rip, rsp);
-  /* CR0.PE = 1, PG = 0: only with unrestricted guest (§26.3.1.1). */
+  /* CR0.PE = 1, PG = 0: only with unrestricted guest (§27.3.1.1). */
   guest_legacy((caps.cr0_fixed0 | CR0_PE | CR0_ET) & ~CR0_PG);
   guest_segment(SEG_CS, SEL_CODE32, 0, 0xffffffff, AR_CODE32);
   guest_segment(SEG_SS, SEL_DATA, 0, 0xffffffff, AR_DATA32);
@@ -367,7 +367,7 @@ void vmcs_init_guest_real(uint64_t cs_base, uint16_t ip, uint16_t sp) {
   guest_common(ip, sp);
   guest_legacy((caps.cr0_fixed0 | CR0_ET) & ~(CR0_PE | CR0_PG));
   /* Real mode under unrestricted guest: DPL 0 everywhere, 64-KiB limits;
-   * CS.base need not be selector * 16 (§26.3.1.2 checks only virtual-8086
+   * CS.base need not be selector * 16 (§27.3.1.2 checks only virtual-8086
    * bases), so the selectors are 0 and CS.base is anywhere below 4 GiB. */
   guest_segment(SEG_CS, 0, cs_base, 0xffff, AR_CODE16);
   guest_segment(SEG_SS, 0, 0, 0xffff, AR_DATA16);
@@ -397,7 +397,7 @@ int vmx_run(struct vmx_exit *e) {
     return e->status;
   }
   e->reason = (uint32_t)vmr(EXIT_REASON);
-  /* A VM-entry failure leaves the launch state as it was (§26.7). */
+  /* A VM-entry failure leaves the launch state as it was (§27.8). */
   if (!(e->reason & EXIT_REASON_ENTRY_FAIL)) vmcs_launched = 1;
   e->qual = vmr(EXIT_QUALIFICATION);
   e->intr_info = (uint32_t)vmr(EXIT_INTR_INFO);

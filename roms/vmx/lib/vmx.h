@@ -71,17 +71,17 @@ int vmx_field_exists(enum vmcs_req req);
  * size, load/save IA32_EFER where supported, every exception exiting
  * (exception bitmap all ones), CR masks 0, no CR3 targets. */
 void vmcs_init_controls(void);
-/* Host state from the current CPU state (§26.2.2-26.2.4, §28.5): CR0, CR3,
+/* Host state from the current CPU state (§27.2.2-27.2.4, §28.5): CR0, CR3,
  * CR4, the library's GDT selectors and TSS, GDTR/IDTR bases, SYSENTER and
  * EFER; HOST_RIP = the exit stub (vmx_entry.S). */
 void vmcs_init_host(void);
-/* A 64-bit guest sharing the host's address space (§26.3.1): CS 0x08 (L=1),
+/* A 64-bit guest sharing the host's address space (§27.3.1): CS 0x08 (L=1),
  * data 0x10, TR 0x20, the host's GDTR/IDTR, CR0/CR3/CR4/EFER, RFLAGS 0x2,
  * active, not blocked, VMCS link pointer ~0; entry control IA-32e guest. */
 void vmcs_init_guest64(uint64_t rip, uint64_t rsp);
 /* 32-bit protected mode without paging (CR0.PE = 1, PG = 0) and real mode
  * (CR0.PE = 0, CS.base = cs_base): both need "unrestricted guest" and EPT
- * (§26.2.1.1), which the caller turns on. */
+ * (§27.2.1.1), which the caller turns on. */
 void vmcs_init_guest32(uint64_t rip, uint64_t rsp);
 void vmcs_init_guest_real(uint64_t cs_base, uint16_t ip, uint16_t sp);
 /* All of the above for a 64-bit guest at `rip` with its own stack. */
