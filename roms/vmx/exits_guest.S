@@ -363,6 +363,17 @@ AT g_self_nmi                       /* an NMI may take a few instructions to arr
     jnz 1b
 NEXT g_self_nmi
     vmcall
+SNIPPET g_self_init
+    mov $LAPIC, %rdx
+    mov 0x20(%rdx), %eax            /* own APIC ID */
+    mov %eax, 0x310(%rdx)
+    movl $(5 << 8) | (1 << 14), 0x300(%rdx) /* INIT, assert, physical destination */
+AT g_self_init
+    mov $1000, %ecx
+1:  dec %ecx
+    jnz 1b
+NEXT g_self_init
+    vmcall
 SNIPPET g_sti_window
 AT g_sti_window
     sti
