@@ -1,5 +1,7 @@
 #include "core/machine/vcpu.h"
 
+#include "cpu/vmx/vmx.h"
+
 #include "core/machine/platform_layout.h"
 #include "cpu/msr_table.h"
 
@@ -90,6 +92,7 @@ void Vcpu::startup(u8 vector) {
 void Vcpu::serialize(Serializer& s) {
   s.flag(waiting_for_sipi_);
   s.flag(init_pending_);
+  cpu_->vmx().serialize(s);  // VMX operation and the current VMCS (cpu/vmx/vmx.h)
 }
 
 }  // namespace vtlab
