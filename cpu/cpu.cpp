@@ -580,10 +580,11 @@ StopCause Cpu::run(u64 stop_at) {
     const u64 before = retired();
     shadow_fresh_ = rf_loaded_ = false;
     pending_debug_ = 0;
+    const bool mtf = vmx_single_step_;  // a guest instruction with the monitor trap flag
     run_slice(limit);
     if (retired() > before) {
       after_instruction(tf, rf, single, stop_at);
-      if (vmx_single_step_) vmx_->instruction_completed();  // monitor trap flag
+      if (mtf && vmx_single_step_) vmx_->instruction_completed();
     }
   }
 }
