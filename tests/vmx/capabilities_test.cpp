@@ -96,3 +96,19 @@ TEST_CASE("in VMX operation CR4.VMXE and CR0.PE/NE/PG cannot be cleared (#GP)") 
   r.cpu.write_cr(4, r.cpu.cr4 & ~cr4::VMXE);
   CHECK(!(r.cpu.cr4 & cr4::VMXE));
 }
+
+#include "core/machine/machine.h"
+#include "tests/machine/guest.h"
+
+TEST_CASE("the firmware locks IA32_FEATURE_CONTROL with VMX outside SMX enabled, on every vCPU") {
+  MachineConfig cfg;
+  cfg.cpus = 2;
+  Machine m(cfg);
+  m.load(machine_test::code_at(0x7c00, {0xf4}));
+  for (unsigned k = 0; k < 2; ++k) {
+    u64 v = 0;
+    REQUIRE(m.cpu(k).read_msr(msr_index::kFeatureControl, v));
+    CHECK(v == (kFeatureControlLock | kFeatureControlVmxOutsideSmx));
+    CHECK(!m.cpu(k).write_msr(msr_index::kFeatureControl, kFeatureControlLock));
+  }
+}
