@@ -78,6 +78,9 @@ bool Vcpu::apply_pending_init() {
 }
 
 void Vcpu::enter_init_state() {
+  // In VMX operation INIT is blocked (root) or a VM exit (non-root): SDM
+  // Vol. 3C §24.8, §26.2 (cpu/vmx/events.cpp).
+  if (cpu_->vmx().takes_init()) return;
   cpu_->init_signal();
   lapic_.init();
   waiting_for_sipi_ = true;

@@ -170,6 +170,15 @@ bool Vmx::check_events() {
   return c.check_interrupts_native();
 }
 
+bool Vmx::takes_init() {
+  if (!on_) return false;
+  if (non_root()) {
+    vmcs_.idt_vectoring_info = 0;
+    vm_exit(ExitInfo{ExitReason::INIT_SIGNAL});
+  }
+  return true;
+}
+
 // ---- the VMX-preemption timer (§26.5.1): counts down by 1 each time bit
 // kPreemptionTimerShift of the TSC changes; an event on the scheduler.
 

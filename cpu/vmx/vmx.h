@@ -122,6 +122,10 @@ class Vmx {
   // Between instructions in non-root operation: injection, MTF, the
   // preemption timer, NMIs, interrupt windows, external interrupts.
   bool check_events();
+  // The INIT signal in VMX operation: blocked in root operation (dropped:
+  // vtlab does not hold it until VMXOFF), a VM exit in non-root operation.
+  // False outside VMX operation (the INIT resets the processor).
+  bool takes_init();
   // An instruction completed with the monitor trap flag set.
   void instruction_completed() { mtf_pending_ = true; }
 

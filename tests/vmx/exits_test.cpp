@@ -4,6 +4,8 @@
 // state the exit loaded.
 #include <doctest/doctest.h>
 
+#include "core/machine/machine.h"
+#include "tests/machine/guest.h"
 #include "tests/vmx/vmx_rig.h"
 
 using namespace vmx_test;
@@ -44,6 +46,16 @@ SNIPPET(g_mwait);
 SNIPPET(g_monitor);
 SNIPPET(g_rdpmc);
 SNIPPET(g_inc3);
+SNIPPET(g_vmclear);
+SNIPPET(g_vmlaunch);
+SNIPPET(g_vmptrld);
+SNIPPET(g_vmptrst);
+SNIPPET(g_vmresume);
+SNIPPET(g_vmwrite);
+SNIPPET(g_vmxoff);
+SNIPPET(g_vmxon);
+SNIPPET(g_invpcid);
+SNIPPET(g_rdseed);
 
 namespace {
 
@@ -465,4 +477,94 @@ TEST_CASE("event injection: a hardware exception with error code is delivered th
   CHECK(r.get(VmxRig::kGuestStack - 48, 8) == 0x18);                 // the error code
   CHECK(r.get(VmxRig::kGuestStack - 40, 8) == VmxRig::kGuestCode);  // the return RIP
   CHECK(!(r.vmcs().entry_interruption_info & intr_info::kValid));    // cleared by the exit
+}
+
+TEST_CASE("INIT: blocked in VMX root operation (the vCPU is not reset)") {
+  MachineConfig cfg;
+  cfg.cpus = 2;
+  Machine m(cfg);
+  m.load(machine_test::code_at(0x7c00, {0xf4}));
+  Vcpu& ap = m.vcpu(1);
+  Cpu& c = ap.cpu();
+  m.vcpu(1).startup(0x10);  // running, out of wait-for-SIPI
+  c.vmx().enter_operation(VmxRig::kVmxon);
+  const u64 rip = c.rip;
+  ap.init();
+  CHECK(c.vmx().in_operation());
+  CHECK(c.rip == rip);
+  CHECK(!ap.waiting_for_sipi());
+  c.vmx().leave_operation();
+  ap.init();  // outside VMX operation INIT resets it and it waits for SIPI
+  CHECK(ap.waiting_for_sipi());
+}
+
+TEST_CASE("INIT in non-root operation is a VM exit (3)") {
+  VmxRig r;
+  ready(r);
+  r.load(VmxRig::kGuestCode, g_loop, g_loop_end);
+  r.host_runs(VmxRig::vmlaunch_begin(), VmxRig::vmlaunch_end());
+  r.cpu.set_intercept_exceptions(true);
+  r.cpu.run(r.cpu.icount() + 20);
+  REQUIRE(r.cpu.vmx_non_root());
+  CHECK(r.vmx().takes_init());
+  CHECK(basic(r) == 3);
+  CHECK(!r.cpu.vmx_non_root());
+  CHECK(r.cpu.rip == VmxRig::kHostExit);
+}
+
+TEST_CASE("every VMX instruction exits in non-root operation with its reason, length and information") {
+  struct Case {
+    const u8 *b, *e;
+    u32 reason, len;
+    u64 qualification;
+  } cases[] = {
+      {g_vmclear, g_vmclear_end, 19, 4, 0},  {g_vmlaunch, g_vmlaunch_end, 20, 3, 0},
+      {g_vmptrld, g_vmptrld_end, 21, 4, 8},  {g_vmptrst, g_vmptrst_end, 22, 3, 0},
+      {g_vmresume, g_vmresume_end, 24, 3, 0}, {g_vmwrite, g_vmwrite_end, 25, 3, 0},
+      {g_vmxoff, g_vmxoff_end, 26, 3, 0},    {g_vmxon, g_vmxon_end, 27, 4, 0},
+  };
+  for (const Case& k : cases) {
+    CAPTURE(k.reason);
+    VmxRig r;
+    ready(r);
+    r.cpu.gpr[RAX] = VmxRig::kData;
+    REQUIRE(r.launch(k.b, k.e));
+    CHECK(basic(r) == k.reason);
+    CHECK(r.vmcs().exit_instruction_length == k.len);
+    CHECK(r.vmcs().exit_qualification == k.qualification);
+    CHECK(r.vmx().current_vmcs_pointer() == VmxRig::kVmcs);  // the guest's instruction did nothing
+  }
+  // VMPTRLD 8(%rax): memory operand, base RAX, no index, 64-bit addresses, DS.
+  VmxRig r;
+  ready(r);
+  REQUIRE(r.launch(g_vmptrld, g_vmptrld_end));
+  const u32 info = r.vmcs().exit_instruction_info;
+  CHECK(((info >> 7) & 7) == 2);
+  CHECK(((info >> 15) & 7) == DS);
+  CHECK(((info >> 22) & 1) == 1);  // no index register
+  CHECK(((info >> 23) & 0xf) == RAX);
+  CHECK(((info >> 27) & 1) == 0);
+}
+
+TEST_CASE("INVPCID: #UD without \"enable INVPCID\", exit 58 with it and INVLPG exiting; RDSEED exiting") {
+  VmxRig r;
+  ready(r).vmcs().exception_bitmap = 1u << kUD;
+  r.cpu.gpr[RSI] = VmxRig::kData;
+  REQUIRE(r.launch(g_invpcid, g_invpcid_end));
+  CHECK(basic(r) == 0);
+  CHECK((r.vmcs().exit_interruption_info & 0xff) == kUD);
+  VmxRig s;
+  ready(s).vmcs().proc_controls |= proc::kSecondaryControls | proc::kInvlpgExiting;
+  s.vmcs().proc2_controls = proc2::kEnableInvpcid;
+  s.cpu.gpr[RSI] = VmxRig::kData;
+  REQUIRE(s.launch(g_invpcid, g_invpcid_end));
+  CHECK(basic(s) == 58);
+  CHECK(s.vmcs().exit_qualification == 0x10);
+  CHECK(((s.vmcs().exit_instruction_info >> 28) & 0xf) == RDX);
+  VmxRig d;
+  ready(d).vmcs().proc_controls |= proc::kSecondaryControls;
+  d.vmcs().proc2_controls = proc2::kRdseedExiting;
+  REQUIRE(d.launch(g_rdseed, g_rdseed_end));
+  CHECK(basic(d) == 61);
+  CHECK(d.vmcs().exit_instruction_info == (RAX << 3 | 2u << 11));
 }
