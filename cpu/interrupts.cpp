@@ -218,6 +218,10 @@ void Cpu::deliver(u8 vector, bool has_error, u32 error, u64 return_rip, bool sof
         // A task gate: the handler is another task (SDM Vol. 3A §6.12.2).
         // The gate's selector names the TSS; the old task resumes at the
         // return address; an error code goes on the new task's stack.
+        if (vmx_non_root_) {  // a VM exit, with this event as the IDT-vectoring information
+          vmx_->task_switch_exit(g.selector, 3, vmx::intr_info::make(vector, type, has_error), error);
+          return;
+        }
         task_switch(g.selector, TaskSwitch::Interrupt, return_rip, e.ext, has_error, error);
         return;
       }

@@ -170,6 +170,14 @@ bool Vmx::check_events() {
   return c.check_interrupts_native();
 }
 
+void Vmx::task_switch_exit(u16 selector, unsigned source, u32 idt_info, u32 idt_error) {
+  ExitInfo e{ExitReason::TASK_SWITCH, u64(selector) | u64(source) << 30};
+  if (source != 3) e.instruction_length = u32(cpu_.next_rip - cpu_.rip);
+  vmcs_.idt_vectoring_info = idt_info;
+  vmcs_.idt_vectoring_error_code = (idt_info & intr_info::kErrorValid) ? idt_error : 0;
+  vm_exit(e);
+}
+
 bool Vmx::takes_init() {
   if (!on_) return false;
   if (non_root()) {

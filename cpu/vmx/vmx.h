@@ -122,6 +122,10 @@ class Vmx {
   // Between instructions in non-root operation: injection, MTF, the
   // preemption timer, NMIs, interrupt windows, external interrupts.
   bool check_events();
+  // A task switch in non-root operation (SDM Vol. 3C §26.1.2): exit 9 with
+  // the new TSS selector and the source (0 CALL, 1 IRET, 2 JMP, 3 IDT task
+  // gate, whose event is `idt_info`). For CALL/JMP/IRET the caller unwinds.
+  void task_switch_exit(u16 selector, unsigned source, u32 idt_info, u32 idt_error);
   // The INIT signal in VMX operation: blocked in root operation (dropped:
   // vtlab does not hold it until VMXOFF), a VM exit in non-root operation.
   // False outside VMX operation (the INIT resets the processor).

@@ -568,3 +568,27 @@ TEST_CASE("INVPCID: #UD without \"enable INVPCID\", exit 58 with it and INVLPG e
   CHECK(basic(d) == 61);
   CHECK(d.vmcs().exit_instruction_info == (RAX << 3 | 2u << 11));
 }
+
+TEST_CASE("a task switch in non-root operation exits (9): new TSS selector, source JMP, instruction length") {
+  // A 32-bit protected-mode guest with 4-MByte identity paging, sharing the
+  // host's GDT, where 0x40 is an available 32-bit TSS.
+  VmxRig r;
+  ready(r);
+  constexpr u64 kPd = 0x108000;
+  r.put64(kPd, 0x83);  // 4 MiB at 0: present, writable, PS
+  r.put64(VmxRig::kGdt + 0x40, seg_desc(0x7800, 0x67, 0x89, 0));
+  r.cpu.gdtr.limit = 0x4f;
+  Vmcs& v = r.vmcs();
+  v.entry_controls &= ~entry_ctl::kIa32eModeGuest;
+  v.guest_cr4 = cr4::VMXE | cr4::PSE, v.guest_cr3 = kPd;
+  v.guest_cs_ar = 0xc09b;  // 32-bit code
+  v.guest_gdtr_limit = 0x4f;
+  r.put(VmxRig::kGuestCode, {0xea, 0, 0, 0, 0, 0x40, 0});  // ljmp $0x40, $0
+  r.host_runs(VmxRig::vmlaunch_begin(), VmxRig::vmlaunch_end());
+  r.run_to_exception();
+  REQUIRE(r.in_host());
+  CHECK(basic(r) == 9);
+  CHECK(r.vmcs().exit_qualification == (0x40u | 2u << 30));
+  CHECK(r.vmcs().exit_instruction_length == 7);
+  CHECK(r.vmcs().guest_tr_selector == 0x30);  // no task switch happened
+}
