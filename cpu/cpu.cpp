@@ -13,7 +13,8 @@
 namespace vtlab {
 
 Cpu::Cpu(PhysMem& mem, PortBus& ports, Scheduler& sched)
-    : mem_(mem), ports_(ports), sched_(sched), decoder_(std::make_unique<Decoder>()), vmx_(std::make_unique<Vmx>(*this)) {
+    : mem_(mem), ports_(ports), sched_(sched), decoder_(std::make_unique<Decoder>()) {
+  vmx_ = std::make_unique<Vmx>(*this);
   code_listener_id_ = mem_.add_code_listener(this);
   reset();
 }
@@ -634,6 +635,7 @@ void Cpu::deliver_debug_traps(u64 traps) {
 void Cpu::handle_event(const GuestFault& f, u64 return_rip, bool fault) {
   if (f.vector == kVmExitUnwind) {  // the instruction ended in a VM exit: a tick, as a delivery
     ++icount_, ++delivery_ticks_;
+    vmx_->complete_pending_exit();
     return;
   }
   // In VMX non-root operation the exception bitmap may turn it into a VM

@@ -165,14 +165,13 @@ void Cpu::software_interrupt(u8 vector, bool exception) {
   // INT n / INT3 / INTO: a fault while delivering is a fault of the
   // instruction itself (it propagates to the execution loop).
   const EventType type = exception ? EventType::SoftwareException : EventType::SoftwareInterrupt;
-  if (exception && vmx_non_root_ && vmx_->software_exception_exits(vector, type)) vm_exit_unwind();
+  if (exception && vmx_non_root_) vmx_->software_exception_exits(vector, type);  // unwinds if it exits
   if (stop_if_intercepted(GuestFault{vector, false, 0})) return;
   deliver(vector, false, 0, next_rip, true, type);
 }
 
 void Cpu::trap(u8 vector) {
-  if (vmx_non_root_ && vmx_->software_exception_exits(vector, EventType::PrivilegedSoftwareException))
-    vm_exit_unwind();
+  if (vmx_non_root_) vmx_->software_exception_exits(vector, EventType::PrivilegedSoftwareException);
   if (stop_if_intercepted(GuestFault{vector, false, 0})) return;
   deliver(vector, false, 0, next_rip, false, EventType::PrivilegedSoftwareException);
 }

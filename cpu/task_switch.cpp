@@ -44,7 +44,6 @@ void Cpu::task_switch(u16 tss_sel, TaskSwitch why, u64 return_rip, u32 ext, bool
   // an IDT task gate is caught in deliver().
   if (vmx_non_root_ && why != TaskSwitch::Interrupt) {
     vmx_->task_switch_exit(tss_sel, why == TaskSwitch::Call ? 0 : why == TaskSwitch::Iret ? 1 : 2, 0, 0);
-    vm_exit_unwind();
   }
   const bool iret = why == TaskSwitch::Iret;
   const u8 bad_vec = iret ? kTS : kGP;

@@ -48,10 +48,7 @@ bool Vmx::software_exception_exits(u8 vector, EventType type) {
   e.interruption_info = intr_info::make(vector, type, false);
   // The instruction did not execute: RIP is its address, and its length
   // is recorded (§28.2.4).
-  e.instruction_length = u32(cpu_.next_rip - cpu_.rip);
-  vmcs_.idt_vectoring_info = 0;
-  vm_exit(e);
-  return true;
+  instruction_exit(e, u32(cpu_.next_rip - cpu_.rip));
 }
 
 bool Vmx::fault_during_delivery(u8 vector, EventType type, bool has_error, u32 error, const GuestFault& second,
@@ -172,7 +169,7 @@ bool Vmx::check_events() {
 
 void Vmx::task_switch_exit(u16 selector, unsigned source, u32 idt_info, u32 idt_error) {
   ExitInfo e{ExitReason::TASK_SWITCH, u64(selector) | u64(source) << 30};
-  if (source != 3) e.instruction_length = u32(cpu_.next_rip - cpu_.rip);
+  if (source != 3) instruction_exit(e, u32(cpu_.next_rip - cpu_.rip));  // CALL, JMP, IRET: unwinds
   vmcs_.idt_vectoring_info = idt_info;
   vmcs_.idt_vectoring_error_code = (idt_info & intr_info::kErrorValid) ? idt_error : 0;
   vm_exit(e);

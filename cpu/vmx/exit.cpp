@@ -198,9 +198,20 @@ void Vmx::vm_exit(const ExitInfo& e) {
 
 void Vmx::instruction_exit(ExitInfo e, u32 len) {
   e.instruction_length = len;
-  vmcs_.idt_vectoring_info = 0;
-  vm_exit(e);
+  exit_unwinding(e);
+}
+
+void Vmx::exit_unwinding(const ExitInfo& e) {
+  pending_exit_ = e;
+  exit_pending_ = true;
   cpu_.vm_exit_unwind();
+}
+
+void Vmx::complete_pending_exit() {
+  if (!exit_pending_) return;
+  exit_pending_ = false;
+  vmcs_.idt_vectoring_info = 0;
+  vm_exit(pending_exit_);
 }
 
 }  // namespace vtlab

@@ -21,6 +21,7 @@ void Vmx::reset() {
   timer_armed_ = timer_expired_ = false;
   timer_deadline_ = 0;
   last_failure_ = nullptr;
+  exit_pending_ = false;
   cpu_.vmx_non_root_ = false;
   cpu_.vmx_single_step_ = false;
   cpu_.vmx_tsc_offset_ = 0;

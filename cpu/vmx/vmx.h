@@ -104,8 +104,14 @@ class Vmx {
   // next_rip become the host RIP, and the block ends.
   void vm_exit(const vmx::ExitInfo& e);
   // A VM exit caused by the instruction running now (`len` bytes): the
-  // instruction does not execute; unwinds (Cpu::vm_exit_unwind).
+  // instruction does not execute. Unwinds like a fault
+  // (Cpu::vm_exit_unwind); the exit happens when the execution loop has
+  // caught it (complete_pending_exit), so code that undoes a partly done
+  // instruction on the way out sees guest state, as for any fault. A
+  // fault-like exit from inside a walk (EPT, wt-ept) goes the same way.
   [[noreturn]] void instruction_exit(vmx::ExitInfo e, u32 len);
+  [[noreturn]] void exit_unwinding(const vmx::ExitInfo& e);
+  void complete_pending_exit();
   u64 exits() const { return exits_; }
   u32 last_exit_reason() const { return vmcs_.exit_reason; }
 
@@ -113,7 +119,8 @@ class Vmx {
   // A hardware exception in non-root operation: a VM exit if the exception
   // bitmap says so (true).
   bool exception_exits(const GuestFault& f, bool fault);
-  // INT3/INTO (software exceptions), INT1: by the exception bitmap.
+  // INT3/INTO (software exceptions), INT1: by the exception bitmap; an
+  // exit unwinds (false: no exit).
   bool software_exception_exits(u8 vector, EventType type);
   // A fault while delivering an event in non-root operation: a VM exit
   // with IDT-vectoring information (true), or a triple-fault exit.
@@ -124,7 +131,7 @@ class Vmx {
   bool check_events();
   // A task switch in non-root operation (SDM Vol. 3C §26.1.2): exit 9 with
   // the new TSS selector and the source (0 CALL, 1 IRET, 2 JMP, 3 IDT task
-  // gate, whose event is `idt_info`). For CALL/JMP/IRET the caller unwinds.
+  // gate, whose event is `idt_info`). For CALL/JMP/IRET it unwinds.
   void task_switch_exit(u16 selector, unsigned source, u32 idt_info, u32 idt_error);
   // The INIT signal in VMX operation: blocked in root operation (dropped:
   // vtlab does not hold it until VMXOFF), a VM exit in non-root operation.
@@ -174,6 +181,9 @@ class Vmx {
   u64 timer_event_ = 0;
   const char* last_failure_ = nullptr;
   u64 exits_ = 0;
+  // The exit an unwinding instruction ends in (instruction_exit).
+  vmx::ExitInfo pending_exit_{vmx::ExitReason::EXCEPTION_OR_NMI};
+  bool exit_pending_ = false;
 };
 
 }  // namespace vtlab
