@@ -8,11 +8,13 @@
 #include "cpu/cpuid_table.h"
 #include "cpu/decoder.h"
 #include "cpu/msr_table.h"
+#include "cpu/vmx/vmx.h"
 
 namespace vtlab {
 
 Cpu::Cpu(PhysMem& mem, PortBus& ports, Scheduler& sched)
     : mem_(mem), ports_(ports), sched_(sched), decoder_(std::make_unique<Decoder>()) {
+  vmx_ = std::make_unique<Vmx>(*this);
   code_listener_id_ = mem_.add_code_listener(this);
   reset();
 }
@@ -61,6 +63,7 @@ void Cpu::reset() {
   chain_start_ = ChainStart{};
   boundary_debug_traps_ = 0;
   fatal_ = StopCause::None;
+  vmx_->reset();  // outside VMX operation (SDM Vol. 3C §24.7: RESET and INIT leave it)
   mode_changed();
   paging_changed();
   debug_changed();
@@ -559,7 +562,7 @@ StopCause Cpu::run(u64 stop_at) {
     // One instruction per slice while something must happen between two
     // instructions: an interrupt shadow ends, a single-step or debug trap,
     // RF clears, an instruction breakpoint is checked.
-    const bool single = interrupt_shadow || tf || rf || debug_armed() || deferred_debug_;
+    const bool single = interrupt_shadow || tf || rf || debug_armed() || deferred_debug_ || vmx_single_step_;
     // Instruction breakpoints are faults before the instruction, unless RF
     // suppresses them (SDM Vol. 3A §17.3.1.1); no RF in the pushed image.
     if (exec_breakpoints_ && !rf) {
@@ -578,8 +581,12 @@ StopCause Cpu::run(u64 stop_at) {
     const u64 before = retired();
     shadow_fresh_ = rf_loaded_ = false;
     pending_debug_ = 0;
+    const bool mtf = vmx_single_step_;  // a guest instruction with the monitor trap flag
     run_slice(limit);
-    if (retired() > before) after_instruction(tf, rf, single, stop_at);
+    if (retired() > before) {
+      after_instruction(tf, rf, single, stop_at);
+      if (mtf && vmx_single_step_) vmx_->instruction_completed();
+    }
   }
 }
 
@@ -626,6 +633,17 @@ void Cpu::deliver_debug_traps(u64 traps) {
 }
 
 void Cpu::handle_event(const GuestFault& f, u64 return_rip, bool fault) {
+  if (f.vector == kVmExitUnwind) {  // the instruction ended in a VM exit: a tick, as a delivery
+    ++icount_, ++delivery_ticks_;
+    vmx_->complete_pending_exit();
+    return;
+  }
+  // In VMX non-root operation the exception bitmap may turn it into a VM
+  // exit (which does not load CR2 for a #PF, SDM Vol. 3C §26.2).
+  if (vmx_non_root_ && vmx_->exception_exits(f, fault)) {
+    ++icount_, ++delivery_ticks_;
+    return;
+  }
   pushed_rf_ = fault ? fl::RF : 0;
   if (stop_if_intercepted(f)) return;
   if (f.vector == kPF) cr2 = f.fault_address;
@@ -636,13 +654,18 @@ void Cpu::handle_event(const GuestFault& f, u64 return_rip, bool fault) {
 }
 
 bool Cpu::check_interrupts() {
+  if (vmx_non_root_) return vmx_->check_events();  // exits, windows, injection (cpu/vmx/events.cpp)
+  return check_interrupts_native();
+}
+
+bool Cpu::check_interrupts_native() {
   // NMI first (SDM Vol. 3A §6.9 priorities): blocked while an NMI handler
   // runs (until IRET) and in a MOV SS shadow, not by IF or STI's shadow.
   if (nmi_pending_ && !nmi_blocked_ && !(interrupt_shadow && shadow_kind_ == Shadow::MovSs)) {
     nmi_pending_ = false;
     nmi_blocked_ = true;
     ++icount_, ++delivery_ticks_;
-    external_interrupt(kNMI);
+    external_interrupt(kNMI, EventType::Nmi);
     return true;
   }
   if (!irq_source_ || !(flags.bits & fl::IF) || interrupt_shadow) return false;

@@ -56,6 +56,23 @@ class X87ErrorPins;
 
 struct CpuidBit;
 struct CpuidContext;
+class Vmx;
+
+// VMX interruption types (SDM Vol. 3C §25.8.3, Table 25-17): how an event
+// is delivered, recorded in the VM-exit interruption and IDT-vectoring
+// information fields.
+enum class EventType : u8 {
+  ExternalInterrupt = 0,
+  Nmi = 2,
+  HardwareException = 3,
+  SoftwareInterrupt = 4,       // INT n
+  PrivilegedSoftwareException = 5,  // INT1 (ICEBP)
+  SoftwareException = 6,       // INT3, INTO
+  Other = 7,
+};
+// raise_fault() with this vector unwinds an instruction that ended in a VM
+// exit (cpu/vmx/): the exit has already happened, nothing is delivered.
+inline constexpr u8 kVmExitUnwind = 0xff;
 
 class Cpu final : public CodeWriteListener {
  public:
@@ -463,12 +480,14 @@ class Cpu final : public CodeWriteListener {
   [[noreturn]] void raise(u8 vector, u32 error_code) { raise_fault(GuestFault{vector, true, error_code}); }
   [[noreturn]] void raise(u8 vector) { raise_fault(GuestFault{vector, false, 0}); }
   [[noreturn, gnu::cold]] void raise_fault(const GuestFault& f);
-  // Software interrupt (INT n, INT3, INTO): delivered at next_rip.
-  void software_interrupt(u8 vector);
+  // Software interrupt (INT n, INT3, INTO): delivered at next_rip. INT3
+  // and INTO are software exceptions (`exception`): VMX intercepts them by
+  // the exception bitmap, INT n not (SDM Vol. 3C §26.2).
+  void software_interrupt(u8 vector, bool exception = false);
   // A trap raised by the current instruction that is delivered like a
   // hardware event (no gate DPL check): INT1/ICEBP's #DB.
   void trap(u8 vector);
-  void external_interrupt(u8 vector);
+  void external_interrupt(u8 vector, EventType type = EventType::ExternalInterrupt);
   void iret(unsigned opsize);
   // Virtual-8086 mode (cpu/v86.cpp).
   unsigned iopl() const;
@@ -489,6 +508,19 @@ class Cpu final : public CodeWriteListener {
   // IA32_MISC_ENABLE, the APIC).
   bool reports(const CpuidBit& b) const;
   CpuidContext cpuid_context() const;
+
+  // ---- VMX (cpu/vmx/, docs/vmx.md) ----
+  Vmx& vmx() { return *vmx_; }
+  const Vmx& vmx() const { return *vmx_; }
+  // VMX non-root operation (SDM Vol. 3C ch. 26): the handlers of
+  // instructions that can exit test this first (cpu/vmx/intercepts.h).
+  bool vmx_non_root() const { return vmx_non_root_; }
+  // Ends the running instruction after a VM exit that has been performed:
+  // unwinds like a fault, and nothing is delivered.
+  [[noreturn]] void vm_exit_unwind() { raise_fault(GuestFault{kVmExitUnwind, false, 0}); }
+  // The interrupt/NMI checks between instructions outside VMX non-root
+  // operation (Vmx calls it when nothing is intercepted).
+  bool check_interrupts_native();
 
   // ---- platform (cpu/platform.h): set by the Machine ----
   void set_topology(const CpuTopology& t) { topology_ = t; }
@@ -600,6 +632,13 @@ class Cpu final : public CodeWriteListener {
   void wake();
 
   friend class FaultThrowScope;
+  friend class Vmx;
+  std::unique_ptr<Vmx> vmx_;
+  bool vmx_non_root_ = false;
+  // Non-root with the monitor trap flag: one instruction per slice.
+  bool vmx_single_step_ = false;
+  // Added to the TSC in non-root operation ("use TSC offsetting").
+  u64 vmx_tsc_offset_ = 0;
   // Runs blocks from RIP until `limit`, a block break or a fault (which it
   // delivers). The setjmp target of raise() while it runs.
   [[gnu::noinline]] void run_slice(u64 limit);
@@ -614,7 +653,8 @@ class Cpu final : public CodeWriteListener {
   // Runs b (and the blocks it chains into); returns the block running last.
   Block* execute_block(Block* b, u64 stop_at);
   u64 insns_this_block() const { return exec.cur ? u64(exec.cur - exec.start) : 0; }
-  void deliver(u8 vector, bool has_error, u32 error, u64 return_rip, bool software);
+  void deliver(u8 vector, bool has_error, u32 error, u64 return_rip, bool software,
+               EventType type = EventType::HardwareException);
   bool check_interrupts();  // true if it delivered an NMI or interrupt
   void after_instruction(bool tf, bool rf, bool single, u64 stop_at);
   void deliver_debug_traps(u64 dr6_bits);

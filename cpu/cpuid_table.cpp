@@ -28,8 +28,8 @@ constexpr u32 bits(const B&... b) {
 
 // The model: family 6, model 9AH, stepping 3 (a 12th-generation Core,
 // Alder Lake-P J0; Linux's model-specific paths for it are listed in
-// docs/cpu-model.md), reporting what vtlab implements and nothing else. The
-// VMX bits are added by their part as it lands. Leaves 1 EBX, 4, 0BH, 15H
+// docs/cpu-model.md), reporting what vtlab implements and nothing else,
+// VMX included (its capabilities: cpu/vmx/capabilities.cpp). Leaves 1 EBX, 4, 0BH, 15H
 // and 16H depend on the context (cpuid_lookup below).
 constexpr u32 kSignature = 0x000906a3;
 constexpr u32 kMaxBasicLeaf = 0x1f, kMaxExtendedLeaf = 0x80000008;
@@ -39,7 +39,7 @@ constexpr Leaf kLeaves[] = {
     {1, 0, kSignature, 0x00000800 /* CLFLUSH line 8*8; IDs added */,
      bits(f::SSE3, f::PCLMULQDQ, f::SSSE3, f::CX16, f::PCID, f::SSE4_1, f::SSE4_2, f::MOVBE, f::POPCNT, f::AES,
           f::XSAVE) |
-         bits(f::RDRAND, f::MONITOR),
+         bits(f::RDRAND, f::MONITOR, f::VMX),
      bits(f::FPU, f::DE, f::PSE, f::TSC, f::MSR, f::PAE, f::MCE, f::CX8, f::PGE, f::CMOV, f::PAT, f::PSE36, f::CLFSH,
           f::MMX, f::FXSR, f::SSE, f::SSE2) |
          bits(f::VME, f::SEP, f::MTRR, f::MCA)},
@@ -98,7 +98,7 @@ constexpr ZydisISAExt kSupportedExt[] = {
     ZYDIS_ISA_EXT_CLFLUSHOPT, ZYDIS_ISA_EXT_CLWB,     ZYDIS_ISA_EXT_MONITOR,
     ZYDIS_ISA_EXT_SSE3,       ZYDIS_ISA_EXT_SSSE3,    ZYDIS_ISA_EXT_AES,       ZYDIS_ISA_EXT_PCLMULQDQ,
     ZYDIS_ISA_EXT_XSAVE,      ZYDIS_ISA_EXT_XSAVEOPT, ZYDIS_ISA_EXT_XSAVEC,    ZYDIS_ISA_EXT_X87,
-    ZYDIS_ISA_EXT_MMX,
+    ZYDIS_ISA_EXT_MMX,        ZYDIS_ISA_EXT_VTX,      ZYDIS_ISA_EXT_VMFUNC,
 };
 // Sets that execute although their extension is not listed: Zydis files
 // SSE4.1 (set SSE4), SSE4.2 (set SSE42) and POPCNT under one extension,
@@ -156,6 +156,9 @@ constexpr CpuidRequirement kRequirements[] = {
     {f::HTT, f::APIC, "leaf 1 EBX[23:16] counts APIC IDs"},
     {f::MCA, f::MSR, "the machine-check banks are MSRs (SDM Vol. 3B §15.3)"},
     {f::MCA, f::MCE, "errors the banks log are signalled by #MC, enabled by CR4.MCE"},
+    {f::VMX, f::MSR, "IA32_FEATURE_CONTROL and the VMX capability MSRs are MSRs (SDM Vol. 3C §24.7, App. A)"},
+    {f::VMX, f::LM, "vtlab's VMX reports a 64-bit host (IA32_VMX_BASIC[48] = 0, host address-space size)"},
+    {f::VMX, f::PAE, "VMX operation has CR0.PG = 1; 64-bit and PAE hosts and guests need PAE paging"},
 };
 
 constexpr IsaFeature kIsaFeatures[] = {
@@ -195,6 +198,10 @@ constexpr IsaFeature kIsaFeatures[] = {
     {ZYDIS_ISA_EXT_CLFLUSHOPT, ZYDIS_ISA_SET_INVALID, &f::CLFLUSHOPT},
     {ZYDIS_ISA_EXT_CLWB, ZYDIS_ISA_SET_INVALID, &f::CLWB},
     {ZYDIS_ISA_EXT_MONITOR, ZYDIS_ISA_SET_INVALID, &f::MONITOR},
+    {ZYDIS_ISA_EXT_VTX, ZYDIS_ISA_SET_INVALID, &f::VMX},
+    // VMFUNC has no CPUID bit: IA32_VMX_PROCBASED_CTLS2[45] reports it, and
+    // it is #UD unless enabled in non-root operation (cpu/vmx/instructions.cpp).
+    {ZYDIS_ISA_EXT_VMFUNC, ZYDIS_ISA_SET_INVALID, &f::VMX},
 };
 
 constexpr Cr4Feature kCr4Features[] = {

@@ -74,7 +74,7 @@ inline constexpr CpuidBit INVARIANT_TSC{"invariant-TSC", 0x80000007, 0, CpuidReg
 // (cr4_features()).
 inline constexpr u64 kSupportedCr4 = cr4::DE | cr4::PSE | cr4::PAE | cr4::MCE | cr4::PGE | cr4::PCE | cr4::OSFXSR |
                                      cr4::OSXMMEXCPT | cr4::TSD | cr4::PCIDE | cr4::OSXSAVE | cr4::SMEP | cr4::SMAP |
-                                     cr4::PKE | cr4::VME | cr4::PVI | cr4::UMIP | cr4::FSGSBASE;
+                                     cr4::PKE | cr4::VME | cr4::PVI | cr4::UMIP | cr4::FSGSBASE | cr4::VMXE;
 
 // What CPUID answers besides the fixed model: the vCPU's place in the
 // topology, the virtual clock rate (TSC and crystal frequency leaves), and

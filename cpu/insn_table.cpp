@@ -13,7 +13,7 @@ struct Table {
     for (auto group : {move_rows(), alu_rows(), muldiv_rows(), shift_rows(), bit_rows(), string_rows(),
                        control_rows(), flagops_rows(), bcd_rows(), system_rows(), sse_rows(),
                        sse3_rows(), ssse3_rows(), sse41_rows(), sse42_rows(), aes_clmul_rows(), xsave_rows(),
-                       paging_rows(), segment_rows(), x87_rows()})
+                       paging_rows(), segment_rows(), x87_rows(), vmx_rows()})
       for (const InsnRow& r : group) rows[r.mnemonic] = &r;
     // MMX-only mnemonics (EMMS, CVTPI2PS xmm, m64, ...) are found here too
     // when a form has no MMX register operand.

@@ -63,6 +63,7 @@ std::span<const InsnRow> xsave_rows();
 std::span<const InsnRow> paging_rows();
 std::span<const InsnRow> segment_rows();
 std::span<const InsnRow> x87_rows();
+std::span<const InsnRow> vmx_rows();  // cpu/vmx/instructions.cpp
 // Instruction forms with an MMX register operand, kept apart from the
 // rows of the same mnemonic's XMM forms (PADDB mm vs PADDB xmm).
 std::span<const InsnRow> mmx_rows();

@@ -4,6 +4,7 @@
 #include <string>
 
 #include "cpu/cpu.h"
+#include "cpu/vmx/vmx.h"
 
 namespace vtlab {
 namespace {
@@ -158,24 +159,27 @@ void deliver_legacy(Cpu& c, const Event& e, const Gate& g, Segment cs_new, unsig
 
 }  // namespace
 
-void Cpu::external_interrupt(u8 vector) { deliver(vector, false, 0, rip, false); }
+void Cpu::external_interrupt(u8 vector, EventType type) { deliver(vector, false, 0, rip, false, type); }
 
-void Cpu::software_interrupt(u8 vector) {
+void Cpu::software_interrupt(u8 vector, bool exception) {
   // INT n / INT3 / INTO: a fault while delivering is a fault of the
   // instruction itself (it propagates to the execution loop).
+  const EventType type = exception ? EventType::SoftwareException : EventType::SoftwareInterrupt;
+  if (exception && vmx_non_root_) vmx_->software_exception_exits(vector, type);  // unwinds if it exits
   if (stop_if_intercepted(GuestFault{vector, false, 0})) return;
-  deliver(vector, false, 0, next_rip, true);
+  deliver(vector, false, 0, next_rip, true, type);
 }
 
 void Cpu::trap(u8 vector) {
+  if (vmx_non_root_) vmx_->software_exception_exits(vector, EventType::PrivilegedSoftwareException);
   if (stop_if_intercepted(GuestFault{vector, false, 0})) return;
-  deliver(vector, false, 0, next_rip, false);
+  deliver(vector, false, 0, next_rip, false, EventType::PrivilegedSoftwareException);
 }
 
 // Delivers an event through the IVT/IDT. A fault while delivering combines
 // with the event as SDM Vol. 3A Table 6-5 says (#DF, triple fault); for
 // software interrupts it propagates to the instruction instead.
-void Cpu::deliver(u8 vector, bool has_error, u32 error, u64 return_rip, bool software) {
+void Cpu::deliver(u8 vector, bool has_error, u32 error, u64 return_rip, bool software, EventType type) {
   const Event e{vector, has_error, error, return_rip, software, software ? 0u : 1u};
   // Delivering an event ends a wait in HLT or MWAIT (SDM Vol. 2 HLT: an
   // interrupt, NMI or debug exception resumes execution) and the interrupt
@@ -213,6 +217,10 @@ void Cpu::deliver(u8 vector, bool has_error, u32 error, u64 return_rip, bool sof
         // A task gate: the handler is another task (SDM Vol. 3A §6.12.2).
         // The gate's selector names the TSS; the old task resumes at the
         // return address; an error code goes on the new task's stack.
+        if (vmx_non_root_) {  // a VM exit, with this event as the IDT-vectoring information
+          vmx_->task_switch_exit(g.selector, 3, vmx::intr_info::make(vector, type, has_error), error);
+          return;
+        }
         task_switch(g.selector, TaskSwitch::Interrupt, return_rip, e.ext, has_error, error);
         return;
       }
@@ -241,7 +249,10 @@ void Cpu::deliver(u8 vector, bool has_error, u32 error, u64 return_rip, bool sof
     }
     mode_changed();
   } catch (const GuestFault& second) {
-    if (software) throw;
+    if (software || second.vector == kVmExitUnwind) throw;
+    // VMX non-root: the second exception may exit (with the first event in
+    // the IDT-vectoring information), a triple fault always does.
+    if (vmx_non_root_ && vmx_->fault_during_delivery(vector, type, has_error, error, second, delivery_depth_)) return;
     if (delivery_depth_ == 1) chain_start_ = {true, vector, has_error, error, rip, seg[CS].selector, u8(code_size())};
     if (vector == kDF || delivery_depth_ > 8) {
       fatal_ = StopCause::TripleFault;

@@ -5,6 +5,7 @@
 #include "cpu/cpu.h"
 #include "cpu/cpuid_table.h"
 #include "cpu/msr_table.h"
+#include "cpu/vmx/capabilities.h"
 
 namespace vtlab {
 
@@ -104,6 +105,7 @@ bool Cpu::read_msr(u32 index, u64& out) {
       out = apic_ ? apic_->tsc_deadline() : msr.tsc_deadline;
       return true;
     default:
+      if (index >= vmx::cap_msr::kFirst && index <= vmx::cap_msr::kLast) return vmx::read_capability_msr(index, out);
       if (index >= kX2apicFirst && index <= kX2apicLast) {
         sync_time();  // the APIC timer's current count is a function of the tick
         return (msr.apic_base & apic_base::kExtd) && apic_->x2apic_read(index, out);
@@ -202,6 +204,7 @@ bool Cpu::write_msr(u32 index, u64 v) {
       if (apic_) apic_->tsc_deadline_written(v);
       return true;
     default:
+      if (index >= vmx::cap_msr::kFirst && index <= vmx::cap_msr::kLast) return false;  // read-only
       if (index >= kX2apicFirst && index <= kX2apicLast) {
         sync_time();  // an IPI or timer write takes effect at this instruction
         return (msr.apic_base & apic_base::kExtd) && apic_->x2apic_write(index, v);

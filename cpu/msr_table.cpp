@@ -1,5 +1,6 @@
 #include "cpu/msr_table.h"
 
+#include "cpu/vmx/capabilities.h"
 #include "mmu/paging.h"
 
 namespace vtlab {
@@ -23,10 +24,13 @@ constexpr MsrDesc kMsrs[] = {
     {kPlatformId, kPlatformId, "IA32_PLATFORM_ID", nullptr, MsrKind::Constant, nullptr, 0, 0},
     {kApicBase, kApicBase, "IA32_APIC_BASE", nullptr, MsrKind::Special, FIELD(apic_base),
      0xfee00000 | apic_base::kBsp | apic_base::kEnable, kAboveMaxPhys | 0x2ff},
-    // Lock (bit 0) only: the VMX enables (bits 1, 2) are reserved until VMX
-    // is reported; once locked, every write raises #GP(0).
+    // Lock (bit 0) and VMX outside SMX (bit 2); once locked, every write
+    // raises #GP(0). The firmware locks it with VMX enabled
+    // (core/machine/firmware/feature_control_setup.h).
     {kFeatureControl, kFeatureControl, "IA32_FEATURE_CONTROL", nullptr, MsrKind::Special, FIELD(feature_control), 0,
-     ~kFeatureControlLock},
+     ~(kFeatureControlLock | kFeatureControlVmxOutsideSmx)},
+    // The VMX capability MSRs (cpu/vmx/capabilities.cpp), read-only.
+    {vmx::cap_msr::kFirst, vmx::cap_msr::kLast, "IA32_VMX capabilities", &f::VMX, MsrKind::Special, nullptr, 0, 0},
     // TSC = virtual time + IA32_TSC_ADJUST (SDM Vol. 3A §17.17.3).
     {kTscAdjust, kTscAdjust, "IA32_TSC_ADJUST", &f::TSC_ADJUST, MsrKind::Stored, FIELD(tsc_adjust), 0, 0},
     // Microcode revision in bits 63:32; software writes 0 before CPUID(1)

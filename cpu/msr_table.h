@@ -33,8 +33,9 @@ inline constexpr u64 kFastStrings = 1, kBtsUnavailable = 1 << 11, kPebsUnavailab
 // (MCi_CTL, MCi_STATUS, MCi_ADDR, MCi_MISC) from IA32_MC0_CTL.
 inline constexpr unsigned kMcBanks = 10;
 inline constexpr u32 kMcLastBankMsr = msr_index::kMc0Ctl + 4 * kMcBanks - 1;
-// IA32_FEATURE_CONTROL: the lock bit (VMX enables come with the VT-x issue).
-inline constexpr u64 kFeatureControlLock = 1;
+// IA32_FEATURE_CONTROL (SDM Vol. 3C §24.7): the lock bit and "enable VMX
+// outside SMX operation" (VMX inside SMX, bit 1, needs SMX: not reported).
+inline constexpr u64 kFeatureControlLock = 1, kFeatureControlVmxOutsideSmx = 4;
 // IA32_APIC_BASE: BSP, x2APIC enable (EXTD), APIC global enable.
 namespace apic_base {
 inline constexpr u64 kBsp = 1 << 8, kExtd = 1 << 10, kEnable = 1 << 11;

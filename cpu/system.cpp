@@ -3,6 +3,7 @@
 
 #include "cpu/cpu.h"
 #include "cpu/cpuid_table.h"
+#include "cpu/vmx/vmx.h"
 
 namespace vtlab {
 
@@ -80,6 +81,9 @@ void Cpu::write_cr0(u64 v) {
     if (mode64_ || (cr4 & cr4::PCIDE)) raise(kGP, 0);
     new_efer &= ~efer::LMA;
   }
+  // In VMX operation CR0 keeps the bits IA32_VMX_CR0_FIXED0/1 fix (SDM
+  // Vol. 3C §24.8).
+  if (vmx_->in_operation() && !vmx_->cr0_allowed(v)) raise(kGP, 0);
   const u64 changed = cr0 ^ v;
   if (paging_mode_for(v, cr4, new_efer) == PagingMode::Pae && (changed & (cr0::CD | cr0::NW | cr0::PG)))
     load_pdptes_or_fault(cr3);
@@ -116,6 +120,8 @@ void Cpu::write_cr4(u64 v) {
   if (lma && ((v ^ cr4) & cr4::LA57)) raise(kGP, 0);
   // PCIDE can be set only in IA-32e mode and while CR3[11:0] = 0 (§4.10.1).
   if ((v & cr4::PCIDE) && !(cr4 & cr4::PCIDE) && (!lma || (cr3 & 0xfff))) raise(kGP, 0);
+  // In VMX operation CR4.VMXE stays 1 (IA32_VMX_CR4_FIXED0, SDM Vol. 3C §24.8).
+  if (vmx_->in_operation() && !vmx_->cr4_allowed(v)) raise(kGP, 0);
   const u64 changed = cr4 ^ v;
   if (paging_mode_for(cr0, v, efer) == PagingMode::Pae && (changed & (cr4::PAE | cr4::PGE | cr4::PSE | cr4::SMEP)))
     load_pdptes_or_fault(cr3);
@@ -136,7 +142,7 @@ void Cpu::write_cr4(u64 v) {
 
 u64 Cpu::tsc() const {
   // One TSC tick per virtual instruction tick (DESIGN: nothing reads host time).
-  return icount_ + insns_this_block() + msr.tsc_adjust;
+  return icount_ + insns_this_block() + msr.tsc_adjust + (vmx_non_root_ ? vmx_tsc_offset_ : 0);
 }
 
 // I/O permission (SDM Vol. 1 §19.5): CPL <= IOPL, or the TSS bitmap allows it.

@@ -9,6 +9,7 @@
 // are loaded, faults loading the new task's segments (#TS, #NP, #SS) are
 // raised in the context of the new task (§7.3 step 13, Table 7-1).
 #include "cpu/cpu.h"
+#include "cpu/vmx/vmx.h"
 
 namespace vtlab {
 namespace {
@@ -38,6 +39,12 @@ void Cpu::task_switch_to(u16 sel, u64 d, TaskSwitch why, u64 return_rip) {
 }
 
 void Cpu::task_switch(u16 tss_sel, TaskSwitch why, u64 return_rip, u32 ext, bool has_error, u32 error) {
+  // In VMX non-root operation a task switch by CALL, JMP or IRET is a VM
+  // exit before the new TSS is looked at (SDM Vol. 3C §26.1.2); one through
+  // an IDT task gate is caught in deliver().
+  if (vmx_non_root_ && why != TaskSwitch::Interrupt) {
+    vmx_->task_switch_exit(tss_sel, why == TaskSwitch::Call ? 0 : why == TaskSwitch::Iret ? 1 : 2, 0, 0);
+  }
   const bool iret = why == TaskSwitch::Iret;
   const u8 bad_vec = iret ? kTS : kGP;
   const u32 err = sel_err(tss_sel) + ext;

@@ -11,6 +11,7 @@
 #include "core/base/wall_clock.h"
 #include "core/machine/code_peek.h"
 #include "core/machine/firmware/firmware_setup.h"
+#include "core/machine/firmware/feature_control_setup.h"
 #include "core/machine/firmware/mtrr_setup.h"
 #include "core/machine/platform_layout.h"
 #include "core/machine/ram_hash.h"
@@ -309,7 +310,8 @@ void Machine::apply_image(const BootImage& image) {
   install_firmware({config_.ram_bytes, config_.cpus, sched_.insns_per_us()}, image, *mem_, *fw_cfg_);
   for (auto& v : vcpus_) {
     v->reset();
-    program_boot_mtrrs(v->cpu());  // firmware programs every processor's MTRRs alike
+    program_boot_mtrrs(v->cpu());    // firmware programs every processor's MTRRs alike
+    lock_feature_control(v->cpu());  // and locks IA32_FEATURE_CONTROL with VMX enabled
   }
   vcpu_sched_->reset();
   apic_setup();

@@ -1,5 +1,7 @@
 #include "core/machine/vcpu.h"
 
+#include "cpu/vmx/vmx.h"
+
 #include "core/machine/platform_layout.h"
 #include "cpu/msr_table.h"
 
@@ -76,6 +78,9 @@ bool Vcpu::apply_pending_init() {
 }
 
 void Vcpu::enter_init_state() {
+  // In VMX operation INIT is blocked (root) or a VM exit (non-root): SDM
+  // Vol. 3C §24.8, §26.2 (cpu/vmx/events.cpp).
+  if (cpu_->vmx().takes_init()) return;
   cpu_->init_signal();
   lapic_.init();
   waiting_for_sipi_ = true;
@@ -90,6 +95,7 @@ void Vcpu::startup(u8 vector) {
 void Vcpu::serialize(Serializer& s) {
   s.flag(waiting_for_sipi_);
   s.flag(init_pending_);
+  cpu_->vmx().serialize(s);  // VMX operation and the current VMCS (cpu/vmx/vmx.h)
 }
 
 }  // namespace vtlab

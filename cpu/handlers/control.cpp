@@ -114,9 +114,9 @@ void int_n(Cpu& c, const Insn& i) {
   if (c.v86()) return c.v86_software_interrupt(u8(i.imm));
   c.software_interrupt(u8(i.imm));
 }
-void int3(Cpu& c, const Insn&) { c.software_interrupt(kBP); }
+void int3(Cpu& c, const Insn&) { c.software_interrupt(kBP, true); }
 void into(Cpu& c, const Insn&) {
-  if (c.flags.of()) c.software_interrupt(kOF);
+  if (c.flags.of()) c.software_interrupt(kOF, true);
 }
 // INT1 (ICEBP, F1): a #DB delivered like a hardware trap, without the gate
 // DPL check of INT n (SDM Vol. 2 INT n/INTO/INT3/INT1).

@@ -1,6 +1,8 @@
 // Data movement: MOV family, XCHG, BSWAP, CMOVcc, SETcc, LEA, PUSH/POP
 // family, ENTER/LEAVE, XLAT, far-pointer loads, NOPs.
 #include "cpu/handlers/forms.h"
+#include "cpu/vmx/capabilities.h"
+#include "cpu/vmx/intercepts.h"
 
 namespace vtlab {
 namespace {
@@ -67,6 +69,7 @@ void mov_to_cr(Cpu& c, const Insn& i) {
   if (!Cpu::cr_exists(i.op[0].reg)) c.raise(kUD);
   c.require_cpl0();
   u64 v = c.long64() ? c.gpr[i.op[1].reg] : u32(c.gpr[i.op[1].reg]);
+  if (c.vmx_non_root()) v = vmx::mov_to_cr(c, i, i.op[0].reg, v);
   c.write_cr(i.op[0].reg, v);
   c.end_block();
 }
@@ -75,7 +78,7 @@ void mov_from_cr(Cpu& c, const Insn& i) {
   const unsigned n = i.op[1].reg;
   if (!Cpu::cr_exists(n)) c.raise(kUD);
   c.require_cpl0();
-  u64 v = c.read_cr(n);
+  u64 v = c.vmx_non_root() ? vmx::mov_from_cr(c, i, n) : c.read_cr(n);
   c.gpr[i.op[0].reg] = c.long64() ? v : u32(v);
 }
 
@@ -83,12 +86,14 @@ void mov_from_cr(Cpu& c, const Insn& i) {
 // of cpu/debug_regs.cpp (DR4/DR5 aliases, general detect, reserved bits).
 void mov_to_dr(Cpu& c, const Insn& i) {
   c.require_cpl0();
+  if (c.vmx_non_root()) vmx::mov_dr(c, i, i.op[0].reg, i.op[1].reg, true);
   c.write_dr(i.op[0].reg, c.long64() ? c.gpr[i.op[1].reg] : u32(c.gpr[i.op[1].reg]));
   c.end_block();
 }
 
 void mov_from_dr(Cpu& c, const Insn& i) {
   c.require_cpl0();
+  if (c.vmx_non_root()) vmx::mov_dr(c, i, i.op[1].reg, i.op[0].reg, false);
   const u64 v = c.read_dr(i.op[1].reg);
   c.gpr[i.op[0].reg] = c.long64() ? v : u32(v);
 }
@@ -290,6 +295,10 @@ void load_far_pointer(Cpu& c, const Insn& i) {
 }
 
 void nop(Cpu&, const Insn&) {}
+// PAUSE: a hint; in VMX non-root operation "PAUSE exiting" exits (SDM Vol. 3C §26.1.3).
+void pause(Cpu& c, const Insn& i) {
+  if (c.vmx_non_root()) vmx::exit_if(c, i, vmx::proc::kPauseExiting, vmx::ExitReason::PAUSE);
+}
 
 // ARPL r/m16, r16 (protected mode outside 64-bit mode, where 63 is MOVSXD):
 // raise the destination selector's RPL to the source's; ZF says whether it did.
@@ -379,7 +388,7 @@ constexpr InsnRow kRows[] = {
     {ZYDIS_MNEMONIC_LSS, VTLAB_SIZED_WDQ(load_far_pointer), attr::kEndsBlock},
     {ZYDIS_MNEMONIC_NOP, VTLAB_ONE(nop)},
     {ZYDIS_MNEMONIC_ARPL, VTLAB_ONE(arpl)},
-    {ZYDIS_MNEMONIC_PAUSE, VTLAB_ONE(nop)},
+    {ZYDIS_MNEMONIC_PAUSE, VTLAB_ONE(pause)},
     {ZYDIS_MNEMONIC_MOVBE, VTLAB_SIZED_WDQ(movbe)},
 };
 

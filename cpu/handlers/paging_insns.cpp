@@ -2,6 +2,7 @@
 // INVPCID. INVLPG and MOV to CR are in system_insns.cpp and move.cpp; the
 // TLB rules they all follow are in cpu/address_translation.cpp.
 #include "cpu/handlers/common.h"
+#include "cpu/vmx/intercepts.h"
 
 namespace vtlab {
 namespace {
@@ -42,6 +43,7 @@ void wrpkru(Cpu& c, const Insn&) {
 // only, which needs it canonical). Types 0 and 1 name a PCID other than 0
 // only with CR4.PCIDE=1. Not recognised in virtual-8086 mode.
 void invpcid(Cpu& c, const Insn& i) {
+  if (c.vmx_non_root()) vmx::invpcid(c, i);
   if (c.v86()) c.raise(kUD);
   if (c.protected_mode()) c.require_cpl0();
   const u64 type = i.op[0].size == 8 ? c.gpr[i.op[0].reg] : u32(c.gpr[i.op[0].reg]);

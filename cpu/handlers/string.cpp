@@ -11,6 +11,8 @@
 #include <algorithm>
 
 #include "cpu/handlers/common.h"
+#include "cpu/vmx/capabilities.h"
+#include "cpu/vmx/intercepts.h"
 
 namespace vtlab {
 namespace {
@@ -145,6 +147,7 @@ void ins(Cpu& c, const Insn& i) {
   StringRegs r(c, i, S);
   u16 port = u16(c.gpr[RDX]);
   if (!c.io_allowed(port, S)) c.raise(kGP, 0);
+  if (c.vmx_non_root()) vmx::io(c, i, port, S, true, true);
   c.sync_time();
   repeat(c, i, r, false, kDi, [&] {
     u64 lin = c.linear(ES, r.di(), S, Access::Write);
@@ -159,6 +162,7 @@ void outs(Cpu& c, const Insn& i) {
   StringRegs r(c, i, S);
   u16 port = u16(c.gpr[RDX]);
   if (!c.io_allowed(port, S)) c.raise(kGP, 0);
+  if (c.vmx_non_root()) vmx::io(c, i, port, S, false, true);
   c.sync_time();
   repeat(c, i, r, false, kSi, [&] {
     auto v = c.read_lin<uint_t<S>>(c.linear(i.mem.seg, r.si(), S, Access::Read));

@@ -4,23 +4,30 @@
 // UD0/UD1/UD2, fences and hints.
 #include "cpu/handlers/common.h"
 #include "cpu/msr_table.h"
+#include "cpu/vmx/capabilities.h"
+#include "cpu/vmx/intercepts.h"
 
 namespace vtlab {
 namespace {
 
-void cpuid(Cpu& c, const Insn&) {
+using vmx::ExitReason;
+
+void cpuid(Cpu& c, const Insn& i) {
+  if (c.vmx_non_root()) vmx::exit_always(c, i, ExitReason::CPUID);
   u32 r[4];
   c.cpuid(u32(c.gpr[RAX]), u32(c.gpr[RCX]), r);
   c.gpr[RAX] = r[0], c.gpr[RBX] = r[1], c.gpr[RCX] = r[2], c.gpr[RDX] = r[3];
 }
 
-void rdtsc(Cpu& c, const Insn&) {
+void rdtsc(Cpu& c, const Insn& i) {
   if ((c.cr4 & cr4::TSD) && c.cpl != 0 && c.protected_mode()) c.raise(kGP, 0);
+  if (c.vmx_non_root()) vmx::exit_if(c, i, vmx::proc::kRdtscExiting, ExitReason::RDTSC);
   u64 t = c.tsc();
   c.gpr[RAX] = u32(t), c.gpr[RDX] = t >> 32;
 }
 
 void rdtscp(Cpu& c, const Insn& i) {
+  if (c.vmx_non_root()) vmx::rdtscp(c, i);
   rdtsc(c, i);
   c.gpr[RCX] = u32(c.msr.tsc_aux);
 }
@@ -33,14 +40,16 @@ void rdpid(Cpu& c, const Insn& i) { c.gpr[i.op[0].reg] = u32(c.msr.tsc_aux); }
 // come from the CPU's EntropySource (core/base/input.h), so a run repeats.
 template <unsigned S>
 void rdrand(Cpu& c, const Insn& i) {
+  if (c.vmx_non_root()) vmx::rdrand(c, i, i.mnemonic == ZYDIS_MNEMONIC_RDSEED);
   u64 v = 0;
   const bool ok = c.entropy().next(v);
   c.write_reg<S>(i.op[0], ok ? uint_t<S>(v) : uint_t<S>(0));
   c.flags.set_arith(fl::kArith, ok ? fl::CF : 0);
 }
 
-void rdmsr(Cpu& c, const Insn&) {
+void rdmsr(Cpu& c, const Insn& i) {
   c.require_cpl0();
+  if (c.vmx_non_root()) vmx::msr_access(c, i, false);
   u64 v;
   if (!c.read_msr(u32(c.gpr[RCX]), v)) {
     if (c.log().on(LogCategory::Unimp)) log_refused_msr(c, false, u32(c.gpr[RCX]), 0);
@@ -49,8 +58,9 @@ void rdmsr(Cpu& c, const Insn&) {
   c.gpr[RAX] = u32(v), c.gpr[RDX] = v >> 32;
 }
 
-void wrmsr(Cpu& c, const Insn&) {
+void wrmsr(Cpu& c, const Insn& i) {
   c.require_cpl0();
+  if (c.vmx_non_root()) vmx::msr_access(c, i, true);
   u64 v = (c.gpr[RDX] << 32) | u32(c.gpr[RAX]);
   if (!c.write_msr(u32(c.gpr[RCX]), v)) {
     if (c.log().on(LogCategory::Unimp)) log_refused_msr(c, true, u32(c.gpr[RCX]), v);
@@ -63,6 +73,7 @@ void wrmsr(Cpu& c, const Insn&) {
 // 16-bit operand size outside it only 24 bits of base are used.
 void load_table_reg(Cpu& c, const Insn& i, TableReg& t) {
   c.require_cpl0();
+  if (c.vmx_non_root()) vmx::descriptor_table(c, i, true, &t == &c.gdtr ? 2 : 3);
   unsigned base_bytes = c.long64() ? 8 : 4;
   u64 lin = c.mem_linear(i, 2 + base_bytes, Access::Read);
   u16 limit = c.read_lin<u16>(lin);
@@ -82,6 +93,7 @@ void check_umip(Cpu& c) {
 
 void store_table_reg(Cpu& c, const Insn& i, const TableReg& t) {
   check_umip(c);
+  if (c.vmx_non_root()) vmx::descriptor_table(c, i, true, &t == &c.gdtr ? 0 : 1);
   unsigned base_bytes = c.long64() ? 8 : 4;
   u64 lin = c.mem_linear(i, 2 + base_bytes, Access::Write);
   c.probe_write(lin, 2 + base_bytes);
@@ -112,6 +124,7 @@ u64 system_descriptor_base(Cpu& c, u16 sel, const Segment& s) {
 void lldt(Cpu& c, const Insn& i) {
   if (!c.protected_mode() || c.v86()) c.raise(kUD);
   c.require_cpl0();
+  if (c.vmx_non_root()) vmx::descriptor_table(c, i, false, 2);
   u16 sel = c.read_op<2>(i, 0);
   if ((sel & 0xfffc) == 0) {
     c.ldtr.selector = sel;
@@ -130,6 +143,7 @@ void lldt(Cpu& c, const Insn& i) {
 void ltr(Cpu& c, const Insn& i) {
   if (!c.protected_mode() || c.v86()) c.raise(kUD);
   c.require_cpl0();
+  if (c.vmx_non_root()) vmx::descriptor_table(c, i, false, 3);
   u16 sel = c.read_op<2>(i, 0);
   if ((sel & 0xfffc) == 0 || (sel & 4)) c.raise(kGP, sel & 0xfffc);
   u64 d = c.read_descriptor(sel);
@@ -149,6 +163,7 @@ void ltr(Cpu& c, const Insn& i) {
 void sldt(Cpu& c, const Insn& i) {
   if (!c.protected_mode() || c.v86()) c.raise(kUD);
   check_umip(c);
+  if (c.vmx_non_root()) vmx::descriptor_table(c, i, false, 0);
   if (i.op[0].kind == OpKind::Mem)
     c.write_op<2>(i, 0, c.ldtr.selector);
   else
@@ -158,6 +173,7 @@ void sldt(Cpu& c, const Insn& i) {
 void str(Cpu& c, const Insn& i) {
   if (!c.protected_mode() || c.v86()) c.raise(kUD);
   check_umip(c);
+  if (c.vmx_non_root()) vmx::descriptor_table(c, i, false, 1);
   if (i.op[0].kind == OpKind::Mem)
     c.write_op<2>(i, 0, c.tr.selector);
   else
@@ -166,12 +182,14 @@ void str(Cpu& c, const Insn& i) {
 
 void smsw(Cpu& c, const Insn& i) {
   check_umip(c);
+  // In VMX non-root operation the bits the host owns read from the shadow (SDM Vol. 3C §26.3).
+  const u64 cr0v = c.vmx_non_root() ? vmx::mov_from_cr(c, i, 0) : c.cr0;
   if (i.op[0].kind == OpKind::Mem)
-    c.write_op<2>(i, 0, u16(c.cr0));
+    c.write_op<2>(i, 0, u16(cr0v));
   else if (i.op[0].size == 2)
-    c.write_reg<2>(i.op[0], u16(c.cr0));
+    c.write_reg<2>(i.op[0], u16(cr0v));
   else
-    c.gpr[i.op[0].reg] = i.op[0].size == 4 ? u32(c.cr0) : c.cr0;
+    c.gpr[i.op[0].reg] = i.op[0].size == 4 ? u32(cr0v) : cr0v;
 }
 
 // LMSW loads PE MP EM TS; it can set PE but never clear it.
@@ -179,12 +197,14 @@ void lmsw(Cpu& c, const Insn& i) {
   c.require_cpl0();
   u16 v = c.read_op<2>(i, 0);
   u64 n = (c.cr0 & ~u64(0xe)) | (v & 0xf) | (c.cr0 & cr0::PE);
+  if (c.vmx_non_root()) n = vmx::lmsw(c, i, n);
   c.write_cr(0, n);
   c.end_block();
 }
 
-void clts(Cpu& c, const Insn&) {
+void clts(Cpu& c, const Insn& i) {
   c.require_cpl0();
+  if (c.vmx_non_root() && !vmx::clts(c, i)) return;
   c.cr0 &= ~cr0::TS;
   c.end_block();  // x87/SSE instructions look at CR0.TS
 }
@@ -194,11 +214,13 @@ void invlpg(Cpu& c, const Insn& i) {
   c.require_cpl0();
   u64 ea = c.effective_address(i);
   u64 lin = c.long64() ? (i.mem.seg >= FS ? ea + c.seg[i.mem.seg].base : ea) : u32(c.seg[i.mem.seg].base + ea);
+  if (c.vmx_non_root()) vmx::invlpg(c, i, lin);
   c.invalidate_page(lin);
 }
 
-void hlt(Cpu& c, const Insn&) {
+void hlt(Cpu& c, const Insn& i) {
   c.require_cpl0();
+  if (c.vmx_non_root()) vmx::exit_if(c, i, vmx::proc::kHltExiting, ExitReason::HLT);
   c.halt();
 }
 
@@ -211,6 +233,7 @@ template <unsigned S>
 void in(Cpu& c, const Insn& i) {
   u16 port = io_port(c, i, 1);
   if (!c.io_allowed(port, S)) c.raise(kGP, 0);
+  if (c.vmx_non_root()) vmx::io(c, i, port, S, true, false);
   c.sync_time();
   u32 v = c.ports().read(port, S);
   c.write_gpr<S>(RAX, uint_t<S>(v));
@@ -220,6 +243,7 @@ template <unsigned S>
 void out(Cpu& c, const Insn& i) {
   u16 port = io_port(c, i, 0);
   if (!c.io_allowed(port, S)) c.raise(kGP, 0);
+  if (c.vmx_non_root()) vmx::io(c, i, port, S, false, false);
   c.sync_time();
   c.ports().write(port, S, u32(uint_t<S>(c.gpr[RAX])));
 }
@@ -333,7 +357,12 @@ void rsm(Cpu& c, const Insn&) { c.raise(kUD); }
 // RDPMC: this CPU model has no performance counters (CPUID.0AH reports
 // none), so every counter index is invalid: #GP(0) (SDM Vol. 2 RDPMC), as
 // is any use at CPL > 0 with CR4.PCE=0, which the SDM checks first.
-void rdpmc(Cpu& c, const Insn&) { c.raise(kGP, 0); }
+void rdpmc(Cpu& c, const Insn& i) {
+  // The CPL/CR4.PCE check comes before RDPMC exiting (SDM Vol. 3C §26.1.1).
+  if (c.cpl > 0 && !(c.cr4 & cr4::PCE) && c.protected_mode()) c.raise(kGP, 0);
+  if (c.vmx_non_root()) vmx::exit_if(c, i, vmx::proc::kRdpmcExiting, ExitReason::RDPMC);
+  c.raise(kGP, 0);
+}
 
 // MONITOR/MWAIT run at CPL 0 only, and only while IA32_MISC_ENABLE[18]
 // enables them; with it clear CPUID.01H:ECX.MONITOR = 0 and both are #UD
@@ -351,6 +380,7 @@ u64 ecx_or_rcx(const Cpu& c) { return c.long64() ? c.gpr[RCX] : u32(c.gpr[RCX]);
 // hints are ignored.
 void monitor(Cpu& c, const Insn& i) {
   require_monitor_mwait(c);
+  if (c.vmx_non_root()) vmx::exit_if(c, i, vmx::proc::kMonitorExiting, ExitReason::MONITOR);
   if (ecx_or_rcx(c) != 0) c.raise(kGP, 0);
   c.monitor(c.linear(i.mem.seg, c.gpr[RAX] & asize_mask(i), 1, Access::Read));
 }
@@ -358,8 +388,9 @@ void monitor(Cpu& c, const Insn& i) {
 // MWAIT: EAX hints (a target C-state) are accepted and all wait the same
 // way; ECX[0] makes masked interrupts break events (CPUID.05H:ECX[1]), the
 // other ECX bits are reserved (#GP(0)).
-void mwait(Cpu& c, const Insn&) {
+void mwait(Cpu& c, const Insn& i) {
   require_monitor_mwait(c);
+  if (c.vmx_non_root()) vmx::exit_if(c, i, vmx::proc::kMwaitExiting, ExitReason::MWAIT);
   const u64 extensions = ecx_or_rcx(c);
   if (extensions > 1) c.raise(kGP, 0);
   c.mwait(extensions);
@@ -374,7 +405,13 @@ void clflush(Cpu& c, const Insn& i) { c.probe_read(c.mem_linear(i, 1, Access::Ex
 
 // INVD and WBINVD: CPL 0 only (#GP(0), also in virtual-8086 mode); there is
 // no cache to write back or to lose (SDM Vol. 2 INVD, WBINVD).
-void invd_wbinvd(Cpu& c, const Insn&) { c.require_cpl0(); }
+void invd_wbinvd(Cpu& c, const Insn& i) {
+  c.require_cpl0();
+  if (!c.vmx_non_root()) return;
+  // INVD exits always (SDM Vol. 3C §26.1.2), WBINVD with "WBINVD exiting".
+  if (i.mnemonic == ZYDIS_MNEMONIC_INVD) vmx::exit_always(c, i, ExitReason::INVD);
+  vmx::exit_if2(c, i, vmx::proc2::kWbinvdExiting, ExitReason::WBINVD);
+}
 void nothing(Cpu&, const Insn&) {}
 
 constexpr u8 kEnds = attr::kEndsBlock;

@@ -18,6 +18,7 @@
 #include "cpu/fpu_state.h"
 #include "cpu/sse/fp_env.h"
 #include "cpu/sse/sse.h"
+#include "cpu/vmx/intercepts.h"
 
 namespace vtlab::sse {
 namespace {
@@ -185,9 +186,10 @@ void xgetbv(Cpu& c, const Insn&) {
 // XSETBV: CPL 0 only (virtual-8086 mode runs at CPL 3), ECX = 0, and the
 // value must set bit 0 and only supported components (SDM Vol. 2 XSETBV,
 // Vol. 1 §13.3): otherwise #GP(0).
-void xsetbv(Cpu& c, const Insn&) {
+void xsetbv(Cpu& c, const Insn& i) {
   if (!(c.cr4 & cr4::OSXSAVE)) c.raise(kUD);
   if (c.cpl != 0 || c.v86()) c.raise(kGP, 0);
+  if (c.vmx_non_root()) vmx::exit_always(c, i, vmx::ExitReason::XSETBV);
   const u64 v = (c.gpr[RDX] << 32) | u32(c.gpr[RAX]);
   if (u32(c.gpr[RCX]) != 0 || (v & ~kXcr0Supported) || !(v & kXcr0X87)) c.raise(kGP, 0);
   c.xcr0 = v;

@@ -1,0 +1,221 @@
+// Events in VMX non-root operation (SDM Vol. 3C §26.2, §26.7, §27.6):
+// exceptions by the exception bitmap (with the #PF error-code mask and
+// match), faults during event delivery (IDT-vectoring information, triple
+// fault), injected events, the monitor trap flag, the VMX-preemption timer,
+// NMIs, the interrupt window and external interrupts.
+#include "cpu/vmx/capabilities.h"
+#include "cpu/vmx/vmx.h"
+
+namespace vtlab {
+
+using namespace vmx;
+
+namespace {
+
+// §26.2: exception vector v causes a VM exit if its bit in the exception
+// bitmap is 1; for #PF the bit applies when (error AND mask) = match, its
+// opposite when not.
+bool bitmap_exits(const Vmcs& v, u8 vector, u32 error) {
+  if (vector > 31) return false;
+  const bool bit = (v.exception_bitmap >> vector) & 1;
+  if (vector != kPF) return bit;
+  return ((error & v.pf_error_code_mask) == v.pf_error_code_match) ? bit : !bit;
+}
+
+// Fault-class exceptions save RF = 1 (§28.3.3); traps and #DB not.
+bool fault_class_vector(u8 v) { return v != kDB && v != kBP && v != kOF; }
+
+}  // namespace
+
+bool Vmx::exception_exits(const GuestFault& f, bool fault) {
+  if (!bitmap_exits(vmcs_, f.vector, f.error)) return false;
+  ExitInfo e{ExitReason::EXCEPTION_OR_NMI};
+  e.interruption_info = intr_info::make(f.vector, EventType::HardwareException, f.has_error);
+  e.interruption_error = f.has_error ? f.error : 0;
+  // §28.2.1: #PF: the linear address (CR2 is not loaded); #DB: the DR6
+  // bits the exception would have set.
+  if (f.vector == kPF) e.qualification = f.fault_address;
+  if (f.vector == kDB) e.qualification = cpu_.dr[6] & (dr6::kHits | dr6::BD | dr6::BS);
+  e.fault_rf = fault && fault_class_vector(f.vector);
+  vmcs_.idt_vectoring_info = 0;
+  vm_exit(e);
+  return true;
+}
+
+bool Vmx::software_exception_exits(u8 vector, EventType type) {
+  if (!bitmap_exits(vmcs_, vector, 0)) return false;
+  ExitInfo e{ExitReason::EXCEPTION_OR_NMI};
+  e.interruption_info = intr_info::make(vector, type, false);
+  // The instruction did not execute: RIP is its address, and its length
+  // is recorded (§28.2.4).
+  instruction_exit(e, u32(cpu_.next_rip - cpu_.rip));
+}
+
+bool Vmx::fault_during_delivery(u8 vector, EventType type, bool has_error, u32 error, const GuestFault& second,
+                                int depth) {
+  // What the second exception becomes (SDM Vol. 3A Table 6-5), checked
+  // against the bitmap itself first (§26.2: a #DF arises only if the
+  // second exception does not exit).
+  const FaultClass a = fault_class(vector), b = fault_class(second.vector);
+  const bool df = (a == FaultClass::Contributory && b == FaultClass::Contributory) ||
+                  (a == FaultClass::PageFault && (b == FaultClass::Contributory || b == FaultClass::PageFault));
+  ExitInfo e{ExitReason::EXCEPTION_OR_NMI};
+  if (vector != kDF && depth <= 8 && bitmap_exits(vmcs_, second.vector, second.error)) {
+    e.interruption_info = intr_info::make(second.vector, EventType::HardwareException, second.has_error);
+    e.interruption_error = second.has_error ? second.error : 0;
+    if (second.vector == kPF) e.qualification = second.fault_address;
+  } else if (vector != kDF && depth <= 8 && df && bitmap_exits(vmcs_, kDF, 0)) {
+    e.interruption_info = intr_info::make(kDF, EventType::HardwareException, true);
+  } else if (vector == kDF || depth > 8) {
+    e = ExitInfo{ExitReason::TRIPLE_FAULT};  // §26.2: a fault while delivering #DF
+  } else {
+    return false;
+  }
+  e.fault_rf = e.reason == ExitReason::EXCEPTION_OR_NMI;
+  // §28.2.4: the event whose delivery was interrupted.
+  vmcs_.idt_vectoring_info = intr_info::make(vector, type, has_error);
+  vmcs_.idt_vectoring_error_code = has_error ? error : 0;
+  vm_exit(e);
+  return true;
+}
+
+// §27.6.1: the event in the VM-entry interruption-information field, as
+// the first thing in non-root operation.
+void Vmx::deliver_injected_event() {
+  Cpu& c = cpu_;
+  const u32 info = vmcs_.entry_interruption_info;
+  const u8 vector = info & intr_info::kVectorMask;
+  const EventType type = EventType((info >> intr_info::kTypeShift) & 7);
+  const bool has_error = info & intr_info::kErrorValid;
+  const u32 error = vmcs_.entry_exception_error_code;
+  const u64 after = c.rip + vmcs_.entry_instruction_length;  // software events return past the instruction
+  ++c.icount_, ++c.delivery_ticks_;
+  switch (type) {
+    case EventType::Other:  // MTF: a pending MTF VM exit (§27.6.2)
+      mtf_pending_ = true;
+      --c.icount_, --c.delivery_ticks_;
+      return;
+    case EventType::Nmi:
+      c.nmi_blocked_ = true;
+      c.deliver(vector, false, 0, c.rip, false, type);
+      return;
+    case EventType::ExternalInterrupt:
+    case EventType::HardwareException:
+      c.deliver(vector, has_error, error, c.rip, false, type);
+      return;
+    default: {
+      // Software interrupts and exceptions check the gate's DPL as INT n
+      // does; a fault there is handled as an exception at this point.
+      GuestFault fault{};
+      bool faulted = false;
+      try {
+        FaultThrowScope scope(c);
+        c.deliver(vector, has_error, error, after, type != EventType::PrivilegedSoftwareException, type);
+      } catch (const GuestFault& f) {
+        fault = f, faulted = true;
+      }
+      if (faulted && fault.vector != kVmExitUnwind) c.handle_event(fault, c.rip);
+      return;
+    }
+  }
+}
+
+bool Vmx::check_events() {
+  Cpu& c = cpu_;
+  const Vmcs& v = vmcs_;
+  if (inject_pending_) {
+    inject_pending_ = false;
+    deliver_injected_event();
+    if (!mtf_pending_) return true;
+  }
+  auto exit_now = [&](const ExitInfo& e) {
+    ++c.icount_, ++c.delivery_ticks_;
+    vmcs_.idt_vectoring_info = 0;
+    vm_exit(e);
+    return true;
+  };
+  // Priorities (SDM Vol. 3C §26.7.2, Vol. 3A §6.9): MTF, the preemption
+  // timer, NMI, interrupt window / external interrupt.
+  if (mtf_pending_) {
+    mtf_pending_ = false;
+    return exit_now(ExitInfo{ExitReason::MONITOR_TRAP_FLAG});
+  }
+  if (timer_expired_) {
+    timer_expired_ = false;
+    return exit_now(ExitInfo{ExitReason::PREEMPTION_TIMER});
+  }
+  const bool movss = c.interrupt_shadow && c.shadow_kind_ == Cpu::Shadow::MovSs;
+  if ((v.pin_controls & pin::kNmiExiting) && c.nmi_pending_ && !c.nmi_blocked_ && !movss) {
+    c.nmi_pending_ = false;
+    ExitInfo e{ExitReason::EXCEPTION_OR_NMI};
+    e.interruption_info = intr_info::make(kNMI, EventType::Nmi, false);
+    exit_now(e);
+    c.nmi_blocked_ = true;  // §28.5: an NMI exit leaves NMIs blocked (virtual NMIs 0)
+    return true;
+  }
+  if ((v.proc_controls & proc::kInterruptWindowExiting) && (c.flags.bits & fl::IF) && !c.interrupt_shadow)
+    return exit_now(ExitInfo{ExitReason::INTERRUPT_WINDOW});
+  // §26.2: with external-interrupt exiting, RFLAGS.IF does not mask
+  // interrupts; STI and MOV SS blocking still do.
+  if ((v.pin_controls & pin::kExternalInterruptExiting) && !c.interrupt_shadow && c.irq_source_ &&
+      c.irq_source_->has_interrupt()) {
+    ExitInfo e{ExitReason::EXTERNAL_INTERRUPT};
+    if (v.exit_controls & exit_ctl::kAckInterruptOnExit)
+      e.interruption_info = intr_info::make(c.irq_source_->acknowledge(), EventType::ExternalInterrupt, false);
+    return exit_now(e);
+  }
+  return c.check_interrupts_native();
+}
+
+void Vmx::task_switch_exit(u16 selector, unsigned source, u32 idt_info, u32 idt_error) {
+  ExitInfo e{ExitReason::TASK_SWITCH, u64(selector) | u64(source) << 30};
+  if (source != 3) instruction_exit(e, u32(cpu_.next_rip - cpu_.rip));  // CALL, JMP, IRET: unwinds
+  vmcs_.idt_vectoring_info = idt_info;
+  vmcs_.idt_vectoring_error_code = (idt_info & intr_info::kErrorValid) ? idt_error : 0;
+  vm_exit(e);
+}
+
+bool Vmx::takes_init() {
+  if (!on_) return false;
+  if (non_root()) {
+    vmcs_.idt_vectoring_info = 0;
+    vm_exit(ExitInfo{ExitReason::INIT_SIGNAL});
+  }
+  return true;
+}
+
+// ---- the VMX-preemption timer (§26.5.1): counts down by 1 each time bit
+// kPreemptionTimerShift of the TSC changes; an event on the scheduler.
+
+void Vmx::arm_preemption_timer() {
+  Cpu& c = cpu_;
+  const u64 now = c.icount_ + c.insns_this_block();
+  const u64 tsc = now + c.msr.tsc_adjust;
+  const u64 value = vmcs_.preemption_timer_value;
+  if (value == 0) {  // expires before the first guest instruction
+    timer_expired_ = true;
+    return;
+  }
+  const u64 deadline_tsc = ((tsc >> kPreemptionTimerShift) + value) << kPreemptionTimerShift;
+  timer_deadline_ = deadline_tsc - c.msr.tsc_adjust;
+  schedule_preemption_timer();
+}
+
+void Vmx::schedule_preemption_timer() {
+  timer_armed_ = true;
+  timer_event_ = cpu_.scheduler().schedule_at(timer_deadline_, "VMX-preemption timer", [this] {
+    timer_armed_ = false;
+    timer_expired_ = true;
+    cpu_.end_block();
+  });
+}
+
+u32 Vmx::preemption_timer_remaining() const {
+  if (!timer_armed_) return 0;
+  const u64 now = cpu_.icount_ + cpu_.insns_this_block();
+  if (now >= timer_deadline_) return 0;
+  const u64 adj = cpu_.msr.tsc_adjust;
+  return u32(((timer_deadline_ + adj) >> kPreemptionTimerShift) - ((now + adj) >> kPreemptionTimerShift));
+}
+
+}  // namespace vtlab
