@@ -61,6 +61,12 @@ void Cpu::reset() {
   chain_start_ = ChainStart{};
   boundary_debug_traps_ = 0;
   fatal_ = StopCause::None;
+  // Reset invalidates every cached translation (SDM Vol. 3C §28.3.3.1).
+  second_level_ = SecondLevel{};
+  ept_active_ = false;
+  tlb_.set_context(0, 0);
+  tlb_.flush_all();
+  gpa_tlb_.flush_all();
   mode_changed();
   paging_changed();
   debug_changed();
@@ -626,6 +632,7 @@ void Cpu::deliver_debug_traps(u64 traps) {
 }
 
 void Cpu::handle_event(const GuestFault& f, u64 return_rip, bool fault) {
+  if (f.ept) return deliver_ept_fault();
   pushed_rf_ = fault ? fl::RF : 0;
   if (stop_if_intercepted(f)) return;
   if (f.vector == kPF) cr2 = f.fault_address;

@@ -241,6 +241,15 @@ void Cpu::deliver(u8 vector, bool has_error, u32 error, u64 return_rip, bool sof
     }
     mode_changed();
   } catch (const GuestFault& second) {
+    if (second.ept) {
+      // An EPT-induced VM exit while delivering: the event is saved as
+      // IDT-vectoring information (SDM Vol. 3C §27.2.3), not combined.
+      ept_fault_.during_delivery = true;
+      ept_fault_.vector = vector, ept_fault_.has_error = has_error, ept_fault_.error = error;
+      ept_fault_.software = software;
+      deliver_ept_fault();
+      return;
+    }
     if (software) throw;
     if (delivery_depth_ == 1) chain_start_ = {true, vector, has_error, error, rip, seg[CS].selector, u8(code_size())};
     if (vector == kDF || delivery_depth_ > 8) {
