@@ -274,7 +274,18 @@ u64 Cpu::translate_nested(u64 lin, Access acc, unsigned who, bool* host_cacheabl
     // A page fault or an EPT violation drops the combined mappings of the
     // address (SDM Vol. 3A §4.10.4.1, Vol. 3C §28.3.3.1).
     drop_host_range(lin, tlb_.flush_address(lin, ctx, true), true);
-    if (r.ept_fault.kind != EptFaultKind::None) raise_ept_fault(r.ept_fault);
+    if (r.ept_fault.kind != EptFaultKind::None) {
+      EptFault f = r.ept_fault;
+      // A read-modify-write instruction's refused read is reported as a
+      // write (SDM Vol. 3C §27.2.1: bit 1 set, bit 0 as the implementation
+      // chooses; vtlab keeps it). The instruction running is one if it is a
+      // LOCK-able form with a memory destination.
+      const Insn* i = exec.cur;
+      if (acc == Access::Read && (f.qualification & ept_qual::kTranslated) && i && (i->attrs & attr::kLockable) &&
+          i->op[0].kind == OpKind::Mem)
+        f.qualification |= ept_qual::kWrite;
+      raise_ept_fault(f);
+    }
     raise_fault(GuestFault{kPF, true, r.pf_error, lin});
   }
   Translation t = r.translation;

@@ -90,6 +90,10 @@ void Vcpu::startup(u8 vector) {
 void Vcpu::serialize(Serializer& s) {
   s.flag(waiting_for_sipi_);
   s.flag(init_pending_);
+  // The CPU's second-level translation state (VMX: EPT, VPID, the PML index).
+  SecondLevel second_level = cpu_->second_level();
+  second_level.serialize(s);
+  if (!s.saving()) cpu_->set_second_level(second_level);
 }
 
 }  // namespace vtlab

@@ -45,6 +45,21 @@ TEST_CASE("a store EPT refuses: EPT violation, nothing written, RIP at the store
   CHECK(g.cpu.gpr[RAX] == 0x5555);  // the instructions before it retired
 }
 
+TEST_CASE("a read-modify-write instruction's refused read is a write; a plain read is a read") {
+  LongGuest g;
+  g.ept.map(0x8000, kGuestBase + 0x8000, X | WB);
+  // add [rbx], eax
+  const EptFault& rmw = g.run_ept_fault(Asm{}.mov_rbx(0x8000).raw({0x01, 0x03}).end());
+  CHECK((rmw.qualification & 7) == (ept_qual::kRead | ept_qual::kWrite));
+  // add eax, [rbx]
+  const EptFault& rd = g.run_ept_fault(Asm{}.mov_rbx(0x8000).raw({0x03, 0x03}).end());
+  CHECK((rd.qualification & 7) == ept_qual::kRead);
+  // A read-only page: the read succeeds and the write is refused.
+  g.ept.map(0x8000, kGuestBase + 0x8000, R | WB);
+  const EptFault& wr = g.run_ept_fault(Asm{}.mov_rbx(0x8000).raw({0x01, 0x03}).end());
+  CHECK((wr.qualification & 7) == ept_qual::kWrite);
+}
+
 TEST_CASE("instruction fetch needs EPT execute rights, on every page the instruction touches") {
   LongGuest g;
   SUBCASE("a jump to a page EPT maps without X") {
