@@ -28,6 +28,7 @@ constexpr u32 kEntryDefault1 = 0x000011ff, kEntryTrueDefault1 = 0x000011fb;
 constexpr u32 kPinAllowed1 = kPinDefault1 |
                              pin::kExternalInterruptExiting |  // cpu/vmx/events.cpp
                              pin::kNmiExiting |                // events.cpp
+                             pin::kVirtualNmis |               // events.cpp, entry.cpp, exit.cpp
                              pin::kPreemptionTimer;            // preemption_timer.cpp
 constexpr u32 kProcAllowed1 = kProcDefault1 |
                               proc::kInterruptWindowExiting |  // events.cpp
@@ -35,6 +36,7 @@ constexpr u32 kProcAllowed1 = kProcDefault1 |
                               proc::kHltExiting | proc::kInvlpgExiting | proc::kMwaitExiting |
                               proc::kRdpmcExiting | proc::kRdtscExiting |       // intercepts.cpp
                               proc::kCr8LoadExiting | proc::kCr8StoreExiting |  // intercepts.cpp (MOV CR8)
+                              proc::kNmiWindowExiting |                         // events.cpp
                               proc::kMovDrExiting |                             // intercepts.cpp
                               proc::kUnconditionalIoExiting | proc::kUseIoBitmaps |  // io_exits.cpp
                               proc::kMonitorTrapFlag |                               // events.cpp

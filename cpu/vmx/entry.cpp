@@ -99,6 +99,10 @@ void Vmx::load_guest_state() {
   c.interrupt_shadow = intr & (interruptibility::kBlockingBySti | interruptibility::kBlockingByMovSs);
   c.shadow_kind_ = (intr & interruptibility::kBlockingByMovSs) ? Cpu::Shadow::MovSs : Cpu::Shadow::Sti;
   c.shadow_fresh_ = false;
+  // With "virtual NMIs" the field is the virtual-NMI blocking (§27.3.2.5):
+  // Cpu::nmi_blocked_ holds it in non-root operation (IRET clears it, an
+  // injected NMI sets it); real NMIs exit (NMI exiting is 1) whatever it says.
+  if (v.pin_controls & pin::kVirtualNmis) host_nmi_blocked_ = c.nmi_blocked_;
   c.nmi_blocked_ = intr & interruptibility::kBlockingByNmi;
   c.boundary_debug_traps_ = v.guest_pending_debug & (dr6::kHits | dr6::BS);
   c.mode_changed();

@@ -145,14 +145,21 @@ bool Vmx::check_events() {
     return exit_now(ExitInfo{ExitReason::PREEMPTION_TIMER});
   }
   const bool movss = c.interrupt_shadow && c.shadow_kind_ == Cpu::Shadow::MovSs;
-  if ((v.pin_controls & pin::kNmiExiting) && c.nmi_pending_ && !c.nmi_blocked_ && !movss) {
+  const bool virtual_nmis = v.pin_controls & pin::kVirtualNmis;
+  // With virtual NMIs, nmi_blocked_ is the guest's virtual blocking, which
+  // does not hold off real NMIs.
+  if ((v.pin_controls & pin::kNmiExiting) && c.nmi_pending_ && (virtual_nmis || !c.nmi_blocked_) && !movss) {
     c.nmi_pending_ = false;
     ExitInfo e{ExitReason::EXCEPTION_OR_NMI};
     e.interruption_info = intr_info::make(kNMI, EventType::Nmi, false);
     exit_now(e);
-    c.nmi_blocked_ = true;  // §28.5: an NMI exit leaves NMIs blocked (virtual NMIs 0)
+    if (!virtual_nmis) c.nmi_blocked_ = true;  // §28.5: an NMI exit leaves NMIs blocked
     return true;
   }
+  // §26.7.6: NMI-window exiting, once there is no virtual-NMI blocking and
+  // no MOV SS blocking.
+  if ((v.proc_controls & proc::kNmiWindowExiting) && !c.nmi_blocked_ && !movss)
+    return exit_now(ExitInfo{ExitReason::NMI_WINDOW});
   if ((v.proc_controls & proc::kInterruptWindowExiting) && (c.flags.bits & fl::IF) && !c.interrupt_shadow)
     return exit_now(ExitInfo{ExitReason::INTERRUPT_WINDOW});
   // §26.2: with external-interrupt exiting, RFLAGS.IF does not mask

@@ -180,6 +180,7 @@ void Vmx::vm_exit(const ExitInfo& e) {
     // the exit interrupted an event's delivery (events.cpp).
     save_guest_state(e);
     store_msr_list(v.exit_msr_store_addr, v.exit_msr_store_count);
+    if (v.pin_controls & pin::kVirtualNmis) c.nmi_blocked_ = host_nmi_blocked_;  // the real blocking again
   }
   v.entry_interruption_info &= ~intr_info::kValid;  // §28.2.4 / §27.8.3: no injection pending any more
   if (timer_armed_) c.scheduler().cancel(timer_event_);

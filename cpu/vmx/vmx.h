@@ -184,6 +184,9 @@ class Vmx {
   // The exit an unwinding instruction ends in (instruction_exit).
   vmx::ExitInfo pending_exit_{vmx::ExitReason::EXCEPTION_OR_NMI};
   bool exit_pending_ = false;
+  // With "virtual NMIs", Cpu::nmi_blocked_ holds the guest's virtual-NMI
+  // blocking in non-root operation; the real blocking waits here.
+  bool host_nmi_blocked_ = false;
 };
 
 }  // namespace vtlab

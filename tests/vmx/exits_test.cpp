@@ -56,6 +56,7 @@ SNIPPET(g_vmxoff);
 SNIPPET(g_vmxon);
 SNIPPET(g_invpcid);
 SNIPPET(g_rdseed);
+SNIPPET(g_nmi_handler);
 
 namespace {
 
@@ -591,4 +592,38 @@ TEST_CASE("a task switch in non-root operation exits (9): new TSS selector, sour
   CHECK(r.vmcs().exit_qualification == (0x40u | 2u << 30));
   CHECK(r.vmcs().exit_instruction_length == 7);
   CHECK(r.vmcs().guest_tr_selector == 0x30);  // no task switch happened
+}
+
+TEST_CASE("virtual NMIs: an injected NMI blocks NMIs until the guest's IRET; then the NMI window exits (8)") {
+  VmxRig r;
+  ready(r).vmcs().pin_controls |= pin::kNmiExiting | pin::kVirtualNmis;
+  r.vmcs().proc_controls |= proc::kNmiWindowExiting;
+  r.vmcs().entry_interruption_info = intr_info::kValid | 2u << 8 | kNMI;
+  r.gate(kNMI, 0x31000);
+  r.load(0x31000, g_nmi_handler, g_nmi_handler_end);
+  r.cpu.gpr[RDX] = 0;
+  r.cpu.nmi_blocked_ = false;
+  REQUIRE(r.launch(g_loop, g_loop_end));
+  CHECK(basic(r) == 8);
+  CHECK(r.cpu.gpr[RDX] == 1);                        // the handler ran once, before the window opened
+  CHECK(r.vmcs().guest_rip == VmxRig::kGuestCode);   // IRET returned to the interrupted RIP
+  CHECK((r.vmcs().guest_interruptibility & interruptibility::kBlockingByNmi) == 0);
+  // Without IRET (blocked), no NMI-window exit: the injected NMI's handler
+  // loops; a real NMI still exits (NMI exiting) and the host's NMI
+  // blocking is what it was before entry.
+  VmxRig s;
+  ready(s).vmcs().pin_controls |= pin::kNmiExiting | pin::kVirtualNmis;
+  s.vmcs().proc_controls |= proc::kNmiWindowExiting;
+  s.vmcs().guest_interruptibility = interruptibility::kBlockingByNmi;
+  s.load(VmxRig::kGuestCode, g_loop, g_loop_end);
+  s.host_runs(VmxRig::vmlaunch_begin(), VmxRig::vmlaunch_end());
+  s.cpu.set_intercept_exceptions(true);
+  s.cpu.run(s.cpu.icount() + 50);
+  REQUIRE(s.cpu.vmx_non_root());
+  s.cpu.raise_nmi();
+  s.run_to_exception();
+  CHECK(basic(s) == 0);
+  CHECK(s.vmcs().exit_interruption_info == (intr_info::kValid | 2u << 8 | kNMI));
+  CHECK((s.vmcs().guest_interruptibility & interruptibility::kBlockingByNmi) != 0);
+  CHECK(!s.cpu.nmi_blocked_);
 }
