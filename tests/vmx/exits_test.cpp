@@ -57,6 +57,7 @@ SNIPPET(g_vmxon);
 SNIPPET(g_invpcid);
 SNIPPET(g_rdseed);
 SNIPPET(g_nmi_handler);
+SNIPPET(g_int_handler);
 
 namespace {
 
@@ -626,4 +627,108 @@ TEST_CASE("virtual NMIs: an injected NMI blocks NMIs until the guest's IRET; the
   CHECK(s.vmcs().exit_interruption_info == (intr_info::kValid | 2u << 8 | kNMI));
   CHECK((s.vmcs().guest_interruptibility & interruptibility::kBlockingByNmi) != 0);
   CHECK(!s.cpu.nmi_blocked_);
+}
+
+TEST_CASE("injection: a software interrupt returns past the instruction length; an external interrupt") {
+  VmxRig r;
+  ready(r);
+  r.gate(0x80, 0x31000);
+  r.load(0x31000, g_int_handler, g_int_handler_end);
+  r.vmcs().entry_interruption_info = intr_info::kValid | 4u << 8 | 0x80;  // INT 80H
+  r.vmcs().entry_instruction_length = 2;
+  REQUIRE(r.launch(g_loop, g_loop_end));
+  CHECK(basic(r) == 10);  // the handler's CPUID
+  CHECK(r.cpu.gpr[RSI] == 0x99);
+  CHECK(r.get(VmxRig::kGuestStack - 40, 8) == VmxRig::kGuestCode + 2);  // return RIP: past the "INT"
+  VmxRig e;
+  ready(e);
+  e.gate(0x41, 0x31000);
+  e.load(0x31000, g_int_handler, g_int_handler_end);
+  e.vmcs().guest_rflags |= fl::IF;
+  e.vmcs().entry_interruption_info = intr_info::kValid | 0x41;  // external interrupt 41H
+  REQUIRE(e.launch(g_loop, g_loop_end));
+  CHECK(basic(e) == 10);
+  CHECK(e.get(VmxRig::kGuestStack - 40, 8) == VmxRig::kGuestCode);  // return RIP: the guest RIP
+  CHECK((e.get(VmxRig::kGuestStack - 24, 8) & fl::IF) != 0);       // RFLAGS image with IF
+  CHECK((e.cpu.rflags() & fl::IF) == 0);  // host RFLAGS = 2 after the exit
+}
+
+TEST_CASE("activity state HLT: the guest waits; an interrupt-window exit when it may take an interrupt") {
+  VmxRig r;
+  ready(r).vmcs().guest_activity_state = u32(Activity::Hlt);
+  r.vmcs().guest_rflags |= fl::IF;
+  r.vmcs().proc_controls |= proc::kInterruptWindowExiting;
+  REQUIRE(r.launch(g_loop, g_loop_end));
+  CHECK(basic(r) == 7);
+  CHECK(r.vmcs().guest_activity_state == u32(Activity::Hlt));  // it exited from the HLT state
+  CHECK(r.cpu.gpr[RCX] == 0);                                  // no guest instruction ran
+  // External-interrupt exiting wakes a halted guest with IF = 0 too.
+  VmxRig e;
+  OneIrq irq;
+  e.cpu.set_interrupt_source(&irq);
+  ready(e).vmcs().guest_activity_state = u32(Activity::Hlt);
+  e.vmcs().pin_controls |= pin::kExternalInterruptExiting;
+  e.sched.schedule_at(e.cpu.icount() + 500, "nothing", [] {});  // something in the future to wait for
+  REQUIRE(e.launch(g_loop, g_loop_end));
+  CHECK(basic(e) == 1);
+  CHECK(e.cpu.gpr[RCX] == 0);
+}
+
+TEST_CASE("pending debug exceptions: BS with TF loaded at entry is a #DB before the first guest instruction") {
+  VmxRig r;
+  ready(r).vmcs().exception_bitmap = 1u << kDB;
+  r.vmcs().guest_rflags |= fl::TF;
+  r.vmcs().guest_pending_debug = dr6::BS;
+  r.vmcs().guest_interruptibility = interruptibility::kBlockingByMovSs;
+  REQUIRE(r.launch(g_inc3, g_inc3_end));
+  CHECK(basic(r) == 0);
+  CHECK((r.vmcs().exit_interruption_info & 0xff) == kDB);
+  CHECK(r.cpu.gpr[RCX] == 0);
+  CHECK(r.vmcs().guest_rip == VmxRig::kGuestCode);
+}
+
+TEST_CASE("a PAE guest: VM entry loads its PDPTEs from CR3; it runs and exits") {
+  VmxRig r;
+  ready(r);
+  constexpr u64 kPdpt = 0x108000, kPd = 0x109000;
+  r.put64(kPdpt, kPd | 1);
+  r.put64(kPd, 0x83);  // 2 MiB at 0
+  Vmcs& v = r.vmcs();
+  v.entry_controls &= ~entry_ctl::kIa32eModeGuest;
+  v.guest_cr3 = kPdpt;
+  v.guest_cs_ar = 0xc09b;
+  REQUIRE(r.launch(g_cpuid, g_cpuid_end));
+  CHECK(basic(r) == 10);
+  CHECK(r.vmcs().guest_cr3 == kPdpt);
+  CHECK(!(r.vmcs().entry_controls & entry_ctl::kIa32eModeGuest));  // EFER.LMA was 0
+  CHECK(r.cpu.long64());  // and the host is back in 64-bit mode
+}
+
+namespace {
+// Runs the same VMX scenario (timer, interrupts, MSR exits) and returns a
+// digest of everything the CPU and VMX hold.
+std::vector<u8> scenario_state() {
+  VmxRig r;
+  ready(r).vmcs().pin_controls |= pin::kPreemptionTimer;
+  r.vmcs().exit_controls |= exit_ctl::kSavePreemptionTimer;
+  r.vmcs().preemption_timer_value = 7;
+  r.launch(g_loop, g_loop_end, 100000);
+  for (int k = 0; k < 5; ++k) {
+    r.vmcs().preemption_timer_value = 3 + k;
+    r.resume(100000);
+  }
+  Serializer s;
+  r.vmx().serialize(s);
+  std::vector<u8> out = s.data();
+  for (u64 g : r.cpu.gpr)
+    for (int b = 0; b < 8; ++b) out.push_back(u8(g >> (8 * b)));
+  for (int b = 0; b < 8; ++b) out.push_back(u8(r.cpu.icount() >> (8 * b)));
+  return out;
+}
+}  // namespace
+
+TEST_CASE("determinism: the same VMX run twice gives the same state, bit for bit") {
+  const std::vector<u8> a = scenario_state(), b = scenario_state();
+  CHECK(a.size() > 100);
+  CHECK(a == b);
 }
