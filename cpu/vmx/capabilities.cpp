@@ -36,6 +36,7 @@ constexpr u32 kProcAllowed1 = kProcDefault1 |
                               proc::kHltExiting | proc::kInvlpgExiting | proc::kMwaitExiting |
                               proc::kRdpmcExiting | proc::kRdtscExiting |       // intercepts.cpp
                               proc::kCr8LoadExiting | proc::kCr8StoreExiting |  // intercepts.cpp (MOV CR8)
+                              proc::kUseTprShadow |                             // intercepts.cpp, events.cpp
                               proc::kNmiWindowExiting |                         // events.cpp
                               proc::kMovDrExiting |                             // intercepts.cpp
                               proc::kUnconditionalIoExiting | proc::kUseIoBitmaps |  // io_exits.cpp

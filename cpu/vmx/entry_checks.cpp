@@ -97,6 +97,15 @@ const EntryCheck kChecks[] = {
     ROW("I/O bitmap addresses", Controls, "27.2.1.1",
         !(c.proc & proc::kUseIoBitmaps) || (page_address(c.v.io_bitmap_a) && page_address(c.v.io_bitmap_b))),
     ROW("MSR bitmap address", Controls, "27.2.1.1", !(c.proc & proc::kUseMsrBitmaps) || page_address(c.v.msr_bitmap)),
+    ROW("virtual-APIC address", Controls, "27.2.1.1",
+        !(c.proc & proc::kUseTprShadow) || page_address(c.v.virtual_apic_page_addr)),
+    ROW("TPR threshold bits 31:4 clear", Controls, "27.2.1.1",
+        !(c.proc & proc::kUseTprShadow) || (c.proc2 & proc2::kVirtualInterruptDelivery) ||
+            (c.v.tpr_threshold >> 4) == 0),
+    ROW("TPR threshold at most VTPR[7:4]", Controls, "27.2.1.1",
+        !(c.proc & proc::kUseTprShadow) ||
+            (c.proc2 & (proc2::kVirtualInterruptDelivery | proc2::kVirtualizeApicAccesses)) ||
+            (c.v.tpr_threshold & 0xf) <= (c.mem.read(c.v.virtual_apic_page_addr + 0x80, 1) >> 4)),
     ROW("virtual NMIs need NMI exiting", Controls, "27.2.1.1",
         (c.pin & pin::kNmiExiting) || !(c.pin & pin::kVirtualNmis)),
     ROW("NMI-window exiting needs virtual NMIs", Controls, "27.2.1.1",

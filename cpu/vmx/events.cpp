@@ -136,6 +136,11 @@ bool Vmx::check_events() {
   };
   // Priorities (SDM Vol. 3C §26.7.2, Vol. 3A §6.9): MTF, the preemption
   // timer, NMI, interrupt window / external interrupt.
+  if (tpr_exit_pending_) {  // trap-like: above MTF (§26.7.2)
+    tpr_exit_pending_ = false;
+    mtf_pending_ = false;
+    return exit_now(ExitInfo{ExitReason::TPR_BELOW_THRESHOLD});
+  }
   if (mtf_pending_) {
     mtf_pending_ = false;
     return exit_now(ExitInfo{ExitReason::MONITOR_TRAP_FLAG});

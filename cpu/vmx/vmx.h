@@ -137,6 +137,12 @@ class Vmx {
   // vtlab does not hold it until VMXOFF), a VM exit in non-root operation.
   // False outside VMX operation (the INIT resets the processor).
   bool takes_init();
+  // MOV to CR8 lowered the virtual TPR below the TPR threshold: a
+  // TPR-below-threshold exit (43) after the instruction (trap-like).
+  void tpr_below_threshold() {
+    tpr_exit_pending_ = true;
+    cpu_.end_block();
+  }
   // An instruction completed with the monitor trap flag set.
   void instruction_completed() { mtf_pending_ = true; }
 
@@ -174,6 +180,7 @@ class Vmx {
   // Event injection due at the first boundary after VM entry.
   bool inject_pending_ = false;
   bool mtf_pending_ = false;
+  bool tpr_exit_pending_ = false;
   // VMX-preemption timer: virtual time at which it reaches 0.
   bool timer_armed_ = false;
   bool timer_expired_ = false;

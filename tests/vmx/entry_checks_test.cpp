@@ -50,6 +50,19 @@ const std::map<std::string, Mutation>& mutations() {
       {"CR3-target count at most 4", [](Setup& s) { s.v.cr3_target_count = 5; }},
       {"I/O bitmap addresses", [](Setup& s) { s.v.proc_controls |= proc::kUseIoBitmaps, s.v.io_bitmap_a = 0x1001; }},
       {"MSR bitmap address", [](Setup& s) { s.v.proc_controls |= proc::kUseMsrBitmaps, s.v.msr_bitmap = 0x1008; }},
+      {"virtual-APIC address",
+       [](Setup& s) { s.v.proc_controls |= proc::kUseTprShadow, s.v.virtual_apic_page_addr = 0x1080; }},
+      {"TPR threshold bits 31:4 clear",
+       [](Setup& s) {
+         s.v.proc_controls |= proc::kUseTprShadow, s.v.virtual_apic_page_addr = VmxRig::kData;
+         s.v.tpr_threshold = 0x10;
+       }},
+      {"TPR threshold at most VTPR[7:4]",
+       [](Setup& s) {
+         s.v.proc_controls |= proc::kUseTprShadow, s.v.virtual_apic_page_addr = VmxRig::kData;
+         s.r.mem.write(VmxRig::kData + 0x80, 1, 0x30);
+         s.v.tpr_threshold = 4;
+       }},
       {"virtual NMIs need NMI exiting", [](Setup& s) { s.v.pin_controls |= pin::kVirtualNmis; }},
       {"NMI-window exiting needs virtual NMIs", [](Setup& s) { s.v.proc_controls |= proc::kNmiWindowExiting; }},
       {"VM-exit controls reserved bits", [](Setup& s) { s.v.exit_controls &= ~1u; }},

@@ -732,3 +732,38 @@ TEST_CASE("determinism: the same VMX run twice gives the same state, bit for bit
   CHECK(a.size() > 100);
   CHECK(a == b);
 }
+
+TEST_CASE("use TPR shadow: MOV CR8 uses the virtual TPR; below the threshold a trap-like exit (43)") {
+  VmxRig r;
+  ready(r).vmcs().proc_controls |= proc::kUseTprShadow;
+  r.vmcs().virtual_apic_page_addr = VmxRig::kData;
+  r.mem.write(VmxRig::kData + 0x80, 4, 0x50);  // VTPR 5
+  r.vmcs().tpr_threshold = 3;
+  r.cpu.gpr[RAX] = 7;
+  r.launch(g_mov_cr8_rax, g_mov_cr8_rax_end);  // no exit: the guest runs to its UD2
+  REQUIRE(r.cpu.vmx_non_root());
+  CHECK(r.get(VmxRig::kData + 0x80, 4) == 0x70);
+  CHECK(r.cpu.cr8 == 0);  // the real TPR did not change
+  // Lowering it below the threshold (3): exit after the MOV.
+  VmxRig b;
+  ready(b).vmcs().proc_controls |= proc::kUseTprShadow;
+  b.vmcs().virtual_apic_page_addr = VmxRig::kData;
+  b.mem.write(VmxRig::kData + 0x80, 4, 0x50);
+  b.vmcs().tpr_threshold = 3;
+  b.cpu.gpr[RAX] = 2;
+  REQUIRE(b.launch(g_mov_cr8_rax, g_mov_cr8_rax_end));
+  CHECK(basic(b) == 43);
+  CHECK(b.vmcs().guest_rip == VmxRig::kGuestCode + 4);  // trap-like: after MOV CR8 (4 bytes)
+  CHECK(b.get(VmxRig::kData + 0x80, 4) == 0x20);
+  // MOV from CR8 reads VTPR[7:4].
+  VmxRig f;
+  ready(f).vmcs().proc_controls |= proc::kUseTprShadow;
+  f.vmcs().virtual_apic_page_addr = VmxRig::kData;
+  f.mem.write(VmxRig::kData + 0x80, 4, 0x90);
+  f.put(VmxRig::kGuestCode, {0x44, 0x0f, 0x20, 0xc0, 0x0f, 0x0b});  // mov rax, cr8; ud2
+  f.cpu.gpr[RAX] = 0;
+  f.host_runs(VmxRig::vmlaunch_begin(), VmxRig::vmlaunch_end());
+  f.run_to_exception();
+  REQUIRE(f.cpu.vmx_non_root());
+  CHECK(f.cpu.gpr[RAX] == 9);
+}
