@@ -9,7 +9,12 @@
 //               for the current context only, as 4 KiB pieces.
 // A host-pointer entry is always derived from a live tlb_ entry: whatever
 // invalidates or replaces a tlb_ entry drops what was derived from it.
+//
+// In VMX non-root operation the TLB works in the context of the VPID (and
+// EP4TA with EPT) the VMX code set (set_second_level); with EPT the slow
+// path is translate_nested, the two-dimensional walk (docs/ept.md).
 #include "cpu/cpu.h"
+#include "mmu/ept_walk.h"
 
 namespace vtlab {
 
@@ -22,15 +27,19 @@ PagingMode Cpu::paging_mode_for(u64 cr0_value, u64 cr4_value, u64 efer_value) {
 
 void Cpu::paging_changed() {
   update_paging_mode();
-  if (paging_ == PagingMode::Pae)
-    for (unsigned i = 0; i < 4; ++i) pdpte[i] = mem_.read((cr3 & 0xffffffe0) + i * 8, 8);
+  if (paging_ == PagingMode::Pae) {
+    // Unchecked, as the debugger or a loader means it; through EPT if active.
+    u64 table = cr3 & 0xffffffe0;
+    if (ept_active_) table = translate_guest_physical(table, Access::Read, nullptr, nullptr);
+    for (unsigned i = 0; i < 4; ++i) pdpte[i] = table == ~u64(0) ? 0 : mem_.read(table + i * 8, 8);
+  }
   flush_tlb(TlbFlush::All);
 }
 
 void Cpu::flush_tlb(TlbFlush what) {
   switch (what) {
-    case TlbFlush::All:
-      tlb_.flush_all();
+    case TlbFlush::All:  // of the current VPID, every EP4TA (SDM Vol. 3C §28.3.3.1)
+      tlb_.flush_current_vpid();
       break;
     case TlbFlush::CurrentContext:
       tlb_.flush_context(tlb_context());
@@ -93,6 +102,88 @@ void Cpu::invalidate_pcid(unsigned type, u16 pcid, u64 lin) {
   }
 }
 
+// ---------------------------------------------------------------- VMX
+
+void Cpu::set_second_level(const SecondLevel& s) {
+  // With "enable VPID" = 0, VM entries and VM exits drop the linear and
+  // combined mappings of VPID 0000H (SDM Vol. 3C §28.3.3.1).
+  const bool drop_vpid0 = (s.non_root && !s.vpid_enabled) || (second_level_.non_root && !second_level_.vpid_enabled);
+  second_level_ = s;
+  ept_active_ = s.ept_active();
+  tlb_.set_context(s.effective_vpid(), ept_active_ ? s.ep4ta() | 1 : 0);
+  if (drop_vpid0) tlb_.flush_vpid(0, false);
+  flush_host_tlbs();  // they hold the previous context's translations
+}
+
+void Cpu::raise_ept_fault(const EptFault& f) {
+  ept_fault_ = f;
+  ept_fault_.during_delivery = false;
+  // NMI unblocking due to IRET (exit qualification bit 12, Table 27-7):
+  // the fault happened in an IRET that ended NMI blocking.
+  if (f.kind != EptFaultKind::Misconfig && iret_unblocked_nmi_ == instructions_now() + 1)
+    ept_fault_.qualification |= ept_qual::kNmiUnblocking;
+  GuestFault g{};
+  g.ept = true;
+  raise_fault(g);
+}
+
+void Cpu::deliver_ept_fault() {
+  GuestFault g{};
+  g.ept = true;
+  if (stop_if_intercepted(g)) return;
+  if (ept_sink_) {
+    ept_sink_->ept_fault(ept_fault_);
+    return;
+  }
+  fatal_ = StopCause::InternalError;
+  stop_detail_ = "an EPT fault with no VMX to take it (guest-physical address " + std::to_string(ept_fault_.gpa) + ")";
+  request_stop();
+}
+
+void Cpu::invalidate_ept(u64 eptp) {
+  const u64 ep4ta = eptp & 0x000ffffffffff000ull;
+  tlb_.flush_ept(ep4ta);
+  gpa_tlb_.flush_ept(ep4ta);
+  flush_host_tlbs();
+}
+
+void Cpu::invalidate_all_ept() {
+  tlb_.flush_all_ept();
+  gpa_tlb_.flush_all();
+  flush_host_tlbs();
+}
+
+void Cpu::invalidate_vpid_address(u16 vpid, u64 lin) {
+  const unsigned shift = tlb_.flush_vpid_address(vpid, lin);
+  if (vpid == tlb_.current_vpid()) drop_host_range(lin, shift, true);
+}
+
+void Cpu::invalidate_vpid(u16 vpid, bool keep_global) {
+  tlb_.flush_vpid(vpid, keep_global);
+  if (vpid == tlb_.current_vpid()) flush_host_tlbs();
+}
+
+void Cpu::invalidate_all_vpids() {
+  tlb_.flush_all_vpids_but_0();
+  if (tlb_.current_vpid() != 0) flush_host_tlbs();
+}
+
+bool Cpu::load_pdptes(u64 cr3_value, u64 out[4]) {
+  u64 table = cr3_value & 0xffffffe0;
+  if (ept_active_) {
+    // Read through EPT as data reads, even with EPT A/D on; the guest-linear
+    // address is not valid (SDM Vol. 3C §28.2.3.2, Table 27-7 bit 7).
+    EptContext ctx{mem_, second_level_, &gpa_tlb_};
+    const EptResult r = ept_translate(ctx, table, ept_bits::kNeedR);
+    if (r.fault != EptFaultKind::None)
+      raise_ept_fault(ept_fault_record(second_level_, r, table, ept_bits::kNeedR, LinearInfo{}));
+    table = r.t.hpa(table);
+  }
+  return read_pae_pdptes(mem_, table, out);
+}
+
+// ---------------------------------------------------------------- walks
+
 WalkRequest Cpu::walk_request(u64 lin, Access acc, unsigned who) const {
   WalkRequest r;
   r.mode = paging_;
@@ -126,6 +217,8 @@ bool decision_cacheable(const WalkRequest& r, const Translation& t) {
 }  // namespace
 
 u64 Cpu::translate_access(u64 lin, Access acc, unsigned who, bool* host_cacheable, bool* large_page) {
+  if (ept_active_) [[unlikely]]
+    return translate_nested(lin, acc, who, host_cacheable, large_page);
   if (large_page) *large_page = false;
   if (paging_ == PagingMode::None) {
     *host_cacheable = true;
@@ -155,6 +248,52 @@ u64 Cpu::translate_access(u64 lin, Access acc, unsigned who, bool* host_cacheabl
   if (old.any) drop_host_range(old.lin_page, old.page_shift, false);
   *host_cacheable = decision_cacheable(req, t);
   if (large_page) *large_page = t.page_size() > 0x1000;
+  return r.pa;
+}
+
+u64 Cpu::translate_nested(u64 lin, Access acc, unsigned who, bool* host_cacheable, bool* large_page) {
+  if (large_page) *large_page = false;
+  const bool paged = paging_ != PagingMode::None;
+  if (!paged) lin = wrap_linear(lin);  // the guest-physical address (unrestricted guest)
+  WalkRequest req = walk_request(lin, acc, who);
+  const TlbContext ctx = tlb_context();
+  const bool mbec = second_level_.mode_based_exec;
+  if (const Translation* t = tlb_.lookup(lin, ctx)) {
+    // As above, and the EPT rights of the combined mapping; a write through
+    // one whose EPT D flag is clear walks so D is set (SDM Vol. 3C §28.2.4).
+    if ((!paged || !access_fault(req, *t)) && ept_permits(*t, acc, mbec) && (acc != Access::Write || t->dirty)) {
+      *host_cacheable = !paged || decision_cacheable(req, *t);
+      if (large_page) *large_page = t->guest_page_shift() > 12;
+      return t->frame | (lin & (t->page_size() - 1));
+    }
+  }
+  EptContext ept{mem_, second_level_, &gpa_tlb_};
+  req.ept = &ept;
+  const WalkResult r = walk_page_tables(mem_, req);
+  if (!r.ok) {
+    // A page fault or an EPT violation drops the combined mappings of the
+    // address (SDM Vol. 3A §4.10.4.1, Vol. 3C §28.3.3.1).
+    drop_host_range(lin, tlb_.flush_address(lin, ctx, true), true);
+    if (r.ept_fault.kind != EptFaultKind::None) {
+      EptFault f = r.ept_fault;
+      // A read-modify-write instruction's refused read is reported as a
+      // write (SDM Vol. 3C §27.2.1: bit 1 set, bit 0 as the implementation
+      // chooses; vtlab keeps it). The instruction running is one if it is a
+      // LOCK-able form with a memory destination.
+      const Insn* i = exec.cur;
+      if (acc == Access::Read && (f.qualification & ept_qual::kTranslated) && i && (i->attrs & attr::kLockable) &&
+          i->op[0].kind == OpKind::Mem)
+        f.qualification |= ept_qual::kWrite;
+      raise_ept_fault(f);
+    }
+    raise_fault(GuestFault{kPF, true, r.pf_error, lin});
+  }
+  Translation t = r.translation;
+  t.global = paged && t.global && (cr4 & cr4::PGE);
+  const TranslationTlb::Replaced old = tlb_.insert(lin, ctx, t);
+  if (old.any) drop_host_range(old.lin_page, old.page_shift, false);
+  *host_cacheable = !paged || decision_cacheable(req, t);
+  if (large_page) *large_page = t.guest_page_shift() > 12;
   return r.pa;
 }
 
@@ -191,16 +330,34 @@ u8* Cpu::host_for(u64 lin, Access acc, unsigned who, u64* pa_out) {
   return host;
 }
 
-u64 Cpu::translate(u64 lin, Access acc, bool user, std::vector<WalkStep>* trace, u32* pf_error) {
-  if (paging_ == PagingMode::None) return wrap_linear(lin);
+u64 Cpu::translate(u64 lin, Access acc, bool user, std::vector<WalkStep>* trace, u32* pf_error, EptFault* ept) {
+  if (paging_ == PagingMode::None && !ept_active_) return wrap_linear(lin);
+  if (paging_ == PagingMode::None) lin = wrap_linear(lin);
   WalkRequest req = walk_request(lin, acc, user ? kUserAccess : kSupervisorAccess);
   req.set_ad = false;
+  SecondLevel sl = second_level_;  // a look-only walk changes nothing (PML index included)
+  EptContext ctx{mem_, sl, nullptr, false};
+  if (ept_active_) req.ept = &ctx;
   const WalkResult r = walk_page_tables(mem_, req, trace);
   if (!r.ok) {
     if (pf_error) *pf_error = r.pf_error;
+    if (ept) *ept = r.ept_fault;
     return ~u64(0);
   }
   return r.pa;
+}
+
+u64 Cpu::translate_guest_physical(u64 gpa, Access acc, std::vector<WalkStep>* trace, EptFault* ept) {
+  if (!ept_active_) return gpa;
+  SecondLevel sl = second_level_;
+  EptContext ctx{mem_, sl, nullptr, false};
+  const u8 need = ept_need(acc, sl.mode_based_exec, false);
+  const EptResult r = ept_translate(ctx, gpa, need, trace);
+  if (r.fault != EptFaultKind::None) {
+    if (ept) *ept = ept_fault_record(sl, r, gpa, need, LinearInfo{});
+    return ~u64(0);
+  }
+  return r.t.hpa(gpa);
 }
 
 }  // namespace vtlab

@@ -64,6 +64,12 @@ void Cpu::reset() {
   boundary_debug_traps_ = 0;
   fatal_ = StopCause::None;
   vmx_->reset();  // outside VMX operation (SDM Vol. 3C §24.7: RESET and INIT leave it)
+  // Reset invalidates every cached translation (SDM Vol. 3C §28.3.3.1).
+  second_level_ = SecondLevel{};
+  ept_active_ = false;
+  tlb_.set_context(0, 0);
+  tlb_.flush_all();
+  gpa_tlb_.flush_all();
   mode_changed();
   paging_changed();
   debug_changed();
@@ -638,6 +644,7 @@ void Cpu::handle_event(const GuestFault& f, u64 return_rip, bool fault) {
     vmx_->complete_pending_exit();
     return;
   }
+  if (f.ept) return deliver_ept_fault();
   // In VMX non-root operation the exception bitmap may turn it into a VM
   // exit (which does not load CR2 for a #PF, SDM Vol. 3C §26.2).
   if (vmx_non_root_ && vmx_->exception_exits(f, fault)) {

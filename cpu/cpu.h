@@ -21,6 +21,8 @@
 #include "cpu/insn.h"
 #include "cpu/platform.h"
 #include "cpu/state.h"
+#include "mmu/ept.h"
+#include "mmu/gpa_tlb.h"
 #include "mmu/paging.h"
 #include "mmu/phys_mem.h"
 #include "mmu/tlb.h"
@@ -150,6 +152,31 @@ class Cpu final : public CodeWriteListener {
   // CR0.WP, CR4.SMEP/SMAP/PKE or PKRU changed: rights are decided anew.
   void access_rights_changed();
   const TranslationTlb& tlb() const { return tlb_; }
+  const GpaTlb& gpa_tlb() const { return gpa_tlb_; }
+
+  // ---- VMX second-level translation (mmu/ept.h, cpu/address_translation.cpp) ----
+  // The VMX code sets the state at VM entry and VM exit (root: SecondLevel{}).
+  // With "enable VPID" = 0 on the non-root side, the transition drops the
+  // entries of VPID 0 (SDM Vol. 3C §28.3.3.1).
+  void set_second_level(const SecondLevel& s);
+  const SecondLevel& second_level() const { return second_level_; }
+  // Where EPT violations, misconfigurations and PML-full events go (the VMX
+  // exit path); without one, the run stops with an internal error.
+  void set_ept_fault_sink(EptFaultSink* s) { ept_sink_ = s; }
+  // The last EPT fault raised (what the sink is given).
+  const EptFault& ept_fault() const { return ept_fault_; }
+  // Abandons the current instruction for an EPT-induced VM exit.
+  [[noreturn]] void raise_ept_fault(const EptFault& f);
+  // INVEPT (SDM Vol. 2 INVEPT; Vol. 3C §28.3.3.1): guest-physical and
+  // combined mappings of one EP4TA (every VPID and PCID), or of all.
+  void invalidate_ept(u64 eptp);
+  void invalidate_all_ept();
+  // INVVPID: linear and combined mappings of one VPID (every PCID and
+  // EP4TA) for one address (globals too, type 0) or all (type 1; type 3
+  // keeps global ones), or of every VPID but 0000H (type 2).
+  void invalidate_vpid_address(u16 vpid, u64 lin);
+  void invalidate_vpid(u16 vpid, bool keep_global);
+  void invalidate_all_vpids();
 
   // ---- running ----
   // Runs until `icount() == stop_at`, a stop request, or a fatal condition.
@@ -552,7 +579,13 @@ class Cpu final : public CodeWriteListener {
   // ---- debugger/test helpers ----
   // Translates through the page tables in memory as an access would, without
   // the TLB and without setting A/D flags; ~0 and *pf_error if it faults.
-  u64 translate(u64 lin, Access acc, bool user, std::vector<WalkStep>* trace, u32* pf_error);
+  // With EPT active the result is host-physical, the trace two-dimensional,
+  // and an EPT fault is returned in *ept (pf_error 0).
+  u64 translate(u64 lin, Access acc, bool user, std::vector<WalkStep>* trace, u32* pf_error,
+                EptFault* ept = nullptr);
+  // A guest-physical address through EPT, the same way (the identity
+  // without EPT).
+  u64 translate_guest_physical(u64 gpa, Access acc, std::vector<WalkStep>* trace, EptFault* ept);
   u64 blocks_decoded() const { return blocks_decoded_; }
   void flush_decoded_blocks();
   // The decoded-block cache's budget (DESIGN: every cache has a fixed
@@ -683,6 +716,21 @@ class Cpu final : public CodeWriteListener {
   TlbContext tlb_context() const { return TlbContext{current_pcid()}; }
   WalkRequest walk_request(u64 lin, Access acc, unsigned who) const;
   u64 translate_access(u64 lin, Access acc, unsigned who, bool* host_cacheable, bool* large_page = nullptr);
+  // The slow path in VMX non-root operation with EPT (two-dimensional).
+  u64 translate_nested(u64 lin, Access acc, unsigned who, bool* host_cacheable, bool* large_page);
+  // MOV to CR with PAE paging: the PDPTEs from the guest's CR3 (through EPT
+  // when active, as reads); false for a reserved bit (#GP).
+  bool load_pdptes(u64 cr3_value, u64 out[4]);
+  // Turns an EPT fault into a VM exit through the sink (run loop).
+  void deliver_ept_fault();
+  SecondLevel second_level_;
+  bool ept_active_ = false;  // second_level_.ept_active(), read on every TLB miss
+  GpaTlb gpa_tlb_;
+  EptFault ept_fault_;
+  EptFaultSink* ept_sink_ = nullptr;
+  // instructions_now() + 1 of an IRET that ended NMI blocking (exit
+  // qualification bit 12 of an EPT fault in the same instruction).
+  u64 iret_unblocked_nmi_ = 0;
   void update_paging_mode() { paging_ = paging_mode_for(cr0, cr4, efer); }
   void flush_tlb(TlbFlush what);
   void flush_host_tlbs();  // and every block link: translations may differ

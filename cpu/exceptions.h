@@ -33,6 +33,9 @@ struct GuestFault {
   bool has_error;
   u32 error;
   u64 fault_address = 0;  // #PF: the linear address for CR2 (written at delivery)
+  // Not an exception: an EPT-induced VM exit (Cpu::ept_fault() has the
+  // record, mmu/ept.h); it unwinds the same way.
+  bool ept = false;
 };
 
 // SDM Vol. 3A Table 6-5: how a second exception during delivery combines.

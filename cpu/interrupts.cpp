@@ -249,7 +249,17 @@ void Cpu::deliver(u8 vector, bool has_error, u32 error, u64 return_rip, bool sof
     }
     mode_changed();
   } catch (const GuestFault& second) {
-    if (software || second.vector == kVmExitUnwind) throw;
+    if (second.vector == kVmExitUnwind) throw;
+    if (second.ept) {
+      // An EPT-induced VM exit while delivering: the event is saved as
+      // IDT-vectoring information (SDM Vol. 3C §27.2.3), not combined.
+      ept_fault_.during_delivery = true;
+      ept_fault_.vector = vector, ept_fault_.has_error = has_error, ept_fault_.error = error;
+      ept_fault_.software = software;
+      deliver_ept_fault();
+      return;
+    }
+    if (software) throw;
     // VMX non-root: the second exception may exit (with the first event in
     // the IDT-vectoring information), a triple fault always does.
     if (vmx_non_root_ && vmx_->fault_during_delivery(vector, type, has_error, error, second, delivery_depth_)) return;

@@ -5,7 +5,9 @@
 namespace vtlab {
 
 void Cpu::iret(unsigned opsize) {
-  // IRET ends NMI blocking, even one that faults (SDM Vol. 3A §6.7.1).
+  // IRET ends NMI blocking, even one that faults (SDM Vol. 3A §6.7.1); an
+  // EPT fault in it says so (Vol. 3C Table 27-7 bit 12).
+  if (nmi_blocked_) iret_unblocked_nmi_ = instructions_now() + 1;
   nmi_blocked_ = false;
   if (!protected_mode()) {
     // Real mode (and the flags rules of SDM Vol. 2 IRET "REAL-ADDRESS-MODE").

@@ -61,7 +61,7 @@ void Cpu::write_cr(unsigned n, u64 v) {
 // Vol. 3A §4.4.1); a present PDPTE with a reserved bit set makes the MOV
 // raise #GP(0).
 void Cpu::load_pdptes_or_fault(u64 cr3_value) {
-  if (!load_pae_pdptes(mem_, cr3_value, pdpte)) raise(kGP, 0);
+  if (!load_pdptes(cr3_value, pdpte)) raise(kGP, 0);
 }
 
 void Cpu::write_cr0(u64 v) {

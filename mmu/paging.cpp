@@ -1,5 +1,6 @@
 #include "mmu/paging.h"
 
+#include "mmu/ept_walk.h"
 #include "mmu/guest_formats.h"
 #include "mmu/walker.h"
 
@@ -8,10 +9,13 @@ namespace {
 
 using namespace guest_paging;
 
-template <class F>
-WalkResult guest_walk(PhysMem& mem, const F& f, const WalkRequest& req, u64 addr, std::vector<WalkStep>* trace) {
-  RawWalk<F> w = walk_tables(mem, f, addr, trace);
+// `tables`: physical memory, or the guest-physical space seen through EPT
+// (NestedTables, which then holds why a table access was refused).
+template <class F, class Tables>
+WalkResult guest_walk(Tables& tables, const F& f, const WalkRequest& req, u64 addr, std::vector<WalkStep>* trace) {
+  RawWalk<F> w = walk_tables(tables, f, addr, trace);
   WalkResult res;
+  if (w.end == WalkEnd::Stopped) return res;
   if (w.end == WalkEnd::NotPresent) {
     res.pf_error = pf_error_base(req);
     return res;
@@ -33,7 +37,7 @@ WalkResult guest_walk(PhysMem& mem, const F& f, const WalkRequest& req, u64 addr
     res.pf_error = err;
     return res;
   }
-  if (req.set_ad) set_accessed_dirty(mem, w, req.access == Access::Write, trace);
+  if (req.set_ad && !set_accessed_dirty(tables, w, req.access == Access::Write, trace)) return WalkResult{};
   t.dirty = (w.leaf & kD) != 0;
   res.ok = true;
   res.page_size = t.page_size();
@@ -41,17 +45,16 @@ WalkResult guest_walk(PhysMem& mem, const F& f, const WalkRequest& req, u64 addr
   return res;
 }
 
-}  // namespace
-
-WalkResult walk_page_tables(PhysMem& mem, const WalkRequest& req, std::vector<WalkStep>* trace) {
+template <class Tables>
+WalkResult walk_mode(Tables& tables, const WalkRequest& req, std::vector<WalkStep>* trace) {
   switch (req.mode) {
     case PagingMode::Legacy32:
-      return guest_walk(mem, Legacy32Format{req.cr3, req.pse, kMaxPhysAddrBits}, req, u32(req.linear), trace);
+      return guest_walk(tables, Legacy32Format{req.cr3, req.pse, kMaxPhysAddrBits}, req, u32(req.linear), trace);
     case PagingMode::Pae:
-      return guest_walk(mem, PaeFormat{req.cr3, req.pdpte, req.nxe, kMaxPhysAddrBits}, req, u32(req.linear), trace);
+      return guest_walk(tables, PaeFormat{req.cr3, req.pdpte, req.nxe, kMaxPhysAddrBits}, req, u32(req.linear), trace);
     case PagingMode::Level4:
     case PagingMode::Level5:
-      return guest_walk(mem, Ia32eFormat{req.cr3, req.mode == PagingMode::Level5 ? 5 : 4, req.nxe, kMaxPhysAddrBits},
+      return guest_walk(tables, Ia32eFormat{req.cr3, req.mode == PagingMode::Level5 ? 5 : 4, req.nxe, kMaxPhysAddrBits},
                         req, req.linear, trace);
     case PagingMode::None:
       break;
@@ -64,8 +67,28 @@ WalkResult walk_page_tables(PhysMem& mem, const WalkRequest& req, std::vector<Wa
   return identity;
 }
 
-bool load_pae_pdptes(PhysMem& mem, u64 cr3, u64 out[4]) {
-  const u64 base = cr3 & 0xffffffe0;
+}  // namespace
+
+WalkResult walk_page_tables(PhysMem& mem, const WalkRequest& req, std::vector<WalkStep>* trace) {
+  if (!req.ept) {
+    PhysTables tables{mem};
+    return walk_mode(tables, req, trace);
+  }
+  // Two-dimensional: the guest's tables through EPT, then the result.
+  NestedTables tables{*req.ept, req.linear};
+  WalkResult r = walk_mode(tables, req, trace);
+  if (tables.fault.kind != EptFaultKind::None) {
+    r = WalkResult{};
+    r.ept_fault = tables.fault;
+    return r;
+  }
+  if (r.ok) finish_nested_walk(*req.ept, req, r, trace);
+  return r;
+}
+
+bool load_pae_pdptes(PhysMem& mem, u64 cr3, u64 out[4]) { return read_pae_pdptes(mem, cr3 & 0xffffffe0, out); }
+
+bool read_pae_pdptes(PhysMem& mem, u64 base, u64 out[4]) {
   const u64 reserved = PaeFormat::pdpte_reserved(kMaxPhysAddrBits);
   u64 e[4];
   for (unsigned i = 0; i < 4; ++i) {

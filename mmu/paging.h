@@ -16,13 +16,17 @@
 //   #PF error code (§4.7): P, W/R, U/S, RSVD, I/D, PK.
 //
 // The walking loop is one template (mmu/walker.h) over the entry format
-// (mmu/guest_formats.h); EPT and VT-d second-level tables become further
-// formats of the same loop. Every walk can return its list of table reads
-// (WalkStep) for the debugger.
+// (mmu/guest_formats.h, mmu/ept_format.h). In VMX non-root operation with
+// EPT (WalkRequest::ept), the walk is two-dimensional: every guest table
+// entry's guest-physical address and the final guest-physical address are
+// translated through EPT (mmu/ept_walk.h, docs/ept.md). Every walk can
+// return its list of table reads (WalkStep), guest and EPT, for the
+// debugger.
 #pragma once
 #include <vector>
 
 #include "core/base/types.h"
+#include "mmu/ept.h"
 #include "mmu/phys_mem.h"
 
 namespace vtlab {
@@ -38,6 +42,8 @@ inline constexpr unsigned kMaxPhysAddrBits = 46;
 namespace pf {
 inline constexpr u32 kPresent = 1, kWrite = 2, kUser = 4, kRsvd = 8, kFetch = 16, kPk = 32;
 }
+
+struct EptContext;
 
 struct WalkRequest {
   PagingMode mode = PagingMode::Level4;
@@ -56,13 +62,22 @@ struct WalkRequest {
   u32 pkru = 0;
   const u64* pdpte = nullptr;  // PAE: the four PDPTE registers
   bool set_ad = true;          // false: a look-only walk (debugger)
+  // VMX non-root operation with EPT: guest-physical addresses (of table
+  // entries, and the result) are translated through EPT (mmu/ept_walk.h).
+  EptContext* ept = nullptr;
 };
 
 struct WalkStep {
   int level;                   // 5..1: PML5, PML4, PDPT, PD, PT (32-bit paging: 2, 1)
-  u64 entry_pa;                // guest-physical address of the entry
+  u64 entry_pa;                // address of the entry: guest-physical (guest tables), host-physical (EPT)
   u64 entry;                   // its value (after the A/D update)
   bool from_register = false;  // a PAE PDPTE: read from the PDPTE register, not memory
+  // Two-dimensional walks: an EPT step belongs to the EPT walk that
+  // translates `gpa` (a guest entry's address, or at the end the final
+  // guest-physical address); those steps come before the guest step that
+  // reads that entry.
+  bool ept = false;
+  u64 gpa = 0;
 };
 
 // A successful translation as the TLB keeps it: the page and the rights of
@@ -76,15 +91,29 @@ struct Translation {
   bool nx = false;        // XD = 1 at some level (with EFER.NXE)
   bool global = false;    // G in the entry that maps the page
   bool dirty = false;     // D in the entry that maps the page
+  // With EPT (a combined mapping, SDM Vol. 3C §28.3.1): the EPT rights of
+  // the page (ept_bits::kR/kW/kX/kUserX as a mask; all without EPT), whether
+  // its EPT D flag is set (or EPT A/D is off: a write needs no walk), and
+  // the size of the guest's page when EPT maps it in smaller pages (the
+  // entry is the smaller of the two; INVLPG drops the guest page's pieces).
+  u8 ept_rights = 0xf;
+  bool ept_dirty = true;
+  u8 guest_shift = 0;  // 0: the guest page is this entry's page
   u64 page_size() const { return u64(1) << page_shift; }
+  unsigned guest_page_shift() const { return guest_shift ? guest_shift : page_shift; }
 };
 
 struct WalkResult {
   bool ok = false;
-  u64 pa = 0;            // translated address (valid when ok)
+  u64 pa = 0;            // translated address (valid when ok): host-physical with EPT
   u64 page_size = 4096;  // size of the mapping that translated it
   Translation translation;
   u32 pf_error = 0;  // #PF error code when !ok (SDM §4.7)
+  // With EPT: the guest-physical address (when ok), or the EPT violation,
+  // misconfiguration or PML-full event that stopped the translation (then
+  // !ok and pf_error is 0).
+  u64 gpa = 0;
+  EptFault ept_fault;
 };
 
 // Walks, checks the access rights and (if req.set_ad) updates A/D. Does not
@@ -101,5 +130,8 @@ u32 pf_error_base(const WalkRequest& req);
 // (SDM §4.4.1). Returns false if a present PDPTE has a reserved bit set; the
 // MOV to CR that loads them then raises #GP(0) and changes nothing.
 bool load_pae_pdptes(PhysMem& mem, u64 cr3, u64 out[4]);
+// The same from the table at physical address `table` (32-byte aligned): a
+// guest's CR3 translated through EPT.
+bool read_pae_pdptes(PhysMem& mem, u64 table, u64 out[4]);
 
 }  // namespace vtlab

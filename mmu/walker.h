@@ -20,6 +20,14 @@
 //   u64 next_table(u64 e, int level) const;
 //   u64 frame(u64 e, int level) const;         physical base of a mapped page
 //   unsigned page_shift(int level) const;
+//
+// The tables live in a Tables object: PhysTables reads and writes physical
+// memory (guest paging without EPT, EPT's own tables, VT-d); the nested
+// walk of a guest in VMX non-root operation passes one that translates each
+// entry's guest-physical address through EPT first (mmu/ept_walk.h) and may
+// refuse (an EPT violation): the walk then ends with WalkEnd::Stopped.
+//   bool read(u64 addr, unsigned bytes, u64& value, std::vector<WalkStep>*);
+//   bool write(u64 addr, unsigned bytes, u64 value, std::vector<WalkStep>*);
 #pragma once
 #include <vector>
 
@@ -29,7 +37,21 @@
 
 namespace vtlab {
 
-enum class WalkEnd : u8 { Mapped, NotPresent, Reserved };
+// Reserved: an entry with a reserved bit set (for EPT: a misconfigured
+// entry). Stopped: the Tables object refused a table access.
+enum class WalkEnd : u8 { Mapped, NotPresent, Reserved, Stopped };
+
+struct PhysTables {
+  PhysMem& mem;
+  bool read(u64 pa, unsigned bytes, u64& value, std::vector<WalkStep>*) {
+    value = mem.read(pa, bytes);
+    return true;
+  }
+  bool write(u64 pa, unsigned bytes, u64 value, std::vector<WalkStep>*) {
+    mem.write(pa, bytes, value);
+    return true;
+  }
+};
 
 template <class F>
 struct RawWalk {
@@ -39,6 +61,7 @@ struct RawWalk {
   u64 frame = 0;
   unsigned page_shift = 12;
   u64 leaf = 0;
+  u64 last = 0;  // the last entry read (the leaf, or the one that ended the walk)
   typename F::Rights rights{};
   // Entries read from memory (not registers), root first, for the A/D update.
   int depth = 0;
@@ -47,8 +70,8 @@ struct RawWalk {
   int trace_index[kMaxLevels] = {};
 };
 
-template <class F>
-RawWalk<F> walk_tables(PhysMem& mem, const F& f, u64 addr, std::vector<WalkStep>* trace) {
+template <class F, class Tables>
+RawWalk<F> walk_tables(Tables& tables, const F& f, u64 addr, std::vector<WalkStep>* trace) {
   RawWalk<F> w;
   u64 table = f.root();
   for (int level = f.top_level(); level >= 1; --level) {
@@ -56,10 +79,15 @@ RawWalk<F> walk_tables(PhysMem& mem, const F& f, u64 addr, std::vector<WalkStep>
     const bool in_register = f.register_entry(level, addr, e, entry_pa);
     if (!in_register) {
       entry_pa = table + u64(f.index(level, addr)) * F::kEntryBytes;
-      e = mem.read(entry_pa, F::kEntryBytes);
+      if (!tables.read(entry_pa, F::kEntryBytes, e, trace)) {
+        w.level = level;
+        w.end = WalkEnd::Stopped;
+        return w;
+      }
     }
     if (trace) trace->push_back({level, entry_pa, e, in_register});
     w.level = level;
+    w.last = e;
     if (!f.present(e, level)) {
       w.end = WalkEnd::NotPresent;
       return w;
@@ -88,21 +116,45 @@ RawWalk<F> walk_tables(PhysMem& mem, const F& f, u64 addr, std::vector<WalkStep>
   return w;  // unreachable for a well-formed format: level 1 is always a leaf
 }
 
+template <class F>
+RawWalk<F> walk_tables(PhysMem& mem, const F& f, u64 addr, std::vector<WalkStep>* trace) {
+  PhysTables tables{mem};
+  return walk_tables(tables, f, addr, trace);
+}
+
+// Whether a mapped walk's A/D update writes anything (A clear somewhere,
+// or D clear in the leaf of a write).
+template <class F>
+bool needs_accessed_dirty(const RawWalk<F>& w, bool write) {
+  for (int i = 0; i < w.depth; ++i)
+    if (!(w.entry[i] & F::kAccessed)) return true;
+  return write && w.depth && !(w.entry[w.depth - 1] & F::kDirty);
+}
+
 // Sets A in every entry of a mapped walk and, for a write, D in the leaf
 // (SDM Vol. 3A §4.8). Entries are written back only when they change.
-template <class F>
-void set_accessed_dirty(PhysMem& mem, RawWalk<F>& w, bool write, std::vector<WalkStep>* trace) {
+// False if the Tables object refused a write (the entries before it were
+// updated, as a processor updates them one by one).
+template <class F, class Tables>
+bool set_accessed_dirty(Tables& tables, RawWalk<F>& w, bool write, std::vector<WalkStep>* trace) {
   if constexpr (F::kAccessed != 0) {
     for (int i = 0; i < w.depth; ++i) {
       u64 want = w.entry[i] | F::kAccessed;
       if (write && i == w.depth - 1) want |= F::kDirty;
       if (want == w.entry[i]) continue;
-      mem.write(w.entry_pa[i], F::kEntryBytes, want);
+      if (!tables.write(w.entry_pa[i], F::kEntryBytes, want, trace)) return false;
       w.entry[i] = want;
       if (trace && w.trace_index[i] >= 0) (*trace)[size_t(w.trace_index[i])].entry = want;
     }
     if (w.depth) w.leaf = w.entry[w.depth - 1];
   }
+  return true;
+}
+
+template <class F>
+void set_accessed_dirty(PhysMem& mem, RawWalk<F>& w, bool write, std::vector<WalkStep>* trace) {
+  PhysTables tables{mem};
+  set_accessed_dirty(tables, w, write, trace);
 }
 
 }  // namespace vtlab

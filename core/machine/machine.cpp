@@ -307,7 +307,7 @@ void Machine::apply_image(const BootImage& image) {
     for (u64 off = 0; off < b.zero_fill; off += kZeros.size())
       mem_->write_block(b.addr + b.bytes.size() + off, kZeros.data(), std::min<u64>(kZeros.size(), b.zero_fill - off));
   }
-  install_firmware({config_.ram_bytes, config_.cpus}, image, *mem_, *fw_cfg_);
+  install_firmware({config_.ram_bytes, config_.cpus, sched_.insns_per_us()}, image, *mem_, *fw_cfg_);
   for (auto& v : vcpus_) {
     v->reset();
     program_boot_mtrrs(v->cpu());    // firmware programs every processor's MTRRs alike

@@ -152,6 +152,14 @@ inline constexpr u64 k4GiB = u64(1) << 32;
 // The RSDP, where an OS scans for it (the BIOS area 0xE0000-0xFFFFF, ACPI
 // 6.4 section 5.2.5.1); it is also handed over in boot_params.acpi_rsdp_addr.
 inline constexpr u64 kRsdpAddr = 0xe0000;
+// The SMBIOS entry points, where an OS scans for them (16-byte boundaries of
+// the F segment 0xF0000-0xFFFFF, DSP0134 3.0 sections 5.2.1 and 5.2.2), and
+// the structure table after them, to the end of the F segment.
+inline constexpr u64 kFSegment = 0xf0000;
+inline constexpr u64 kSmbios3EntryAddr = kFSegment;         // "_SM3_", 24 bytes
+inline constexpr u64 kSmbios2EntryAddr = kFSegment + 0x20;  // "_SM_", 31 bytes
+inline constexpr u64 kSmbiosTablesAddr = kFSegment + 0x40;
+inline constexpr u64 kSmbiosTablesEnd = kBiosAreaEnd;
 // The other ACPI tables live in the last kAcpiRegionSize bytes of RAM below
 // the MMIO hole, reported as ACPI reclaimable memory (e820 type 3).
 inline constexpr u64 kAcpiRegionSize = 0x10000;

@@ -96,6 +96,10 @@ void Vcpu::serialize(Serializer& s) {
   s.flag(waiting_for_sipi_);
   s.flag(init_pending_);
   cpu_->vmx().serialize(s);  // VMX operation and the current VMCS (cpu/vmx/vmx.h)
+  // The CPU's second-level translation state (VMX: EPT, VPID, the PML index).
+  SecondLevel second_level = cpu_->second_level();
+  second_level.serialize(s);
+  if (!s.saving()) cpu_->set_second_level(second_level);
 }
 
 }  // namespace vtlab

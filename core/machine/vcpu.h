@@ -49,7 +49,8 @@ class Vcpu final : public LocalApicHooks, public InterruptSource, public LapicCo
   // INIT of the bootstrap processor.
   std::function<void()> on_bsp_init;
 
-  // State for the machine's hash and snapshots besides Cpu and Lapic.
+  // State for the machine's hash and snapshots besides Cpu and Lapic
+  // (and the CPU's second-level translation state, mmu/ept.h).
   void serialize(Serializer& s);
 
   // ---- LocalApicHooks (the CPU's MSRs and CR8) ----

@@ -2,8 +2,10 @@
  * written for QEMU does, through the CPU: fw_cfg by its I/O ports and by
  * DMA (QEMU docs/specs/fw_cfg.rst), the e820 map from etc/e820, and the
  * ACPI tables found by scanning for the RSDP (ACPI 6.4 section 5.2.5.1),
- * each checksum checked. Prints what it finds; exits 0 when every check
- * passed (roms/README.md). */
+ * each checksum checked, and the SMBIOS tables found by scanning the F
+ * segment for their entry point (DSP0134 5.2.2), the same bytes as fw_cfg's
+ * etc/smbios files. Prints what it finds; exits 0 when every check passed
+ * (roms/README.md). */
 #include <stdint.h>
 
 #include "runtime/boot.h"
@@ -128,8 +130,8 @@ static void directory(void) {
     files[i].select = be16(e + 4);
     memcpy(files[i].name, e + 8, 56);
     files[i].name[55] = 0;
-    /* The tables' size follows the DSDT's source, so it is not printed. */
-    if (!memcmp(files[i].name, "etc/acpi/tables", 16))
+    /* The tables' sizes follow the DSDT's source and the version strings, so they are not printed. */
+    if (!memcmp(files[i].name, "etc/acpi/tables", 16) || !memcmp(files[i].name, "etc/smbios/smbios-tables", 25))
       kprintf("  0x%x %s\n", files[i].select, files[i].name);
     else
       kprintf("  0x%x %s (%u bytes)\n", files[i].select, files[i].name, files[i].size);
@@ -162,8 +164,8 @@ static void acpi(void) {
   check(rsdp != 0, "an RSDP in 0xE0000-0xFFFFF");
   if (!rsdp) return;
   check(sum8(rsdp, 20) == 0 && sum8(rsdp, 36) == 0, "the RSDP's checksums");
-  kprintf("RSDP at 0x%lx, revision %u, OEM %c%c%c%c%c%c\n", (unsigned long)(uintptr_t)rsdp, rsdp[15], rsdp[9],
-          rsdp[10], rsdp[11], rsdp[12], rsdp[13], rsdp[14]);
+  kprintf("RSDP at 0x%lx, revision %u, OEM %c%c%c%c%c%c\n", (unsigned long)(uintptr_t)rsdp, rsdp[15], rsdp[9], rsdp[10],
+          rsdp[11], rsdp[12], rsdp[13], rsdp[14]);
 
   /* fw_cfg's RSDP is the same structure before the loader placed it. */
   const struct file *f = find_file("etc/acpi/rsdp");
@@ -205,6 +207,60 @@ static void acpi(void) {
   kprintf("MADT: %u local APIC(s) at 0x%x\n", lapics, (unsigned)le(madt + 36, 4));
 }
 
+/* String n (1-based) of the structure at s with formatted length len; "" for 0. */
+static const char *smbios_string(const uint8_t *s, uint32_t n) {
+  const char *p = (const char *)s + s[1];
+  if (n == 0) return "";
+  while (--n && *p) p += strlen(p) + 1;
+  return p;
+}
+
+static void smbios(void) {
+  const uint8_t *ep = 0;
+  for (uintptr_t a = 0xf0000; a < 0x100000 && !ep; a += 16)
+    if (!memcmp((const void *)a, "_SM3_", 5)) ep = (const uint8_t *)a;
+  check(ep != 0, "an SMBIOS 3.0 entry point in 0xF0000-0xFFFFF");
+  if (!ep) return;
+  check(ep[6] == 0x18 && sum8(ep, 0x18) == 0, "the SMBIOS entry point's length and checksum");
+  const uint8_t *t = (const uint8_t *)(uintptr_t)le(ep + 0x10, 8);
+  const uint32_t max = (uint32_t)le(ep + 0x0c, 4);
+  kprintf("SMBIOS %u.%u at 0x%lx, structure table at 0x%lx\n", ep[7], ep[8], (unsigned long)(uintptr_t)ep,
+          (unsigned long)(uintptr_t)t);
+  uint32_t at = 0, count = 0, processors = 0, end = 0;
+  const uint8_t *system = 0;
+  while (at + 4 <= max && !end) {
+    const uint8_t *s = t + at;
+    count++;
+    if (s[0] == 1) system = s;
+    if (s[0] == 4) processors++;
+    if (s[0] == 127) end = 1;
+    uint32_t p = at + s[1]; /* the string set ends with two NULs */
+    while (p + 1 < max && (t[p] || t[p + 1])) p++;
+    at = p + 2;
+  }
+  check(end && at == max, "the structure table ends with type 127 at its length");
+  check(system != 0, "a system information structure");
+  if (system)
+    kprintf("SMBIOS: %u structures, system \"%s\" \"%s\", %u processor structure(s)\n", count,
+            smbios_string(system, system[4]), smbios_string(system, system[5]), processors);
+
+  /* fw_cfg's copy: the same structures; the anchor with table address 0. */
+  const struct file *f = find_file("etc/smbios/smbios-tables");
+  check(f && f->size == max, "etc/smbios/smbios-tables has the table's length");
+  if (f && f->size <= sizeof buffer) {
+    dma((uint32_t)f->select << 16 | DMA_SELECT | DMA_READ, buffer, f->size);
+    check(!memcmp(buffer, t, f->size), "etc/smbios/smbios-tables holds the same structures");
+  }
+  f = find_file("etc/smbios/smbios-anchor");
+  check(f && f->size == 0x18, "etc/smbios/smbios-anchor is a 24-byte entry point");
+  if (f) {
+    dma((uint32_t)f->select << 16 | DMA_SELECT | DMA_READ, buffer, 0x18);
+    check(!memcmp(buffer, ep, 5) && !memcmp(buffer + 6, ep + 6, 10) && le(buffer + 0x10, 8) == 0 &&
+              sum8(buffer, 0x18) == 0,
+          "etc/smbios/smbios-anchor is the entry point with table address 0");
+  }
+}
+
 int kmain(uint32_t magic, uint32_t info) {
   (void)magic;
   (void)info;
@@ -212,6 +268,7 @@ int kmain(uint32_t magic, uint32_t info) {
   directory();
   e820();
   acpi();
+  smbios();
   kprintf("fwcfg: %s\n", failures ? "FAILED" : "all checks passed");
   return failures ? 1 : 0;
 }

@@ -5,12 +5,15 @@
 # POPCNT/LZCNT/TZCNT, MOVBE. The ROMs are built with -march=x86-64
 # -mno-80387 -mno-mmx, so this is a safety net for flags and inline asm.
 # With `x87`, x87 and MMX instructions are allowed (the x87 ROM's own
-# assembly; its C code is still compiled without them).
+# assembly; its C code is still compiled without them). With `vmx`, MONITOR
+# and MWAIT are (the VMX ROMs' guests execute them to cause VM exits).
 #
 # 32-bit code (the entry stub and a ROM's protected-mode part) lives under
 # symbols named _start32, require_long_mode, build_identity_map, serial32_*
 # and pm32_*: it is disassembled as i386, everything else as x86-64 (read as
-# 64-bit code, 32-bit code can look like anything, x87 included).
+# 64-bit code, 32-bit code can look like anything, x87 included). Guest code
+# of the VMX ROMs that runs in real or 32-bit mode (symbols guest16_* and
+# guest32_*) is not checked: the guest, not the ROM, runs it.
 set -eu
 objdump=$1
 image=$2
@@ -23,6 +26,7 @@ check() {
   sub(/^[0-9a-f]+ </, "", sym)
   sub(/>:$/, "", sym)
   in32 = sym ~ /^(_start32|require_long_mode|build_identity_map|serial32_|pm32_)/ ? 1 : 0
+  if (sym ~ /^(guest16_|guest32_)/) in32 = 2
   next
 }
 /^ *[0-9a-f]+:\t/ {
@@ -43,6 +47,7 @@ check() {
   else if (m ~ /^(aes|pclmul|sha1|sha256)/) why = "AES/SHA"
   else if (m ~ /^(popcnt|lzcnt|tzcnt|andn|bextr|blsi|blsmsk|blsr|bzhi|mulx|pdep|pext|rorx|sarx|shlx|shrx|movbe|adcx|adox)$/) why = "BMI/ABM"
   if (allow_x87 == "x87" && (why == "x87" || why == "MMX")) why = ""
+  if (allow_x87 == "vmx" && m ~ /^(monitor|mwait)/) why = ""
   if (why != "") {
     printf "%s: %s instruction at %s %s\n", image, why, $1, ins
     bad++

@@ -7,7 +7,6 @@
 // process, since on some hypervisors the far return into it segfaults), the
 // CPU itself is compared with the same model too. The output says which
 // comparisons ran.
-#define DOCTEST_CONFIG_IMPLEMENT_WITH_MAIN
 #include <doctest/doctest.h>
 #include <signal.h>
 #include <sys/mman.h>

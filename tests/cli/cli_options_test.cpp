@@ -1,5 +1,4 @@
 // Command lines in, parsed values or error messages out.
-#define DOCTEST_CONFIG_IMPLEMENT_WITH_MAIN
 #include <doctest/doctest.h>
 
 #include <functional>

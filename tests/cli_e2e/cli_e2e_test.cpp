@@ -1,7 +1,6 @@
 // The vtlab program end to end: bad command lines and bad images give exit
 // status 2 and a clear message on stderr (never a crash); a good image runs
 // and reports its summary.
-#define DOCTEST_CONFIG_IMPLEMENT_WITH_MAIN
 #include <doctest/doctest.h>
 
 #include <cstdio>

@@ -3,7 +3,6 @@
 // compatibility mode, and 64-bit interrupt delivery from CPL 3 through the
 // TSS stack (and IRETQ back), #PF error codes and CR2, #DF and triple fault.
 // Expected values follow the SDM sections cited per test.
-#define DOCTEST_CONFIG_IMPLEMENT_WITH_MAIN
 #include <doctest/doctest.h>
 
 #include "tests/support/cpu_rig.h"

@@ -3,7 +3,6 @@
 // extension the decoder admits is announced by its CPUID bit, and MOV to CR4
 // accepts a bit exactly when CPUID reports the feature behind it. The
 // tables live in cpu/cpuid_table.cpp; this test walks them.
-#define DOCTEST_CONFIG_IMPLEMENT_WITH_MAIN
 #include <Zydis/Zydis.h>
 #include <doctest/doctest.h>
 

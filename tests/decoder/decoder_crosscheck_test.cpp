@@ -2,7 +2,6 @@
 // disassembler) agree on instruction length and validity over a seeded
 // random corpus in 64-, 32- and 16-bit mode, except for the documented
 // classes in disagreement_classes.cpp.
-#define DOCTEST_CONFIG_IMPLEMENT_WITH_MAIN
 #include <doctest/doctest.h>
 
 #include <cstdio>

@@ -1,7 +1,6 @@
 // The layers under the CPU: virtual-time scheduler, port bus, guest-physical
 // memory with MMIO and code tracking, the 4-level page walker (SDM Vol. 3A
 // §4.5-4.7) and the software TLB.
-#define DOCTEST_CONFIG_IMPLEMENT_WITH_MAIN
 #include <doctest/doctest.h>
 
 #include <string>

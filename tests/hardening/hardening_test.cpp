@@ -3,7 +3,6 @@
 // fetched from in 64-bit mode, canonical checks on interrupt delivery and
 // IRETQ, execute rights of the second page of a page-crossing instruction,
 // and the CS limit on instruction fetch.
-#define DOCTEST_CONFIG_IMPLEMENT_WITH_MAIN
 #include <doctest/doctest.h>
 
 #include "tests/support/cpu_rig.h"

@@ -1,6 +1,5 @@
 // insn_format_errors: malformed case files are rejected with "file:line:
 // message" naming the problem.
-#define DOCTEST_CONFIG_IMPLEMENT_WITH_MAIN
 #include <doctest/doctest.h>
 
 #include "tests/insn/case_io.h"

@@ -3,7 +3,6 @@
 // CPU's vendor (`out`, with the case's native-amd / native-intel lines for
 // the host vendor applied); the writer/parser pair round-trips every case;
 // diff_outcomes honours exactly the case's masks.
-#define DOCTEST_CONFIG_IMPLEMENT_WITH_MAIN
 #include <doctest/doctest.h>
 
 #include <cstdio>

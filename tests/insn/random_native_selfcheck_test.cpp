@@ -2,7 +2,6 @@
 // same outcome (the runner is deterministic and isolates cases), and the
 // generator is deterministic in its seed, and it never emits a vendor-split
 // behaviour unmasked (tests/insn/vendor_split.h).
-#define DOCTEST_CONFIG_IMPLEMENT_WITH_MAIN
 #include <doctest/doctest.h>
 
 #include <algorithm>

@@ -3,7 +3,6 @@
 // such hardware runs as NOPs (the reserved-NOP space, ENDBR, RDSSP, MPX,
 // CLDEMOTE) or whose prefix it ignores (BND, NOTRACK, XACQUIRE/XRELEASE) run
 // the same way here (docs/architecture.md, "Instruction set gate").
-#define DOCTEST_CONFIG_IMPLEMENT_WITH_MAIN
 #include <doctest/doctest.h>
 
 #include <cstdio>

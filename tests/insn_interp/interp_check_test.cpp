@@ -1,6 +1,5 @@
 // Every instruction case recorded from this machine's CPU must be reproduced
 // by the interpreter (DESIGN: instruction tests are data).
-#define DOCTEST_CONFIG_IMPLEMENT_WITH_MAIN
 #include <doctest/doctest.h>
 
 #include <cstdio>

@@ -1,7 +1,6 @@
 // Random differential test: random straight-line sequences of user-level
 // integer, SSE, x87 and MMX instructions (tests/insn/random_seq.h) run on this
 // machine's CPU and through the interpreter; the full final state must match.
-#define DOCTEST_CONFIG_IMPLEMENT_WITH_MAIN
 #include <doctest/doctest.h>
 
 #include <cstdio>

@@ -2,7 +2,6 @@
 // cases cannot express (CPL 0, segment bases, control transfers that AMD
 // would send elsewhere), the interpreter follows Intel. One test per
 // difference of docs/vendor-differences.md; each fails on the AMD behaviour.
-#define DOCTEST_CONFIG_IMPLEMENT_WITH_MAIN
 #include <doctest/doctest.h>
 
 #include "cpu/msr_table.h"

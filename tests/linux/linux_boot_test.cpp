@@ -7,7 +7,6 @@
 // The kernel and busybox are fetched by scripts/linux-guest.sh with
 // `apt-get download` and cached in build/linux-guest (VTLAB_LINUX_GUEST_DIR
 // overrides it). If they cannot be had the test fails: it never skips.
-#define DOCTEST_CONFIG_IMPLEMENT_WITH_MAIN
 #include <doctest/doctest.h>
 
 #include <cstdlib>
@@ -134,6 +133,11 @@ static void boot_to_shell_twice(int cpus) {
   // The kernel came up on the platform vtlab describes...
   CHECK(has(b.serial, "Linux version " + release));
   CHECK(has(b.serial, "ACPI: RSDP 0x00000000000E0000"));
+  // SMBIOS (docs/firmware.md "SMBIOS"): the 64-bit entry point found in the
+  // F segment, the system and BIOS named by types 1 and 0.
+  CHECK(has(b.serial, "SMBIOS 3.0.0 present."));
+  CHECK(has(b.serial, "DMI: vtlab vtlab x86-64 PC, BIOS "));
+  CHECK(!has(b.serial, "DMI not present"));
   CHECK(has(b.serial, "ttyS0 at I/O 0x3f8 (irq = 4, base_baud = 115200) is a 16550A"));
   CHECK(has(b.serial, "x86/fpu: Enabled xstate features"));
   // PCI (docs/devices.md "PCI"): ECAM from MCFG accepted, both bridges found.

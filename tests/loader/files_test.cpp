@@ -1,9 +1,9 @@
 // load_image() with real files: reading, the path as the kernel sees it,
 // and errors for files that cannot be read.
-#define DOCTEST_CONFIG_IMPLEMENT_WITH_MAIN
 #include <doctest/doctest.h>
 
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>

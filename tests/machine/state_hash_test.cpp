@@ -3,6 +3,7 @@
 // large, mostly untouched RAM.
 #include <doctest/doctest.h>
 
+#include "core/machine/platform_layout.h"
 #include "core/machine/ram_hash.h"
 #include "tests/machine/guest.h"
 
@@ -62,11 +63,13 @@ TEST_CASE("state hash: its cost follows the pages touched, not the size of RAM")
   small.load(code_at(0x7c00, machine_test::kSpin));
   small.run(1000);
   // The ACPI tables sit at the top of RAM below 3 GiB, a different place
-  // in each: zero them (and the RSDP) so the contents are the same.
+  // in each, and the SMBIOS tables describe the RAM size: zero them (and
+  // the RSDP, and the F segment's SMBIOS) so the contents are the same.
   for (Machine* x : {&m, &small}) {
     const std::vector<u8> zeros(0x10000, 0);
     x->memory().write_block(*acpi_region_base(x->memory().ram_size()), zeros.data(), zeros.size());
     x->memory().write_block(0xe0000, zeros.data(), 36);
+    x->memory().write_block(platform::kFSegment, zeros.data(), platform::kBiosAreaEnd - platform::kFSegment);
   }
   RamHashStats all;
   CHECK(hash_guest_ram(m.memory(), nullptr) == hash_guest_ram(small.memory(), &all, false));

@@ -1,6 +1,5 @@
 // roms/paging: 32-bit and PAE paging inside a booted machine, checked by the
 // guest itself and by its exact serial output (roms/expected/paging.txt).
-#define DOCTEST_CONFIG_IMPLEMENT_WITH_MAIN
 #include <doctest/doctest.h>
 
 #include <fstream>

@@ -38,7 +38,6 @@
 //
 // Knobs: VTLAB_RANDOM_GUESTS=N runs N seeds of each kind (a soak run);
 // VTLAB_RANDOM_GUEST_SEED=S runs seed S only (to reproduce a failure).
-#define DOCTEST_CONFIG_IMPLEMENT_WITH_MAIN
 #include <doctest/doctest.h>
 #include <fcntl.h>
 #include <signal.h>

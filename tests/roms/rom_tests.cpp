@@ -1,7 +1,6 @@
 // Each shipped ROM boots, prints exactly its expected serial output
 // (roms/expected/<name>.txt) and ends through the debug-exit port with code 0.
 // Plus determinism: the same image twice gives the same state hash.
-#define DOCTEST_CONFIG_IMPLEMENT_WITH_MAIN
 #include <doctest/doctest.h>
 
 #include <fstream>

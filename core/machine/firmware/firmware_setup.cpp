@@ -2,6 +2,7 @@
 
 #include "core/base/error.h"
 #include "core/machine/acpi/acpi_tables.h"
+#include "core/machine/firmware/smbios_tables.h"
 #include "core/machine/platform_layout.h"
 
 namespace vtlab {
@@ -79,9 +80,17 @@ void install_firmware(const FirmwareConfig& config, const BootImage& image, Phys
   mem.write_block(*region, placed.tables.data(), placed.tables.size());
   mem.write_block(kRsdpAddr, placed.rsdp.data(), placed.rsdp.size());
 
+  const smbios::SmbiosBuild smbios = smbios::build_smbios_tables({config.ram_size, config.cpus, config.insns_per_us});
+  require_no_overlap(image, kFSegment, kSmbiosTablesAddr + smbios.tables.size() - kFSegment, "the SMBIOS tables");
+  const std::vector<u8> smbios3 = smbios::entry_point_64(smbios, kSmbiosTablesAddr);
+  const std::vector<u8> smbios2 = smbios::entry_point_32(smbios, u32(kSmbiosTablesAddr));
+  mem.write_block(kSmbios3EntryAddr, smbios3.data(), smbios3.size());
+  mem.write_block(kSmbios2EntryAddr, smbios2.data(), smbios2.size());
+  mem.write_block(kSmbiosTablesAddr, smbios.tables.data(), smbios.tables.size());
+
   using namespace fw_cfg;
   fw_cfg.clear_items();
-  fw_cfg.set_item(kUuid, std::vector<u8>(16, 0));
+  fw_cfg.set_item(kUuid, std::vector<u8>(smbios::kSystemUuid.begin(), smbios::kSystemUuid.end()));
   fw_cfg.set_le(kRamSize, config.ram_size, 8);
   fw_cfg.set_le(kNoGraphic, 1, 2);  // no display: the console is serial
   fw_cfg.set_le(kNbCpus, config.cpus, 2);
@@ -92,6 +101,10 @@ void install_firmware(const FirmwareConfig& config, const BootImage& image, Phys
   fw_cfg.add_file(acpi::kTablesFile, acpi.tables);
   fw_cfg.add_file(acpi::kRsdpFile, acpi.rsdp);
   fw_cfg.add_file(acpi::kTableLoaderFile, acpi::encode_table_loader(acpi.commands));
+  // As QEMU: the structures, and the entry point with a table address of
+  // 0 for the firmware that installs them to fill in.
+  fw_cfg.add_file(smbios::kTablesFile, smbios.tables);
+  fw_cfg.add_file(smbios::kAnchorFile, smbios::entry_point_64(smbios, 0));
 }
 
 }  // namespace vtlab

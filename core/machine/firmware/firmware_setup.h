@@ -1,7 +1,8 @@
 // What the machine's firmware provides at boot, before the kernel runs
 // (docs/firmware.md): the ACPI tables in RAM (the RSDP at
 // platform::kRsdpAddr, the rest in the ACPI region at the top of RAM below
-// 3 GiB) and fw_cfg's items, QEMU's keys and files.
+// 3 GiB), the SMBIOS tables in the F segment, and fw_cfg's items, QEMU's
+// keys and files.
 #pragma once
 #include <vector>
 
@@ -14,6 +15,7 @@ namespace vtlab {
 struct FirmwareConfig {
   u64 ram_size = 0;
   unsigned cpus = 1;
+  u64 insns_per_us = 1000;  // the virtual clock rate (SMBIOS processor speed, as CPUID leaf 16H)
 };
 
 // Builds the tables, writes them to RAM and fills fw_cfg. Throws
