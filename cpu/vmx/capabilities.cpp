@@ -9,6 +9,7 @@
 #include "cpu/cpuid_table.h"
 #include "cpu/state.h"
 #include "cpu/vmx/vmcs.h"
+#include "mmu/ept.h"
 
 namespace vtlab::vmx {
 namespace {
@@ -44,7 +45,10 @@ constexpr u32 kProcAllowed1 = kProcDefault1 |
                               proc::kUseMsrBitmaps |                                 // intercepts.cpp
                               proc::kMonitorExiting | proc::kPauseExiting |          // intercepts.cpp
                               proc::kSecondaryControls;
-constexpr u32 kProc2Allowed1 = proc2::kDescriptorTableExiting |  // intercepts.cpp
+constexpr u32 kProc2Allowed1 = proc2::kEnableEpt | proc2::kEnableVpid |  // mmu/ept*, entry.cpp, exit.cpp
+                               proc2::kUnrestrictedGuest |               // entry.cpp, entry_checks.cpp
+                               proc2::kEnablePml | proc2::kModeBasedExecute |  // mmu/ept* (SecondLevel)
+                               proc2::kDescriptorTableExiting |  // intercepts.cpp
                                proc2::kEnableRdtscp |            // RDTSCP is #UD without it
                                proc2::kWbinvdExiting |           // intercepts.cpp
                                proc2::kRdrandExiting | proc2::kRdseedExiting |  // intercepts.cpp
@@ -99,8 +103,8 @@ const CapabilityMsr kCapabilities[] = {
     {kVmcsEnum, "IA32_VMX_VMCS_ENUM", 0 /* from the VMCS field table */, 0, 0},
     // §A.3.3: exists if the "activate secondary controls" may be 1.
     {kProcbased2, "IA32_VMX_PROCBASED_CTLS2", ctl(0, kProc2Allowed1), kProcbased, kSecondaryAllowed},
-    // §A.10: exists if EPT or VPID may be enabled (neither yet: wt-ept).
-    {kEptVpidCap, "IA32_VMX_EPT_VPID_CAP", 0, kProcbased2,
+    // §A.10: exists if EPT or VPID may be enabled; what mmu/ept* supports.
+    {kEptVpidCap, "IA32_VMX_EPT_VPID_CAP", ept_cap::kSupported, kProcbased2,
      u64(proc2::kEnableEpt | proc2::kEnableVpid) << 32},
     // §A.3-A.5 (TRUE controls: BASIC[55]).
     {kTruePinbased, "IA32_VMX_TRUE_PINBASED_CTLS", ctl(kPinDefault1, kPinAllowed1), kBasic, u64(1) << 55},

@@ -105,9 +105,40 @@ void Vmx::load_guest_state() {
   if (v.pin_controls & pin::kVirtualNmis) host_nmi_blocked_ = c.nmi_blocked_;
   c.nmi_blocked_ = intr & interruptibility::kBlockingByNmi;
   c.boundary_debug_traps_ = v.guest_pending_debug & (dr6::kHits | dr6::BS);
+  load_guest_translation();
   c.mode_changed();
-  c.paging_changed();  // PDPTEs from CR3 (checked by the table), an empty TLB
   c.debug_changed();
+}
+
+// §27.3.2.4, §28.3.3.1 (TLB): the second-level state (EPT, VPID, PML) goes
+// to the translation; PAE PDPTEs come from the VMCS with EPT, from CR3
+// without (both checked by the table). Translations are not flushed: with
+// VPID they stay tagged, without it set_second_level drops VPID 0000H's.
+void Vmx::load_guest_translation() {
+  Cpu& c = cpu_;
+  const Vmcs& v = vmcs_;
+  const u32 p2 = (v.proc_controls & proc::kSecondaryControls) ? v.proc2_controls : 0;
+  SecondLevel s;
+  s.non_root = true;
+  s.ept = p2 & proc2::kEnableEpt;
+  s.eptp = v.ept_pointer;
+  s.vpid_enabled = p2 & proc2::kEnableVpid;
+  s.vpid = v.vpid;
+  s.mode_based_exec = p2 & proc2::kModeBasedExecute;
+  s.pml = p2 & proc2::kEnablePml;
+  s.pml_address = v.pml_address;
+  s.pml_index = v.guest_pml_index;
+  c.set_second_level(s);
+  c.update_paging_mode();
+  if (c.paging_ == PagingMode::Pae) {
+    if (s.ept) {
+      const u64 fields[4] = {v.guest_pdpte0, v.guest_pdpte1, v.guest_pdpte2, v.guest_pdpte3};
+      for (unsigned k = 0; k < 4; ++k) c.pdpte[k] = fields[k];
+    } else {
+      load_pae_pdptes(c.mem(), c.cr3, c.pdpte);
+    }
+  }
+  c.flush_host_tlbs();
 }
 
 // The parts of the controls the interpreter consults as it runs.

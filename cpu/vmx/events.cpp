@@ -187,6 +187,30 @@ void Vmx::task_switch_exit(u16 selector, unsigned source, u32 idt_info, u32 idt_
   vm_exit(e);
 }
 
+void Vmx::ept_fault(const EptFault& f) {
+  Cpu& c = cpu_;
+  ++c.icount_, ++c.delivery_ticks_;  // like any exit from an abandoned instruction or delivery
+  ExitInfo e{ExitReason(f.exit_reason()), f.qualification};
+  e.guest_physical = f.gpa;
+  if (f.kind == EptFaultKind::Violation && (f.qualification & ept_qual::kLinearValid)) e.guest_linear = f.gla;
+  // RF as a fault would save it, when the access belonged to an instruction (§28.3.3).
+  e.fault_rf = !f.during_delivery;
+  vmcs_.idt_vectoring_info = 0;
+  if (f.during_delivery) {
+    // §28.2.4: the event whose delivery the access belonged to. (The
+    // record does not say whether a software event was an INT n or an
+    // INT3/INTO: INT3 and INTO are reported as software exceptions.)
+    const EventType type = f.software ? ((f.vector == kBP || f.vector == kOF) ? EventType::SoftwareException
+                                                                             : EventType::SoftwareInterrupt)
+                           : f.vector == kNMI ? EventType::Nmi
+                           : f.vector < 32    ? EventType::HardwareException
+                                              : EventType::ExternalInterrupt;
+    vmcs_.idt_vectoring_info = intr_info::make(f.vector, type, f.has_error);
+    vmcs_.idt_vectoring_error_code = f.has_error ? f.error : 0;
+  }
+  vm_exit(e);
+}
+
 bool Vmx::takes_init() {
   if (!on_) return false;
   if (non_root()) {

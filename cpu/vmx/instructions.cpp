@@ -218,10 +218,30 @@ void invept_invvpid(Cpu& c, const Insn& i) {
   if (!EPT && type != 2 && (lo & 0xffff) == 0) return v.fail(VmError::InvalidInveptInvvpidOperand);  // VPID 0
   if (!EPT && lo >> 16) return v.fail(VmError::InvalidInveptInvvpidOperand);  // descriptor bits 63:16 reserved
   if (!EPT && type == 0 && !Cpu::is_canonical(hi)) return v.fail(VmError::InvalidInveptInvvpidOperand);
-  (void)hi;
-  // Invalidating more than asked is always allowed (SDM Vol. 3C §29.4.3):
-  // until the TLB is tagged by EPTP/VPID (mmu/), everything goes.
-  c.invalidate_pcid(2, 0, 0);
+  // SDM Vol. 3C §29.4.3.3 (INVEPT: one EP4TA or all; INVVPID: an address,
+  // one VPID with or without its global mappings, or every VPID but 0).
+  if (EPT) {
+    if (type == 1)
+      c.invalidate_ept(lo);
+    else
+      c.invalidate_all_ept();
+  } else {
+    const u16 vpid = u16(lo);
+    switch (type) {
+      case 0:
+        c.invalidate_vpid_address(vpid, hi);
+        break;
+      case 1:
+        c.invalidate_vpid(vpid, false);
+        break;
+      case 2:
+        c.invalidate_all_vpids();
+        break;
+      default:
+        c.invalidate_vpid(vpid, true);
+        break;
+    }
+  }
   v.succeed();
 }
 

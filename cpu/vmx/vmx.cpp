@@ -8,7 +8,7 @@ namespace vtlab {
 
 using namespace vmx;
 
-Vmx::Vmx(Cpu& cpu) : cpu_(cpu) {}
+Vmx::Vmx(Cpu& cpu) : cpu_(cpu) { cpu_.set_ept_fault_sink(this); }
 
 void Vmx::reset() {
   if (timer_armed_) cpu_.scheduler().cancel(timer_event_);

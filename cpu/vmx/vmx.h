@@ -67,7 +67,7 @@ struct ExitInfo {
 };
 }  // namespace vmx
 
-class Vmx {
+class Vmx final : public EptFaultSink {
  public:
   explicit Vmx(Cpu& cpu);
   // RESET and INIT: outside VMX operation, no current VMCS.
@@ -143,6 +143,10 @@ class Vmx {
     tpr_exit_pending_ = true;
     cpu_.end_block();
   }
+  // An EPT violation, misconfiguration or PML-full event (mmu/ept.h): exit
+  // 48, 49 or 62 (events.cpp). Cpu's run loop calls it once the faulting
+  // instruction or event delivery has been abandoned.
+  void ept_fault(const EptFault& f) override;
   // An instruction completed with the monitor trap flag set.
   void instruction_completed() { mtf_pending_ = true; }
 
@@ -157,6 +161,8 @@ class Vmx {
   friend struct EntryContext;
   void write_back_current();
   void load_guest_state();
+  void load_guest_translation();
+  void load_host_translation();
   void save_guest_state(const vmx::ExitInfo& e);
   void load_host_state();
   void vmx_abort(u32 indicator);
