@@ -92,7 +92,7 @@ TEST_CASE("outside VMX operation the other VMX instructions are #UD; at CPL 3 #G
   CHECK(fault_of(r, vmxoff_, vmxoff__end) == kUD);
   CHECK(fault_of(r, vmcall_, vmcall__end) == kUD);
   CHECK(fault_of(r, vmfunc_, vmfunc__end) == kUD);  // VMFUNC is #UD outside non-root operation
-  CHECK(fault_of(r, invept_, invept__end, VmxRig::kData) == kUD);  // INVEPT not reported
+  CHECK(fault_of(r, invept_, invept__end, VmxRig::kData) == kUD);  // outside VMX operation
   r.enter_root();
   CHECK(fault_of(r, vmfunc_, vmfunc__end) == kUD);
   r.cpu.cpl = 3;  // CPL 3 in 64-bit mode (the code segment stays; only the privilege matters here)
