@@ -52,7 +52,8 @@ constexpr u32 kProc2Allowed1 = proc2::kEnableEpt | proc2::kEnableVpid |  // mmu/
                                proc2::kEnableRdtscp |            // RDTSCP is #UD without it
                                proc2::kWbinvdExiting |           // intercepts.cpp
                                proc2::kRdrandExiting | proc2::kRdseedExiting |  // intercepts.cpp
-                               proc2::kEnableInvpcid;  // INVPCID is #UD without it
+                               proc2::kEnableInvpcid |  // INVPCID is #UD without it
+                               proc2::kEnableVmfunc;    // instructions.cpp (EPTP switching)
 constexpr u32 kExitAllowed1 = kExitDefault1 |
                               exit_ctl::kHostAddressSpaceSize |  // exit.cpp: 64-bit host
                               exit_ctl::kAckInterruptOnExit |    // events.cpp
@@ -112,7 +113,8 @@ const CapabilityMsr kCapabilities[] = {
     {kTrueExit, "IA32_VMX_TRUE_EXIT_CTLS", ctl(kExitTrueDefault1, kExitAllowed1), kBasic, u64(1) << 55},
     {kTrueEntry, "IA32_VMX_TRUE_ENTRY_CTLS", ctl(kEntryTrueDefault1, kEntryAllowed1), kBasic, u64(1) << 55},
     // §A.11: exists if "enable VM functions" may be 1.
-    {kVmfunc, "IA32_VMX_VMFUNC", 0, kProcbased2, u64(proc2::kEnableVmfunc) << 32},
+    // Bit 0: EPTP switching, the one VM function (SDM Vol. 3C §26.5.6.3).
+    {kVmfunc, "IA32_VMX_VMFUNC", 1, kProcbased2, u64(proc2::kEnableVmfunc) << 32},
     // §A.3.4: exists if "activate tertiary controls" may be 1 (it may not).
     {kProcbased3, "IA32_VMX_PROCBASED_CTLS3", 0, kProcbased, u64(proc::kTertiaryControls) << 32},
 };

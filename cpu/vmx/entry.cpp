@@ -60,11 +60,13 @@ void Vmx::entry_failure(ExitReason reason, u64 qualification) {
 void Vmx::load_guest_state() {
   Cpu& c = cpu_;
   const Vmcs& v = vmcs_;
-  c.cr0 = v.guest_cr0 | cr0::ET;
+  // §27.3.2.1: ET, NW, CD and the reserved bits of CR0 are not loaded.
+  constexpr u64 kCr0Kept = cr0::ET | cr0::NW | cr0::CD | 0xffc0 | (1u << 17) | 0x1ff80000ull;
+  c.cr0 = (v.guest_cr0 & ~kCr0Kept) | (c.cr0 & kCr0Kept);
   c.cr3 = v.guest_cr3;
   c.cr4 = v.guest_cr4;
   if (v.entry_controls & entry_ctl::kLoadDebugControls) {
-    c.dr[7] = v.guest_dr7 | 0x400;
+    c.dr[7] = (v.guest_dr7 & ~u64(0xd000)) | 0x400;  // bits 12, 15:14 always 0, bit 10 always 1
     c.msr.debugctl = v.guest_debugctl;
   }
   c.msr.sysenter_cs = v.guest_sysenter_cs;
@@ -139,6 +141,15 @@ void Vmx::load_guest_translation() {
     }
   }
   c.flush_host_tlbs();
+}
+
+void Vmx::switch_eptp(u64 eptp, u16 index) {
+  vmcs_.ept_pointer = eptp;
+  vmcs_.eptp_index = index;
+  SecondLevel s = cpu_.second_level();
+  s.eptp = eptp;
+  cpu_.set_second_level(s);  // mappings stay tagged by their EP4TA: nothing to flush
+  cpu_.end_block();
 }
 
 // The parts of the controls the interpreter consults as it runs.

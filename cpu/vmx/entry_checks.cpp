@@ -85,6 +85,8 @@ bool pae_guest(C c) { return (c.v.guest_cr0 & cr0::PG) && (c.v.guest_cr4 & cr4::
 // the physical-address width (SDM Vol. 3A §4.4.1).
 bool pdpte_ok(u64 e) { return !(e & 1) || (e & (0x1e6 | ~((u64(1) << kMaxPhysAddrBits) - 1))) == 0; }
 
+}  // namespace
+
 // §27.2.1.1: an EPTP the processor supports (IA32_VMX_EPT_VPID_CAP): its
 // memory type, page-walk length, A/D enable, reserved bits 11:7 and bits
 // beyond the physical-address width.
@@ -96,6 +98,8 @@ bool eptp_valid(u64 p) {
   if ((p & eptp::kAccessDirty) && !(caps & ept_cap::kAccessDirty)) return false;
   return (p & 0xf80) == 0 && within_phys(p);
 }
+
+namespace {
 
 using namespace vtlab::vmx::interruptibility;
 
@@ -132,6 +136,11 @@ const EntryCheck kChecks[] = {
         !(c.proc2 & proc2::kEnablePml) || ((c.proc2 & proc2::kEnableEpt) && page_address(c.v.pml_address))),
     ROW("unrestricted guest needs EPT", Controls, "27.2.1.1",
         !(c.proc2 & proc2::kUnrestrictedGuest) || (c.proc2 & proc2::kEnableEpt)),
+    ROW("VM-function controls: EPTP switching only, with EPT and an aligned EPTP list", Controls, "27.2.1.1",
+        !(c.proc2 & proc2::kEnableVmfunc) ||
+            ((c.v.vm_function_control & ~u64(1)) == 0 &&
+             (!(c.v.vm_function_control & 1) ||
+              ((c.proc2 & proc2::kEnableEpt) && page_address(c.v.eptp_list_addr))))),
     ROW("mode-based execute control needs EPT", Controls, "27.2.1.1",
         !(c.proc2 & proc2::kModeBasedExecute) || (c.proc2 & proc2::kEnableEpt)),
     // ================= VM-exit control fields (§27.2.1.2)

@@ -52,7 +52,25 @@ bool Vmx::software_exception_exits(u8 vector, EventType type) {
 }
 
 bool Vmx::fault_during_delivery(u8 vector, EventType type, bool has_error, u32 error, const GuestFault& second,
-                                int depth) {
+                                int depth, u32 insn_len) {
+  // A software interrupt or exception is not combined with a fault in its
+  // delivery (that fault is the instruction's): only the fault itself may
+  // exit, recording the event and the instruction's length (§28.2.4).
+  const bool software = type == EventType::SoftwareInterrupt || type == EventType::SoftwareException ||
+                        type == EventType::PrivilegedSoftwareException;
+  if (software) {
+    if (!bitmap_exits(vmcs_, second.vector, second.error)) return false;
+    ExitInfo e{ExitReason::EXCEPTION_OR_NMI};
+    e.interruption_info = intr_info::make(second.vector, EventType::HardwareException, second.has_error);
+    e.interruption_error = second.has_error ? second.error : 0;
+    if (second.vector == kPF) e.qualification = second.fault_address;
+    e.instruction_length = insn_len;
+    e.fault_rf = true;
+    vmcs_.idt_vectoring_info = intr_info::make(vector, type, false);
+    vmcs_.idt_vectoring_error_code = 0;
+    vm_exit(e);
+    return true;
+  }
   // What the second exception becomes (SDM Vol. 3A Table 6-5), checked
   // against the bitmap itself first (§26.2: a #DF arises only if the
   // second exception does not exit).

@@ -9,6 +9,7 @@
 #include "cpu/insn_table.h"
 #include "cpu/msr_table.h"
 #include "cpu/vmx/capabilities.h"
+#include "cpu/vmx/entry_checks.h"
 #include "cpu/vmx/instruction_info.h"
 #include "cpu/vmx/vmx.h"
 #include "mmu/paging.h"
@@ -246,14 +247,21 @@ void invept_invvpid(Cpu& c, const Insn& i) {
 }
 
 // VMFUNC: #UD outside non-root operation or with "enable VM functions"
-// 0; otherwise a function the VM-function controls do not enable exits
-// (SDM Vol. 3C §26.5.6). vtlab reports no VM function yet.
+// 0; a function the VM-function controls do not enable exits (SDM Vol. 3C
+// §26.5.6). Function 0, EPTP switching (§26.5.6.3): ECX indexes the
+// 512-entry EPTP list; a valid entry becomes the EPT pointer (translations
+// stay tagged by it), an index >= 512 or an invalid entry exits.
 void vmfunc(Cpu& c, const Insn& i) {
   if (!c.vmx_non_root()) c.raise(kUD);
   const Vmcs& s = c.vmx().vmcs();
   const bool enabled = (s.proc_controls & proc::kSecondaryControls) && (s.proc2_controls & proc2::kEnableVmfunc);
   if (!enabled) c.raise(kUD);
-  c.vmx().instruction_exit(ExitInfo{ExitReason::VMFUNC}, i.len);
+  const u64 function = u32(c.gpr[RAX]), index = u32(c.gpr[RCX]);
+  if (function != 0 || !(s.vm_function_control & 1) || index >= 512)
+    c.vmx().instruction_exit(ExitInfo{ExitReason::VMFUNC}, i.len);
+  const u64 eptp = c.mem().read(s.eptp_list_addr + 8 * index, 8);
+  if (!eptp_valid(eptp)) c.vmx().instruction_exit(ExitInfo{ExitReason::VMFUNC}, i.len);
+  c.vmx().switch_eptp(eptp, u16(index));
 }
 
 constexpr u8 kEnds = attr::kEndsBlock;

@@ -124,8 +124,9 @@ class Vmx final : public EptFaultSink {
   bool software_exception_exits(u8 vector, EventType type);
   // A fault while delivering an event in non-root operation: a VM exit
   // with IDT-vectoring information (true), or a triple-fault exit.
+  // `insn_len`: a software event's instruction length (recorded too).
   bool fault_during_delivery(u8 vector, EventType type, bool has_error, u32 error, const GuestFault& second,
-                             int depth);
+                             int depth, u32 insn_len);
   // Between instructions in non-root operation: injection, MTF, the
   // preemption timer, NMIs, interrupt windows, external interrupts.
   bool check_events();
@@ -147,6 +148,9 @@ class Vmx final : public EptFaultSink {
   // 48, 49 or 62 (events.cpp). Cpu's run loop calls it once the faulting
   // instruction or event delivery has been abandoned.
   void ept_fault(const EptFault& f) override;
+  // VMFUNC's EPTP switching: the new EPT pointer (and, where the EPTP-index
+  // field exists, the index).
+  void switch_eptp(u64 eptp, u16 index);
   // An instruction completed with the monitor trap flag set.
   void instruction_completed() { mtf_pending_ = true; }
 

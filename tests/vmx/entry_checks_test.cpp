@@ -74,6 +74,8 @@ const std::map<std::string, Mutation>& mutations() {
       {"EPTP valid", [](Setup& s) { secondary(s.v, proc2::kEnableEpt), s.v.ept_pointer = 0x1000 | 6 | 1 << 3; }},
       {"PML needs EPT and an aligned PML address", [](Setup& s) { secondary(s.v, proc2::kEnablePml); }},
       {"unrestricted guest needs EPT", [](Setup& s) { secondary(s.v, proc2::kUnrestrictedGuest); }},
+      {"VM-function controls: EPTP switching only, with EPT and an aligned EPTP list",
+       [](Setup& s) { secondary(s.v, proc2::kEnableVmfunc), s.v.vm_function_control = 1; }},
       {"mode-based execute control needs EPT", [](Setup& s) { secondary(s.v, proc2::kModeBasedExecute); }},
       {"VM-exit controls reserved bits", [](Setup& s) { s.v.exit_controls &= ~1u; }},
       {"save preemption timer needs the timer", [](Setup& s) { s.v.exit_controls |= exit_ctl::kSavePreemptionTimer; }},

@@ -14,6 +14,7 @@ SNIPPET(g_invept);
 SNIPPET(g_invvpid);
 SNIPPET(invept_);
 SNIPPET(invvpid_);
+SNIPPET(g_vmfunc);
 
 namespace {
 
@@ -166,4 +167,28 @@ TEST_CASE("INVEPT/INVVPID: types IA32_VMX_EPT_VPID_CAP reports succeed, others f
   h.cpu.gpr[RAX] = VmxRig::kData, h.cpu.gpr[RBX] = 1;
   REQUIRE(h.launch(g_invvpid, g_invvpid_end));
   CHECK(basic(h) == 53);
+}
+
+TEST_CASE("VMFUNC EPTP switching: a valid list entry becomes the EPT pointer; an invalid one or index exits (59)") {
+  constexpr u64 kList = 0x10a000;
+  VmxRig r;
+  with_ept(r, proc2::kEnableVmfunc).vmcs().vm_function_control = 1;
+  r.vmcs().eptp_list_addr = kList;
+  const u64 other = kEptp | eptp::kAccessDirty;  // the same tables, with A/D: another valid EPTP
+  r.put64(kList + 8 * 3, other);
+  r.cpu.gpr[RAX] = 0, r.cpu.gpr[RCX] = 3;
+  REQUIRE(r.launch(g_vmfunc, g_vmfunc_end));
+  CHECK(basic(r) == 10);  // the CPUID after VMFUNC: it switched and went on
+  CHECK(r.vmcs().ept_pointer == other);
+  CHECK(r.vmcs().guest_rip == VmxRig::kGuestCode + 3);
+  for (u64 ecx : {u64(4), u64(512)}) {  // entry 4 is 0 (invalid); 512 is past the list
+    VmxRig s;
+    with_ept(s, proc2::kEnableVmfunc).vmcs().vm_function_control = 1;
+    s.vmcs().eptp_list_addr = kList;
+    s.cpu.gpr[RAX] = 0, s.cpu.gpr[RCX] = ecx;
+    REQUIRE(s.launch(g_vmfunc, g_vmfunc_end));
+    CHECK(basic(s) == 59);
+    CHECK(s.vmcs().ept_pointer == kEptp);
+    CHECK(s.vmcs().guest_rip == VmxRig::kGuestCode);
+  }
 }
