@@ -336,6 +336,9 @@ static int guest_64_without_pae(void) {
   return 1;
 }
 static int guest_dr7_high(void) {
+  /* The check applies only with "load debug controls" (SDM 27.3.1.1); with
+     the TRUE controls that control may be 0 by default. */
+  set_bits(ENTRY_CONTROLS, ENTRY_LOAD_DEBUG);
   vmw(GUEST_DR7, 0x400 | 1ull << 32);
   return 1;
 }
