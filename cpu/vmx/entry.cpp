@@ -13,7 +13,7 @@ using namespace vmx;
 void Vmx::vm_entry(bool launch) {
   Cpu& c = cpu_;
   // SDM Vol. 2 VMLAUNCH/VMRESUME "Operation", after the common checks.
-  if (!current_valid()) return fail_invalid();
+  if (!current_valid() || current_shadow_) return fail_invalid();
   if (c.interrupt_shadow && c.shadow_kind_ == Cpu::Shadow::MovSs) return fail(VmError::EntryEventsBlockedByMovSs);
   if (launch && launched_) return fail(VmError::VmlaunchNonClear);
   if (!launch && !launched_) return fail(VmError::VmresumeNonLaunched);

@@ -180,6 +180,21 @@ void store_region(PhysMem& mem, u64 pa, const Vmcs& v, bool launched) {
   }
 }
 
+namespace {
+u64 region_offset(const FieldInfo& f) { return kFieldsOffset + 8 * u64(&f - kFields); }
+u64 width_mask(FieldWidth w) {
+  return w == FieldWidth::W16 ? 0xffff : w == FieldWidth::W32 ? 0xffffffffull : ~u64(0);
+}
+}  // namespace
+
+u64 read_region_field(PhysMem& mem, u64 pa, const FieldInfo& f) {
+  return mem.read(pa + region_offset(f), 8) & width_mask(f.width);
+}
+
+void write_region_field(PhysMem& mem, u64 pa, const FieldInfo& f, u64 value) {
+  mem.write(pa + region_offset(f), 8, value & width_mask(f.width));
+}
+
 void load_region(PhysMem& mem, u64 pa, Vmcs& v, bool* launched) {
   *launched = mem.read(pa + kLaunchStateOffset, 4) == 1;
   u64 off = pa + kFieldsOffset;

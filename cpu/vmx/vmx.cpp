@@ -60,6 +60,7 @@ void Vmx::load_current(u64 pa) {
   if (pa == current_) return;
   write_back_current();
   current_ = pa;
+  current_shadow_ = cpu_.mem().read(pa + kRevisionOffset, 4) >> 31;
   load_region(cpu_.mem(), pa, vmcs_, &launched_);
 }
 
@@ -92,6 +93,7 @@ void Vmx::serialize(Serializer& s) {
   s(vmxon_ptr_);
   s(current_);
   s.flag(launched_);
+  s.flag(current_shadow_);
   vmx::serialize(s, vmcs_);
   s.flag(inject_pending_);
   s.flag(mtf_pending_);

@@ -79,6 +79,9 @@ class Vmx final : public EptFaultSink {
   u64 current_vmcs_pointer() const { return current_; }
   bool current_valid() const { return current_ != vmx::kInvalidPointer; }
   bool launched() const { return launched_; }
+  // The current VMCS is a shadow VMCS (revision bit 31): VMLAUNCH and
+  // VMRESUME fail on it (SDM Vol. 3C §25.10).
+  bool current_is_shadow() const { return current_shadow_; }
   vmx::Vmcs& vmcs() { return vmcs_; }
   const vmx::Vmcs& vmcs() const { return vmcs_; }
 
@@ -186,6 +189,7 @@ class Vmx final : public EptFaultSink {
   u64 vmxon_ptr_ = 0;
   u64 current_ = vmx::kInvalidPointer;
   bool launched_ = false;
+  bool current_shadow_ = false;
   vmx::Vmcs vmcs_{};
   // Event injection due at the first boundary after VM entry.
   bool inject_pending_ = false;

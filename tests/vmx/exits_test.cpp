@@ -58,6 +58,7 @@ SNIPPET(g_invpcid);
 SNIPPET(g_rdseed);
 SNIPPET(g_nmi_handler);
 SNIPPET(g_int_handler);
+SNIPPET(g_vmwrite_vmread);
 
 namespace {
 
@@ -766,4 +767,30 @@ TEST_CASE("use TPR shadow: MOV CR8 uses the virtual TPR; below the threshold a t
   f.run_to_exception();
   REQUIRE(f.cpu.vmx_non_root());
   CHECK(f.cpu.gpr[RAX] == 9);
+}
+
+TEST_CASE("VMCS shadowing: the guest's VMREAD/VMWRITE use the shadow VMCS; a bitmap bit makes them exit") {
+  auto setup = [](VmxRig& r) {
+    ready(r).vmcs().proc_controls |= proc::kSecondaryControls;
+    r.vmcs().proc2_controls = proc2::kVmcsShadowing;
+    r.mem.write(VmxRig::kVmcs2, 4, kVmcsRevision | 0x80000000u);  // the shadow VMCS
+    r.vmcs().vmcs_link_pointer = VmxRig::kVmcs2;
+    r.vmcs().vmread_bitmap = VmxRig::kIoBitmapA, r.vmcs().vmwrite_bitmap = VmxRig::kIoBitmapB;  // zero pages
+    r.cpu.gpr[RAX] = u32(Field::GUEST_RIP), r.cpu.gpr[RBX] = 0x4321;
+  };
+  VmxRig r;
+  setup(r);
+  REQUIRE(r.launch(g_vmwrite_vmread, g_vmwrite_vmread_end));
+  CHECK(basic(r) == 10);           // both ran in the guest; its CPUID exited
+  CHECK(r.cpu.gpr[RCX] == 0x4321);  // read back from the shadow VMCS
+  CHECK(r.vmcs().guest_rip == VmxRig::kGuestCode + 6);  // the current VMCS was not written
+  bool high = false;
+  CHECK(read_region_field(r.mem, VmxRig::kVmcs2, *find_field(u32(Field::GUEST_RIP), &high)) == 0x4321);
+  // The VMWRITE-bitmap bit of GUEST_RIP set: VMWRITE exits (25).
+  VmxRig b;
+  setup(b);
+  const u32 enc = u32(Field::GUEST_RIP);
+  b.mem.write(VmxRig::kIoBitmapB + enc / 8, 1, 1u << (enc % 8));
+  REQUIRE(b.launch(g_vmwrite_vmread, g_vmwrite_vmread_end));
+  CHECK(basic(b) == 25);
 }
