@@ -315,7 +315,9 @@ const EntryCheck kChecks[] = {
     ROW("guest RFLAGS.IF 1 to inject an external interrupt", GuestState, "27.3.1.4",
         !injecting(c) || inj_type(c) != 0 || (c.v.guest_rflags & fl::IF)),
     // ================= guest non-register state (§27.3.1.5)
-    ROW("guest activity state supported", GuestState, "27.3.1.5", c.v.guest_activity_state <= 3),
+    ROW("guest activity state supported", GuestState, "27.3.1.5",
+        c.v.guest_activity_state == 0 ||
+            (c.v.guest_activity_state <= 3 && ((capability(cap_msr::kMisc) >> (5 + c.v.guest_activity_state)) & 1))),
     ROW("guest HLT state needs SS.DPL 0", GuestState, "27.3.1.5",
         c.v.guest_activity_state != u32(Activity::Hlt) || dpl(c.v.guest_ss_ar) == 0),
     ROW("guest activity active under STI or MOV SS blocking", GuestState, "27.3.1.5",

@@ -3,6 +3,8 @@
 // match), faults during event delivery (IDT-vectoring information, triple
 // fault), injected events, the monitor trap flag, the VMX-preemption timer,
 // NMIs, the interrupt window and external interrupts.
+#include <string>
+
 #include "cpu/vmx/capabilities.h"
 #include "cpu/vmx/vmx.h"
 
@@ -207,6 +209,14 @@ void Vmx::task_switch_exit(u16 selector, unsigned source, u32 idt_info, u32 idt_
 
 void Vmx::ept_fault(const EptFault& f) {
   Cpu& c = cpu_;
+  if (!non_root()) {
+    // Second-level translation set up by hand (tests, the debugger), not by
+    // VM entry: there is no VMCS to exit to.
+    c.fatal_ = StopCause::InternalError;
+    c.stop_detail_ = "an EPT fault outside VMX non-root operation (guest-physical address " + std::to_string(f.gpa) + ")";
+    c.request_stop();
+    return;
+  }
   ++c.icount_, ++c.delivery_ticks_;  // like any exit from an abandoned instruction or delivery
   ExitInfo e{ExitReason(f.exit_reason()), f.qualification};
   e.guest_physical = f.gpa;

@@ -178,9 +178,10 @@ const std::map<std::string, Mutation>& mutations() {
       {"guest HLT state needs SS.DPL 0", [](Setup& s) { user_guest(s.v), s.v.guest_activity_state = 1; }},
       {"guest activity active under STI or MOV SS blocking",
        [](Setup& s) { s.v.guest_activity_state = 1, s.v.guest_interruptibility = interruptibility::kBlockingByMovSs; }},
-      {"guest activity state allows the injected event",
+      {"guest activity state allows the injected event",  // HLT takes no #GP
        [](Setup& s) {
-         s.v.guest_activity_state = 3, s.v.guest_rflags |= fl::IF, s.v.entry_interruption_info = kValid | 0x30;
+         s.v.guest_activity_state = 1;
+         s.v.entry_interruption_info = kValid | 3u << 8 | kGP | intr_info::kErrorValid;
        }},
       {"guest interruptibility reserved bits", [](Setup& s) { s.v.guest_interruptibility = 1u << 5; }},
       {"guest STI and MOV SS blocking not both", [](Setup& s) { s.v.guest_interruptibility = 3, s.v.guest_rflags |= fl::IF; }},
