@@ -85,8 +85,8 @@ void Vmx::load_guest_state() {
     const SegFields& f = kGuestSegs[s];
     c.seg[s] = Segment{v.*f.selector, v.*f.base, v.*f.limit, (v.*f.ar) & (0xf0ff | ar::Unusable)};
   }
-  c.ldtr = Segment{v.guest_ldtr_selector, v.guest_ldtr_base, v.guest_ldtr_limit,
-                   v.guest_ldtr_ar & (0xf0ff | ar::Unusable)};
+  c.ldtr =
+      Segment{v.guest_ldtr_selector, v.guest_ldtr_base, v.guest_ldtr_limit, v.guest_ldtr_ar & (0xf0ff | ar::Unusable)};
   c.tr = Segment{v.guest_tr_selector, v.guest_tr_base, v.guest_tr_limit, v.guest_tr_ar & 0xf0ff};
   c.gdtr = TableReg{v.guest_gdtr_base, u16(v.guest_gdtr_limit)};
   c.idtr = TableReg{v.guest_idtr_base, u16(v.guest_idtr_limit)};

@@ -213,7 +213,8 @@ void Vmx::ept_fault(const EptFault& f) {
     // Second-level translation set up by hand (tests, the debugger), not by
     // VM entry: there is no VMCS to exit to.
     c.fatal_ = StopCause::InternalError;
-    c.stop_detail_ = "an EPT fault outside VMX non-root operation (guest-physical address " + std::to_string(f.gpa) + ")";
+    c.stop_detail_ =
+        "an EPT fault outside VMX non-root operation (guest-physical address " + std::to_string(f.gpa) + ")";
     c.request_stop();
     return;
   }
@@ -228,8 +229,8 @@ void Vmx::ept_fault(const EptFault& f) {
     // §28.2.4: the event whose delivery the access belonged to. (The
     // record does not say whether a software event was an INT n or an
     // INT3/INTO: INT3 and INTO are reported as software exceptions.)
-    const EventType type = f.software ? ((f.vector == kBP || f.vector == kOF) ? EventType::SoftwareException
-                                                                             : EventType::SoftwareInterrupt)
+    const EventType type = f.software         ? ((f.vector == kBP || f.vector == kOF) ? EventType::SoftwareException
+                                                                                      : EventType::SoftwareInterrupt)
                            : f.vector == kNMI ? EventType::Nmi
                            : f.vector < 32    ? EventType::HardwareException
                                               : EventType::ExternalInterrupt;

@@ -50,8 +50,7 @@ ExitInfo memory_operand_exit(ExitReason r, const Insn& i) {
 // VMXON m64.
 void vmxon(Cpu& c, const Insn& i) {
   Vmx& v = c.vmx();
-  if (i.op[0].kind != OpKind::Mem || !c.protected_mode() || !(c.cr4 & cr4::VMXE) || c.v86() ||
-      compatibility_mode(c))
+  if (i.op[0].kind != OpKind::Mem || !c.protected_mode() || !(c.cr4 & cr4::VMXE) || c.v86() || compatibility_mode(c))
     c.raise(kUD);
   if (!v.in_operation()) {
     // IA32_FEATURE_CONTROL must be locked with VMX outside SMX enabled.

@@ -52,8 +52,7 @@ enum class Field : u32 {
 
 // The storage type of a field: 16, 32 or 64 bits (natural width: 64).
 template <u32 Enc>
-using field_t =
-    std::conditional_t<((Enc >> 13) & 3) == 0, u16, std::conditional_t<((Enc >> 13) & 3) == 2, u32, u64>>;
+using field_t = std::conditional_t<((Enc >> 13) & 3) == 0, u16, std::conditional_t<((Enc >> 13) & 3) == 2, u32, u64>>;
 
 // The current VMCS as the CPU keeps it: one typed member per field.
 struct Vmcs {

@@ -128,8 +128,8 @@ class Vmx final : public EptFaultSink {
   // A fault while delivering an event in non-root operation: a VM exit
   // with IDT-vectoring information (true), or a triple-fault exit.
   // `insn_len`: a software event's instruction length (recorded too).
-  bool fault_during_delivery(u8 vector, EventType type, bool has_error, u32 error, const GuestFault& second,
-                             int depth, u32 insn_len);
+  bool fault_during_delivery(u8 vector, EventType type, bool has_error, u32 error, const GuestFault& second, int depth,
+                             u32 insn_len);
   // Between instructions in non-root operation: injection, MTF, the
   // preemption timer, NMIs, interrupt windows, external interrupts.
   bool check_events();
@@ -178,7 +178,7 @@ class Vmx final : public EptFaultSink {
   void entry_failure(vmx::ExitReason reason, u64 qualification);
   void deliver_injected_event();
   void update_execution_state();  // MTF, TSC offset, preemption timer from the VMCS
-  void arm_preemption_timer();  // from the VMCS value, at VM entry
+  void arm_preemption_timer();    // from the VMCS value, at VM entry
   void schedule_preemption_timer();
   void preemption_timer_fired();
   u32 preemption_timer_remaining() const;

@@ -27,7 +27,7 @@ TEST_CASE("the capability MSRs: BASIC, TRUE controls, must-be-one inside may-be-
   CHECK((basic & 0x7fffffff) == kVmcsRevision);
   CHECK(((basic >> 32) & 0x1fff) == kVmcsRegionSize);
   CHECK(((basic >> 50) & 0xf) == 6);  // write-back
-  CHECK(((basic >> 55) & 1) == 1);           // TRUE controls
+  CHECK(((basic >> 55) & 1) == 1);    // TRUE controls
   CHECK(!r.cpu.write_msr(cap_msr::kBasic, basic));
   // Each control MSR: its must-be-one bits may be one; each TRUE MSR
   // allows the same ones and requires a subset (SDM Vol. 3D §A.2).
@@ -55,7 +55,8 @@ TEST_CASE("MSRs of unreported features do not exist: EPT_VPID_CAP, VMFUNC, PROCB
   u64 v = 0;
   CHECK(r.cpu.read_msr(cap_msr::kProcbased2, v));  // secondary controls are reported
   CHECK(supports_proc(proc::kSecondaryControls));
-  CHECK(r.cpu.read_msr(cap_msr::kEptVpidCap, v) == (supports_proc2(proc2::kEnableEpt) || supports_proc2(proc2::kEnableVpid)));
+  CHECK(r.cpu.read_msr(cap_msr::kEptVpidCap, v) ==
+        (supports_proc2(proc2::kEnableEpt) || supports_proc2(proc2::kEnableVpid)));
   CHECK(r.cpu.read_msr(cap_msr::kVmfunc, v) == supports_proc2(proc2::kEnableVmfunc));
   CHECK(!r.cpu.read_msr(cap_msr::kProcbased3, v));
   CHECK(!r.cpu.read_msr(0x493, v));

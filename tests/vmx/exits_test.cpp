@@ -477,9 +477,9 @@ TEST_CASE("event injection: a hardware exception with error code is delivered th
   REQUIRE(r.launch(g_ud2, g_ud2_end));
   CHECK(basic(r) == 10);
   CHECK(r.vmcs().guest_rip == 0x31000);
-  CHECK(r.get(VmxRig::kGuestStack - 48, 8) == 0x18);                 // the error code
+  CHECK(r.get(VmxRig::kGuestStack - 48, 8) == 0x18);                // the error code
   CHECK(r.get(VmxRig::kGuestStack - 40, 8) == VmxRig::kGuestCode);  // the return RIP
-  CHECK(!(r.vmcs().entry_interruption_info & intr_info::kValid));    // cleared by the exit
+  CHECK(!(r.vmcs().entry_interruption_info & intr_info::kValid));   // cleared by the exit
 }
 
 TEST_CASE("INIT: blocked in VMX root operation (the vCPU is not reset)") {
@@ -521,10 +521,10 @@ TEST_CASE("every VMX instruction exits in non-root operation with its reason, le
     u32 reason, len;
     u64 qualification;
   } cases[] = {
-      {g_vmclear, g_vmclear_end, 19, 4, 0},  {g_vmlaunch, g_vmlaunch_end, 20, 3, 0},
-      {g_vmptrld, g_vmptrld_end, 21, 4, 8},  {g_vmptrst, g_vmptrst_end, 22, 3, 0},
+      {g_vmclear, g_vmclear_end, 19, 4, 0},   {g_vmlaunch, g_vmlaunch_end, 20, 3, 0},
+      {g_vmptrld, g_vmptrld_end, 21, 4, 8},   {g_vmptrst, g_vmptrst_end, 22, 3, 0},
       {g_vmresume, g_vmresume_end, 24, 3, 0}, {g_vmwrite, g_vmwrite_end, 25, 3, 0},
-      {g_vmxoff, g_vmxoff_end, 26, 3, 0},    {g_vmxon, g_vmxon_end, 27, 4, 0},
+      {g_vmxoff, g_vmxoff_end, 26, 3, 0},     {g_vmxon, g_vmxon_end, 27, 4, 0},
   };
   for (const Case& k : cases) {
     CAPTURE(k.reason);
@@ -607,8 +607,8 @@ TEST_CASE("virtual NMIs: an injected NMI blocks NMIs until the guest's IRET; the
   r.cpu.nmi_blocked_ = false;
   REQUIRE(r.launch(g_loop, g_loop_end));
   CHECK(basic(r) == 8);
-  CHECK(r.cpu.gpr[RDX] == 1);                        // the handler ran once, before the window opened
-  CHECK(r.vmcs().guest_rip == VmxRig::kGuestCode);   // IRET returned to the interrupted RIP
+  CHECK(r.cpu.gpr[RDX] == 1);                       // the handler ran once, before the window opened
+  CHECK(r.vmcs().guest_rip == VmxRig::kGuestCode);  // IRET returned to the interrupted RIP
   CHECK((r.vmcs().guest_interruptibility & interruptibility::kBlockingByNmi) == 0);
   // Without IRET (blocked), no NMI-window exit: the injected NMI's handler
   // loops; a real NMI still exits (NMI exiting) and the host's NMI
@@ -650,8 +650,8 @@ TEST_CASE("injection: a software interrupt returns past the instruction length; 
   REQUIRE(e.launch(g_loop, g_loop_end));
   CHECK(basic(e) == 10);
   CHECK(e.get(VmxRig::kGuestStack - 40, 8) == VmxRig::kGuestCode);  // return RIP: the guest RIP
-  CHECK((e.get(VmxRig::kGuestStack - 24, 8) & fl::IF) != 0);       // RFLAGS image with IF
-  CHECK((e.cpu.rflags() & fl::IF) == 0);  // host RFLAGS = 2 after the exit
+  CHECK((e.get(VmxRig::kGuestStack - 24, 8) & fl::IF) != 0);        // RFLAGS image with IF
+  CHECK((e.cpu.rflags() & fl::IF) == 0);                            // host RFLAGS = 2 after the exit
 }
 
 TEST_CASE("activity state HLT: the guest waits; an interrupt-window exit when it may take an interrupt") {
@@ -702,7 +702,7 @@ TEST_CASE("a PAE guest: VM entry loads its PDPTEs from CR3; it runs and exits") 
   CHECK(basic(r) == 10);
   CHECK(r.vmcs().guest_cr3 == kPdpt);
   CHECK(!(r.vmcs().entry_controls & entry_ctl::kIa32eModeGuest));  // EFER.LMA was 0
-  CHECK(r.cpu.long64());  // and the host is back in 64-bit mode
+  CHECK(r.cpu.long64());                                           // and the host is back in 64-bit mode
 }
 
 namespace {
@@ -781,8 +781,8 @@ TEST_CASE("VMCS shadowing: the guest's VMREAD/VMWRITE use the shadow VMCS; a bit
   VmxRig r;
   setup(r);
   REQUIRE(r.launch(g_vmwrite_vmread, g_vmwrite_vmread_end));
-  CHECK(basic(r) == 10);           // both ran in the guest; its CPUID exited
-  CHECK(r.cpu.gpr[RCX] == 0x4321);  // read back from the shadow VMCS
+  CHECK(basic(r) == 10);                                // both ran in the guest; its CPUID exited
+  CHECK(r.cpu.gpr[RCX] == 0x4321);                      // read back from the shadow VMCS
   CHECK(r.vmcs().guest_rip == VmxRig::kGuestCode + 6);  // the current VMCS was not written
   bool high = false;
   CHECK(read_region_field(r.mem, VmxRig::kVmcs2, *find_field(u32(Field::GUEST_RIP), &high)) == 0x4321);

@@ -91,7 +91,7 @@ TEST_CASE("outside VMX operation the other VMX instructions are #UD; at CPL 3 #G
   CHECK(fault_of(r, vmread_rax_rbx, vmread_rax_rbx_end) == kUD);
   CHECK(fault_of(r, vmxoff_, vmxoff__end) == kUD);
   CHECK(fault_of(r, vmcall_, vmcall__end) == kUD);
-  CHECK(fault_of(r, vmfunc_, vmfunc__end) == kUD);  // VMFUNC is #UD outside non-root operation
+  CHECK(fault_of(r, vmfunc_, vmfunc__end) == kUD);                 // VMFUNC is #UD outside non-root operation
   CHECK(fault_of(r, invept_, invept__end, VmxRig::kData) == kUD);  // outside VMX operation
   r.enter_root();
   CHECK(fault_of(r, vmfunc_, vmfunc__end) == kUD);
@@ -152,7 +152,9 @@ TEST_CASE("VMCLEAR and VMPTRLD: errors 2, 3, 9, 10, 11; VMPTRST; write-back on V
   CHECK(r.vmcs().guest_rip == 0xbeef);
 }
 
-TEST_CASE("VMREAD/VMWRITE: VMfailInvalid without a VMCS, error 12 for no such field, exit-information fields writable, high halves") {
+TEST_CASE(
+    "VMREAD/VMWRITE: VMfailInvalid without a VMCS, error 12 for no such field, exit-information fields writable, high "
+    "halves") {
   VmxRig r;
   r.vmx().enter_operation(VmxRig::kVmxon);
   CHECK(run(r, vmread_rax_rbx, vmread_rax_rbx_end, u32(Field::GUEST_RIP)));
