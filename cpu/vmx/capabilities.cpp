@@ -52,7 +52,9 @@ constexpr u32 kProc2Allowed1 = proc2::kEnableEpt | proc2::kEnableVpid |         
                                proc2::kRdrandExiting | proc2::kRdseedExiting |  // intercepts.cpp
                                proc2::kEnableInvpcid |                          // INVPCID is #UD without it
                                proc2::kEnableVmfunc |                           // instructions.cpp (EPTP switching)
-                               proc2::kVmcsShadowing;  // instructions.cpp (VMREAD/VMWRITE), vmcs.cpp
+                               proc2::kVmcsShadowing |     // instructions.cpp (VMREAD/VMWRITE), vmcs.cpp
+                               proc2::kPauseLoopExiting |  // intercepts.cpp
+                               proc2::kUseTscScaling;      // events.cpp (Vmx::guest_tsc)
 constexpr u32 kExitAllowed1 = kExitDefault1 | exit_ctl::kHostAddressSpaceSize |  // exit.cpp: 64-bit host
                               exit_ctl::kAckInterruptOnExit |                    // events.cpp
                               exit_ctl::kSavePat | exit_ctl::kLoadPat | exit_ctl::kSaveEfer |

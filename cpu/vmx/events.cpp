@@ -249,6 +249,26 @@ bool Vmx::takes_init() {
   return true;
 }
 
+u64 Vmx::guest_tsc(u64 tsc) const {
+  const Vmcs& v = vmcs_;
+  if (!(v.proc_controls & proc::kUseTscOffsetting)) return tsc;
+  const bool scaling = (v.proc_controls & proc::kSecondaryControls) && (v.proc2_controls & proc2::kUseTscScaling);
+  // The multiplier is a fixed-point number with 48 fraction bits.
+  if (scaling) tsc = u64((unsigned __int128)tsc * v.tsc_multiplier >> 48);
+  return tsc + v.tsc_offset;
+}
+
+bool Vmx::pause_loop_exits() {
+  // §26.1.3: PAUSEs less than PLE_Gap TSC ticks apart are one loop; a loop
+  // that has lasted more than PLE_Window ticks exits. The first PAUSE after
+  // VM entry starts a loop.
+  const u64 now = cpu_.icount_ + cpu_.insns_this_block() + cpu_.msr.tsc_adjust;
+  if (!pause_seen_ || now - last_pause_ > vmcs_.ple_gap) loop_start_ = now;
+  pause_seen_ = true;
+  last_pause_ = now;
+  return now - loop_start_ > vmcs_.ple_window;
+}
+
 // ---- the VMX-preemption timer (§26.5.1): counts down by 1 each time bit
 // kPreemptionTimerShift of the TSC changes; an event on the scheduler.
 

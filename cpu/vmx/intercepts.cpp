@@ -29,6 +29,12 @@ void exit_if2(Cpu& c, const Insn& i, u32 proc2_bit, ExitReason r) {
   if (secondary(c) & proc2_bit) exit_now(c, i, ExitInfo{r});
 }
 
+void pause(Cpu& c, const Insn& i) {
+  exit_if(c, i, proc::kPauseExiting, ExitReason::PAUSE);
+  if ((secondary(c) & proc2::kPauseLoopExiting) && c.cpl == 0 && c.vmx().pause_loop_exits())
+    exit_now(c, i, ExitInfo{ExitReason::PAUSE});
+}
+
 void invlpg(Cpu& c, const Insn& i, u64 lin) {
   if (vmcs(c).proc_controls & proc::kInvlpgExiting) exit_now(c, i, ExitInfo{ExitReason::INVLPG, lin});
 }

@@ -108,6 +108,9 @@ void Vmx::serialize(Serializer& s) {
   s(cpu_.vmx_tsc_offset_);
   s.flag(cpu_.vmx_single_step_);
   s(exits_);
+  s.flag(pause_seen_);
+  s(last_pause_);
+  s(loop_start_);
   // The timer's scheduler event is re-created from timer_deadline_ on load.
   if (!s.saving()) {
     if (timer_armed_) cpu_.scheduler().cancel(timer_event_);

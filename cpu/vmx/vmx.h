@@ -154,6 +154,13 @@ class Vmx final : public EptFaultSink {
   // VMFUNC's EPTP switching: the new EPT pointer (and, where the EPTP-index
   // field exists, the index).
   void switch_eptp(u64 eptp, u16 index);
+  // The TSC as RDTSC/RDTSCP/RDMSR read it in non-root operation: scaled by
+  // the TSC multiplier ("use TSC scaling") and offset ("use TSC
+  // offsetting"), SDM Vol. 3C §26.3, §27.6.5.
+  u64 guest_tsc(u64 tsc) const;
+  // PAUSE at CPL 0 with "PAUSE-loop exiting" (§26.1.3): true if this PAUSE
+  // ends a loop longer than PLE_Window (it then exits).
+  bool pause_loop_exits();
   // An instruction completed with the monitor trap flag set.
   void instruction_completed() { mtf_pending_ = true; }
 
@@ -208,6 +215,9 @@ class Vmx final : public EptFaultSink {
   // With "virtual NMIs", Cpu::nmi_blocked_ holds the guest's virtual-NMI
   // blocking in non-root operation; the real blocking waits here.
   bool host_nmi_blocked_ = false;
+  // PAUSE-loop exiting: the TSC at the last PAUSE and at the loop's first.
+  bool pause_seen_ = false;
+  u64 last_pause_ = 0, loop_start_ = 0;
 };
 
 }  // namespace vtlab

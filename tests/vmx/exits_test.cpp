@@ -794,3 +794,45 @@ TEST_CASE("VMCS shadowing: the guest's VMREAD/VMWRITE use the shadow VMCS; a bit
   REQUIRE(b.launch(g_vmwrite_vmread, g_vmwrite_vmread_end));
   CHECK(basic(b) == 25);
 }
+
+TEST_CASE("TSC scaling: RDTSC in the guest returns TSC * multiplier / 2^48 + offset") {
+  VmxRig r;
+  ready(r).vmcs().proc_controls |= proc::kUseTscOffsetting | proc::kSecondaryControls;
+  r.vmcs().proc2_controls = proc2::kUseTscScaling;
+  r.vmcs().tsc_multiplier = u64(3) << 47;  // 1.5
+  r.vmcs().tsc_offset = 1000;
+  r.cpu.msr.tsc_adjust = 1'000'000;  // so the scaled part dominates
+  r.launch(g_rdtsc, g_rdtsc_end);
+  REQUIRE(r.cpu.vmx_non_root());
+  const u64 guest = r.cpu.gpr[RDX] << 32 | u32(r.cpu.gpr[RAX]);
+  const u64 host = r.cpu.icount() + r.cpu.msr.tsc_adjust;  // now, a few ticks after the RDTSC
+  CHECK(guest >= 1'500'000 + 1000);
+  CHECK(guest <= host * 3 / 2 + 1000);
+  CHECK(guest + 30 >= host * 3 / 2 + 1000);
+}
+
+TEST_CASE("PAUSE-loop exiting: PAUSEs closer than PLE_Gap for longer than PLE_Window exit (40)") {
+  VmxRig r;
+  ready(r).vmcs().proc_controls |= proc::kSecondaryControls;
+  r.vmcs().proc2_controls = proc2::kPauseLoopExiting;
+  r.vmcs().ple_gap = 8, r.vmcs().ple_window = 100;
+  r.put(VmxRig::kGuestCode, {0xf3, 0x90, 0xeb, 0xfc});  // 1: pause; jmp 1b
+  r.host_runs(VmxRig::vmlaunch_begin(), VmxRig::vmlaunch_end());
+  const u64 start = r.cpu.icount();
+  r.run_to_exception(1000);
+  REQUIRE(r.in_host());
+  CHECK(basic(r) == 40);
+  CHECK(r.vmcs().guest_rip == VmxRig::kGuestCode);
+  const u64 took = r.cpu.icount() - start;
+  CHECK(took > 100);
+  CHECK(took < 110);
+  // PAUSEs farther apart than the gap never make a loop that long.
+  VmxRig g;
+  ready(g).vmcs().proc_controls |= proc::kSecondaryControls;
+  g.vmcs().proc2_controls = proc2::kPauseLoopExiting;
+  g.vmcs().ple_gap = 3, g.vmcs().ple_window = 20;
+  g.put(VmxRig::kGuestCode, {0xf3, 0x90, 0x90, 0x90, 0x90, 0xeb, 0xf9});  // 1: pause; nop x4; jmp 1b
+  g.host_runs(VmxRig::vmlaunch_begin(), VmxRig::vmlaunch_end());
+  g.run_to_exception(500);
+  CHECK(g.cpu.vmx_non_root());
+}
