@@ -108,6 +108,7 @@ void Vmx::serialize(Serializer& s) {
   s(cpu_.vmx_tsc_offset_);
   s.flag(cpu_.vmx_single_step_);
   s(exits_);
+  s.flag(host_nmi_blocked_);
   s.flag(pause_seen_);
   s(last_pause_);
   s(loop_start_);
