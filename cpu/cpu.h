@@ -67,9 +67,9 @@ enum class EventType : u8 {
   ExternalInterrupt = 0,
   Nmi = 2,
   HardwareException = 3,
-  SoftwareInterrupt = 4,       // INT n
+  SoftwareInterrupt = 4,            // INT n
   PrivilegedSoftwareException = 5,  // INT1 (ICEBP)
-  SoftwareException = 6,       // INT3, INTO
+  SoftwareException = 6,            // INT3, INTO
   Other = 7,
 };
 // raise_fault() with this vector unwinds an instruction that ended in a VM

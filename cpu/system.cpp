@@ -142,7 +142,8 @@ void Cpu::write_cr4(u64 v) {
 
 u64 Cpu::tsc() const {
   // One TSC tick per virtual instruction tick (DESIGN: nothing reads host time).
-  return icount_ + insns_this_block() + msr.tsc_adjust + (vmx_non_root_ ? vmx_tsc_offset_ : 0);
+  const u64 t = icount_ + insns_this_block() + msr.tsc_adjust;
+  return vmx_non_root_ ? vmx_->guest_tsc(t) : t;  // offsetting and scaling (cpu/vmx/events.cpp)
 }
 
 // I/O permission (SDM Vol. 1 §19.5): CPL <= IOPL, or the TSS bitmap allows it.

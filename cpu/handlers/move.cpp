@@ -300,7 +300,7 @@ void load_far_pointer(Cpu& c, const Insn& i) {
 void nop(Cpu&, const Insn&) {}
 // PAUSE: a hint; in VMX non-root operation "PAUSE exiting" exits (SDM Vol. 3C §26.1.3).
 void pause(Cpu& c, const Insn& i) {
-  if (c.vmx_non_root()) vmx::exit_if(c, i, vmx::proc::kPauseExiting, vmx::ExitReason::PAUSE);
+  if (c.vmx_non_root()) vmx::pause(c, i);
 }
 
 // ARPL r/m16, r16 (protected mode outside 64-bit mode, where 63 is MOVSXD):

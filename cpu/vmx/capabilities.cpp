@@ -26,42 +26,41 @@ constexpr u32 kExitDefault1 = 0x00036dff, kExitTrueDefault1 = 0x00036dfb;
 constexpr u32 kEntryDefault1 = 0x000011ff, kEntryTrueDefault1 = 0x000011fb;
 
 // Allowed-1 settings: one line per control that works.
-constexpr u32 kPinAllowed1 = kPinDefault1 |
-                             pin::kExternalInterruptExiting |  // cpu/vmx/events.cpp
-                             pin::kNmiExiting |                // events.cpp
-                             pin::kVirtualNmis |               // events.cpp, entry.cpp, exit.cpp
-                             pin::kPreemptionTimer;            // preemption_timer.cpp
-constexpr u32 kProcAllowed1 = kProcDefault1 |
-                              proc::kInterruptWindowExiting |  // events.cpp
-                              proc::kUseTscOffsetting |        // Cpu::tsc()
-                              proc::kHltExiting | proc::kInvlpgExiting | proc::kMwaitExiting |
-                              proc::kRdpmcExiting | proc::kRdtscExiting |       // intercepts.cpp
-                              proc::kCr8LoadExiting | proc::kCr8StoreExiting |  // intercepts.cpp (MOV CR8)
-                              proc::kUseTprShadow |                             // intercepts.cpp, events.cpp
-                              proc::kNmiWindowExiting |                         // events.cpp
-                              proc::kMovDrExiting |                             // intercepts.cpp
+constexpr u32 kPinAllowed1 = kPinDefault1 | pin::kExternalInterruptExiting |   // cpu/vmx/events.cpp
+                             pin::kNmiExiting |                                // events.cpp
+                             pin::kVirtualNmis |                               // events.cpp, entry.cpp, exit.cpp
+                             pin::kPreemptionTimer;                            // preemption_timer.cpp
+constexpr u32 kProcAllowed1 = kProcDefault1 | proc::kInterruptWindowExiting |  // events.cpp
+                              proc::kUseTscOffsetting |                        // Cpu::tsc()
+                              proc::kHltExiting | proc::kInvlpgExiting | proc::kMwaitExiting | proc::kRdpmcExiting |
+                              proc::kRdtscExiting |                                  // intercepts.cpp
+                              proc::kCr8LoadExiting | proc::kCr8StoreExiting |       // intercepts.cpp (MOV CR8)
+                              proc::kUseTprShadow |                                  // intercepts.cpp, events.cpp
+                              proc::kNmiWindowExiting |                              // events.cpp
+                              proc::kMovDrExiting |                                  // intercepts.cpp
                               proc::kUnconditionalIoExiting | proc::kUseIoBitmaps |  // io_exits.cpp
                               proc::kMonitorTrapFlag |                               // events.cpp
                               proc::kUseMsrBitmaps |                                 // intercepts.cpp
                               proc::kMonitorExiting | proc::kPauseExiting |          // intercepts.cpp
                               proc::kSecondaryControls;
-constexpr u32 kProc2Allowed1 = proc2::kEnableEpt | proc2::kEnableVpid |  // mmu/ept*, entry.cpp, exit.cpp
-                               proc2::kUnrestrictedGuest |               // entry.cpp, entry_checks.cpp
-                               proc2::kEnablePml | proc2::kModeBasedExecute |  // mmu/ept* (SecondLevel)
-                               proc2::kDescriptorTableExiting |  // intercepts.cpp
-                               proc2::kEnableRdtscp |            // RDTSCP is #UD without it
-                               proc2::kWbinvdExiting |           // intercepts.cpp
+constexpr u32 kProc2Allowed1 = proc2::kEnableEpt | proc2::kEnableVpid |         // mmu/ept*, entry.cpp, exit.cpp
+                               proc2::kUnrestrictedGuest |                      // entry.cpp, entry_checks.cpp
+                               proc2::kEnablePml | proc2::kModeBasedExecute |   // mmu/ept* (SecondLevel)
+                               proc2::kDescriptorTableExiting |                 // intercepts.cpp
+                               proc2::kEnableRdtscp |                           // RDTSCP is #UD without it
+                               proc2::kWbinvdExiting |                          // intercepts.cpp
                                proc2::kRdrandExiting | proc2::kRdseedExiting |  // intercepts.cpp
-                               proc2::kEnableInvpcid |  // INVPCID is #UD without it
-                               proc2::kEnableVmfunc;    // instructions.cpp (EPTP switching)
-constexpr u32 kExitAllowed1 = kExitDefault1 |
-                              exit_ctl::kHostAddressSpaceSize |  // exit.cpp: 64-bit host
-                              exit_ctl::kAckInterruptOnExit |    // events.cpp
+                               proc2::kEnableInvpcid |                          // INVPCID is #UD without it
+                               proc2::kEnableVmfunc |                           // instructions.cpp (EPTP switching)
+                               proc2::kVmcsShadowing |     // instructions.cpp (VMREAD/VMWRITE), vmcs.cpp
+                               proc2::kPauseLoopExiting |  // intercepts.cpp
+                               proc2::kUseTscScaling;      // events.cpp (Vmx::guest_tsc)
+constexpr u32 kExitAllowed1 = kExitDefault1 | exit_ctl::kHostAddressSpaceSize |  // exit.cpp: 64-bit host
+                              exit_ctl::kAckInterruptOnExit |                    // events.cpp
                               exit_ctl::kSavePat | exit_ctl::kLoadPat | exit_ctl::kSaveEfer |
-                              exit_ctl::kLoadEfer |                // exit.cpp
-                              exit_ctl::kSavePreemptionTimer;      // preemption_timer.cpp
-constexpr u32 kEntryAllowed1 = kEntryDefault1 |
-                               entry_ctl::kIa32eModeGuest |                   // entry.cpp
+                              exit_ctl::kLoadEfer |                           // exit.cpp
+                              exit_ctl::kSavePreemptionTimer;                 // preemption_timer.cpp
+constexpr u32 kEntryAllowed1 = kEntryDefault1 | entry_ctl::kIa32eModeGuest |  // entry.cpp
                                entry_ctl::kLoadPat | entry_ctl::kLoadEfer;    // entry.cpp
 
 constexpr u64 ctl(u32 must_be_one, u32 may_be_one) { return u64(may_be_one) << 32 | must_be_one; }
@@ -74,13 +73,14 @@ constexpr u64 ctl(u32 must_be_one, u32 may_be_one) { return u64(may_be_one) << 3
 constexpr u64 kBasicValue = kVmcsRevision | u64(kVmcsRegionSize) << 32 | u64(6) << 50 | u64(1) << 54 | u64(1) << 55;
 
 // IA32_VMX_MISC (§A.6): timer rate; EFER.LMA stored into "IA-32e mode
-// guest" on exit (bit 5); activity states HLT, shutdown, wait-for-SIPI
-// (bits 6-8); CR3-target count (24:16); MSR lists of 512 entries (27:25 =
+// guest" on exit (bit 5); the HLT activity state (bit 6; shutdown and
+// wait-for-SIPI, bits 7 and 8, are not reported: vtlab does not park a
+// guest entered in them); CR3-target count (24:16); MSR lists of 512 entries (27:25 =
 // 0); VMWRITE to any field, also the exit-information fields (bit 29);
 // injection of software interrupts and exceptions with an instruction
 // length of 0 (bit 30).
-constexpr u64 kMiscValue = kPreemptionTimerShift | 1u << 5 | 1u << 6 | 1u << 7 | 1u << 8 | u64(kCr3TargetCount) << 16 |
-                      u64(1) << 29 | u64(1) << 30;
+constexpr u64 kMiscValue =
+    kPreemptionTimerShift | 1u << 5 | 1u << 6 | u64(kCr3TargetCount) << 16 | u64(1) << 29 | u64(1) << 30;
 
 // CR0 in VMX operation: PE, NE, PG fixed to 1 (§A.7); every bit may be 1.
 constexpr u64 kCr0Fixed0Value = cr0::PE | cr0::NE | cr0::PG, kCr0Fixed1Value = 0xffffffff;

@@ -13,7 +13,7 @@ using namespace vmx;
 void Vmx::vm_entry(bool launch) {
   Cpu& c = cpu_;
   // SDM Vol. 2 VMLAUNCH/VMRESUME "Operation", after the common checks.
-  if (!current_valid()) return fail_invalid();
+  if (!current_valid() || current_shadow_) return fail_invalid();
   if (c.interrupt_shadow && c.shadow_kind_ == Cpu::Shadow::MovSs) return fail(VmError::EntryEventsBlockedByMovSs);
   if (launch && launched_) return fail(VmError::VmlaunchNonClear);
   if (!launch && !launched_) return fail(VmError::VmresumeNonLaunched);
@@ -85,8 +85,8 @@ void Vmx::load_guest_state() {
     const SegFields& f = kGuestSegs[s];
     c.seg[s] = Segment{v.*f.selector, v.*f.base, v.*f.limit, (v.*f.ar) & (0xf0ff | ar::Unusable)};
   }
-  c.ldtr = Segment{v.guest_ldtr_selector, v.guest_ldtr_base, v.guest_ldtr_limit,
-                   v.guest_ldtr_ar & (0xf0ff | ar::Unusable)};
+  c.ldtr =
+      Segment{v.guest_ldtr_selector, v.guest_ldtr_base, v.guest_ldtr_limit, v.guest_ldtr_ar & (0xf0ff | ar::Unusable)};
   c.tr = Segment{v.guest_tr_selector, v.guest_tr_base, v.guest_tr_limit, v.guest_tr_ar & 0xf0ff};
   c.gdtr = TableReg{v.guest_gdtr_base, u16(v.guest_gdtr_limit)};
   c.idtr = TableReg{v.guest_idtr_base, u16(v.guest_idtr_limit)};
@@ -156,7 +156,8 @@ void Vmx::switch_eptp(u64 eptp, u16 index) {
 void Vmx::update_execution_state() {
   Cpu& c = cpu_;
   const Vmcs& v = vmcs_;
-  c.vmx_tsc_offset_ = (v.proc_controls & proc::kUseTscOffsetting) ? v.tsc_offset : 0;
+  c.vmx_tsc_offset_ = (v.proc_controls & proc::kUseTscOffsetting) ? v.tsc_offset : 0;  // (for the debugger)
+  pause_seen_ = false;
   c.vmx_single_step_ = v.proc_controls & proc::kMonitorTrapFlag;
   timer_expired_ = false;
   if (v.pin_controls & pin::kPreemptionTimer) arm_preemption_timer();

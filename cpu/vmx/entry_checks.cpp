@@ -32,7 +32,9 @@ bool canonical(u64 a) { return u64(i64(a << 16) >> 16) == a; }
 bool within_phys(u64 a) { return (a >> kMaxPhysAddrBits) == 0; }
 bool page_address(u64 a) { return (a & 0xfff) == 0 && within_phys(a); }
 // An MSR area: 16-byte aligned, its last byte within the physical-address width.
-bool msr_area(u64 addr, u32 count) { return count == 0 || ((addr & 0xf) == 0 && within_phys(addr + 16 * u64(count) - 1)); }
+bool msr_area(u64 addr, u32 count) {
+  return count == 0 || ((addr & 0xf) == 0 && within_phys(addr + 16 * u64(count) - 1));
+}
 bool pat_valid(u64 v) {
   for (int i = 0; i < 8; ++i)
     if (!valid_memory_type((v >> (8 * i)) & 0xff, true)) return false;
@@ -103,9 +105,14 @@ namespace {
 
 using namespace vtlab::vmx::interruptibility;
 
-#define ROW(name, group, section, ...) {name, CheckGroup::group, section, +[](C c) -> bool { return __VA_ARGS__; }, 0}
-#define ROWQ(name, section, qual, ...) \
-  {name, CheckGroup::GuestState, section, +[](C c) -> bool { return __VA_ARGS__; }, qual}
+#define ROW(name, group, section, ...)                                            \
+  {                                                                               \
+    name, CheckGroup::group, section, +[](C c) -> bool { return __VA_ARGS__; }, 0 \
+  }
+#define ROWQ(name, section, qual, ...)                                                    \
+  {                                                                                       \
+    name, CheckGroup::GuestState, section, +[](C c) -> bool { return __VA_ARGS__; }, qual \
+  }
 
 const EntryCheck kChecks[] = {
     // ================= VM-execution control fields (§27.2.1.1)
@@ -139,8 +146,7 @@ const EntryCheck kChecks[] = {
     ROW("VM-function controls: EPTP switching only, with EPT and an aligned EPTP list", Controls, "27.2.1.1",
         !(c.proc2 & proc2::kEnableVmfunc) ||
             ((c.v.vm_function_control & ~u64(1)) == 0 &&
-             (!(c.v.vm_function_control & 1) ||
-              ((c.proc2 & proc2::kEnableEpt) && page_address(c.v.eptp_list_addr))))),
+             (!(c.v.vm_function_control & 1) || ((c.proc2 & proc2::kEnableEpt) && page_address(c.v.eptp_list_addr))))),
     ROW("mode-based execute control needs EPT", Controls, "27.2.1.1",
         !(c.proc2 & proc2::kModeBasedExecute) || (c.proc2 & proc2::kEnableEpt)),
     // ================= VM-exit control fields (§27.2.1.2)
@@ -154,15 +160,16 @@ const EntryCheck kChecks[] = {
     ROW("injected event: reserved bits 30:12", Controls, "27.2.1.3", !injecting(c) || ((inj(c) >> 12) & 0x7ffff) == 0),
     ROW("injected event: type not reserved", Controls, "27.2.1.3",
         !injecting(c) || (inj_type(c) != 1 && (inj_type(c) != 7 || supports_proc(proc::kMonitorTrapFlag)))),
-    ROW("injected event: NMI is vector 2", Controls, "27.2.1.3", !injecting(c) || inj_type(c) != 2 || inj_vector(c) == 2),
+    ROW("injected event: NMI is vector 2", Controls, "27.2.1.3",
+        !injecting(c) || inj_type(c) != 2 || inj_vector(c) == 2),
     ROW("injected event: exception vector at most 31", Controls, "27.2.1.3",
         !injecting(c) || (inj_type(c) != 3 && inj_type(c) != 5 && inj_type(c) != 6) || inj_vector(c) <= 31),
     ROW("injected event: other event is vector 0 (MTF)", Controls, "27.2.1.3",
         !injecting(c) || inj_type(c) != 7 || inj_vector(c) == 0),
     ROW("injected event: error code exactly for the exceptions that push one", Controls, "27.2.1.3",
         !injecting(c) ||
-            bool(inj(c) & intr_info::kErrorValid) ==
-                (inj_type(c) == 3 && pushes_error(inj_vector(c)) && (c.unrestricted ? (c.v.guest_cr0 & cr0::PE) != 0 : true))),
+            bool(inj(c) & intr_info::kErrorValid) == (inj_type(c) == 3 && pushes_error(inj_vector(c)) &&
+                                                      (c.unrestricted ? (c.v.guest_cr0 & cr0::PE) != 0 : true))),
     ROW("injected event: error code bits 31:16 clear", Controls, "27.2.1.3",
         !injecting(c) || !(inj(c) & intr_info::kErrorValid) || (c.v.entry_exception_error_code >> 16) == 0),
     ROW("injected event: instruction length 0-15", Controls, "27.2.1.3",
@@ -181,12 +188,13 @@ const EntryCheck kChecks[] = {
     ROW("host EFER reserved bits", HostState, "27.2.2",
         !(c.exit & exit_ctl::kLoadEfer) || (c.v.host_efer & kEferReserved) == 0),
     ROW("host EFER.LMA and LME match the host address-space size", HostState, "27.2.2",
-        !(c.exit & exit_ctl::kLoadEfer) || (bool(c.v.host_efer & efer::LMA) == c.host64 &&
-                                             bool(c.v.host_efer & efer::LME) == c.host64)),
+        !(c.exit & exit_ctl::kLoadEfer) ||
+            (bool(c.v.host_efer & efer::LMA) == c.host64 && bool(c.v.host_efer & efer::LME) == c.host64)),
     // ================= host segment and descriptor-table registers (§27.2.3)
     ROW("host selectors RPL and TI 0", HostState, "27.2.3",
         ((c.v.host_es_selector | c.v.host_cs_selector | c.v.host_ss_selector | c.v.host_ds_selector |
-          c.v.host_fs_selector | c.v.host_gs_selector | c.v.host_tr_selector) & 7) == 0),
+          c.v.host_fs_selector | c.v.host_gs_selector | c.v.host_tr_selector) &
+         7) == 0),
     ROW("host CS selector not null", HostState, "27.2.3", c.v.host_cs_selector != 0),
     ROW("host TR selector not null", HostState, "27.2.3", c.v.host_tr_selector != 0),
     ROW("host SS selector not null without 64-bit host", HostState, "27.2.3", c.host64 || c.v.host_ss_selector != 0),
@@ -247,37 +255,43 @@ const EntryCheck kChecks[] = {
             type(c.v.guest_cs_ar) == 15 || (c.unrestricted && type(c.v.guest_cs_ar) == 3)),
     ROW("guest CS.S 1 and CS.P 1", GuestState, "27.3.1.2",
         c.v86 || ((c.v.guest_cs_ar & ar::S) && (c.v.guest_cs_ar & ar::P) && usable(c.v.guest_cs_ar))),
-    ROW("guest CS.DPL", GuestState, "27.3.1.2",
-        c.v86 || [&] {
-          const u32 t = type(c.v.guest_cs_ar), d = dpl(c.v.guest_cs_ar), ss = dpl(c.v.guest_ss_ar);
-          if (t == 3) return d == 0;
-          if (t == 9 || t == 11) return d == ss;
-          return d <= ss;
-        }()),
+    ROW(
+        "guest CS.DPL", GuestState, "27.3.1.2",
+        c.v86 ||
+            [&] {
+              const u32 t = type(c.v.guest_cs_ar), d = dpl(c.v.guest_cs_ar), ss = dpl(c.v.guest_ss_ar);
+              if (t == 3) return d == 0;
+              if (t == 9 || t == 11) return d == ss;
+              return d <= ss;
+            }()),
     ROW("guest CS reserved rights bits", GuestState, "27.3.1.2", c.v86 || ar_reserved_clear(c.v.guest_cs_ar)),
     ROW("guest CS.D/B 0 with CS.L in IA-32e mode", GuestState, "27.3.1.2",
         c.v86 || !c.guest64 || !(c.v.guest_cs_ar & ar::L) || !(c.v.guest_cs_ar & ar::DB)),
     ROW("guest CS granularity", GuestState, "27.3.1.2", c.v86 || granularity_ok(c.v.guest_cs_ar, c.v.guest_cs_limit)),
     ROW("guest SS type 3 or 7 if usable", GuestState, "27.3.1.2",
         data_seg(c, SS, [&](unsigned) { return type(c.v.guest_ss_ar) == 3 || type(c.v.guest_ss_ar) == 7; })),
-    ROW("guest SS.DPL", GuestState, "27.3.1.2",
-        c.v86 || [&] {
-          if (!c.unrestricted && dpl(c.v.guest_ss_ar) != (c.v.guest_ss_selector & 3u)) return false;
-          if ((type(c.v.guest_cs_ar) == 3 || !(c.v.guest_cr0 & cr0::PE)) && dpl(c.v.guest_ss_ar) != 0) return false;
-          return true;
-        }()),
+    ROW(
+        "guest SS.DPL", GuestState, "27.3.1.2",
+        c.v86 ||
+            [&] {
+              if (!c.unrestricted && dpl(c.v.guest_ss_ar) != (c.v.guest_ss_selector & 3u)) return false;
+              if ((type(c.v.guest_cs_ar) == 3 || !(c.v.guest_cr0 & cr0::PE)) && dpl(c.v.guest_ss_ar) != 0) return false;
+              return true;
+            }()),
     ROW("guest SS.S, P, reserved bits, granularity if usable", GuestState, "27.3.1.2",
-        data_seg(c, SS, [&](unsigned) {
-          const u32 a = c.v.guest_ss_ar;
-          return (a & ar::S) && (a & ar::P) && ar_reserved_clear(a) && granularity_ok(a, c.v.guest_ss_limit);
-        })),
+        data_seg(c, SS,
+                 [&](unsigned) {
+                   const u32 a = c.v.guest_ss_ar;
+                   return (a & ar::S) && (a & ar::P) && ar_reserved_clear(a) && granularity_ok(a, c.v.guest_ss_limit);
+                 })),
     ROW("guest DS, ES, FS, GS rights if usable", GuestState, "27.3.1.2",
         [&] {
           for (unsigned s : {DS, ES, FS, GS}) {
             const bool ok = data_seg(c, s, [&](unsigned seg) {
               const u32 a = g_ar(c, seg), t = type(a);
               if (!(t & ar::kTypeAccessed) || ((t & ar::kTypeCode) && !(t & ar::kTypeReadable))) return false;
-              if (!(a & ar::S) || !(a & ar::P) || !ar_reserved_clear(a) || !granularity_ok(a, g_limit(c, seg))) return false;
+              if (!(a & ar::S) || !(a & ar::P) || !ar_reserved_clear(a) || !granularity_ok(a, g_limit(c, seg)))
+                return false;
               // DPL >= RPL for data and non-conforming code (types 0-11).
               if (!c.unrestricted && t <= 11 && dpl(a) < (g_sel(c, seg) & 3u)) return false;
               return true;
@@ -315,7 +329,9 @@ const EntryCheck kChecks[] = {
     ROW("guest RFLAGS.IF 1 to inject an external interrupt", GuestState, "27.3.1.4",
         !injecting(c) || inj_type(c) != 0 || (c.v.guest_rflags & fl::IF)),
     // ================= guest non-register state (§27.3.1.5)
-    ROW("guest activity state supported", GuestState, "27.3.1.5", c.v.guest_activity_state <= 3),
+    ROW("guest activity state supported", GuestState, "27.3.1.5",
+        c.v.guest_activity_state == 0 ||
+            (c.v.guest_activity_state <= 3 && ((capability(cap_msr::kMisc) >> (5 + c.v.guest_activity_state)) & 1))),
     ROW("guest HLT state needs SS.DPL 0", GuestState, "27.3.1.5",
         c.v.guest_activity_state != u32(Activity::Hlt) || dpl(c.v.guest_ss_ar) == 0),
     ROW("guest activity active under STI or MOV SS blocking", GuestState, "27.3.1.5",

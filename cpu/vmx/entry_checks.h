@@ -30,7 +30,7 @@ struct EntryContext {
 };
 
 struct EntryCheck {
-  const char* name;     // short, stable: tests and the debugger name checks by it
+  const char* name;  // short, stable: tests and the debugger name checks by it
   CheckGroup group;
   const char* section;  // SDM Vol. 3C section
   bool (*ok)(const EntryContext&);

@@ -3,6 +3,8 @@
 // match), faults during event delivery (IDT-vectoring information, triple
 // fault), injected events, the monitor trap flag, the VMX-preemption timer,
 // NMIs, the interrupt window and external interrupts.
+#include <string>
+
 #include "cpu/vmx/capabilities.h"
 #include "cpu/vmx/vmx.h"
 
@@ -207,6 +209,15 @@ void Vmx::task_switch_exit(u16 selector, unsigned source, u32 idt_info, u32 idt_
 
 void Vmx::ept_fault(const EptFault& f) {
   Cpu& c = cpu_;
+  if (!non_root()) {
+    // Second-level translation set up by hand (tests, the debugger), not by
+    // VM entry: there is no VMCS to exit to.
+    c.fatal_ = StopCause::InternalError;
+    c.stop_detail_ =
+        "an EPT fault outside VMX non-root operation (guest-physical address " + std::to_string(f.gpa) + ")";
+    c.request_stop();
+    return;
+  }
   ++c.icount_, ++c.delivery_ticks_;  // like any exit from an abandoned instruction or delivery
   ExitInfo e{ExitReason(f.exit_reason()), f.qualification};
   e.guest_physical = f.gpa;
@@ -218,8 +229,8 @@ void Vmx::ept_fault(const EptFault& f) {
     // §28.2.4: the event whose delivery the access belonged to. (The
     // record does not say whether a software event was an INT n or an
     // INT3/INTO: INT3 and INTO are reported as software exceptions.)
-    const EventType type = f.software ? ((f.vector == kBP || f.vector == kOF) ? EventType::SoftwareException
-                                                                             : EventType::SoftwareInterrupt)
+    const EventType type = f.software         ? ((f.vector == kBP || f.vector == kOF) ? EventType::SoftwareException
+                                                                                      : EventType::SoftwareInterrupt)
                            : f.vector == kNMI ? EventType::Nmi
                            : f.vector < 32    ? EventType::HardwareException
                                               : EventType::ExternalInterrupt;
@@ -236,6 +247,26 @@ bool Vmx::takes_init() {
     vm_exit(ExitInfo{ExitReason::INIT_SIGNAL});
   }
   return true;
+}
+
+u64 Vmx::guest_tsc(u64 tsc) const {
+  const Vmcs& v = vmcs_;
+  if (!(v.proc_controls & proc::kUseTscOffsetting)) return tsc;
+  const bool scaling = (v.proc_controls & proc::kSecondaryControls) && (v.proc2_controls & proc2::kUseTscScaling);
+  // The multiplier is a fixed-point number with 48 fraction bits.
+  if (scaling) tsc = u64((unsigned __int128)tsc * v.tsc_multiplier >> 48);
+  return tsc + v.tsc_offset;
+}
+
+bool Vmx::pause_loop_exits() {
+  // §26.1.3: PAUSEs less than PLE_Gap TSC ticks apart are one loop; a loop
+  // that has lasted more than PLE_Window ticks exits. The first PAUSE after
+  // VM entry starts a loop.
+  const u64 now = cpu_.icount_ + cpu_.insns_this_block() + cpu_.msr.tsc_adjust;
+  if (!pause_seen_ || now - last_pause_ > vmcs_.ple_gap) loop_start_ = now;
+  pause_seen_ = true;
+  last_pause_ = now;
+  return now - loop_start_ > vmcs_.ple_window;
 }
 
 // ---- the VMX-preemption timer (§26.5.1): counts down by 1 each time bit

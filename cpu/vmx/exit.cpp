@@ -61,13 +61,14 @@ void Vmx::save_guest_state(const ExitInfo& e) {
   if (v.exit_controls & exit_ctl::kSavePat) v.guest_pat = c.msr.pat;
   if (v.exit_controls & exit_ctl::kSaveEfer) v.guest_efer = c.efer;
   // "IA-32e mode guest" follows EFER.LMA (IA32_VMX_MISC[5], §28.2).
-  v.entry_controls = (v.entry_controls & ~entry_ctl::kIa32eModeGuest) |
-                     ((c.efer & efer::LMA) ? entry_ctl::kIa32eModeGuest : 0);
+  v.entry_controls =
+      (v.entry_controls & ~entry_ctl::kIa32eModeGuest) | ((c.efer & efer::LMA) ? entry_ctl::kIa32eModeGuest : 0);
   // Non-register state (§28.3.4).
   v.guest_activity_state = u32(c.halted ? Activity::Hlt : Activity::Active);
   u32 intr = 0;
-  if (c.interrupt_shadow) intr |= c.shadow_kind_ == Cpu::Shadow::MovSs ? interruptibility::kBlockingByMovSs
-                                                                        : interruptibility::kBlockingBySti;
+  if (c.interrupt_shadow)
+    intr |=
+        c.shadow_kind_ == Cpu::Shadow::MovSs ? interruptibility::kBlockingByMovSs : interruptibility::kBlockingBySti;
   if (c.nmi_blocked_) intr |= interruptibility::kBlockingByNmi;
   v.guest_interruptibility = intr;
   v.guest_pending_debug = c.deferred_debug_ & (dr6::kHits | dr6::BS);
@@ -104,9 +105,9 @@ void Vmx::load_host_state() {
   for (unsigned s = 0; s < kNumSegs; ++s) {
     const u16 sel = v.*kHostSelectors[s];
     if (s == CS) {
-      c.seg[CS] = Segment{sel, 0, 0xffffffff,
-                          ar::P | ar::S | ar::kTypeCode | ar::kTypeReadable | ar::kTypeAccessed | ar::G |
-                              (host64 ? ar::L : ar::DB)};
+      c.seg[CS] = Segment{
+          sel, 0, 0xffffffff,
+          ar::P | ar::S | ar::kTypeCode | ar::kTypeReadable | ar::kTypeAccessed | ar::G | (host64 ? ar::L : ar::DB)};
     } else if (sel == 0) {
       c.seg[s] = Segment{0, 0, 0xffffffff, kData | ar::Unusable};
     } else {
@@ -167,7 +168,7 @@ bool Vmx::load_msr_list(u64 addr, u32 count, u32* failed_index) {
     const u64 lo = cpu_.mem().read(addr + 16 * k, 8);
     const u64 value = cpu_.mem().read(addr + 16 * k + 8, 8);
     const u32 index = u32(lo);
-    const bool forbidden = (index >> 8) == 0x8 ||  // x2APIC MSRs
+    const bool forbidden = (index >> 8) == 0x8 ||             // x2APIC MSRs
                            index == 0x9b || index == 0x9e ||  // IA32_SMM_MONITOR_CTL, IA32_SMBASE
                            index == msr_index::kFsBase || index == msr_index::kGsBase;
     if ((lo >> 32) || forbidden || !cpu_.write_msr(index, value)) {

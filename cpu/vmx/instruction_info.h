@@ -19,10 +19,14 @@ inline u32 instruction_info(const Insn& i, int rm, int reg2) {
   } else {
     info |= i.mem.scale & 3u;
     info |= u32(i.mem.seg & 7) << 15;
-    if (i.mem.index == kNoReg) info |= 1u << 22;
-    else info |= u32(i.mem.index & 0xf) << 18;
-    if (i.mem.base == kNoReg || i.mem.base == kRipReg) info |= 1u << 27;
-    else info |= u32(i.mem.base & 0xf) << 23;
+    if (i.mem.index == kNoReg)
+      info |= 1u << 22;
+    else
+      info |= u32(i.mem.index & 0xf) << 18;
+    if (i.mem.base == kNoReg || i.mem.base == kRipReg)
+      info |= 1u << 27;
+    else
+      info |= u32(i.mem.base & 0xf) << 23;
   }
   info |= asize << 7;
   if (reg2 >= 0) info |= u32(i.op[reg2].reg & 0xf) << 28;

@@ -50,8 +50,7 @@ ExitInfo memory_operand_exit(ExitReason r, const Insn& i) {
 // VMXON m64.
 void vmxon(Cpu& c, const Insn& i) {
   Vmx& v = c.vmx();
-  if (i.op[0].kind != OpKind::Mem || !c.protected_mode() || !(c.cr4 & cr4::VMXE) || c.v86() ||
-      compatibility_mode(c))
+  if (i.op[0].kind != OpKind::Mem || !c.protected_mode() || !(c.cr4 & cr4::VMXE) || c.v86() || compatibility_mode(c))
     c.raise(kUD);
   if (!v.in_operation()) {
     // IA32_FEATURE_CONTROL must be locked with VMX outside SMX enabled.
@@ -118,14 +117,34 @@ u64 read_gpr_operand(const Cpu& c, const Insn& i, int n) {
   return vmcs_operand_size(c) == 8 ? v : u32(v);
 }
 
-// The VMREAD/VMWRITE checks before the field is looked up; false if the
-// instruction ended (VMfailInvalid).
-bool vmread_vmwrite_checks(Cpu& c, const Insn& i, ExitReason reason, int rm, int reg) {
-  if (!c.vmx().in_operation() || c.v86() || compatibility_mode(c)) c.raise(kUD);
-  if (c.vmx_non_root())
+// In non-root operation VMREAD/VMWRITE exit unless "VMCS shadowing" is 1,
+// the encoding fits in bits 14:0 and its bit in the VMREAD/VMWRITE bitmap
+// is 0; then they access the shadow VMCS the VMCS link pointer names (SDM
+// Vol. 3C §26.1.3, §25.6.15). Returns the shadow VMCS's address, or 0 when
+// the instruction works on the current VMCS (root operation).
+u64 shadow_target(Cpu& c, const Insn& i, ExitReason reason, int rm, int reg, int encoding_op) {
+  if (!c.vmx_non_root()) return 0;
+  const Vmcs& s = c.vmx().vmcs();
+  const bool shadowing = (s.proc_controls & proc::kSecondaryControls) && (s.proc2_controls & proc2::kVmcsShadowing);
+  const u64 enc = read_gpr_operand(c, i, encoding_op);
+  bool exits = !shadowing || (enc >> 15);
+  if (!exits) {
+    const u64 bitmap = reason == ExitReason::VMREAD ? s.vmread_bitmap : s.vmwrite_bitmap;
+    exits = (c.mem().read(bitmap + (enc & 0x7fff) / 8, 1) >> (enc & 7)) & 1;
+  }
+  if (exits)
     c.vmx().instruction_exit(ExitInfo{reason, displacement(i, rm), 0, 0, 0, instruction_info(i, rm, reg)}, i.len);
+  return s.vmcs_link_pointer;
+}
+
+// The VMREAD/VMWRITE checks before the field is looked up; false if the
+// instruction ended (VMfailInvalid). *shadow: the shadow VMCS to access.
+bool vmread_vmwrite_checks(Cpu& c, const Insn& i, ExitReason reason, int rm, int reg, u64* shadow) {
+  if (!c.vmx().in_operation() || c.v86() || compatibility_mode(c)) c.raise(kUD);
+  *shadow = shadow_target(c, i, reason, rm, reg, reg);
   if (c.cpl > 0) c.raise(kGP, 0);
-  if (!c.vmx().current_valid()) {
+  const bool valid = c.vmx_non_root() ? *shadow != ~u64(0) : c.vmx().current_valid();
+  if (!valid) {
     c.vmx().fail_invalid();
     return false;
   }
@@ -134,12 +153,13 @@ bool vmread_vmwrite_checks(Cpu& c, const Insn& i, ExitReason reason, int rm, int
 
 // VMREAD r/m, r: the field named by the register, into r/m.
 void vmread(Cpu& c, const Insn& i) {
-  if (!vmread_vmwrite_checks(c, i, ExitReason::VMREAD, 0, 1)) return;
+  u64 shadow = 0;
+  if (!vmread_vmwrite_checks(c, i, ExitReason::VMREAD, 0, 1, &shadow)) return;
   Vmx& v = c.vmx();
   bool high = false;
   const FieldInfo* f = find_field(read_gpr_operand(c, i, 1), &high);
   if (!f) return v.fail(VmError::UnsupportedComponent);
-  u64 value = read_field(v.vmcs(), *f);
+  u64 value = shadow ? read_region_field(c.mem(), shadow, *f) : read_field(v.vmcs(), *f);
   if (high) value >>= 32;
   if (i.op[0].kind == OpKind::Mem) {
     if (vmcs_operand_size(c) == 8)
@@ -156,7 +176,8 @@ void vmread(Cpu& c, const Insn& i) {
 // wider than the operand is zero-extended; the high encoding of a 64-bit
 // field writes bits 63:32 (SDM Vol. 3C §25.11.2).
 void vmwrite(Cpu& c, const Insn& i) {
-  if (!vmread_vmwrite_checks(c, i, ExitReason::VMWRITE, 1, 0)) return;
+  u64 shadow = 0;
+  if (!vmread_vmwrite_checks(c, i, ExitReason::VMWRITE, 1, 0, &shadow)) return;
   Vmx& v = c.vmx();
   u64 value;
   if (i.op[1].kind == OpKind::Mem)
@@ -170,8 +191,12 @@ void vmwrite(Cpu& c, const Insn& i) {
   // IA32_VMX_MISC[29]: VMWRITE may write the VM-exit information fields.
   if (f->access == FieldAccess::RO && !(capability(cap_msr::kMisc) & (u64(1) << 29)))
     return v.fail(VmError::VmwriteReadOnly);
-  if (high) value = (read_field(v.vmcs(), *f) & 0xffffffff) | (value & 0xffffffff) << 32;
-  write_field(v.vmcs(), *f, value);
+  const u64 old = shadow ? read_region_field(c.mem(), shadow, *f) : read_field(v.vmcs(), *f);
+  if (high) value = (old & 0xffffffff) | (value & 0xffffffff) << 32;
+  if (shadow)
+    write_region_field(c.mem(), shadow, *f, value);
+  else
+    write_field(v.vmcs(), *f, value);
   v.succeed();
 }
 

@@ -29,6 +29,12 @@ void exit_if2(Cpu& c, const Insn& i, u32 proc2_bit, ExitReason r) {
   if (secondary(c) & proc2_bit) exit_now(c, i, ExitInfo{r});
 }
 
+void pause(Cpu& c, const Insn& i) {
+  exit_if(c, i, proc::kPauseExiting, ExitReason::PAUSE);
+  if ((secondary(c) & proc2::kPauseLoopExiting) && c.cpl == 0 && c.vmx().pause_loop_exits())
+    exit_now(c, i, ExitInfo{ExitReason::PAUSE});
+}
+
 void invlpg(Cpu& c, const Insn& i, u64 lin) {
   if (vmcs(c).proc_controls & proc::kInvlpgExiting) exit_now(c, i, ExitInfo{ExitReason::INVLPG, lin});
 }
@@ -51,8 +57,9 @@ void rdrand(Cpu& c, const Insn& i, bool seed) {
   if (!(secondary(c) & (seed ? proc2::kRdseedExiting : proc2::kRdrandExiting))) return;
   // Table 28-15: destination register in 6:3, operand size in 12:11.
   const u32 size = i.op[0].size == 2 ? 0 : i.op[0].size == 4 ? 1 : 2;
-  exit_now(c, i, ExitInfo{seed ? ExitReason::RDSEED : ExitReason::RDRAND, 0, 0, 0, 0,
-                      u32(i.op[0].reg & 0xf) << 3 | size << 11});
+  exit_now(
+      c, i,
+      ExitInfo{seed ? ExitReason::RDSEED : ExitReason::RDRAND, 0, 0, 0, 0, u32(i.op[0].reg & 0xf) << 3 | size << 11});
 }
 
 // §26.1.3 RDMSR/WRMSR and §25.6.9: the MSR bitmap page holds read bitmaps
@@ -94,8 +101,8 @@ void io(Cpu& c, const Insn& i, u16 port, unsigned size, bool in, bool string) {
   // Table 28-5: size - 1, direction, string, REP, immediate operand, port.
   const bool imm = !string && (i.op[0].kind == OpKind::Imm || i.op[1].kind == OpKind::Imm);
   ExitInfo e{ExitReason::IO_INSTRUCTION};
-  e.qualification = (size - 1) | u64(in) << 3 | u64(string) << 4 | u64(string && i.rep) << 5 | u64(imm) << 6 |
-                    u64(port) << 16;
+  e.qualification =
+      (size - 1) | u64(in) << 3 | u64(string) << 4 | u64(string && i.rep) << 5 | u64(imm) << 6 | u64(port) << 16;
   if (string) {
     // The guest-linear address of the memory operand (§28.2.1), and the
     // address size and segment (Table 28-9, IA32_VMX_BASIC[54]).
@@ -216,8 +223,9 @@ void descriptor_table(Cpu& c, const Insn& i, bool gdt_idt, unsigned identity) {
   u32 info = instruction_info(i, 0, -1) | identity << 28;
   if (gdt_idt && i.opsize != 2) info |= 1u << 11;
   if (gdt_idt) info &= ~(1u << 10);
-  exit_now(c, i, ExitInfo{gdt_idt ? ExitReason::GDTR_IDTR_ACCESS : ExitReason::LDTR_TR_ACCESS, displacement(i, 0), 0, 0, 0,
-                      info});
+  exit_now(
+      c, i,
+      ExitInfo{gdt_idt ? ExitReason::GDTR_IDTR_ACCESS : ExitReason::LDTR_TR_ACCESS, displacement(i, 0), 0, 0, 0, info});
 }
 
 }  // namespace vtlab::vmx

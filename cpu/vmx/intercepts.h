@@ -15,6 +15,8 @@ namespace vtlab::vmx {
 void exit_always(Cpu& c, const Insn& i, ExitReason r);
 // By a primary processor-based control: HLT, RDPMC, RDTSC, MWAIT, MONITOR, PAUSE.
 void exit_if(Cpu& c, const Insn& i, u32 proc_bit, ExitReason r);
+// PAUSE: "PAUSE exiting", or "PAUSE-loop exiting" at CPL 0.
+void pause(Cpu& c, const Insn& i);
 // By a secondary control: WBINVD.
 void exit_if2(Cpu& c, const Insn& i, u32 proc2_bit, ExitReason r);
 void invlpg(Cpu& c, const Insn& i, u64 lin);

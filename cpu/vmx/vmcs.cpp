@@ -10,8 +10,13 @@ namespace vtlab::vmx {
 namespace {
 
 constexpr FieldInfo kFields[] = {
-#define VMCS_FIELD(NAME, member, enc, width, access, group, needs)                                             \
-  {enc, #NAME, FieldWidth::width, FieldAccess::access, FieldGroup::group, FieldNeeds::needs, \
+#define VMCS_FIELD(NAME, member, enc, width, access, group, needs) \
+  {enc,                                                            \
+   #NAME,                                                          \
+   FieldWidth::width,                                              \
+   FieldAccess::access,                                            \
+   FieldGroup::group,                                              \
+   FieldNeeds::needs,                                              \
    u32(offsetof(Vmcs, member))},
 #include "cpu/vmx/vmcs_fields.def"
 #undef VMCS_FIELD
@@ -19,10 +24,10 @@ constexpr FieldInfo kFields[] = {
 
 // The width and access columns say what the encoding says (SDM §25.11.2):
 // a row that disagrees does not compile.
-#define VMCS_FIELD(NAME, member, enc, width, access, group, needs)                                              \
-  static_assert(((enc) & 1) == 0, #NAME ": a full encoding has bit 0 clear");                                 \
-  static_assert(((enc) >> 13 & 3) == u32(FieldWidth::width), #NAME ": width column and encoding disagree");   \
-  static_assert((((enc) >> 10 & 3) == 1) == (FieldAccess::access == FieldAccess::RO),                         \
+#define VMCS_FIELD(NAME, member, enc, width, access, group, needs)                                          \
+  static_assert(((enc)&1) == 0, #NAME ": a full encoding has bit 0 clear");                                 \
+  static_assert(((enc) >> 13 & 3) == u32(FieldWidth::width), #NAME ": width column and encoding disagree"); \
+  static_assert((((enc) >> 10 & 3) == 1) == (FieldAccess::access == FieldAccess::RO),                       \
                 #NAME ": read-only fields are exactly the VM-exit information fields (type 1)");
 #include "cpu/vmx/vmcs_fields.def"
 #undef VMCS_FIELD
@@ -52,9 +57,9 @@ unsigned width_bytes(FieldWidth w) {
 std::span<const FieldInfo> vmcs_fields() { return kFields; }
 
 const char* group_name(FieldGroup g) {
-  static constexpr const char* kNames[] = {"guest-state (registers)", "guest-state (non-register)", "host-state",
-                                           "VM-execution control",    "VM-exit control",            "VM-entry control",
-                                           "VM-exit information"};
+  static constexpr const char* kNames[] = {
+      "guest-state (registers)", "guest-state (non-register)", "host-state",         "VM-execution control",
+      "VM-exit control",         "VM-entry control",           "VM-exit information"};
   return kNames[unsigned(g)];
 }
 
@@ -178,6 +183,19 @@ void store_region(PhysMem& mem, u64 pa, const Vmcs& v, bool launched) {
     mem.write(off, 8, read_field(v, f));
     off += 8;
   }
+}
+
+namespace {
+u64 region_offset(const FieldInfo& f) { return kFieldsOffset + 8 * u64(&f - kFields); }
+u64 width_mask(FieldWidth w) { return w == FieldWidth::W16 ? 0xffff : w == FieldWidth::W32 ? 0xffffffffull : ~u64(0); }
+}  // namespace
+
+u64 read_region_field(PhysMem& mem, u64 pa, const FieldInfo& f) {
+  return mem.read(pa + region_offset(f), 8) & width_mask(f.width);
+}
+
+void write_region_field(PhysMem& mem, u64 pa, const FieldInfo& f, u64 value) {
+  mem.write(pa + region_offset(f), 8, value & width_mask(f.width));
 }
 
 void load_region(PhysMem& mem, u64 pa, Vmcs& v, bool* launched) {

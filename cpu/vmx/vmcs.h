@@ -52,8 +52,7 @@ enum class Field : u32 {
 
 // The storage type of a field: 16, 32 or 64 bits (natural width: 64).
 template <u32 Enc>
-using field_t =
-    std::conditional_t<((Enc >> 13) & 3) == 0, u16, std::conditional_t<((Enc >> 13) & 3) == 2, u32, u64>>;
+using field_t = std::conditional_t<((Enc >> 13) & 3) == 0, u16, std::conditional_t<((Enc >> 13) & 3) == 2, u32, u64>>;
 
 // The current VMCS as the CPU keeps it: one typed member per field.
 struct Vmcs {
@@ -103,6 +102,10 @@ void serialize(Serializer& s, Vmcs& v);
 // the launch state, offset 16 the fields in table order, 8 bytes each.
 inline constexpr u32 kRevisionOffset = 0, kAbortOffset = 4, kLaunchStateOffset = 8, kFieldsOffset = 16;
 void store_region(PhysMem& mem, u64 pa, const Vmcs& v, bool launched);
+// One field of a VMCS region in memory (a shadow VMCS that is not current:
+// VMREAD/VMWRITE in non-root operation under VMCS shadowing).
+u64 read_region_field(PhysMem& mem, u64 pa, const FieldInfo& f);
+void write_region_field(PhysMem& mem, u64 pa, const FieldInfo& f, u64 value);
 void load_region(PhysMem& mem, u64 pa, Vmcs& v, bool* launched);
 
 }  // namespace vtlab::vmx

@@ -60,6 +60,7 @@ void Vmx::load_current(u64 pa) {
   if (pa == current_) return;
   write_back_current();
   current_ = pa;
+  current_shadow_ = cpu_.mem().read(pa + kRevisionOffset, 4) >> 31;
   load_region(cpu_.mem(), pa, vmcs_, &launched_);
 }
 
@@ -92,6 +93,7 @@ void Vmx::serialize(Serializer& s) {
   s(vmxon_ptr_);
   s(current_);
   s.flag(launched_);
+  s.flag(current_shadow_);
   vmx::serialize(s, vmcs_);
   s.flag(inject_pending_);
   s.flag(mtf_pending_);
@@ -106,6 +108,10 @@ void Vmx::serialize(Serializer& s) {
   s(cpu_.vmx_tsc_offset_);
   s.flag(cpu_.vmx_single_step_);
   s(exits_);
+  s.flag(host_nmi_blocked_);
+  s.flag(pause_seen_);
+  s(last_pause_);
+  s(loop_start_);
   // The timer's scheduler event is re-created from timer_deadline_ on load.
   if (!s.saving()) {
     if (timer_armed_) cpu_.scheduler().cancel(timer_event_);

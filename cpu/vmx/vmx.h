@@ -79,6 +79,9 @@ class Vmx final : public EptFaultSink {
   u64 current_vmcs_pointer() const { return current_; }
   bool current_valid() const { return current_ != vmx::kInvalidPointer; }
   bool launched() const { return launched_; }
+  // The current VMCS is a shadow VMCS (revision bit 31): VMLAUNCH and
+  // VMRESUME fail on it (SDM Vol. 3C §25.10).
+  bool current_is_shadow() const { return current_shadow_; }
   vmx::Vmcs& vmcs() { return vmcs_; }
   const vmx::Vmcs& vmcs() const { return vmcs_; }
 
@@ -125,8 +128,8 @@ class Vmx final : public EptFaultSink {
   // A fault while delivering an event in non-root operation: a VM exit
   // with IDT-vectoring information (true), or a triple-fault exit.
   // `insn_len`: a software event's instruction length (recorded too).
-  bool fault_during_delivery(u8 vector, EventType type, bool has_error, u32 error, const GuestFault& second,
-                             int depth, u32 insn_len);
+  bool fault_during_delivery(u8 vector, EventType type, bool has_error, u32 error, const GuestFault& second, int depth,
+                             u32 insn_len);
   // Between instructions in non-root operation: injection, MTF, the
   // preemption timer, NMIs, interrupt windows, external interrupts.
   bool check_events();
@@ -151,6 +154,13 @@ class Vmx final : public EptFaultSink {
   // VMFUNC's EPTP switching: the new EPT pointer (and, where the EPTP-index
   // field exists, the index).
   void switch_eptp(u64 eptp, u16 index);
+  // The TSC as RDTSC/RDTSCP/RDMSR read it in non-root operation: scaled by
+  // the TSC multiplier ("use TSC scaling") and offset ("use TSC
+  // offsetting"), SDM Vol. 3C §26.3, §27.6.5.
+  u64 guest_tsc(u64 tsc) const;
+  // PAUSE at CPL 0 with "PAUSE-loop exiting" (§26.1.3): true if this PAUSE
+  // ends a loop longer than PLE_Window (it then exits).
+  bool pause_loop_exits();
   // An instruction completed with the monitor trap flag set.
   void instruction_completed() { mtf_pending_ = true; }
 
@@ -175,7 +185,7 @@ class Vmx final : public EptFaultSink {
   void entry_failure(vmx::ExitReason reason, u64 qualification);
   void deliver_injected_event();
   void update_execution_state();  // MTF, TSC offset, preemption timer from the VMCS
-  void arm_preemption_timer();  // from the VMCS value, at VM entry
+  void arm_preemption_timer();    // from the VMCS value, at VM entry
   void schedule_preemption_timer();
   void preemption_timer_fired();
   u32 preemption_timer_remaining() const;
@@ -186,6 +196,7 @@ class Vmx final : public EptFaultSink {
   u64 vmxon_ptr_ = 0;
   u64 current_ = vmx::kInvalidPointer;
   bool launched_ = false;
+  bool current_shadow_ = false;
   vmx::Vmcs vmcs_{};
   // Event injection due at the first boundary after VM entry.
   bool inject_pending_ = false;
@@ -204,6 +215,9 @@ class Vmx final : public EptFaultSink {
   // With "virtual NMIs", Cpu::nmi_blocked_ holds the guest's virtual-NMI
   // blocking in non-root operation; the real blocking waits here.
   bool host_nmi_blocked_ = false;
+  // PAUSE-loop exiting: the TSC at the last PAUSE and at the loop's first.
+  bool pause_seen_ = false;
+  u64 last_pause_ = 0, loop_start_ = 0;
 };
 
 }  // namespace vtlab

@@ -27,7 +27,7 @@ TEST_CASE("the capability MSRs: BASIC, TRUE controls, must-be-one inside may-be-
   CHECK((basic & 0x7fffffff) == kVmcsRevision);
   CHECK(((basic >> 32) & 0x1fff) == kVmcsRegionSize);
   CHECK(((basic >> 50) & 0xf) == 6);  // write-back
-  CHECK(((basic >> 55) & 1) == 1);           // TRUE controls
+  CHECK(((basic >> 55) & 1) == 1);    // TRUE controls
   CHECK(!r.cpu.write_msr(cap_msr::kBasic, basic));
   // Each control MSR: its must-be-one bits may be one; each TRUE MSR
   // allows the same ones and requires a subset (SDM Vol. 3D §A.2).
@@ -55,7 +55,8 @@ TEST_CASE("MSRs of unreported features do not exist: EPT_VPID_CAP, VMFUNC, PROCB
   u64 v = 0;
   CHECK(r.cpu.read_msr(cap_msr::kProcbased2, v));  // secondary controls are reported
   CHECK(supports_proc(proc::kSecondaryControls));
-  CHECK(r.cpu.read_msr(cap_msr::kEptVpidCap, v) == (supports_proc2(proc2::kEnableEpt) || supports_proc2(proc2::kEnableVpid)));
+  CHECK(r.cpu.read_msr(cap_msr::kEptVpidCap, v) ==
+        (supports_proc2(proc2::kEnableEpt) || supports_proc2(proc2::kEnableVpid)));
   CHECK(r.cpu.read_msr(cap_msr::kVmfunc, v) == supports_proc2(proc2::kEnableVmfunc));
   CHECK(!r.cpu.read_msr(cap_msr::kProcbased3, v));
   CHECK(!r.cpu.read_msr(0x493, v));
@@ -64,7 +65,7 @@ TEST_CASE("MSRs of unreported features do not exist: EPT_VPID_CAP, VMFUNC, PROCB
 TEST_CASE("IA32_VMX_MISC: timer rate, activity states, CR3 targets, VMWRITE to any field") {
   const u64 misc = capability(cap_msr::kMisc);
   CHECK((misc & 0x1f) == kPreemptionTimerShift);
-  CHECK(((misc >> 6) & 7) == 7);  // HLT, shutdown, wait-for-SIPI
+  CHECK(((misc >> 6) & 7) == 1);  // HLT (not shutdown, wait-for-SIPI)
   CHECK(((misc >> 16) & 0x1ff) == kCr3TargetCount);
   CHECK(((misc >> 25) & 7) == 0);  // 512 MSRs a list
   CHECK(((misc >> 29) & 1) == 1);

@@ -148,7 +148,8 @@ const std::map<std::string, Mutation>& mutations() {
       {"guest EFER.LMA is IA-32e mode guest, LME too with paging",
        [](Setup& s) { s.v.entry_controls |= entry_ctl::kLoadEfer, s.v.guest_efer = efer::LME; }},
       {"guest TR selector TI 0", [](Setup& s) { s.v.guest_tr_selector = 0x34; }},
-      {"guest LDTR selector TI 0 if usable", [](Setup& s) { s.v.guest_ldtr_ar = 0x82, s.v.guest_ldtr_selector = 0x3c; }},
+      {"guest LDTR selector TI 0 if usable",
+       [](Setup& s) { s.v.guest_ldtr_ar = 0x82, s.v.guest_ldtr_selector = 0x3c; }},
       {"guest SS.RPL = CS.RPL", [](Setup& s) { s.v.guest_ss_selector = 0x13; }},
       {"virtual-8086 guest segments: base = selector * 16, limit FFFFH, rights F3H",
        [](Setup& s) { s.v.guest_rflags |= fl::VM; }},
@@ -178,12 +179,14 @@ const std::map<std::string, Mutation>& mutations() {
       {"guest HLT state needs SS.DPL 0", [](Setup& s) { user_guest(s.v), s.v.guest_activity_state = 1; }},
       {"guest activity active under STI or MOV SS blocking",
        [](Setup& s) { s.v.guest_activity_state = 1, s.v.guest_interruptibility = interruptibility::kBlockingByMovSs; }},
-      {"guest activity state allows the injected event",
+      {"guest activity state allows the injected event",  // HLT takes no #GP
        [](Setup& s) {
-         s.v.guest_activity_state = 3, s.v.guest_rflags |= fl::IF, s.v.entry_interruption_info = kValid | 0x30;
+         s.v.guest_activity_state = 1;
+         s.v.entry_interruption_info = kValid | 3u << 8 | kGP | intr_info::kErrorValid;
        }},
       {"guest interruptibility reserved bits", [](Setup& s) { s.v.guest_interruptibility = 1u << 5; }},
-      {"guest STI and MOV SS blocking not both", [](Setup& s) { s.v.guest_interruptibility = 3, s.v.guest_rflags |= fl::IF; }},
+      {"guest STI and MOV SS blocking not both",
+       [](Setup& s) { s.v.guest_interruptibility = 3, s.v.guest_rflags |= fl::IF; }},
       {"guest STI blocking needs RFLAGS.IF 1", [](Setup& s) { s.v.guest_interruptibility = 1; }},
       {"guest no STI/MOV SS blocking to inject an external interrupt or NMI",
        [](Setup& s) {
@@ -294,8 +297,8 @@ TEST_CASE("VMLAUNCH: an MSR-load entry that cannot be loaded fails with exit 34,
   r.enter_root();
   r.valid_vmcs();
   const u64 area = VmxRig::kMsrArea;
-  r.put64(area, msr_index::kStar), r.put64(area + 8, 0x1234);       // loads
-  r.put64(area + 16, 0x808), r.put64(area + 24, 0);                   // x2APIC TPR: not allowed
+  r.put64(area, msr_index::kStar), r.put64(area + 8, 0x1234);  // loads
+  r.put64(area + 16, 0x808), r.put64(area + 24, 0);            // x2APIC TPR: not allowed
   r.vmcs().entry_msr_load_addr = area, r.vmcs().entry_msr_load_count = 2;
   CHECK(r.launch(g_cpuid, g_cpuid_end));
   CHECK(r.exit_reason() == (34u | kExitReasonEntryFailure));

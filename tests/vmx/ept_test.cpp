@@ -18,7 +18,7 @@ SNIPPET(g_vmfunc);
 
 namespace {
 
-constexpr u64 kEpt = 0x110000;  // PML4, PDPT, PD, PT: 4 KiB identity pages for the first 2 MiB
+constexpr u64 kEpt = 0x110000;            // PML4, PDPT, PD, PT: 4 KiB identity pages for the first 2 MiB
 constexpr u64 kEptp = kEpt | 6 | 3 << 3;  // write-back, 4 levels
 
 void build_ept(VmxRig& r) {
@@ -64,7 +64,8 @@ TEST_CASE("EPT violation (48): qualification, guest-physical and guest-linear ad
   with_ept(r);
   ept_pte(r, 0x7000, 0);  // not present in EPT; present in the guest's paging
   r.cpu.gpr[RBX] = 0x7010;
-  REQUIRE(r.launch(g_load_rbx, g_load_rbx_end, 1000, false));  // the debugger's exception stop would catch the EPT fault
+  REQUIRE(
+      r.launch(g_load_rbx, g_load_rbx_end, 1000, false));  // the debugger's exception stop would catch the EPT fault
   CHECK(basic(r) == 48);
   CHECK(r.vmcs().guest_physical_address == 0x7010);
   CHECK(r.vmcs().guest_linear_address == 0x7010);
@@ -83,7 +84,8 @@ TEST_CASE("EPT misconfiguration (49): a write-only entry") {
   with_ept(r);
   ept_pte(r, 0x7000, 2 | 6 << 3);  // W without R: a misconfiguration
   r.cpu.gpr[RBX] = 0x7000;
-  REQUIRE(r.launch(g_load_rbx, g_load_rbx_end, 1000, false));  // the debugger's exception stop would catch the EPT fault
+  REQUIRE(
+      r.launch(g_load_rbx, g_load_rbx_end, 1000, false));  // the debugger's exception stop would catch the EPT fault
   CHECK(basic(r) == 49);
   CHECK(r.vmcs().guest_physical_address == 0x7000);
 }
@@ -91,7 +93,7 @@ TEST_CASE("EPT misconfiguration (49): a write-only entry") {
 TEST_CASE("an EPT violation while delivering an event records it as IDT-vectoring information") {
   VmxRig r;
   with_ept(r);
-  ept_pte(r, VmxRig::kIdt, 0);  // the guest's IDT page is not mapped by EPT
+  ept_pte(r, VmxRig::kIdt, 0);                                           // the guest's IDT page is not mapped by EPT
   r.vmcs().entry_interruption_info = intr_info::kValid | 3u << 8 | kUD;  // inject #UD
   REQUIRE(r.launch(g_cpuid, g_cpuid_end, 1000, false));
   CHECK(basic(r) == 48);

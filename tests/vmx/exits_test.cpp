@@ -58,6 +58,7 @@ SNIPPET(g_invpcid);
 SNIPPET(g_rdseed);
 SNIPPET(g_nmi_handler);
 SNIPPET(g_int_handler);
+SNIPPET(g_vmwrite_vmread);
 
 namespace {
 
@@ -476,9 +477,9 @@ TEST_CASE("event injection: a hardware exception with error code is delivered th
   REQUIRE(r.launch(g_ud2, g_ud2_end));
   CHECK(basic(r) == 10);
   CHECK(r.vmcs().guest_rip == 0x31000);
-  CHECK(r.get(VmxRig::kGuestStack - 48, 8) == 0x18);                 // the error code
+  CHECK(r.get(VmxRig::kGuestStack - 48, 8) == 0x18);                // the error code
   CHECK(r.get(VmxRig::kGuestStack - 40, 8) == VmxRig::kGuestCode);  // the return RIP
-  CHECK(!(r.vmcs().entry_interruption_info & intr_info::kValid));    // cleared by the exit
+  CHECK(!(r.vmcs().entry_interruption_info & intr_info::kValid));   // cleared by the exit
 }
 
 TEST_CASE("INIT: blocked in VMX root operation (the vCPU is not reset)") {
@@ -520,10 +521,10 @@ TEST_CASE("every VMX instruction exits in non-root operation with its reason, le
     u32 reason, len;
     u64 qualification;
   } cases[] = {
-      {g_vmclear, g_vmclear_end, 19, 4, 0},  {g_vmlaunch, g_vmlaunch_end, 20, 3, 0},
-      {g_vmptrld, g_vmptrld_end, 21, 4, 8},  {g_vmptrst, g_vmptrst_end, 22, 3, 0},
+      {g_vmclear, g_vmclear_end, 19, 4, 0},   {g_vmlaunch, g_vmlaunch_end, 20, 3, 0},
+      {g_vmptrld, g_vmptrld_end, 21, 4, 8},   {g_vmptrst, g_vmptrst_end, 22, 3, 0},
       {g_vmresume, g_vmresume_end, 24, 3, 0}, {g_vmwrite, g_vmwrite_end, 25, 3, 0},
-      {g_vmxoff, g_vmxoff_end, 26, 3, 0},    {g_vmxon, g_vmxon_end, 27, 4, 0},
+      {g_vmxoff, g_vmxoff_end, 26, 3, 0},     {g_vmxon, g_vmxon_end, 27, 4, 0},
   };
   for (const Case& k : cases) {
     CAPTURE(k.reason);
@@ -606,8 +607,8 @@ TEST_CASE("virtual NMIs: an injected NMI blocks NMIs until the guest's IRET; the
   r.cpu.nmi_blocked_ = false;
   REQUIRE(r.launch(g_loop, g_loop_end));
   CHECK(basic(r) == 8);
-  CHECK(r.cpu.gpr[RDX] == 1);                        // the handler ran once, before the window opened
-  CHECK(r.vmcs().guest_rip == VmxRig::kGuestCode);   // IRET returned to the interrupted RIP
+  CHECK(r.cpu.gpr[RDX] == 1);                       // the handler ran once, before the window opened
+  CHECK(r.vmcs().guest_rip == VmxRig::kGuestCode);  // IRET returned to the interrupted RIP
   CHECK((r.vmcs().guest_interruptibility & interruptibility::kBlockingByNmi) == 0);
   // Without IRET (blocked), no NMI-window exit: the injected NMI's handler
   // loops; a real NMI still exits (NMI exiting) and the host's NMI
@@ -649,8 +650,8 @@ TEST_CASE("injection: a software interrupt returns past the instruction length; 
   REQUIRE(e.launch(g_loop, g_loop_end));
   CHECK(basic(e) == 10);
   CHECK(e.get(VmxRig::kGuestStack - 40, 8) == VmxRig::kGuestCode);  // return RIP: the guest RIP
-  CHECK((e.get(VmxRig::kGuestStack - 24, 8) & fl::IF) != 0);       // RFLAGS image with IF
-  CHECK((e.cpu.rflags() & fl::IF) == 0);  // host RFLAGS = 2 after the exit
+  CHECK((e.get(VmxRig::kGuestStack - 24, 8) & fl::IF) != 0);        // RFLAGS image with IF
+  CHECK((e.cpu.rflags() & fl::IF) == 0);                            // host RFLAGS = 2 after the exit
 }
 
 TEST_CASE("activity state HLT: the guest waits; an interrupt-window exit when it may take an interrupt") {
@@ -701,7 +702,7 @@ TEST_CASE("a PAE guest: VM entry loads its PDPTEs from CR3; it runs and exits") 
   CHECK(basic(r) == 10);
   CHECK(r.vmcs().guest_cr3 == kPdpt);
   CHECK(!(r.vmcs().entry_controls & entry_ctl::kIa32eModeGuest));  // EFER.LMA was 0
-  CHECK(r.cpu.long64());  // and the host is back in 64-bit mode
+  CHECK(r.cpu.long64());                                           // and the host is back in 64-bit mode
 }
 
 namespace {
@@ -766,4 +767,72 @@ TEST_CASE("use TPR shadow: MOV CR8 uses the virtual TPR; below the threshold a t
   f.run_to_exception();
   REQUIRE(f.cpu.vmx_non_root());
   CHECK(f.cpu.gpr[RAX] == 9);
+}
+
+TEST_CASE("VMCS shadowing: the guest's VMREAD/VMWRITE use the shadow VMCS; a bitmap bit makes them exit") {
+  auto setup = [](VmxRig& r) {
+    ready(r).vmcs().proc_controls |= proc::kSecondaryControls;
+    r.vmcs().proc2_controls = proc2::kVmcsShadowing;
+    r.mem.write(VmxRig::kVmcs2, 4, kVmcsRevision | 0x80000000u);  // the shadow VMCS
+    r.vmcs().vmcs_link_pointer = VmxRig::kVmcs2;
+    r.vmcs().vmread_bitmap = VmxRig::kIoBitmapA, r.vmcs().vmwrite_bitmap = VmxRig::kIoBitmapB;  // zero pages
+    r.cpu.gpr[RAX] = u32(Field::GUEST_RIP), r.cpu.gpr[RBX] = 0x4321;
+  };
+  VmxRig r;
+  setup(r);
+  REQUIRE(r.launch(g_vmwrite_vmread, g_vmwrite_vmread_end));
+  CHECK(basic(r) == 10);                                // both ran in the guest; its CPUID exited
+  CHECK(r.cpu.gpr[RCX] == 0x4321);                      // read back from the shadow VMCS
+  CHECK(r.vmcs().guest_rip == VmxRig::kGuestCode + 6);  // the current VMCS was not written
+  bool high = false;
+  CHECK(read_region_field(r.mem, VmxRig::kVmcs2, *find_field(u32(Field::GUEST_RIP), &high)) == 0x4321);
+  // The VMWRITE-bitmap bit of GUEST_RIP set: VMWRITE exits (25).
+  VmxRig b;
+  setup(b);
+  const u32 enc = u32(Field::GUEST_RIP);
+  b.mem.write(VmxRig::kIoBitmapB + enc / 8, 1, 1u << (enc % 8));
+  REQUIRE(b.launch(g_vmwrite_vmread, g_vmwrite_vmread_end));
+  CHECK(basic(b) == 25);
+}
+
+TEST_CASE("TSC scaling: RDTSC in the guest returns TSC * multiplier / 2^48 + offset") {
+  VmxRig r;
+  ready(r).vmcs().proc_controls |= proc::kUseTscOffsetting | proc::kSecondaryControls;
+  r.vmcs().proc2_controls = proc2::kUseTscScaling;
+  r.vmcs().tsc_multiplier = u64(3) << 47;  // 1.5
+  r.vmcs().tsc_offset = 1000;
+  r.cpu.msr.tsc_adjust = 1'000'000;  // so the scaled part dominates
+  r.launch(g_rdtsc, g_rdtsc_end);
+  REQUIRE(r.cpu.vmx_non_root());
+  const u64 guest = r.cpu.gpr[RDX] << 32 | u32(r.cpu.gpr[RAX]);
+  const u64 host = r.cpu.icount() + r.cpu.msr.tsc_adjust;  // now, a few ticks after the RDTSC
+  CHECK(guest >= 1'500'000 + 1000);
+  CHECK(guest <= host * 3 / 2 + 1000);
+  CHECK(guest + 30 >= host * 3 / 2 + 1000);
+}
+
+TEST_CASE("PAUSE-loop exiting: PAUSEs closer than PLE_Gap for longer than PLE_Window exit (40)") {
+  VmxRig r;
+  ready(r).vmcs().proc_controls |= proc::kSecondaryControls;
+  r.vmcs().proc2_controls = proc2::kPauseLoopExiting;
+  r.vmcs().ple_gap = 8, r.vmcs().ple_window = 100;
+  r.put(VmxRig::kGuestCode, {0xf3, 0x90, 0xeb, 0xfc});  // 1: pause; jmp 1b
+  r.host_runs(VmxRig::vmlaunch_begin(), VmxRig::vmlaunch_end());
+  const u64 start = r.cpu.icount();
+  r.run_to_exception(1000);
+  REQUIRE(r.in_host());
+  CHECK(basic(r) == 40);
+  CHECK(r.vmcs().guest_rip == VmxRig::kGuestCode);
+  const u64 took = r.cpu.icount() - start;
+  CHECK(took > 100);
+  CHECK(took < 110);
+  // PAUSEs farther apart than the gap never make a loop that long.
+  VmxRig g;
+  ready(g).vmcs().proc_controls |= proc::kSecondaryControls;
+  g.vmcs().proc2_controls = proc2::kPauseLoopExiting;
+  g.vmcs().ple_gap = 3, g.vmcs().ple_window = 20;
+  g.put(VmxRig::kGuestCode, {0xf3, 0x90, 0x90, 0x90, 0x90, 0xeb, 0xf9});  // 1: pause; nop x4; jmp 1b
+  g.host_runs(VmxRig::vmlaunch_begin(), VmxRig::vmlaunch_end());
+  g.run_to_exception(500);
+  CHECK(g.cpu.vmx_non_root());
 }

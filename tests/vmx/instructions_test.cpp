@@ -91,7 +91,7 @@ TEST_CASE("outside VMX operation the other VMX instructions are #UD; at CPL 3 #G
   CHECK(fault_of(r, vmread_rax_rbx, vmread_rax_rbx_end) == kUD);
   CHECK(fault_of(r, vmxoff_, vmxoff__end) == kUD);
   CHECK(fault_of(r, vmcall_, vmcall__end) == kUD);
-  CHECK(fault_of(r, vmfunc_, vmfunc__end) == kUD);  // VMFUNC is #UD outside non-root operation
+  CHECK(fault_of(r, vmfunc_, vmfunc__end) == kUD);                 // VMFUNC is #UD outside non-root operation
   CHECK(fault_of(r, invept_, invept__end, VmxRig::kData) == kUD);  // outside VMX operation
   r.enter_root();
   CHECK(fault_of(r, vmfunc_, vmfunc__end) == kUD);
@@ -127,7 +127,7 @@ TEST_CASE("VMCLEAR and VMPTRLD: errors 2, 3, 9, 10, 11; VMPTRST; write-back on V
   r.put64(VmxRig::kData, VmxRig::kVmxon);
   CHECK(run(r, vmptrld_rax, vmptrld_rax_end, VmxRig::kData));
   CHECK(error() == 10);
-  r.mem.write(VmxRig::kVmcs2, 4, kVmcsRevision | 0x80000000u);  // shadow VMCS: no VMCS shadowing
+  r.mem.write(VmxRig::kVmcs2, 4, kVmcsRevision + 1);  // another revision
   r.put64(VmxRig::kData, VmxRig::kVmcs2);
   CHECK(run(r, vmptrld_rax, vmptrld_rax_end, VmxRig::kData));
   CHECK(error() == 11);
@@ -152,7 +152,9 @@ TEST_CASE("VMCLEAR and VMPTRLD: errors 2, 3, 9, 10, 11; VMPTRST; write-back on V
   CHECK(r.vmcs().guest_rip == 0xbeef);
 }
 
-TEST_CASE("VMREAD/VMWRITE: VMfailInvalid without a VMCS, error 12 for no such field, exit-information fields writable, high halves") {
+TEST_CASE(
+    "VMREAD/VMWRITE: VMfailInvalid without a VMCS, error 12 for no such field, exit-information fields writable, high "
+    "halves") {
   VmxRig r;
   r.vmx().enter_operation(VmxRig::kVmxon);
   CHECK(run(r, vmread_rax_rbx, vmread_rax_rbx_end, u32(Field::GUEST_RIP)));
@@ -173,7 +175,7 @@ TEST_CASE("VMREAD/VMWRITE: VMfailInvalid without a VMCS, error 12 for no such fi
   CHECK(run(r, vmread_rax_rbx, vmread_rax_rbx_end, u32(Field::TSC_OFFSET) | 1));
   CHECK(r.cpu.gpr[RBX] == 0x33333333);
   // No such field; the high half of a natural-width field; a field of an unreported feature.
-  for (u64 enc : {u64(0x7777), u64(u32(Field::GUEST_RIP) | 1), u64(u32(Field::VMREAD_BITMAP))}) {
+  for (u64 enc : {u64(0x7777), u64(u32(Field::GUEST_RIP) | 1), u64(u32(Field::EOI_EXIT_BITMAP0))}) {
     CAPTURE(enc);
     CHECK(run(r, vmread_rax_rbx, vmread_rax_rbx_end, enc));
     CHECK((r.zf() && !r.cf()));
@@ -215,4 +217,17 @@ TEST_CASE("VMXOFF leaves VMX operation: VMX instructions are #UD again, CR4.VMXE
   CHECK(!r.vmx().in_operation());
   CHECK(!r.cf());
   CHECK(fault_of(r, vmxoff_, vmxoff__end) == kUD);
+}
+
+TEST_CASE("a shadow VMCS (revision bit 31) can be made current and written, but not launched (VMfailInvalid)") {
+  VmxRig r;
+  r.vmx().enter_operation(VmxRig::kVmxon);
+  r.mem.write(VmxRig::kVmcs2, 4, kVmcsRevision | 0x80000000u);
+  r.put64(VmxRig::kData, VmxRig::kVmcs2);
+  CHECK(run(r, vmptrld_rax, vmptrld_rax_end, VmxRig::kData));
+  CHECK((!r.cf() && !r.zf()));
+  CHECK(r.vmx().current_is_shadow());
+  r.host_runs(VmxRig::vmlaunch_begin(), VmxRig::vmlaunch_end());
+  r.run_to_exception();
+  CHECK(r.cf());
 }
