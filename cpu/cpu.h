@@ -581,8 +581,7 @@ class Cpu final : public CodeWriteListener {
   // the TLB and without setting A/D flags; ~0 and *pf_error if it faults.
   // With EPT active the result is host-physical, the trace two-dimensional,
   // and an EPT fault is returned in *ept (pf_error 0).
-  u64 translate(u64 lin, Access acc, bool user, std::vector<WalkStep>* trace, u32* pf_error,
-                EptFault* ept = nullptr);
+  u64 translate(u64 lin, Access acc, bool user, std::vector<WalkStep>* trace, u32* pf_error, EptFault* ept = nullptr);
   // A guest-physical address through EPT, the same way (the identity
   // without EPT).
   u64 translate_guest_physical(u64 gpa, Access acc, std::vector<WalkStep>* trace, EptFault* ept);

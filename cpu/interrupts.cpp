@@ -259,10 +259,12 @@ void Cpu::deliver(u8 vector, bool has_error, u32 error, u64 return_rip, bool sof
       deliver_ept_fault();
       return;
     }
-    if (software) throw;
     // VMX non-root: the second exception may exit (with the first event in
     // the IDT-vectoring information), a triple fault always does.
-    if (vmx_non_root_ && vmx_->fault_during_delivery(vector, type, has_error, error, second, delivery_depth_)) return;
+    if (vmx_non_root_ &&
+        vmx_->fault_during_delivery(vector, type, has_error, error, second, delivery_depth_, u32(return_rip - rip)))
+      return;
+    if (software) throw;
     if (delivery_depth_ == 1) chain_start_ = {true, vector, has_error, error, rip, seg[CS].selector, u8(code_size())};
     if (vector == kDF || delivery_depth_ > 8) {
       fatal_ = StopCause::TripleFault;

@@ -57,6 +57,18 @@ void Vcpu::nmi() {
 }
 
 void Vcpu::init() {
+  // In VMX operation INIT is blocked (root) or a VM exit (non-root), on the
+  // bootstrap processor too (SDM Vol. 3C §24.8, §26.2); its own INIT takes
+  // effect after the instruction that sent it.
+  if (cpu_->vmx().in_operation()) {
+    if (running_) {
+      init_pending_ = true;
+      cpu_->request_stop();
+      return;
+    }
+    cpu_->vmx().takes_init();
+    return;
+  }
   if (bootstrap()) {
     if (on_bsp_init) on_bsp_init();
     return;

@@ -9,6 +9,7 @@
 #include "cpu/cpuid_table.h"
 #include "cpu/state.h"
 #include "cpu/vmx/vmcs.h"
+#include "mmu/ept.h"
 
 namespace vtlab::vmx {
 namespace {
@@ -28,6 +29,7 @@ constexpr u32 kEntryDefault1 = 0x000011ff, kEntryTrueDefault1 = 0x000011fb;
 constexpr u32 kPinAllowed1 = kPinDefault1 |
                              pin::kExternalInterruptExiting |  // cpu/vmx/events.cpp
                              pin::kNmiExiting |                // events.cpp
+                             pin::kVirtualNmis |               // events.cpp, entry.cpp, exit.cpp
                              pin::kPreemptionTimer;            // preemption_timer.cpp
 constexpr u32 kProcAllowed1 = kProcDefault1 |
                               proc::kInterruptWindowExiting |  // events.cpp
@@ -35,17 +37,23 @@ constexpr u32 kProcAllowed1 = kProcDefault1 |
                               proc::kHltExiting | proc::kInvlpgExiting | proc::kMwaitExiting |
                               proc::kRdpmcExiting | proc::kRdtscExiting |       // intercepts.cpp
                               proc::kCr8LoadExiting | proc::kCr8StoreExiting |  // intercepts.cpp (MOV CR8)
+                              proc::kUseTprShadow |                             // intercepts.cpp, events.cpp
+                              proc::kNmiWindowExiting |                         // events.cpp
                               proc::kMovDrExiting |                             // intercepts.cpp
                               proc::kUnconditionalIoExiting | proc::kUseIoBitmaps |  // io_exits.cpp
                               proc::kMonitorTrapFlag |                               // events.cpp
                               proc::kUseMsrBitmaps |                                 // intercepts.cpp
                               proc::kMonitorExiting | proc::kPauseExiting |          // intercepts.cpp
                               proc::kSecondaryControls;
-constexpr u32 kProc2Allowed1 = proc2::kDescriptorTableExiting |  // intercepts.cpp
+constexpr u32 kProc2Allowed1 = proc2::kEnableEpt | proc2::kEnableVpid |  // mmu/ept*, entry.cpp, exit.cpp
+                               proc2::kUnrestrictedGuest |               // entry.cpp, entry_checks.cpp
+                               proc2::kEnablePml | proc2::kModeBasedExecute |  // mmu/ept* (SecondLevel)
+                               proc2::kDescriptorTableExiting |  // intercepts.cpp
                                proc2::kEnableRdtscp |            // RDTSCP is #UD without it
                                proc2::kWbinvdExiting |           // intercepts.cpp
                                proc2::kRdrandExiting | proc2::kRdseedExiting |  // intercepts.cpp
-                               proc2::kEnableInvpcid;  // INVPCID is #UD without it
+                               proc2::kEnableInvpcid |  // INVPCID is #UD without it
+                               proc2::kEnableVmfunc;    // instructions.cpp (EPTP switching)
 constexpr u32 kExitAllowed1 = kExitDefault1 |
                               exit_ctl::kHostAddressSpaceSize |  // exit.cpp: 64-bit host
                               exit_ctl::kAckInterruptOnExit |    // events.cpp
@@ -96,8 +104,8 @@ const CapabilityMsr kCapabilities[] = {
     {kVmcsEnum, "IA32_VMX_VMCS_ENUM", 0 /* from the VMCS field table */, 0, 0},
     // §A.3.3: exists if the "activate secondary controls" may be 1.
     {kProcbased2, "IA32_VMX_PROCBASED_CTLS2", ctl(0, kProc2Allowed1), kProcbased, kSecondaryAllowed},
-    // §A.10: exists if EPT or VPID may be enabled (neither yet: wt-ept).
-    {kEptVpidCap, "IA32_VMX_EPT_VPID_CAP", 0, kProcbased2,
+    // §A.10: exists if EPT or VPID may be enabled; what mmu/ept* supports.
+    {kEptVpidCap, "IA32_VMX_EPT_VPID_CAP", ept_cap::kSupported, kProcbased2,
      u64(proc2::kEnableEpt | proc2::kEnableVpid) << 32},
     // §A.3-A.5 (TRUE controls: BASIC[55]).
     {kTruePinbased, "IA32_VMX_TRUE_PINBASED_CTLS", ctl(kPinDefault1, kPinAllowed1), kBasic, u64(1) << 55},
@@ -105,7 +113,8 @@ const CapabilityMsr kCapabilities[] = {
     {kTrueExit, "IA32_VMX_TRUE_EXIT_CTLS", ctl(kExitTrueDefault1, kExitAllowed1), kBasic, u64(1) << 55},
     {kTrueEntry, "IA32_VMX_TRUE_ENTRY_CTLS", ctl(kEntryTrueDefault1, kEntryAllowed1), kBasic, u64(1) << 55},
     // §A.11: exists if "enable VM functions" may be 1.
-    {kVmfunc, "IA32_VMX_VMFUNC", 0, kProcbased2, u64(proc2::kEnableVmfunc) << 32},
+    // Bit 0: EPTP switching, the one VM function (SDM Vol. 3C §26.5.6.3).
+    {kVmfunc, "IA32_VMX_VMFUNC", 1, kProcbased2, u64(proc2::kEnableVmfunc) << 32},
     // §A.3.4: exists if "activate tertiary controls" may be 1 (it may not).
     {kProcbased3, "IA32_VMX_PROCBASED_CTLS3", 0, kProcbased, u64(proc::kTertiaryControls) << 32},
 };

@@ -60,11 +60,13 @@ void Vmx::entry_failure(ExitReason reason, u64 qualification) {
 void Vmx::load_guest_state() {
   Cpu& c = cpu_;
   const Vmcs& v = vmcs_;
-  c.cr0 = v.guest_cr0 | cr0::ET;
+  // §27.3.2.1: ET, NW, CD and the reserved bits of CR0 are not loaded.
+  constexpr u64 kCr0Kept = cr0::ET | cr0::NW | cr0::CD | 0xffc0 | (1u << 17) | 0x1ff80000ull;
+  c.cr0 = (v.guest_cr0 & ~kCr0Kept) | (c.cr0 & kCr0Kept);
   c.cr3 = v.guest_cr3;
   c.cr4 = v.guest_cr4;
   if (v.entry_controls & entry_ctl::kLoadDebugControls) {
-    c.dr[7] = v.guest_dr7 | 0x400;
+    c.dr[7] = (v.guest_dr7 & ~u64(0xd000)) | 0x400;  // bits 12, 15:14 always 0, bit 10 always 1
     c.msr.debugctl = v.guest_debugctl;
   }
   c.msr.sysenter_cs = v.guest_sysenter_cs;
@@ -99,11 +101,55 @@ void Vmx::load_guest_state() {
   c.interrupt_shadow = intr & (interruptibility::kBlockingBySti | interruptibility::kBlockingByMovSs);
   c.shadow_kind_ = (intr & interruptibility::kBlockingByMovSs) ? Cpu::Shadow::MovSs : Cpu::Shadow::Sti;
   c.shadow_fresh_ = false;
+  // With "virtual NMIs" the field is the virtual-NMI blocking (§27.3.2.5):
+  // Cpu::nmi_blocked_ holds it in non-root operation (IRET clears it, an
+  // injected NMI sets it); real NMIs exit (NMI exiting is 1) whatever it says.
+  if (v.pin_controls & pin::kVirtualNmis) host_nmi_blocked_ = c.nmi_blocked_;
   c.nmi_blocked_ = intr & interruptibility::kBlockingByNmi;
   c.boundary_debug_traps_ = v.guest_pending_debug & (dr6::kHits | dr6::BS);
+  load_guest_translation();
   c.mode_changed();
-  c.paging_changed();  // PDPTEs from CR3 (checked by the table), an empty TLB
   c.debug_changed();
+}
+
+// §27.3.2.4, §28.3.3.1 (TLB): the second-level state (EPT, VPID, PML) goes
+// to the translation; PAE PDPTEs come from the VMCS with EPT, from CR3
+// without (both checked by the table). Translations are not flushed: with
+// VPID they stay tagged, without it set_second_level drops VPID 0000H's.
+void Vmx::load_guest_translation() {
+  Cpu& c = cpu_;
+  const Vmcs& v = vmcs_;
+  const u32 p2 = (v.proc_controls & proc::kSecondaryControls) ? v.proc2_controls : 0;
+  SecondLevel s;
+  s.non_root = true;
+  s.ept = p2 & proc2::kEnableEpt;
+  s.eptp = v.ept_pointer;
+  s.vpid_enabled = p2 & proc2::kEnableVpid;
+  s.vpid = v.vpid;
+  s.mode_based_exec = p2 & proc2::kModeBasedExecute;
+  s.pml = p2 & proc2::kEnablePml;
+  s.pml_address = v.pml_address;
+  s.pml_index = v.guest_pml_index;
+  c.set_second_level(s);
+  c.update_paging_mode();
+  if (c.paging_ == PagingMode::Pae) {
+    if (s.ept) {
+      const u64 fields[4] = {v.guest_pdpte0, v.guest_pdpte1, v.guest_pdpte2, v.guest_pdpte3};
+      for (unsigned k = 0; k < 4; ++k) c.pdpte[k] = fields[k];
+    } else {
+      load_pae_pdptes(c.mem(), c.cr3, c.pdpte);
+    }
+  }
+  c.flush_host_tlbs();
+}
+
+void Vmx::switch_eptp(u64 eptp, u16 index) {
+  vmcs_.ept_pointer = eptp;
+  vmcs_.eptp_index = index;
+  SecondLevel s = cpu_.second_level();
+  s.eptp = eptp;
+  cpu_.set_second_level(s);  // mappings stay tagged by their EP4TA: nothing to flush
+  cpu_.end_block();
 }
 
 // The parts of the controls the interpreter consults as it runs.

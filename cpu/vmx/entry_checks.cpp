@@ -9,6 +9,7 @@
 #include "cpu/vmx/capabilities.h"
 #include "cpu/vmx/guest_segments.h"
 #include "cpu/vmx/vmx.h"
+#include "mmu/ept.h"
 #include "mmu/paging.h"
 #include "mmu/phys_mem.h"
 
@@ -80,6 +81,25 @@ bool blocking_sti_or_movss(C c) {
 
 // ---- PDPTEs (§27.3.1.6): PAE paging without EPT loads them from CR3 ----
 bool pae_guest(C c) { return (c.v.guest_cr0 & cr0::PG) && (c.v.guest_cr4 & cr4::PAE) && !c.guest64; }
+// A present PAE PDPTE may not set reserved bits 2:1, 8:5 or bits beyond
+// the physical-address width (SDM Vol. 3A §4.4.1).
+bool pdpte_ok(u64 e) { return !(e & 1) || (e & (0x1e6 | ~((u64(1) << kMaxPhysAddrBits) - 1))) == 0; }
+
+}  // namespace
+
+// §27.2.1.1: an EPTP the processor supports (IA32_VMX_EPT_VPID_CAP): its
+// memory type, page-walk length, A/D enable, reserved bits 11:7 and bits
+// beyond the physical-address width.
+bool eptp_valid(u64 p) {
+  const u64 caps = ept_cap::kSupported;
+  const u64 type = p & eptp::kMemTypeMask, walk = (p >> eptp::kWalkLengthShift) & 7;
+  if (!((type == 0 && (caps & ept_cap::kMemTypeUc)) || (type == 6 && (caps & ept_cap::kMemTypeWb)))) return false;
+  if (!((walk == 3 && (caps & ept_cap::kWalkLength4)) || (walk == 4 && (caps & ept_cap::kWalkLength5)))) return false;
+  if ((p & eptp::kAccessDirty) && !(caps & ept_cap::kAccessDirty)) return false;
+  return (p & 0xf80) == 0 && within_phys(p);
+}
+
+namespace {
 
 using namespace vtlab::vmx::interruptibility;
 
@@ -97,13 +117,32 @@ const EntryCheck kChecks[] = {
     ROW("I/O bitmap addresses", Controls, "27.2.1.1",
         !(c.proc & proc::kUseIoBitmaps) || (page_address(c.v.io_bitmap_a) && page_address(c.v.io_bitmap_b))),
     ROW("MSR bitmap address", Controls, "27.2.1.1", !(c.proc & proc::kUseMsrBitmaps) || page_address(c.v.msr_bitmap)),
+    ROW("virtual-APIC address", Controls, "27.2.1.1",
+        !(c.proc & proc::kUseTprShadow) || page_address(c.v.virtual_apic_page_addr)),
+    ROW("TPR threshold bits 31:4 clear", Controls, "27.2.1.1",
+        !(c.proc & proc::kUseTprShadow) || (c.proc2 & proc2::kVirtualInterruptDelivery) ||
+            (c.v.tpr_threshold >> 4) == 0),
+    ROW("TPR threshold at most VTPR[7:4]", Controls, "27.2.1.1",
+        !(c.proc & proc::kUseTprShadow) ||
+            (c.proc2 & (proc2::kVirtualInterruptDelivery | proc2::kVirtualizeApicAccesses)) ||
+            (c.v.tpr_threshold & 0xf) <= (c.mem.read(c.v.virtual_apic_page_addr + 0x80, 1) >> 4)),
     ROW("virtual NMIs need NMI exiting", Controls, "27.2.1.1",
         (c.pin & pin::kNmiExiting) || !(c.pin & pin::kVirtualNmis)),
     ROW("NMI-window exiting needs virtual NMIs", Controls, "27.2.1.1",
         (c.pin & pin::kVirtualNmis) || !(c.proc & proc::kNmiWindowExiting)),
     ROW("VPID not 0", Controls, "27.2.1.1", !(c.proc2 & proc2::kEnableVpid) || c.v.vpid != 0),
+    ROW("EPTP valid", Controls, "27.2.1.1", !(c.proc2 & proc2::kEnableEpt) || eptp_valid(c.v.ept_pointer)),
+    ROW("PML needs EPT and an aligned PML address", Controls, "27.2.1.1",
+        !(c.proc2 & proc2::kEnablePml) || ((c.proc2 & proc2::kEnableEpt) && page_address(c.v.pml_address))),
     ROW("unrestricted guest needs EPT", Controls, "27.2.1.1",
         !(c.proc2 & proc2::kUnrestrictedGuest) || (c.proc2 & proc2::kEnableEpt)),
+    ROW("VM-function controls: EPTP switching only, with EPT and an aligned EPTP list", Controls, "27.2.1.1",
+        !(c.proc2 & proc2::kEnableVmfunc) ||
+            ((c.v.vm_function_control & ~u64(1)) == 0 &&
+             (!(c.v.vm_function_control & 1) ||
+              ((c.proc2 & proc2::kEnableEpt) && page_address(c.v.eptp_list_addr))))),
+    ROW("mode-based execute control needs EPT", Controls, "27.2.1.1",
+        !(c.proc2 & proc2::kModeBasedExecute) || (c.proc2 & proc2::kEnableEpt)),
     // ================= VM-exit control fields (§27.2.1.2)
     ROW("VM-exit controls reserved bits", Controls, "27.2.1.2", exit_rule().allows(c.exit)),
     ROW("save preemption timer needs the timer", Controls, "27.2.1.2",
@@ -331,7 +370,10 @@ const EntryCheck kChecks[] = {
     // ================= PDPTEs (§27.3.1.6)
     ROWQ("guest PDPTEs (PAE paging)", "27.3.1.6", 2,
          [&] {
-           if (!pae_guest(c) || (c.proc2 & proc2::kEnableEpt)) return true;
+           if (!pae_guest(c)) return true;
+           if (c.proc2 & proc2::kEnableEpt)  // the PDPTE fields, which VM entry loads with EPT
+             return pdpte_ok(c.v.guest_pdpte0) && pdpte_ok(c.v.guest_pdpte1) && pdpte_ok(c.v.guest_pdpte2) &&
+                    pdpte_ok(c.v.guest_pdpte3);
            u64 pdpte[4];
            return load_pae_pdptes(c.mem, c.v.guest_cr3, pdpte);
          }()),

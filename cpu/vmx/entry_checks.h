@@ -37,6 +37,9 @@ struct EntryCheck {
   u32 qualification;  // GuestState: the exit qualification (0, 2 PDPTEs, 3 NMI blocking, 4 link pointer)
 };
 std::span<const EntryCheck> entry_checks();
+// An EPT pointer the processor supports (the "EPTP valid" row; VMFUNC's
+// EPTP switching checks list entries the same way).
+bool eptp_valid(u64 eptp);
 // The first check the VMCS fails (in table order), or nullptr.
 const EntryCheck* first_failed_check(const EntryContext& ctx);
 

@@ -52,7 +52,25 @@ bool Vmx::software_exception_exits(u8 vector, EventType type) {
 }
 
 bool Vmx::fault_during_delivery(u8 vector, EventType type, bool has_error, u32 error, const GuestFault& second,
-                                int depth) {
+                                int depth, u32 insn_len) {
+  // A software interrupt or exception is not combined with a fault in its
+  // delivery (that fault is the instruction's): only the fault itself may
+  // exit, recording the event and the instruction's length (§28.2.4).
+  const bool software = type == EventType::SoftwareInterrupt || type == EventType::SoftwareException ||
+                        type == EventType::PrivilegedSoftwareException;
+  if (software) {
+    if (!bitmap_exits(vmcs_, second.vector, second.error)) return false;
+    ExitInfo e{ExitReason::EXCEPTION_OR_NMI};
+    e.interruption_info = intr_info::make(second.vector, EventType::HardwareException, second.has_error);
+    e.interruption_error = second.has_error ? second.error : 0;
+    if (second.vector == kPF) e.qualification = second.fault_address;
+    e.instruction_length = insn_len;
+    e.fault_rf = true;
+    vmcs_.idt_vectoring_info = intr_info::make(vector, type, false);
+    vmcs_.idt_vectoring_error_code = 0;
+    vm_exit(e);
+    return true;
+  }
   // What the second exception becomes (SDM Vol. 3A Table 6-5), checked
   // against the bitmap itself first (§26.2: a #DF arises only if the
   // second exception does not exit).
@@ -136,6 +154,11 @@ bool Vmx::check_events() {
   };
   // Priorities (SDM Vol. 3C §26.7.2, Vol. 3A §6.9): MTF, the preemption
   // timer, NMI, interrupt window / external interrupt.
+  if (tpr_exit_pending_) {  // trap-like: above MTF (§26.7.2)
+    tpr_exit_pending_ = false;
+    mtf_pending_ = false;
+    return exit_now(ExitInfo{ExitReason::TPR_BELOW_THRESHOLD});
+  }
   if (mtf_pending_) {
     mtf_pending_ = false;
     return exit_now(ExitInfo{ExitReason::MONITOR_TRAP_FLAG});
@@ -145,14 +168,21 @@ bool Vmx::check_events() {
     return exit_now(ExitInfo{ExitReason::PREEMPTION_TIMER});
   }
   const bool movss = c.interrupt_shadow && c.shadow_kind_ == Cpu::Shadow::MovSs;
-  if ((v.pin_controls & pin::kNmiExiting) && c.nmi_pending_ && !c.nmi_blocked_ && !movss) {
+  const bool virtual_nmis = v.pin_controls & pin::kVirtualNmis;
+  // With virtual NMIs, nmi_blocked_ is the guest's virtual blocking, which
+  // does not hold off real NMIs.
+  if ((v.pin_controls & pin::kNmiExiting) && c.nmi_pending_ && (virtual_nmis || !c.nmi_blocked_) && !movss) {
     c.nmi_pending_ = false;
     ExitInfo e{ExitReason::EXCEPTION_OR_NMI};
     e.interruption_info = intr_info::make(kNMI, EventType::Nmi, false);
     exit_now(e);
-    c.nmi_blocked_ = true;  // §28.5: an NMI exit leaves NMIs blocked (virtual NMIs 0)
+    if (!virtual_nmis) c.nmi_blocked_ = true;  // §28.5: an NMI exit leaves NMIs blocked
     return true;
   }
+  // §26.7.6: NMI-window exiting, once there is no virtual-NMI blocking and
+  // no MOV SS blocking.
+  if ((v.proc_controls & proc::kNmiWindowExiting) && !c.nmi_blocked_ && !movss)
+    return exit_now(ExitInfo{ExitReason::NMI_WINDOW});
   if ((v.proc_controls & proc::kInterruptWindowExiting) && (c.flags.bits & fl::IF) && !c.interrupt_shadow)
     return exit_now(ExitInfo{ExitReason::INTERRUPT_WINDOW});
   // §26.2: with external-interrupt exiting, RFLAGS.IF does not mask
@@ -172,6 +202,30 @@ void Vmx::task_switch_exit(u16 selector, unsigned source, u32 idt_info, u32 idt_
   if (source != 3) instruction_exit(e, u32(cpu_.next_rip - cpu_.rip));  // CALL, JMP, IRET: unwinds
   vmcs_.idt_vectoring_info = idt_info;
   vmcs_.idt_vectoring_error_code = (idt_info & intr_info::kErrorValid) ? idt_error : 0;
+  vm_exit(e);
+}
+
+void Vmx::ept_fault(const EptFault& f) {
+  Cpu& c = cpu_;
+  ++c.icount_, ++c.delivery_ticks_;  // like any exit from an abandoned instruction or delivery
+  ExitInfo e{ExitReason(f.exit_reason()), f.qualification};
+  e.guest_physical = f.gpa;
+  if (f.kind == EptFaultKind::Violation && (f.qualification & ept_qual::kLinearValid)) e.guest_linear = f.gla;
+  // RF as a fault would save it, when the access belonged to an instruction (§28.3.3).
+  e.fault_rf = !f.during_delivery;
+  vmcs_.idt_vectoring_info = 0;
+  if (f.during_delivery) {
+    // §28.2.4: the event whose delivery the access belonged to. (The
+    // record does not say whether a software event was an INT n or an
+    // INT3/INTO: INT3 and INTO are reported as software exceptions.)
+    const EventType type = f.software ? ((f.vector == kBP || f.vector == kOF) ? EventType::SoftwareException
+                                                                             : EventType::SoftwareInterrupt)
+                           : f.vector == kNMI ? EventType::Nmi
+                           : f.vector < 32    ? EventType::HardwareException
+                                              : EventType::ExternalInterrupt;
+    vmcs_.idt_vectoring_info = intr_info::make(f.vector, type, f.has_error);
+    vmcs_.idt_vectoring_error_code = f.has_error ? f.error : 0;
+  }
   vm_exit(e);
 }
 

@@ -71,6 +71,12 @@ void Vmx::save_guest_state(const ExitInfo& e) {
   if (c.nmi_blocked_) intr |= interruptibility::kBlockingByNmi;
   v.guest_interruptibility = intr;
   v.guest_pending_debug = c.deferred_debug_ & (dr6::kHits | dr6::BS);
+  // §28.3.4: with EPT, a PAE guest's PDPTEs; the PML index the log reached.
+  const SecondLevel& sl = c.second_level();
+  if (sl.ept && c.paging_ == PagingMode::Pae) {
+    v.guest_pdpte0 = c.pdpte[0], v.guest_pdpte1 = c.pdpte[1], v.guest_pdpte2 = c.pdpte[2], v.guest_pdpte3 = c.pdpte[3];
+  }
+  if (sl.pml) v.guest_pml_index = sl.pml_index;
   if ((v.pin_controls & pin::kPreemptionTimer) && (v.exit_controls & exit_ctl::kSavePreemptionTimer))
     v.preemption_timer_value = e.reason == ExitReason::PREEMPTION_TIMER ? 0 : preemption_timer_remaining();
 }
@@ -119,10 +125,20 @@ void Vmx::load_host_state() {
   c.interrupt_shadow = false;
   c.deferred_debug_ = c.pending_debug_ = 0;
   c.set_cpl(0);
-  // Paging: PDPTEs for a PAE host, and (no VPID tagging yet) an empty TLB.
-  c.paging_changed();
+  load_host_translation();
   c.debug_changed();
   c.mode_changed();
+}
+
+// Root operation's translation: no EPT, VPID 0000H (whose mappings
+// set_second_level drops if the guest ran without VPID, §28.3.3.1), a PAE
+// host's PDPTEs from its CR3 (a failure there is VMX abort 2, §28.7).
+void Vmx::load_host_translation() {
+  Cpu& c = cpu_;
+  c.set_second_level(SecondLevel{});
+  c.update_paging_mode();
+  if (c.paging_ == PagingMode::Pae && !load_pae_pdptes(c.mem(), c.cr3, c.pdpte)) vmx_abort(2);
+  c.flush_host_tlbs();
 }
 
 void Vmx::vmx_abort(u32 indicator) {
@@ -180,11 +196,12 @@ void Vmx::vm_exit(const ExitInfo& e) {
     // the exit interrupted an event's delivery (events.cpp).
     save_guest_state(e);
     store_msr_list(v.exit_msr_store_addr, v.exit_msr_store_count);
+    if (v.pin_controls & pin::kVirtualNmis) c.nmi_blocked_ = host_nmi_blocked_;  // the real blocking again
   }
   v.entry_interruption_info &= ~intr_info::kValid;  // §28.2.4 / §27.8.3: no injection pending any more
   if (timer_armed_) c.scheduler().cancel(timer_event_);
   timer_armed_ = timer_expired_ = false;
-  inject_pending_ = mtf_pending_ = false;
+  inject_pending_ = mtf_pending_ = tpr_exit_pending_ = false;
   c.vmx_non_root_ = false;
   c.vmx_single_step_ = false;
   c.halted = false;

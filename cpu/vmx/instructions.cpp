@@ -9,6 +9,7 @@
 #include "cpu/insn_table.h"
 #include "cpu/msr_table.h"
 #include "cpu/vmx/capabilities.h"
+#include "cpu/vmx/entry_checks.h"
 #include "cpu/vmx/instruction_info.h"
 #include "cpu/vmx/vmx.h"
 #include "mmu/paging.h"
@@ -218,22 +219,49 @@ void invept_invvpid(Cpu& c, const Insn& i) {
   if (!EPT && type != 2 && (lo & 0xffff) == 0) return v.fail(VmError::InvalidInveptInvvpidOperand);  // VPID 0
   if (!EPT && lo >> 16) return v.fail(VmError::InvalidInveptInvvpidOperand);  // descriptor bits 63:16 reserved
   if (!EPT && type == 0 && !Cpu::is_canonical(hi)) return v.fail(VmError::InvalidInveptInvvpidOperand);
-  (void)hi;
-  // Invalidating more than asked is always allowed (SDM Vol. 3C §29.4.3):
-  // until the TLB is tagged by EPTP/VPID (mmu/), everything goes.
-  c.invalidate_pcid(2, 0, 0);
+  // SDM Vol. 3C §29.4.3.3 (INVEPT: one EP4TA or all; INVVPID: an address,
+  // one VPID with or without its global mappings, or every VPID but 0).
+  if (EPT) {
+    if (type == 1)
+      c.invalidate_ept(lo);
+    else
+      c.invalidate_all_ept();
+  } else {
+    const u16 vpid = u16(lo);
+    switch (type) {
+      case 0:
+        c.invalidate_vpid_address(vpid, hi);
+        break;
+      case 1:
+        c.invalidate_vpid(vpid, false);
+        break;
+      case 2:
+        c.invalidate_all_vpids();
+        break;
+      default:
+        c.invalidate_vpid(vpid, true);
+        break;
+    }
+  }
   v.succeed();
 }
 
 // VMFUNC: #UD outside non-root operation or with "enable VM functions"
-// 0; otherwise a function the VM-function controls do not enable exits
-// (SDM Vol. 3C §26.5.6). vtlab reports no VM function yet.
+// 0; a function the VM-function controls do not enable exits (SDM Vol. 3C
+// §26.5.6). Function 0, EPTP switching (§26.5.6.3): ECX indexes the
+// 512-entry EPTP list; a valid entry becomes the EPT pointer (translations
+// stay tagged by it), an index >= 512 or an invalid entry exits.
 void vmfunc(Cpu& c, const Insn& i) {
   if (!c.vmx_non_root()) c.raise(kUD);
   const Vmcs& s = c.vmx().vmcs();
   const bool enabled = (s.proc_controls & proc::kSecondaryControls) && (s.proc2_controls & proc2::kEnableVmfunc);
   if (!enabled) c.raise(kUD);
-  c.vmx().instruction_exit(ExitInfo{ExitReason::VMFUNC}, i.len);
+  const u64 function = u32(c.gpr[RAX]), index = u32(c.gpr[RCX]);
+  if (function != 0 || !(s.vm_function_control & 1) || index >= 512)
+    c.vmx().instruction_exit(ExitInfo{ExitReason::VMFUNC}, i.len);
+  const u64 eptp = c.mem().read(s.eptp_list_addr + 8 * index, 8);
+  if (!eptp_valid(eptp)) c.vmx().instruction_exit(ExitInfo{ExitReason::VMFUNC}, i.len);
+  c.vmx().switch_eptp(eptp, u16(index));
 }
 
 constexpr u8 kEnds = attr::kEndsBlock;

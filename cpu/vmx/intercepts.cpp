@@ -160,10 +160,25 @@ u64 mov_from_cr(Cpu& c, const Insn& i, unsigned n) {
       return c.read_cr(3);
     case 8:
       if (v.proc_controls & proc::kCr8StoreExiting) exit_now(c, i, e);
+      // With "use TPR shadow": VTPR[7:4] from the virtual-APIC page (§30.1.1).
+      if (v.proc_controls & proc::kUseTprShadow) return c.mem().read(v.virtual_apic_page_addr + 0x80, 1) >> 4;
       return c.read_cr(8);
     default:
       return c.read_cr(n);
   }
+}
+
+bool mov_to_cr8_virtualized(Cpu& c, u64 value) {
+  const Vmcs& v = vmcs(c);
+  if (!(v.proc_controls & proc::kUseTprShadow)) return false;
+  if (value >> 4) c.raise(kGP, 0);  // bits 63:4 reserved, as without virtualisation
+  // VTPR[7:4] = the value, VTPR[3:0] and bytes 81H-83H cleared (§30.1.2).
+  c.mem().write(v.virtual_apic_page_addr + 0x80, 4, u32(value << 4));
+  // TPR virtualization without virtual-interrupt delivery (§30.1.2): a
+  // trap-like exit when VTPR[7:4] falls below TPR threshold[3:0].
+  if (!(secondary(c) & proc2::kVirtualInterruptDelivery) && value < (v.tpr_threshold & 0xf))
+    c.vmx().tpr_below_threshold();
+  return true;
 }
 
 bool clts(Cpu& c, const Insn& i) {

@@ -34,6 +34,11 @@ u64 mov_to_cr(Cpu& c, const Insn& i, unsigned n, u64 v);
 // MOV from CRn: exits (CR3/CR8 store exiting), or the value the guest
 // reads (the read shadows for CR0/CR4).
 u64 mov_from_cr(Cpu& c, const Insn& i, unsigned n);
+// MOV to CR8 with "use TPR shadow" (SDM Vol. 3C §30.1.1, §30.1.2): the
+// value goes to the virtual TPR in the virtual-APIC page, not to the APIC;
+// below the TPR threshold a TPR-below-threshold exit follows the
+// instruction. True if it did the write (the caller then does nothing).
+bool mov_to_cr8_virtualized(Cpu& c, u64 v);
 // CLTS: exits, or false if CR0.TS is owned by the host (CLTS then does nothing).
 bool clts(Cpu& c, const Insn& i);
 // LMSW: exits, or returns the CR0 value to load.

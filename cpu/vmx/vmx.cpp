@@ -8,7 +8,7 @@ namespace vtlab {
 
 using namespace vmx;
 
-Vmx::Vmx(Cpu& cpu) : cpu_(cpu) {}
+Vmx::Vmx(Cpu& cpu) : cpu_(cpu) { cpu_.set_ept_fault_sink(this); }
 
 void Vmx::reset() {
   if (timer_armed_) cpu_.scheduler().cancel(timer_event_);
@@ -17,7 +17,7 @@ void Vmx::reset() {
   current_ = kInvalidPointer;
   launched_ = false;
   vmcs_ = Vmcs{};
-  inject_pending_ = mtf_pending_ = false;
+  inject_pending_ = mtf_pending_ = tpr_exit_pending_ = false;
   timer_armed_ = timer_expired_ = false;
   timer_deadline_ = 0;
   last_failure_ = nullptr;
@@ -95,6 +95,7 @@ void Vmx::serialize(Serializer& s) {
   vmx::serialize(s, vmcs_);
   s.flag(inject_pending_);
   s.flag(mtf_pending_);
+  s.flag(tpr_exit_pending_);
   s.flag(timer_expired_);
   s(timer_deadline_);
   bool timer_was_armed = timer_armed_;

@@ -67,7 +67,7 @@ struct ExitInfo {
 };
 }  // namespace vmx
 
-class Vmx {
+class Vmx final : public EptFaultSink {
  public:
   explicit Vmx(Cpu& cpu);
   // RESET and INIT: outside VMX operation, no current VMCS.
@@ -124,8 +124,9 @@ class Vmx {
   bool software_exception_exits(u8 vector, EventType type);
   // A fault while delivering an event in non-root operation: a VM exit
   // with IDT-vectoring information (true), or a triple-fault exit.
+  // `insn_len`: a software event's instruction length (recorded too).
   bool fault_during_delivery(u8 vector, EventType type, bool has_error, u32 error, const GuestFault& second,
-                             int depth);
+                             int depth, u32 insn_len);
   // Between instructions in non-root operation: injection, MTF, the
   // preemption timer, NMIs, interrupt windows, external interrupts.
   bool check_events();
@@ -137,6 +138,19 @@ class Vmx {
   // vtlab does not hold it until VMXOFF), a VM exit in non-root operation.
   // False outside VMX operation (the INIT resets the processor).
   bool takes_init();
+  // MOV to CR8 lowered the virtual TPR below the TPR threshold: a
+  // TPR-below-threshold exit (43) after the instruction (trap-like).
+  void tpr_below_threshold() {
+    tpr_exit_pending_ = true;
+    cpu_.end_block();
+  }
+  // An EPT violation, misconfiguration or PML-full event (mmu/ept.h): exit
+  // 48, 49 or 62 (events.cpp). Cpu's run loop calls it once the faulting
+  // instruction or event delivery has been abandoned.
+  void ept_fault(const EptFault& f) override;
+  // VMFUNC's EPTP switching: the new EPT pointer (and, where the EPTP-index
+  // field exists, the index).
+  void switch_eptp(u64 eptp, u16 index);
   // An instruction completed with the monitor trap flag set.
   void instruction_completed() { mtf_pending_ = true; }
 
@@ -151,6 +165,8 @@ class Vmx {
   friend struct EntryContext;
   void write_back_current();
   void load_guest_state();
+  void load_guest_translation();
+  void load_host_translation();
   void save_guest_state(const vmx::ExitInfo& e);
   void load_host_state();
   void vmx_abort(u32 indicator);
@@ -174,6 +190,7 @@ class Vmx {
   // Event injection due at the first boundary after VM entry.
   bool inject_pending_ = false;
   bool mtf_pending_ = false;
+  bool tpr_exit_pending_ = false;
   // VMX-preemption timer: virtual time at which it reaches 0.
   bool timer_armed_ = false;
   bool timer_expired_ = false;
@@ -184,6 +201,9 @@ class Vmx {
   // The exit an unwinding instruction ends in (instruction_exit).
   vmx::ExitInfo pending_exit_{vmx::ExitReason::EXCEPTION_OR_NMI};
   bool exit_pending_ = false;
+  // With "virtual NMIs", Cpu::nmi_blocked_ holds the guest's virtual-NMI
+  // blocking in non-root operation; the real blocking waits here.
+  bool host_nmi_blocked_ = false;
 };
 
 }  // namespace vtlab

@@ -282,6 +282,30 @@ TEST_CASE("memory type and ignore-PAT of the page, and suppress #VE of a violati
   CHECK(translate(r, 0x346000, kNeedR).suppress_ve);
 }
 
+TEST_CASE("the second-level state saves and loads whole") {
+  SecondLevel a;
+  a.non_root = a.ept = a.vpid_enabled = a.mode_based_exec = a.pml = true;
+  a.eptp = 0x123456000 | 0x5e;
+  a.vpid = 0x4321;
+  a.pml_address = 0x777000;
+  a.pml_index = 300;
+  a.execute_only = false;
+  Serializer out;
+  a.serialize(out);
+  Serializer in(out.data());
+  SecondLevel b;
+  b.serialize(in);
+  CHECK((b.non_root && b.ept && b.vpid_enabled && b.mode_based_exec && b.pml && !b.execute_only));
+  CHECK(b.eptp == a.eptp);
+  CHECK(b.vpid == 0x4321);
+  CHECK(b.pml_address == 0x777000);
+  CHECK(b.pml_index == 300);
+  CHECK(b.effective_vpid() == 0x4321);
+  CHECK(b.levels() == 4);
+  CHECK(b.access_dirty());
+  CHECK(b.ep4ta() == 0x123456000);
+}
+
 TEST_CASE("IA32_VMX_EPT_VPID_CAP bits vtlab reports") {
   // The bits the VMX capability MSR is built from, at their SDM positions
   // (Vol. 3D Appendix A.10).

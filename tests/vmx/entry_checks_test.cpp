@@ -35,6 +35,11 @@ void v86_segments(Vmcs& v) {
     v.*kGuestSegs[s].ar = 0xf3;
   }
 }
+constexpr u64 kEptp = 0x110000 | 6 | 3 << 3;  // WB, 4 levels (no tables needed for the checks)
+void secondary(Vmcs& v, u32 controls) {
+  v.proc_controls |= proc::kSecondaryControls;
+  v.proc2_controls |= controls;
+}
 void user_guest(Vmcs& v) {  // CPL 3: CS and SS with DPL and RPL 3
   v.guest_cs_selector = 0x2b, v.guest_cs_ar |= 0x60;
   v.guest_ss_selector = 0x23, v.guest_ss_ar |= 0x60;
@@ -50,6 +55,28 @@ const std::map<std::string, Mutation>& mutations() {
       {"CR3-target count at most 4", [](Setup& s) { s.v.cr3_target_count = 5; }},
       {"I/O bitmap addresses", [](Setup& s) { s.v.proc_controls |= proc::kUseIoBitmaps, s.v.io_bitmap_a = 0x1001; }},
       {"MSR bitmap address", [](Setup& s) { s.v.proc_controls |= proc::kUseMsrBitmaps, s.v.msr_bitmap = 0x1008; }},
+      {"virtual-APIC address",
+       [](Setup& s) { s.v.proc_controls |= proc::kUseTprShadow, s.v.virtual_apic_page_addr = 0x1080; }},
+      {"TPR threshold bits 31:4 clear",
+       [](Setup& s) {
+         s.v.proc_controls |= proc::kUseTprShadow, s.v.virtual_apic_page_addr = VmxRig::kData;
+         s.v.tpr_threshold = 0x10;
+       }},
+      {"TPR threshold at most VTPR[7:4]",
+       [](Setup& s) {
+         s.v.proc_controls |= proc::kUseTprShadow, s.v.virtual_apic_page_addr = VmxRig::kData;
+         s.r.mem.write(VmxRig::kData + 0x80, 1, 0x30);
+         s.v.tpr_threshold = 4;
+       }},
+      {"virtual NMIs need NMI exiting", [](Setup& s) { s.v.pin_controls |= pin::kVirtualNmis; }},
+      {"NMI-window exiting needs virtual NMIs", [](Setup& s) { s.v.proc_controls |= proc::kNmiWindowExiting; }},
+      {"VPID not 0", [](Setup& s) { secondary(s.v, proc2::kEnableVpid), s.v.vpid = 0; }},
+      {"EPTP valid", [](Setup& s) { secondary(s.v, proc2::kEnableEpt), s.v.ept_pointer = 0x1000 | 6 | 1 << 3; }},
+      {"PML needs EPT and an aligned PML address", [](Setup& s) { secondary(s.v, proc2::kEnablePml); }},
+      {"unrestricted guest needs EPT", [](Setup& s) { secondary(s.v, proc2::kUnrestrictedGuest); }},
+      {"VM-function controls: EPTP switching only, with EPT and an aligned EPTP list",
+       [](Setup& s) { secondary(s.v, proc2::kEnableVmfunc), s.v.vm_function_control = 1; }},
+      {"mode-based execute control needs EPT", [](Setup& s) { secondary(s.v, proc2::kModeBasedExecute); }},
       {"VM-exit controls reserved bits", [](Setup& s) { s.v.exit_controls &= ~1u; }},
       {"save preemption timer needs the timer", [](Setup& s) { s.v.exit_controls |= exit_ctl::kSavePreemptionTimer; }},
       {"VM-exit MSR-store area", [](Setup& s) { s.v.exit_msr_store_count = 1, s.v.exit_msr_store_addr = 0x1004; }},
@@ -100,6 +127,11 @@ const std::map<std::string, Mutation>& mutations() {
        }},
       {"64-bit host: CR4.PAE 1, RIP canonical", [](Setup& s) { s.v.host_rip = kNonCanonical; }},
       {"guest CR0 fixed bits", [](Setup& s) { s.v.guest_cr0 &= ~cr0::NE; }},
+      {"guest CR0.PG needs CR0.PE",
+       [](Setup& s) {
+         secondary(s.v, proc2::kUnrestrictedGuest | proc2::kEnableEpt), s.v.ept_pointer = kEptp;
+         s.v.guest_cr0 &= ~cr0::PE;
+       }},
       {"guest CR4 fixed bits", [](Setup& s) { s.v.guest_cr4 &= ~cr4::VMXE; }},
       {"guest DEBUGCTL reserved bits",
        [](Setup& s) { s.v.entry_controls |= entry_ctl::kLoadDebugControls, s.v.guest_debugctl = 1; }},
@@ -161,6 +193,11 @@ const std::map<std::string, Mutation>& mutations() {
       {"guest SMI blocking 0 outside SMM", [](Setup& s) { s.v.guest_interruptibility = 4; }},
       {"guest no NMI blocking to inject an NMI",
        [](Setup& s) { s.v.entry_interruption_info = kValid | 2u << 8 | 2, s.v.guest_interruptibility = 8; }},
+      {"guest no virtual-NMI blocking to inject an NMI",
+       [](Setup& s) {
+         s.v.pin_controls |= pin::kNmiExiting | pin::kVirtualNmis;
+         s.v.entry_interruption_info = kValid | 2u << 8 | 2, s.v.guest_interruptibility = 8;
+       }},
       {"guest pending debug exceptions reserved bits", [](Setup& s) { s.v.guest_pending_debug = 1u << 4; }},
       {"guest pending BS matches TF under blocking or HLT",
        [](Setup& s) { s.v.guest_activity_state = 1, s.v.guest_rflags |= fl::TF; }},
@@ -178,18 +215,10 @@ const std::map<std::string, Mutation>& mutations() {
 }
 
 // Rows no VMCS can fail first while the control they concern is not
-// reported: its reserved-bit row catches the VMCS before.
-const std::map<std::string, u32> kUnreachable = {
-    {"virtual NMIs need NMI exiting", pin::kVirtualNmis},
-    {"NMI-window exiting needs virtual NMIs", pin::kVirtualNmis},
-    {"VPID not 0", proc2::kEnableVpid},
-    {"unrestricted guest needs EPT", proc2::kUnrestrictedGuest},
-    {"guest CR0.PG needs CR0.PE", proc2::kUnrestrictedGuest},
-    {"guest no virtual-NMI blocking to inject an NMI", pin::kVirtualNmis},
-};
-bool reported(u32 control) {
-  return control == pin::kVirtualNmis ? supports_pin(control) : supports_proc2(control);
-}
+// reported (its reserved-bit row catches the VMCS before), with the
+// secondary control each concerns. None at present.
+const std::map<std::string, u32> kUnreachable = {};
+bool reported(u32 secondary_control) { return supports_proc2(secondary_control); }
 
 }  // namespace
 
@@ -272,4 +301,23 @@ TEST_CASE("VMLAUNCH: an MSR-load entry that cannot be loaded fails with exit 34,
   CHECK(r.exit_reason() == (34u | kExitReasonEntryFailure));
   CHECK(r.vmcs().exit_qualification == 2);
   CHECK(r.cpu.msr.star == 0x1234);  // the first entry was loaded
+}
+
+TEST_CASE("with EPT a PAE guest's PDPTEs come from the VMCS fields, which the PDPTE row checks (qualification 2)") {
+  VmxRig r;
+  r.enter_root();
+  r.valid_vmcs();
+  Vmcs& v = r.vmcs();
+  secondary(v, proc2::kEnableEpt), v.ept_pointer = kEptp;
+  v.entry_controls &= ~entry_ctl::kIa32eModeGuest;
+  v.guest_cs_ar = 0xc09b;
+  v.guest_cr3 = 0x107000;
+  r.put64(0x107000, 0x108000 | 1 | 6);  // a bad PDPTE in memory: not looked at with EPT
+  v.guest_pdpte0 = 0x108000 | 1;
+  CHECK(r.failed_check() == nullptr);
+  v.guest_pdpte2 = 0x108000 | 1 | 0x20;  // reserved bit 5
+  const EntryCheck* bad = r.failed_check();
+  REQUIRE(bad);
+  CHECK(std::string(bad->name) == "guest PDPTEs (PAE paging)");
+  CHECK(bad->qualification == 2);
 }

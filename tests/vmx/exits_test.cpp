@@ -56,6 +56,8 @@ SNIPPET(g_vmxoff);
 SNIPPET(g_vmxon);
 SNIPPET(g_invpcid);
 SNIPPET(g_rdseed);
+SNIPPET(g_nmi_handler);
+SNIPPET(g_int_handler);
 
 namespace {
 
@@ -591,4 +593,177 @@ TEST_CASE("a task switch in non-root operation exits (9): new TSS selector, sour
   CHECK(r.vmcs().exit_qualification == (0x40u | 2u << 30));
   CHECK(r.vmcs().exit_instruction_length == 7);
   CHECK(r.vmcs().guest_tr_selector == 0x30);  // no task switch happened
+}
+
+TEST_CASE("virtual NMIs: an injected NMI blocks NMIs until the guest's IRET; then the NMI window exits (8)") {
+  VmxRig r;
+  ready(r).vmcs().pin_controls |= pin::kNmiExiting | pin::kVirtualNmis;
+  r.vmcs().proc_controls |= proc::kNmiWindowExiting;
+  r.vmcs().entry_interruption_info = intr_info::kValid | 2u << 8 | kNMI;
+  r.gate(kNMI, 0x31000);
+  r.load(0x31000, g_nmi_handler, g_nmi_handler_end);
+  r.cpu.gpr[RDX] = 0;
+  r.cpu.nmi_blocked_ = false;
+  REQUIRE(r.launch(g_loop, g_loop_end));
+  CHECK(basic(r) == 8);
+  CHECK(r.cpu.gpr[RDX] == 1);                        // the handler ran once, before the window opened
+  CHECK(r.vmcs().guest_rip == VmxRig::kGuestCode);   // IRET returned to the interrupted RIP
+  CHECK((r.vmcs().guest_interruptibility & interruptibility::kBlockingByNmi) == 0);
+  // Without IRET (blocked), no NMI-window exit: the injected NMI's handler
+  // loops; a real NMI still exits (NMI exiting) and the host's NMI
+  // blocking is what it was before entry.
+  VmxRig s;
+  ready(s).vmcs().pin_controls |= pin::kNmiExiting | pin::kVirtualNmis;
+  s.vmcs().proc_controls |= proc::kNmiWindowExiting;
+  s.vmcs().guest_interruptibility = interruptibility::kBlockingByNmi;
+  s.load(VmxRig::kGuestCode, g_loop, g_loop_end);
+  s.host_runs(VmxRig::vmlaunch_begin(), VmxRig::vmlaunch_end());
+  s.cpu.set_intercept_exceptions(true);
+  s.cpu.run(s.cpu.icount() + 50);
+  REQUIRE(s.cpu.vmx_non_root());
+  s.cpu.raise_nmi();
+  s.run_to_exception();
+  CHECK(basic(s) == 0);
+  CHECK(s.vmcs().exit_interruption_info == (intr_info::kValid | 2u << 8 | kNMI));
+  CHECK((s.vmcs().guest_interruptibility & interruptibility::kBlockingByNmi) != 0);
+  CHECK(!s.cpu.nmi_blocked_);
+}
+
+TEST_CASE("injection: a software interrupt returns past the instruction length; an external interrupt") {
+  VmxRig r;
+  ready(r);
+  r.gate(0x80, 0x31000);
+  r.load(0x31000, g_int_handler, g_int_handler_end);
+  r.vmcs().entry_interruption_info = intr_info::kValid | 4u << 8 | 0x80;  // INT 80H
+  r.vmcs().entry_instruction_length = 2;
+  REQUIRE(r.launch(g_loop, g_loop_end));
+  CHECK(basic(r) == 10);  // the handler's CPUID
+  CHECK(r.cpu.gpr[RSI] == 0x99);
+  CHECK(r.get(VmxRig::kGuestStack - 40, 8) == VmxRig::kGuestCode + 2);  // return RIP: past the "INT"
+  VmxRig e;
+  ready(e);
+  e.gate(0x41, 0x31000);
+  e.load(0x31000, g_int_handler, g_int_handler_end);
+  e.vmcs().guest_rflags |= fl::IF;
+  e.vmcs().entry_interruption_info = intr_info::kValid | 0x41;  // external interrupt 41H
+  REQUIRE(e.launch(g_loop, g_loop_end));
+  CHECK(basic(e) == 10);
+  CHECK(e.get(VmxRig::kGuestStack - 40, 8) == VmxRig::kGuestCode);  // return RIP: the guest RIP
+  CHECK((e.get(VmxRig::kGuestStack - 24, 8) & fl::IF) != 0);       // RFLAGS image with IF
+  CHECK((e.cpu.rflags() & fl::IF) == 0);  // host RFLAGS = 2 after the exit
+}
+
+TEST_CASE("activity state HLT: the guest waits; an interrupt-window exit when it may take an interrupt") {
+  VmxRig r;
+  ready(r).vmcs().guest_activity_state = u32(Activity::Hlt);
+  r.vmcs().guest_rflags |= fl::IF;
+  r.vmcs().proc_controls |= proc::kInterruptWindowExiting;
+  REQUIRE(r.launch(g_loop, g_loop_end));
+  CHECK(basic(r) == 7);
+  CHECK(r.vmcs().guest_activity_state == u32(Activity::Hlt));  // it exited from the HLT state
+  CHECK(r.cpu.gpr[RCX] == 0);                                  // no guest instruction ran
+  // External-interrupt exiting wakes a halted guest with IF = 0 too.
+  VmxRig e;
+  OneIrq irq;
+  e.cpu.set_interrupt_source(&irq);
+  ready(e).vmcs().guest_activity_state = u32(Activity::Hlt);
+  e.vmcs().pin_controls |= pin::kExternalInterruptExiting;
+  e.sched.schedule_at(e.cpu.icount() + 500, "nothing", [] {});  // something in the future to wait for
+  REQUIRE(e.launch(g_loop, g_loop_end));
+  CHECK(basic(e) == 1);
+  CHECK(e.cpu.gpr[RCX] == 0);
+}
+
+TEST_CASE("pending debug exceptions: BS with TF loaded at entry is a #DB before the first guest instruction") {
+  VmxRig r;
+  ready(r).vmcs().exception_bitmap = 1u << kDB;
+  r.vmcs().guest_rflags |= fl::TF;
+  r.vmcs().guest_pending_debug = dr6::BS;
+  r.vmcs().guest_interruptibility = interruptibility::kBlockingByMovSs;
+  REQUIRE(r.launch(g_inc3, g_inc3_end));
+  CHECK(basic(r) == 0);
+  CHECK((r.vmcs().exit_interruption_info & 0xff) == kDB);
+  CHECK(r.cpu.gpr[RCX] == 0);
+  CHECK(r.vmcs().guest_rip == VmxRig::kGuestCode);
+}
+
+TEST_CASE("a PAE guest: VM entry loads its PDPTEs from CR3; it runs and exits") {
+  VmxRig r;
+  ready(r);
+  constexpr u64 kPdpt = 0x108000, kPd = 0x109000;
+  r.put64(kPdpt, kPd | 1);
+  r.put64(kPd, 0x83);  // 2 MiB at 0
+  Vmcs& v = r.vmcs();
+  v.entry_controls &= ~entry_ctl::kIa32eModeGuest;
+  v.guest_cr3 = kPdpt;
+  v.guest_cs_ar = 0xc09b;
+  REQUIRE(r.launch(g_cpuid, g_cpuid_end));
+  CHECK(basic(r) == 10);
+  CHECK(r.vmcs().guest_cr3 == kPdpt);
+  CHECK(!(r.vmcs().entry_controls & entry_ctl::kIa32eModeGuest));  // EFER.LMA was 0
+  CHECK(r.cpu.long64());  // and the host is back in 64-bit mode
+}
+
+namespace {
+// Runs the same VMX scenario (timer, interrupts, MSR exits) and returns a
+// digest of everything the CPU and VMX hold.
+std::vector<u8> scenario_state() {
+  VmxRig r;
+  ready(r).vmcs().pin_controls |= pin::kPreemptionTimer;
+  r.vmcs().exit_controls |= exit_ctl::kSavePreemptionTimer;
+  r.vmcs().preemption_timer_value = 7;
+  r.launch(g_loop, g_loop_end, 100000);
+  for (int k = 0; k < 5; ++k) {
+    r.vmcs().preemption_timer_value = 3 + k;
+    r.resume(100000);
+  }
+  Serializer s;
+  r.vmx().serialize(s);
+  std::vector<u8> out = s.data();
+  for (u64 g : r.cpu.gpr)
+    for (int b = 0; b < 8; ++b) out.push_back(u8(g >> (8 * b)));
+  for (int b = 0; b < 8; ++b) out.push_back(u8(r.cpu.icount() >> (8 * b)));
+  return out;
+}
+}  // namespace
+
+TEST_CASE("determinism: the same VMX run twice gives the same state, bit for bit") {
+  const std::vector<u8> a = scenario_state(), b = scenario_state();
+  CHECK(a.size() > 100);
+  CHECK(a == b);
+}
+
+TEST_CASE("use TPR shadow: MOV CR8 uses the virtual TPR; below the threshold a trap-like exit (43)") {
+  VmxRig r;
+  ready(r).vmcs().proc_controls |= proc::kUseTprShadow;
+  r.vmcs().virtual_apic_page_addr = VmxRig::kData;
+  r.mem.write(VmxRig::kData + 0x80, 4, 0x50);  // VTPR 5
+  r.vmcs().tpr_threshold = 3;
+  r.cpu.gpr[RAX] = 7;
+  r.launch(g_mov_cr8_rax, g_mov_cr8_rax_end);  // no exit: the guest runs to its UD2
+  REQUIRE(r.cpu.vmx_non_root());
+  CHECK(r.get(VmxRig::kData + 0x80, 4) == 0x70);
+  CHECK(r.cpu.cr8 == 0);  // the real TPR did not change
+  // Lowering it below the threshold (3): exit after the MOV.
+  VmxRig b;
+  ready(b).vmcs().proc_controls |= proc::kUseTprShadow;
+  b.vmcs().virtual_apic_page_addr = VmxRig::kData;
+  b.mem.write(VmxRig::kData + 0x80, 4, 0x50);
+  b.vmcs().tpr_threshold = 3;
+  b.cpu.gpr[RAX] = 2;
+  REQUIRE(b.launch(g_mov_cr8_rax, g_mov_cr8_rax_end));
+  CHECK(basic(b) == 43);
+  CHECK(b.vmcs().guest_rip == VmxRig::kGuestCode + 4);  // trap-like: after MOV CR8 (4 bytes)
+  CHECK(b.get(VmxRig::kData + 0x80, 4) == 0x20);
+  // MOV from CR8 reads VTPR[7:4].
+  VmxRig f;
+  ready(f).vmcs().proc_controls |= proc::kUseTprShadow;
+  f.vmcs().virtual_apic_page_addr = VmxRig::kData;
+  f.mem.write(VmxRig::kData + 0x80, 4, 0x90);
+  f.put(VmxRig::kGuestCode, {0x44, 0x0f, 0x20, 0xc0, 0x0f, 0x0b});  // mov rax, cr8; ud2
+  f.cpu.gpr[RAX] = 0;
+  f.host_runs(VmxRig::vmlaunch_begin(), VmxRig::vmlaunch_end());
+  f.run_to_exception();
+  REQUIRE(f.cpu.vmx_non_root());
+  CHECK(f.cpu.gpr[RAX] == 9);
 }

@@ -92,7 +92,7 @@ TEST_CASE("outside VMX operation the other VMX instructions are #UD; at CPL 3 #G
   CHECK(fault_of(r, vmxoff_, vmxoff__end) == kUD);
   CHECK(fault_of(r, vmcall_, vmcall__end) == kUD);
   CHECK(fault_of(r, vmfunc_, vmfunc__end) == kUD);  // VMFUNC is #UD outside non-root operation
-  CHECK(fault_of(r, invept_, invept__end, VmxRig::kData) == kUD);  // INVEPT not reported
+  CHECK(fault_of(r, invept_, invept__end, VmxRig::kData) == kUD);  // outside VMX operation
   r.enter_root();
   CHECK(fault_of(r, vmfunc_, vmfunc__end) == kUD);
   r.cpu.cpl = 3;  // CPL 3 in 64-bit mode (the code segment stays; only the privilege matters here)
@@ -173,7 +173,7 @@ TEST_CASE("VMREAD/VMWRITE: VMfailInvalid without a VMCS, error 12 for no such fi
   CHECK(run(r, vmread_rax_rbx, vmread_rax_rbx_end, u32(Field::TSC_OFFSET) | 1));
   CHECK(r.cpu.gpr[RBX] == 0x33333333);
   // No such field; the high half of a natural-width field; a field of an unreported feature.
-  for (u64 enc : {u64(0x7777), u64(u32(Field::GUEST_RIP) | 1), u64(u32(Field::EPT_POINTER))}) {
+  for (u64 enc : {u64(0x7777), u64(u32(Field::GUEST_RIP) | 1), u64(u32(Field::VMREAD_BITMAP))}) {
     CAPTURE(enc);
     CHECK(run(r, vmread_rax_rbx, vmread_rax_rbx_end, enc));
     CHECK((r.zf() && !r.cf()));

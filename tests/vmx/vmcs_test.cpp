@@ -35,7 +35,9 @@ TEST_CASE("find_field: full and high encodings, fields of unreported features do
   CHECK(!find_field(u32(Field::EXIT_REASON) | 1, &high));
   CHECK(!find_field(0x12345678, &high));
   CHECK(!find_field(u64(1) << 32 | u32(Field::GUEST_RIP), &high));
-  CHECK(find_field(u32(Field::EPT_POINTER), &high) == nullptr);  // EPT not reported (yet)
+  CHECK(find_field(u32(Field::EPT_POINTER), &high) != nullptr);      // EPT is reported
+  CHECK(find_field(u32(Field::VMREAD_BITMAP), &high) == nullptr);    // VMCS shadowing is not (yet)
+  CHECK(find_field(u32(Field::EOI_EXIT_BITMAP0), &high) == nullptr);  // nor virtual-interrupt delivery
   CHECK(find_field(u32(Field::PREEMPTION_TIMER_VALUE), &high) != nullptr);
 }
 
