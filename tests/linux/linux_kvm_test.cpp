@@ -149,13 +149,13 @@ static void kvm_twice(int cpus) {
   for (const char* bad :
        {"WARNING:", "BUG:", "Oops", "Kernel panic", "Call Trace", "general protection", "invalid opcode", "segfault",
         "traps:", "Unable to handle", "insmod", "FAIL", "KVM_SET_TSS_ADDR"})
-    CHECK_MESSAGE(!has(b.serial, bad), "the serial log has '" << bad << "'");
+    CHECK_MESSAGE(!has(b.serial, bad), "the serial log has '" << std::string(bad) << "'");
   std::istringstream lines(b.serial);
   for (std::string line; std::getline(lines, line);) {
     if (!has(line, "kvm") && !has(line, "VMX")) continue;
     for (const char* bad : {"disabled", "not supported", "does not work properly", "inconsistency", "no hardware",
                             "unsupported", "broken"})
-      CHECK_MESSAGE(!has(line, bad), "kvm or VMX: " << line);
+      CHECK_MESSAGE(!has(line, bad), "kvm or VMX: \"" << std::string(bad) << "\" in " << line);
   }
 
   // Determinism: the second run is the same to the last bit.
