@@ -6,10 +6,17 @@
 # on the kernel command line reports uname, the CPUs and the interrupts and
 # powers off.
 #
-#   scripts/linux-guest.sh [OUT_DIR]      (default: build/linux-guest)
+#   scripts/linux-guest.sh [--kvm PROGRAM] [OUT_DIR]   (default: build/linux-guest)
 #
 # Writes OUT_DIR/vmlinuz, OUT_DIR/initrd.img and OUT_DIR/kernel-release (the
 # string `uname -r` prints), and prints OUT_DIR.
+#
+# --kvm PROGRAM (docs/linux-boot.md "KVM inside vtlab") also puts the kernel
+# package's own irqbypass.ko, kvm.ko and kvm-intel.ko (decompressed here if
+# the package compresses them) and PROGRAM (a static executable, the build's
+# kvm-smoke) into the initramfs as /bin/kvm-smoke; with vtlab_kvm=1 on the
+# kernel command line /init then loads the modules, prints kvm_intel's
+# parameters, runs kvm-smoke once on every CPU and powers off.
 #
 # The .debs are fetched with `apt-get download` (no root needed) the first
 # time and kept in a cache shared by every checkout: $VTLAB_DEB_CACHE, else
@@ -25,6 +32,13 @@ die() {
   exit 1
 }
 root=$(cd "$(dirname "$0")/.." && pwd)
+kvm_program=
+if [ "${1:-}" = --kvm ]; then
+  [ $# -ge 2 ] || die "--kvm needs the path of the kvm-smoke program"
+  kvm_program=$2
+  shift 2
+  [ -f "$kvm_program" ] && [ -x "$kvm_program" ] || die "--kvm: '$kvm_program' is not an executable file"
+fi
 out=${1:-$root/build/linux-guest}
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
@@ -119,11 +133,63 @@ if [ "$vtlab_poweroff" = 1 ]; then
   cat /proc/interrupts
   poweroff -f
 fi
+# vtlab_kvm=1 (an initramfs made with --kvm): load KVM, run kvm-smoke, power off.
+if [ "$vtlab_kvm" = 1 ] && [ -x /bin/vtlab-kvm-test ]; then
+  vtlab-kvm-test
+  poweroff -f
+fi
 # cttyhack opens the console's real device (ttyS0), so the shell has a
 # controlling terminal and job control.
 exec setsid cttyhack sh
 EOF
 chmod 755 "$rootfs/init"
+
+# KVM inside vtlab: the modules from the same kernel package, in their usual
+# place (insmod takes paths; the order follows their `depends=`).
+if [ -n "$kvm_program" ]; then
+  moddir=lib/modules/$release/kernel
+  kvm_modules="virt/lib/irqbypass arch/x86/kvm/kvm arch/x86/kvm/kvm-intel"
+  patterns=()
+  for m in $kvm_modules; do patterns+=("./$moddir/$m.ko*"); done
+  dpkg-deb --fsys-tarfile "$kernel_deb" | tar -x -C "$work" --wildcards "${patterns[@]}" ||
+    die "$kernel_deb lacks one of the modules $kvm_modules"
+  for m in $kvm_modules; do
+    mkdir -p "$rootfs/$moddir/$(dirname "$m")"
+    src=$(ls "$work/$moddir/$m".ko* | head -n 1)
+    # busybox insmod loads plain ELF objects: undo the package's compression.
+    case $src in
+    *.ko) cp "$src" "$rootfs/$moddir/$m.ko" ;;
+    *.ko.xz) xz -dc "$src" >"$rootfs/$moddir/$m.ko" ;;
+    *.ko.zst) zstd -qdc "$src" >"$rootfs/$moddir/$m.ko" ;;
+    *.ko.gz) gzip -dc "$src" >"$rootfs/$moddir/$m.ko" ;;
+    *) die "cannot decompress $src" ;;
+    esac
+  done
+  cp "$kvm_program" "$rootfs/bin/kvm-smoke"
+  {
+    echo '#!/bin/sh'
+    echo '# Loads KVM, reports kvm_intel'"'"'s parameters, runs kvm-smoke on every CPU.'
+    echo "moddir=/$moddir"
+    echo "modules='$kvm_modules'"
+    cat <<'EOF'
+for m in $modules; do
+  insmod $moddir/$m.ko || echo "vtlab-kvm: insmod $m failed"
+done
+for p in ept vpid unrestricted_guest enable_apicv flexpriority enable_shadow_vmcs pml preemption_timer nested; do
+  echo "vtlab-kvm: kvm_intel.$p=$(cat /sys/module/kvm_intel/parameters/$p 2>&1)"
+done
+n=$(grep -c ^processor /proc/cpuinfo)
+cpu=0
+while [ $cpu -lt $n ]; do
+  echo "vtlab-kvm: kvm-smoke on CPU $cpu"
+  taskset -c $cpu /bin/kvm-smoke
+  echo "vtlab-kvm: kvm-smoke on CPU $cpu exit status $?"
+  cpu=$((cpu + 1))
+done
+EOF
+  } >"$rootfs/bin/vtlab-kvm-test"
+  chmod 755 "$rootfs/bin/vtlab-kvm-test"
+fi
 # /dev/console (init's stdio) comes from the kernel's built-in initramfs.
 # Reproducible: fixed times, owners and inode numbers, sorted names, so the
 # same packages give the same bytes (and runs on other hosts the same state hash).
