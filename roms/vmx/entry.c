@@ -650,18 +650,7 @@ static void test_order_and_state(void) {
 }
 
 int kmain(uint32_t magic, uint32_t info) {
-  vt_init(magic, info);
-  trap_init();
-  const int vmx = vmx_supported();
-  int on = -1;
-  if (vmx) on = vmx_enable();
-  TEST("vmxon", "VMX operation entered") {
-    if (!vmx)
-      vt_fail("the CPU does not report VMX");
-    else if (on != VMX_OK)
-      vt_fail("VMXON: %d", on);
-  }
-  if (on != VMX_OK) return vt_finish("vmx-entry");
+  if (!vmx_test_start(magic, info)) return vt_finish("vmx-entry");
   vmcs = vmcs_alloc(0);
   test_order_and_state();
   run_checks();

@@ -348,18 +348,7 @@ static void test_pml(void) {
 }
 
 int kmain(uint32_t magic, uint32_t info) {
-  vt_init(magic, info);
-  trap_init();
-  const int vmx = vmx_supported();
-  int on = -1;
-  if (vmx) on = vmx_enable();
-  TEST("vmxon", "VMX operation entered") {
-    if (!vmx)
-      vt_fail("the CPU does not report VMX");
-    else if (on != VMX_OK)
-      vt_fail("VMXON: %d", on);
-  }
-  if (on != VMX_OK) return vt_finish("vmx-ept");
+  if (!vmx_test_start(magic, info)) return vt_finish("vmx-ept");
   int ept_ok = has_proc2(CPU2_EPT) && (caps.ept_vpid & EPT_CAP_WALK4) && (caps.ept_vpid & EPT_CAP_WB);
   TEST("ept-caps", "EPT with 4-level walks and write-back paging structures is reported") {
     if (!ept_ok) vt_fail("no EPT (secondary control 1, IA32_VMX_EPT_VPID_CAP bits 6 and 14)");

@@ -181,18 +181,7 @@ static void run_three_levels(void) {
 }
 
 int kmain(uint32_t magic, uint32_t info) {
-  vt_init(magic, info);
-  trap_init();
-  const int vmx = vmx_supported();
-  int on = -1;
-  if (vmx) on = vmx_enable();
-  TEST("vmxon", "VMX operation entered") {
-    if (!vmx)
-      vt_fail("the CPU does not report VMX");
-    else if (on != VMX_OK)
-      vt_fail("VMXON: %d", on);
-  }
-  if (on != VMX_OK) return vt_finish("vmx-nested");
+  if (!vmx_test_start(magic, info)) return vt_finish("vmx-nested");
   const int shadowing = has_proc2(CPU2_SHADOW_VMCS);
   TEST("shadowing-caps", "VMCS shadowing is reported (secondary control 14)") {
     if (!shadowing) vt_fail("no VMCS shadowing");

@@ -2,6 +2,7 @@
 
 #include "runtime/kprintf.h"
 #include "runtime/kstring.h"
+#include "vmx/lib/trap.h"
 #include "vmx/lib/vtest.h"
 
 struct vmx_caps caps;
@@ -530,4 +531,19 @@ int expect_exit(const struct vmx_exit *e, uint32_t reason) {
     return 0;
   }
   return 1;
+}
+
+int vmx_test_start(uint32_t magic, uint32_t info) {
+  vt_init(magic, info);
+  trap_init();
+  const int vmx = vmx_supported();
+  int on = -1;
+  if (vmx) on = vmx_enable();
+  TEST("vmxon", "VMX operation entered") {
+    if (!vmx)
+      vt_fail("the CPU does not report VMX");
+    else if (on != VMX_OK)
+      vt_fail("VMXON: %d", on);
+  }
+  return on == VMX_OK;
 }

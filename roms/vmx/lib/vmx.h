@@ -46,6 +46,10 @@ int has_proc2(uint32_t bits); /* the secondary controls exist and allow `bits` *
  * or -1 if a locked IA32_FEATURE_CONTROL forbids VMX. */
 int vmx_enable(void);
 extern uint64_t vmxon_region;
+/* The common start of a VMX test ROM: the test framework and the trap
+ * handler, then the "vmxon" test (CPUID reports VMX and vmx_enable succeeds).
+ * Returns 1 in VMX operation; 0 if the ROM should end with vt_finish. */
+int vmx_test_start(uint32_t magic, uint32_t info);
 
 /* ---- memory ---- */
 void *page_alloc(void); /* a zeroed 4-KiB page from a pool in .bss */
