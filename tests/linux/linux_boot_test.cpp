@@ -15,35 +15,19 @@
 #include <string>
 #include <vector>
 
-#include "tests/cli_e2e/child.h"
+#include "tests/linux/guest_boot.h"
 
 namespace {
 
-std::string read_file(const std::string& path) {
-  std::ifstream f(path, std::ios::binary);
-  std::stringstream s;
-  s << f.rdbuf();
-  return s.str();
-}
+using linux_test::Boot;
+using linux_test::has;
+using linux_test::read_file;
 
-std::string guest_dir() {
-  const char* env = std::getenv("VTLAB_LINUX_GUEST_DIR");
-  return env && *env ? env : std::string(VTLAB_SOURCE_DIR) + "/build/linux-guest";
-}
+std::string guest_dir() { return linux_test::guest_dir("VTLAB_LINUX_GUEST_DIR", "linux-guest"); }
 
 // Builds (or finds in the cache) vmlinuz and initrd.img; FAILs loudly if
 // the script cannot fetch the packages.
-std::string prepare_guest() {
-  const std::string dir = guest_dir();
-  const std::string log = std::string(VTLAB_TEST_TMP) + "/linux-guest.log";
-  const std::string cmd = std::string(VTLAB_SOURCE_DIR) + "/scripts/linux-guest.sh '" + dir + "' >'" + log + "' 2>&1";
-  const int status = std::system(cmd.c_str());
-  REQUIRE_MESSAGE(status == 0,
-                  "scripts/linux-guest.sh could not build the Linux guest (it needs network access "
-                  "and Debian's package lists for apt-get download):\n"
-                      << read_file(log));
-  return dir;
-}
+std::string prepare_guest() { return linux_test::prepare_guest("", guest_dir(), "linux-guest.log"); }
 
 // The virtual time at which the keystroke script starts typing. The shell's
 // prompt appears after about 6.0e9 ticks (docs/linux-boot.md); the margin
@@ -60,41 +44,14 @@ std::string write_keys(const std::string& path) {
   return path;
 }
 
-struct Boot {
-  cli_e2e::Result result;
-  std::string serial;   // COM1's bytes
-  std::string summary;  // vtlab's last line on stderr
-};
-
-// Starts `runs` boots at once (they are independent processes; on two
-// cores this halves the test's time), then waits for all of them.
+// Starts `runs` boots on `cpus` vCPUs at once, typing `keys`.
 std::vector<Boot> boot(const std::string& dir, const std::string& keys, int cpus, int runs) {
-  std::vector<cli_e2e::Child> children;
-  std::vector<std::string> outs, errs;
-  for (int i = 0; i < runs; ++i) {
-    const std::string base =
-        std::string(VTLAB_TEST_TMP) + "/linux-cpus" + std::to_string(cpus) + "-run" + std::to_string(i);
-    outs.push_back(base + ".serial");
-    errs.push_back(base + ".stderr");
-    children.push_back(cli_e2e::start_vtlab(
-        "run '" + dir + "/vmlinuz' --initrd '" + dir + "/initrd.img' --cmdline 'console=ttyS0' --mem 512M --cpus " +
-        std::to_string(cpus) + " --serial-in keys:'" + keys + "' --max-insns 30000000000 >'" + outs.back() + "' 2>'" +
-        errs.back() + "'"));
-  }
-  std::vector<Boot> boots;
-  for (int i = 0; i < runs; ++i) {
-    Boot b;
-    b.result = cli_e2e::finish(children[std::size_t(i)], 1200);
-    b.serial = read_file(outs[std::size_t(i)]);
-    const std::string err = read_file(errs[std::size_t(i)]);
-    const std::size_t nl = err.rfind('\n', err.size() >= 2 ? err.size() - 2 : 0);
-    b.summary = nl == std::string::npos ? err : err.substr(nl + 1);
-    boots.push_back(std::move(b));
-  }
-  return boots;
+  return linux_test::boot("linux-cpus" + std::to_string(cpus),
+                          "'" + dir + "/vmlinuz' --initrd '" + dir +
+                              "/initrd.img' --cmdline 'console=ttyS0' --mem 512M --cpus " + std::to_string(cpus) +
+                              " --serial-in keys:'" + keys + "' --max-insns 30000000000",
+                          runs);
 }
-
-bool has(const std::string& s, const std::string& what) { return s.find(what) != std::string::npos; }
 
 // The sum over the CPU columns of /proc/interrupts' line for `name` (from
 // the output of `cat /proc/interrupts`), or -1.

@@ -14,74 +14,32 @@
 #include <vector>
 
 #include "cpu/vmx/capabilities.h"
-#include "tests/cli_e2e/child.h"
+#include "tests/linux/guest_boot.h"
 
 namespace {
 
 using namespace vtlab;
+using linux_test::Boot;
+using linux_test::has;
+using linux_test::read_file;
 
-std::string read_file(const std::string& path) {
-  std::ifstream f(path, std::ios::binary);
-  std::stringstream s;
-  s << f.rdbuf();
-  return s.str();
-}
-
-bool has(const std::string& s, const std::string& what) { return s.find(what) != std::string::npos; }
-
-std::string guest_dir() {
-  const char* env = std::getenv("VTLAB_LINUX_KVM_GUEST_DIR");
-  return env && *env ? env : std::string(VTLAB_SOURCE_DIR) + "/build/linux-guest-kvm";
-}
+std::string guest_dir() { return linux_test::guest_dir("VTLAB_LINUX_KVM_GUEST_DIR", "linux-guest-kvm"); }
 
 // Builds (or finds in the .deb cache) the kernel and the --kvm initramfs;
 // fails loudly if the packages cannot be had.
 std::string prepare_guest() {
-  const std::string dir = guest_dir();
-  const std::string log = std::string(VTLAB_TEST_TMP) + "/linux-kvm-guest.log";
-  const std::string cmd = std::string(VTLAB_SOURCE_DIR) + "/scripts/linux-guest.sh --kvm '" KVM_SMOKE_BINARY "' '" +
-                          dir + "' >'" + log + "' 2>&1";
-  REQUIRE_MESSAGE(std::system(cmd.c_str()) == 0,
-                  "scripts/linux-guest.sh --kvm could not build the guest (it needs network access "
-                  "and Debian's package lists the first time):\n"
-                      << read_file(log));
-  return dir;
+  return linux_test::prepare_guest("--kvm '" KVM_SMOKE_BINARY "'", guest_dir(), "linux-kvm-guest.log");
 }
 
-struct Boot {
-  cli_e2e::Result result;
-  std::string serial;   // COM1's bytes
-  std::string summary;  // vtlab's last line on stderr
-};
-
-// Starts `runs` boots at once (independent processes), then waits for all.
-// cryptomgr.notests: the crypto self-tests are linux_boot's business and
-// cost 0.74 s of virtual time.
+// Starts `runs` boots at once. cryptomgr.notests: the crypto self-tests are
+// linux_boot's business and cost 0.74 s of virtual time.
 std::vector<Boot> boot(const std::string& dir, int cpus, int runs) {
-  std::vector<cli_e2e::Child> children;
-  std::vector<std::string> outs, errs;
-  for (int i = 0; i < runs; ++i) {
-    const std::string base =
-        std::string(VTLAB_TEST_TMP) + "/linux-kvm-cpus" + std::to_string(cpus) + "-run" + std::to_string(i);
-    outs.push_back(base + ".serial");
-    errs.push_back(base + ".stderr");
-    children.push_back(cli_e2e::start_vtlab("run '" + dir + "/vmlinuz' --initrd '" + dir +
-                                            "/initrd.img' --cmdline 'console=ttyS0 vtlab_kvm=1 cryptomgr.notests' "
-                                            "--mem 512M --cpus " +
-                                            std::to_string(cpus) + " --max-insns 20000000000 >'" + outs.back() +
-                                            "' 2>'" + errs.back() + "'"));
-  }
-  std::vector<Boot> boots;
-  for (int i = 0; i < runs; ++i) {
-    Boot b;
-    b.result = cli_e2e::finish(children[std::size_t(i)], 1200);
-    b.serial = read_file(outs[std::size_t(i)]);
-    const std::string err = read_file(errs[std::size_t(i)]);
-    const std::size_t nl = err.rfind('\n', err.size() >= 2 ? err.size() - 2 : 0);
-    b.summary = nl == std::string::npos ? err : err.substr(nl + 1);
-    boots.push_back(std::move(b));
-  }
-  return boots;
+  return linux_test::boot(
+      "linux-kvm-cpus" + std::to_string(cpus),
+      "'" + dir + "/vmlinuz' --initrd '" + dir +
+          "/initrd.img' --cmdline 'console=ttyS0 vtlab_kvm=1 cryptomgr.notests' --mem 512M --cpus " +
+          std::to_string(cpus) + " --max-insns 20000000000",
+      runs);
 }
 
 bool reported(u32 msr, u32 bits) { return (vmx::capability(msr) >> 32 & bits) == bits; }
