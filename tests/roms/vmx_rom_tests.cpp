@@ -3,11 +3,8 @@
 // through the debug-exit port with code 0, prints no FAIL line and prints
 // exactly roms/expected/<rom>.txt, then runs it again and checks that the
 // second run is the same (instructions, state hash, serial bytes).
-//
-// While vtlab's CPU model does not report VMX (CPUID.1:ECX[5]), the ROMs
-// cannot run: the test says so and exits with 77, which ctest reports as
-// skipped (SKIP_RETURN_CODE), so the suite stays green until the VMX core
-// lands and the coordinator makes them mandatory.
+// A CPU model without VMX fails every one of them (each ROM's first test is
+// CPUID.1:ECX.VMX).
 #include <cstdio>
 #include <fstream>
 #include <sstream>
@@ -15,13 +12,10 @@
 
 #include "core/machine/loader/load_image.h"
 #include "core/machine/machine.h"
-#include "cpu/cpuid_table.h"
 
 namespace {
 
 using namespace vtlab;
-
-constexpr int kSkipped = 77;
 
 std::string read_file(const std::string& path) {
   std::ifstream f(path, std::ios::binary);
@@ -58,14 +52,6 @@ int main(int argc, char** argv) {
     return 2;
   }
   const std::string rom = argv[1];
-  u32 r[4];
-  cpuid_lookup(1, 0, r);
-  if (!(r[unsigned(feature::VMX.reg)] & cpuid_bit_mask(feature::VMX))) {
-    std::printf("SKIPPED %s: vtlab's CPU model does not report VMX (CPUID.1:ECX[5] = 0); the VMX ROM tests run "
-                "once the VMX core (cpu/vmx) lands\n",
-                rom.c_str());
-    return kSkipped;
-  }
   int failures = 0;
   const Run a = run_rom(rom);
   std::printf("%s\n%s\n", a.serial.c_str(), a.result.summary().c_str());
