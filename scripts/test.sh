@@ -18,7 +18,7 @@ cmake --build --preset release -j"$jobs"
 ctest --preset release -j"$jobs"
 
 phase "Short fuzz runs (loaders, command line, chipset, APICs, fw_cfg, PCI)"
-FUZZ_SECONDS=${FUZZ_SECONDS:-15} scripts/fuzz.sh
+FUZZ_SECONDS=${FUZZ_SECONDS:-10} scripts/fuzz.sh
 
 phase "Debug (ASan+UBSan+LSan) build + unit and ROM tests"
 # The sanitizer options live in CMakePresets.json (test preset "debug"): a

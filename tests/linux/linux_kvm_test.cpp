@@ -53,9 +53,12 @@ void check_param(const std::string& serial, const std::string& name, const std::
 
 }  // namespace
 
-static void kvm_twice(int cpus) {
+// Boots `runs` times at once; with two runs they must be equal to the last
+// bit. CI's time budget pays for the determinism check on 2 vCPUs only (the
+// SMP case; linux_boot checks 1 and 2 vCPUs without KVM).
+static void kvm_boot(int cpus, int runs) {
   const std::string dir = prepare_guest();
-  std::vector<Boot> boots = boot(dir, cpus, 2);
+  std::vector<Boot> boots = boot(dir, cpus, runs);
   const Boot& b = boots[0];
   INFO("--cpus " << cpus << ", serial output:\n" << b.serial << "\nsummary: " << b.summary);
   REQUIRE_FALSE(b.result.timed_out);
@@ -116,6 +119,7 @@ static void kvm_twice(int cpus) {
       CHECK_MESSAGE(!has(line, bad), "kvm or VMX: \"" << std::string(bad) << "\" in " << line);
   }
 
+  if (runs < 2) return;
   // Determinism: the second run is the same to the last bit.
   const Boot& again = boots[1];
   CHECK(again.result.status == b.result.status);
@@ -125,8 +129,8 @@ static void kvm_twice(int cpus) {
 
 TEST_CASE(
     "Linux as the hypervisor on 1 vCPU: kvm_intel with EPT, VPID, unrestricted guest; real-mode and 64-bit "
-    "guests print through port I/O, twice alike") {
-  kvm_twice(1);
+    "guests print through port I/O") {
+  kvm_boot(1, 1);
 }
 
-TEST_CASE("Linux as the hypervisor on 2 vCPUs: kvm-smoke on each vCPU, twice alike") { kvm_twice(2); }
+TEST_CASE("Linux as the hypervisor on 2 vCPUs: kvm-smoke on each vCPU, twice alike") { kvm_boot(2, 2); }
