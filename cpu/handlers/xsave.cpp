@@ -1,8 +1,8 @@
 // The XSAVE feature set (SDM Vol. 1 Chapter 13, Vol. 2 XSAVE ... XSETBV)
 // for the state components this CPU model supports, x87 (0) and SSE (1):
 // XGETBV, XSETBV, XSAVE, XSAVEOPT, XSAVEC, XRSTOR (and their REX.W forms).
-// XSAVES/XRSTORS (supervisor state, IA32_XSS) are not implemented and not
-// reported.
+// XSAVES/XRSTORS are outside this CPU model: CPUID.(EAX=0DH,ECX=1):EAX[3] is 0
+// and there is no IA32_XSS, so they are #UD, as on a processor without them.
 //
 // Both components live in the 512-byte legacy region, so every XSAVE area
 // is that region plus the 64-byte header (576 bytes, CPUID.(EAX=0DH)) in
