@@ -38,7 +38,7 @@ constexpr unsigned long long kTypeAt = 7'500'000'000ULL;
 std::string write_keys(const std::string& path) {
   std::ofstream k(path);
   k << "# typed into the busybox shell of the Linux guest\n"
-    << "@" << kTypeAt << " echo hello from vtlab; uname -r; grep -c ^processor /proc/cpuinfo\\n\n"
+    << "@" << kTypeAt << " echo hello from vtlab; uname -a; grep -c processor /proc/cpuinfo\\n\n"
     << "@+300000000 cat /proc/interrupts\\n\n"
     << "@+300000000 poweroff -f\\n\n";
   return path;
@@ -105,8 +105,15 @@ static void boot_to_shell_twice(int cpus) {
   CHECK(has(b.serial, "vtlab-guest: init up, kernel " + release));
   CHECK(has(b.serial, "vtlab# "));
   CHECK(has(b.serial, "\r\nhello from vtlab\r\n"));
-  // uname -r, then grep -c ^processor: every vCPU came up.
-  CHECK(has(b.serial, "\r\n" + release + "\r\n" + std::to_string(cpus) + "\r\n"));
+  // uname -a (busybox: kernel name, node name, release, version, machine,
+  // operating system), then grep -c processor: every vCPU came up.
+  const std::size_t uname_at = b.serial.find("\r\nLinux (none) " + release + " #");
+  REQUIRE(uname_at != std::string::npos);
+  const std::size_t uname_end = b.serial.find("\r\n", uname_at + 2);
+  REQUIRE(uname_end != std::string::npos);
+  CHECK(has(b.serial.substr(uname_at, uname_end - uname_at), " x86_64 GNU/Linux"));
+  CHECK(b.serial.compare(uname_end, 2 + std::to_string(cpus).size() + 2,
+                         "\r\n" + std::to_string(cpus) + "\r\n") == 0);
   CHECK(has(b.serial, "smp: Brought up 1 node, " + std::to_string(cpus) + (cpus == 1 ? " CPU\r\n" : " CPUs\r\n")));
   CHECK(interrupt_count(b.serial, "timer") > 0);
   CHECK(interrupt_count(b.serial, "ttyS0") > 0);
