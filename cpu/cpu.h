@@ -669,8 +669,6 @@ class Cpu final : public CodeWriteListener {
   bool vmx_non_root_ = false;
   // Non-root with the monitor trap flag: one instruction per slice.
   bool vmx_single_step_ = false;
-  // Added to the TSC in non-root operation ("use TSC offsetting").
-  u64 vmx_tsc_offset_ = 0;
   // Runs blocks from RIP until `limit`, a block break or a fault (which it
   // delivers). The setjmp target of raise() while it runs.
   [[gnu::noinline]] void run_slice(u64 limit);

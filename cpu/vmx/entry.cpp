@@ -156,7 +156,6 @@ void Vmx::switch_eptp(u64 eptp, u16 index) {
 void Vmx::update_execution_state() {
   Cpu& c = cpu_;
   const Vmcs& v = vmcs_;
-  c.vmx_tsc_offset_ = (v.proc_controls & proc::kUseTscOffsetting) ? v.tsc_offset : 0;  // (for the debugger)
   pause_seen_ = false;
   c.vmx_single_step_ = v.proc_controls & proc::kMonitorTrapFlag;
   timer_expired_ = false;

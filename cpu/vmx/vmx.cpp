@@ -24,7 +24,6 @@ void Vmx::reset() {
   exit_pending_ = false;
   cpu_.vmx_non_root_ = false;
   cpu_.vmx_single_step_ = false;
-  cpu_.vmx_tsc_offset_ = 0;
 }
 
 void Vmx::enter_operation(u64 vmxon_region) {
@@ -105,7 +104,6 @@ void Vmx::serialize(Serializer& s) {
   bool non_root = cpu_.vmx_non_root_;
   s.flag(non_root);
   cpu_.vmx_non_root_ = non_root;
-  s(cpu_.vmx_tsc_offset_);
   s.flag(cpu_.vmx_single_step_);
   s(exits_);
   s.flag(host_nmi_blocked_);
