@@ -28,13 +28,15 @@ constexpr u32 kEntryDefault1 = 0x000011ff, kEntryTrueDefault1 = 0x000011fb;
 constexpr u32 kPinAllowed1 = kPinDefault1 |
                              pin::kExternalInterruptExiting |  // cpu/vmx/events.cpp
                              pin::kNmiExiting |                // events.cpp
-                             pin::kPreemptionTimer;            // preemption_timer.cpp
+                             pin::kPreemptionTimer |           // preemption_timer.cpp
+                             pin::kPostedInterrupts;           // events.cpp, apic_virtualization.cpp
 constexpr u32 kProcAllowed1 = kProcDefault1 |
                               proc::kInterruptWindowExiting |  // events.cpp
                               proc::kUseTscOffsetting |        // Cpu::tsc()
                               proc::kHltExiting | proc::kInvlpgExiting | proc::kMwaitExiting |
                               proc::kRdpmcExiting | proc::kRdtscExiting |       // intercepts.cpp
                               proc::kCr8LoadExiting | proc::kCr8StoreExiting |  // intercepts.cpp (MOV CR8)
+                              proc::kUseTprShadow |                             // apic_virtualization.cpp
                               proc::kMovDrExiting |                             // intercepts.cpp
                               proc::kUnconditionalIoExiting | proc::kUseIoBitmaps |  // io_exits.cpp
                               proc::kMonitorTrapFlag |                               // events.cpp
@@ -45,7 +47,10 @@ constexpr u32 kProc2Allowed1 = proc2::kDescriptorTableExiting |  // intercepts.c
                                proc2::kEnableRdtscp |            // RDTSCP is #UD without it
                                proc2::kWbinvdExiting |           // intercepts.cpp
                                proc2::kRdrandExiting | proc2::kRdseedExiting |  // intercepts.cpp
-                               proc2::kEnableInvpcid;  // INVPCID is #UD without it
+                               proc2::kEnableInvpcid |  // INVPCID is #UD without it
+                               proc2::kVirtualizeApicAccesses | proc2::kVirtualizeX2apic |
+                               proc2::kApicRegisterVirtualization |
+                               proc2::kVirtualInterruptDelivery;  // apic_virtualization.cpp
 constexpr u32 kExitAllowed1 = kExitDefault1 |
                               exit_ctl::kHostAddressSpaceSize |  // exit.cpp: 64-bit host
                               exit_ctl::kAckInterruptOnExit |    // events.cpp

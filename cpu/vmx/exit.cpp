@@ -185,6 +185,7 @@ void Vmx::vm_exit(const ExitInfo& e) {
   if (timer_armed_) c.scheduler().cancel(timer_event_);
   timer_armed_ = timer_expired_ = false;
   inject_pending_ = mtf_pending_ = false;
+  apicv_.exited();
   c.vmx_non_root_ = false;
   c.vmx_single_step_ = false;
   c.halted = false;

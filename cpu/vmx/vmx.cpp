@@ -22,6 +22,8 @@ void Vmx::reset() {
   timer_deadline_ = 0;
   last_failure_ = nullptr;
   exit_pending_ = false;
+  apicv_.reset();
+  cpu_.set_apic_access_page(Cpu::kNoApicAccessPage);
   cpu_.vmx_non_root_ = false;
   cpu_.vmx_single_step_ = false;
   cpu_.vmx_tsc_offset_ = 0;
@@ -105,6 +107,7 @@ void Vmx::serialize(Serializer& s) {
   s(cpu_.vmx_tsc_offset_);
   s.flag(cpu_.vmx_single_step_);
   s(exits_);
+  apicv_.serialize(s);
   // The timer's scheduler event is re-created from timer_deadline_ on load.
   if (!s.saving()) {
     if (timer_armed_) cpu_.scheduler().cancel(timer_event_);

@@ -9,6 +9,7 @@
 #include "core/base/scheduler.h"
 #include "core/base/serializer.h"
 #include "cpu/cpu.h"
+#include "cpu/vmx/apic_virtualization.h"
 #include "cpu/vmx/exit_reasons.h"
 #include "cpu/vmx/vmcs.h"
 
@@ -81,6 +82,8 @@ class Vmx {
   bool launched() const { return launched_; }
   vmx::Vmcs& vmcs() { return vmcs_; }
   const vmx::Vmcs& vmcs() const { return vmcs_; }
+  // APIC virtualization of the current VMCS (apic_virtualization.h).
+  vmx::ApicVirtualization& apicv() { return apicv_; }
 
   // ---- the VMX instructions' state changes (instructions.cpp) ----
   void enter_operation(u64 vmxon_region);
@@ -171,6 +174,7 @@ class Vmx {
   u64 current_ = vmx::kInvalidPointer;
   bool launched_ = false;
   vmx::Vmcs vmcs_{};
+  vmx::ApicVirtualization apicv_{cpu_, vmcs_};
   // Event injection due at the first boundary after VM entry.
   bool inject_pending_ = false;
   bool mtf_pending_ = false;

@@ -69,3 +69,10 @@ SNIPPET(g_vmxon) vmxon (%rax); ud2; END(g_vmxon)
 SNIPPET(g_invpcid) invpcid 0x10(%rsi), %rdx; ud2; END(g_invpcid)
 SNIPPET(g_rdseed) rdseed %rax; ud2; END(g_rdseed)
 SNIPPET(g_inc3) inc %rcx; inc %rcx; inc %rcx; ud2; END(g_inc3)
+	.section .rodata.guest, "a"
+	.code64
+// APIC virtualization: a store into the APIC-access page (RBX) or MOV to
+// CR8, then CPUID's exit shows how the guest went on.
+SNIPPET(g_store_rbx_cpuid) mov %ecx, (%rbx); cpuid; ud2; END(g_store_rbx_cpuid)
+SNIPPET(g_mov_cr8_cpuid) mov %rax, %cr8; cpuid; ud2; END(g_mov_cr8_cpuid)
+SNIPPET(g_wrmsr_cpuid) wrmsr; cpuid; ud2; END(g_wrmsr_cpuid)

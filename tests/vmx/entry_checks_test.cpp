@@ -50,6 +50,54 @@ const std::map<std::string, Mutation>& mutations() {
       {"CR3-target count at most 4", [](Setup& s) { s.v.cr3_target_count = 5; }},
       {"I/O bitmap addresses", [](Setup& s) { s.v.proc_controls |= proc::kUseIoBitmaps, s.v.io_bitmap_a = 0x1001; }},
       {"MSR bitmap address", [](Setup& s) { s.v.proc_controls |= proc::kUseMsrBitmaps, s.v.msr_bitmap = 0x1008; }},
+      {"virtual-APIC address",
+       [](Setup& s) { s.v.proc_controls |= proc::kUseTprShadow, s.v.virtual_apic_page_addr = 0x1010; }},
+      {"TPR threshold bits 31:4 clear",
+       [](Setup& s) {
+         s.v.proc_controls |= proc::kUseTprShadow, s.v.virtual_apic_page_addr = 0x1000, s.v.tpr_threshold = 0x10;
+       }},
+      {"TPR threshold not above VTPR",
+       [](Setup& s) {
+         s.v.proc_controls |= proc::kUseTprShadow, s.v.virtual_apic_page_addr = 0x1000, s.v.tpr_threshold = 3;
+         s.r.mem.write(0x1080, 4, 0x20);  // VTPR[7:4] = 2 < 3
+       }},
+      {"APIC virtualization needs the TPR shadow",
+       [](Setup& s) {
+         s.v.proc_controls |= proc::kSecondaryControls, s.v.proc2_controls = proc2::kApicRegisterVirtualization;
+       }},
+      {"virtualize x2APIC mode excludes virtualize APIC accesses",
+       [](Setup& s) {
+         s.v.proc_controls |= proc::kSecondaryControls | proc::kUseTprShadow, s.v.virtual_apic_page_addr = 0x1000;
+         s.v.proc2_controls = proc2::kVirtualizeX2apic | proc2::kVirtualizeApicAccesses;
+       }},
+      {"virtual-interrupt delivery needs external-interrupt exiting",
+       [](Setup& s) {
+         s.v.proc_controls |= proc::kSecondaryControls | proc::kUseTprShadow, s.v.virtual_apic_page_addr = 0x1000;
+         s.v.proc2_controls = proc2::kVirtualInterruptDelivery;
+       }},
+      {"posted interrupts need virtual-interrupt delivery and acknowledge on exit",
+       [](Setup& s) { s.v.pin_controls |= pin::kPostedInterrupts | pin::kExternalInterruptExiting; }},
+      {"posted-interrupt notification vector bits 15:8 clear",
+       [](Setup& s) {
+         s.v.proc_controls |= proc::kSecondaryControls | proc::kUseTprShadow, s.v.virtual_apic_page_addr = 0x1000;
+         s.v.proc2_controls = proc2::kVirtualInterruptDelivery;
+         s.v.pin_controls |= pin::kPostedInterrupts | pin::kExternalInterruptExiting;
+         s.v.exit_controls |= exit_ctl::kAckInterruptOnExit;
+         s.v.posted_intr_nv = 0x1f2;
+       }},
+      {"posted-interrupt descriptor address",
+       [](Setup& s) {
+         s.v.proc_controls |= proc::kSecondaryControls | proc::kUseTprShadow, s.v.virtual_apic_page_addr = 0x1000;
+         s.v.proc2_controls = proc2::kVirtualInterruptDelivery;
+         s.v.pin_controls |= pin::kPostedInterrupts | pin::kExternalInterruptExiting;
+         s.v.exit_controls |= exit_ctl::kAckInterruptOnExit;
+         s.v.posted_intr_nv = 0xf2, s.v.posted_intr_desc_addr = 0x2020;
+       }},
+      {"APIC-access address",
+       [](Setup& s) {
+         s.v.proc_controls |= proc::kSecondaryControls, s.v.proc2_controls = proc2::kVirtualizeApicAccesses;
+         s.v.apic_access_addr = 0x3001;
+       }},
       {"VM-exit controls reserved bits", [](Setup& s) { s.v.exit_controls &= ~1u; }},
       {"save preemption timer needs the timer", [](Setup& s) { s.v.exit_controls |= exit_ctl::kSavePreemptionTimer; }},
       {"VM-exit MSR-store area", [](Setup& s) { s.v.exit_msr_store_count = 1, s.v.exit_msr_store_addr = 0x1004; }},
