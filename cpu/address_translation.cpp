@@ -306,6 +306,10 @@ u8* Cpu::host_for(u64 lin, Access acc, unsigned who, u64* pa_out) {
   bool host_cacheable = false, large = false;
   const u64 pa = translate_access(lin, acc, who, &host_cacheable, &large);
   if (pa_out) *pa_out = pa;
+  // Data accesses to the APIC-access page are virtualized or exit (read_slow,
+  // write_slow); instruction fetches from it are not modelled (docs/vmx.md).
+  if (on_apic_access_page(pa) && acc != Access::Exec) [[unlikely]]
+    return nullptr;
   u8* host = mem_.ram_ptr(pa);
   if (host && acc == Access::Write) mem_.note_touched(pa);
   if (!host || !host_cacheable) return host;

@@ -197,6 +197,8 @@ void Cpu::read_slow(u64 lin, void* dst, unsigned len, unsigned who) {
     u64 pa;
     if (u8* h = host_for(lin, Access::Read, who, &pa)) {
       std::memcpy(d, h, chunk);
+    } else if (on_apic_access_page(pa)) [[unlikely]] {
+      vmx_->apicv().access_read(pa, d, chunk);
     } else {
       sync_time();
       mem_.read_block(pa, d, chunk);
@@ -221,6 +223,8 @@ void Cpu::write_slow(u64 lin, const void* src, unsigned len, unsigned who) {
     if (host) {
       std::memcpy(host, p, n);
       mem_.note_write(pa, n);  // pages holding code drop their blocks
+    } else if (on_apic_access_page(pa)) [[unlikely]] {
+      vmx_->apicv().access_write(pa, p, n);
     } else {
       sync_time();
       mem_.write_block(pa, p, n);

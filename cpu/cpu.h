@@ -548,6 +548,15 @@ class Cpu final : public CodeWriteListener {
   // The interrupt/NMI checks between instructions outside VMX non-root
   // operation (Vmx calls it when nothing is intercepted).
   bool check_interrupts_native();
+  // The APIC-access page in VMX non-root operation ("virtualize APIC
+  // accesses", SDM Vol. 3C §30.4): data accesses whose physical address is
+  // on it go to the VMX code (cpu/vmx/apic_virtualization.h) and never into
+  // the host-pointer TLBs.
+  static constexpr u64 kNoApicAccessPage = ~u64(0);
+  void set_apic_access_page(u64 page_pa) {
+    apic_access_page_ = page_pa;
+    flush_host_tlbs();
+  }
 
   // ---- platform (cpu/platform.h): set by the Machine ----
   void set_topology(const CpuTopology& t) { topology_ = t; }
@@ -669,6 +678,8 @@ class Cpu final : public CodeWriteListener {
   bool vmx_non_root_ = false;
   // Non-root with the monitor trap flag: one instruction per slice.
   bool vmx_single_step_ = false;
+  u64 apic_access_page_ = kNoApicAccessPage;
+  bool on_apic_access_page(u64 pa) const { return (pa & ~u64(0xfff)) == apic_access_page_; }
   // Runs blocks from RIP until `limit`, a block break or a fault (which it
   // delivers). The setjmp target of raise() while it runs.
   [[gnu::noinline]] void run_slice(u64 limit);

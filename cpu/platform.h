@@ -44,6 +44,9 @@ class LocalApicHooks {
     (void)tpr;
     return false;
   }
+  // An EOI to the local APIC by the processor itself (VMX posted-interrupt
+  // processing, SDM Vol. 3C §30.6): ends the highest in-service vector.
+  virtual void end_of_interrupt() {}
   // RDMSR/WRMSR of 800H-8FFH in x2APIC mode; false raises #GP(0).
   virtual bool x2apic_read(u32 index, u64& out) {
     (void)index, (void)out;

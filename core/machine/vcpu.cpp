@@ -51,6 +51,14 @@ bool Vcpu::tpr_written(u8 tpr) {
   return true;
 }
 
+// The EOI register in whichever mode the APIC is (a write of 0).
+void Vcpu::end_of_interrupt() {
+  if (lapic_.x2apic_mode())
+    lapic_.x2apic_write(0x80b, 0);
+  else if (lapic_.xapic_mode())
+    lapic_.mmio_write(0xb0, 4, 0);
+}
+
 void Vcpu::nmi() {
   if (waiting_for_sipi_) return;  // an AP waiting for SIPI takes no NMI
   cpu_->raise_nmi();

@@ -63,6 +63,7 @@ class Vcpu final : public LocalApicHooks, public InterruptSource, public LapicCo
   bool x2apic_write(u32 index, u64 value) override { return lapic_.x2apic_write(index, value); }
   bool tpr_read(u8& tpr) override;
   bool tpr_written(u8 tpr) override;
+  void end_of_interrupt() override;
 
   // ---- InterruptSource (the CPU's INTR and INTA) ----
   bool has_interrupt() override { return lapic_.has_interrupt(); }

@@ -69,11 +69,7 @@ void mov_to_cr(Cpu& c, const Insn& i) {
   if (!Cpu::cr_exists(i.op[0].reg)) c.raise(kUD);
   c.require_cpl0();
   u64 v = c.long64() ? c.gpr[i.op[1].reg] : u32(c.gpr[i.op[1].reg]);
-  if (c.vmx_non_root()) {
-    v = vmx::mov_to_cr(c, i, i.op[0].reg, v);
-    if (i.op[0].reg == 8 && vmx::mov_to_cr8_virtualized(c, v)) return c.end_block();
-  }
-  c.write_cr(i.op[0].reg, v);
+  if (!c.vmx_non_root() || vmx::mov_to_cr(c, i, i.op[0].reg, v)) c.write_cr(i.op[0].reg, v);
   c.end_block();
 }
 

@@ -49,7 +49,7 @@ void rdrand(Cpu& c, const Insn& i) {
 
 void rdmsr(Cpu& c, const Insn& i) {
   c.require_cpl0();
-  if (c.vmx_non_root()) vmx::msr_access(c, i, false);
+  if (c.vmx_non_root() && vmx::msr_access(c, i, false)) return;
   u64 v;
   if (!c.read_msr(u32(c.gpr[RCX]), v)) {
     if (c.log().on(LogCategory::Unimp)) log_refused_msr(c, false, u32(c.gpr[RCX]), 0);
@@ -60,7 +60,7 @@ void rdmsr(Cpu& c, const Insn& i) {
 
 void wrmsr(Cpu& c, const Insn& i) {
   c.require_cpl0();
-  if (c.vmx_non_root()) vmx::msr_access(c, i, true);
+  if (c.vmx_non_root() && vmx::msr_access(c, i, true)) return;
   u64 v = (c.gpr[RDX] << 32) | u32(c.gpr[RAX]);
   if (!c.write_msr(u32(c.gpr[RCX]), v)) {
     if (c.log().on(LogCategory::Unimp)) log_refused_msr(c, true, u32(c.gpr[RCX]), v);

@@ -29,13 +29,14 @@ constexpr u32 kEntryDefault1 = 0x000011ff, kEntryTrueDefault1 = 0x000011fb;
 constexpr u32 kPinAllowed1 = kPinDefault1 | pin::kExternalInterruptExiting |   // cpu/vmx/events.cpp
                              pin::kNmiExiting |                                // events.cpp
                              pin::kVirtualNmis |                               // events.cpp, entry.cpp, exit.cpp
-                             pin::kPreemptionTimer;                            // preemption_timer.cpp
+                             pin::kPreemptionTimer |                           // preemption_timer.cpp
+                             pin::kPostedInterrupts;                           // events.cpp, apic_virtualization.cpp
 constexpr u32 kProcAllowed1 = kProcDefault1 | proc::kInterruptWindowExiting |  // events.cpp
                               proc::kUseTscOffsetting |                        // Cpu::tsc()
                               proc::kHltExiting | proc::kInvlpgExiting | proc::kMwaitExiting | proc::kRdpmcExiting |
                               proc::kRdtscExiting |                                  // intercepts.cpp
                               proc::kCr8LoadExiting | proc::kCr8StoreExiting |       // intercepts.cpp (MOV CR8)
-                              proc::kUseTprShadow |                                  // intercepts.cpp, events.cpp
+                              proc::kUseTprShadow |                                  // apic_virtualization.cpp
                               proc::kNmiWindowExiting |                              // events.cpp
                               proc::kMovDrExiting |                                  // intercepts.cpp
                               proc::kUnconditionalIoExiting | proc::kUseIoBitmaps |  // io_exits.cpp
@@ -54,7 +55,10 @@ constexpr u32 kProc2Allowed1 = proc2::kEnableEpt | proc2::kEnableVpid |         
                                proc2::kEnableVmfunc |                           // instructions.cpp (EPTP switching)
                                proc2::kVmcsShadowing |     // instructions.cpp (VMREAD/VMWRITE), vmcs.cpp
                                proc2::kPauseLoopExiting |  // intercepts.cpp
-                               proc2::kUseTscScaling;      // events.cpp (Vmx::guest_tsc)
+                               proc2::kUseTscScaling |     // events.cpp (Vmx::guest_tsc)
+                               proc2::kVirtualizeApicAccesses | proc2::kVirtualizeX2apic |
+                               proc2::kApicRegisterVirtualization |
+                               proc2::kVirtualInterruptDelivery;                 // apic_virtualization.cpp
 constexpr u32 kExitAllowed1 = kExitDefault1 | exit_ctl::kHostAddressSpaceSize |  // exit.cpp: 64-bit host
                               exit_ctl::kAckInterruptOnExit |                    // events.cpp
                               exit_ctl::kSavePat | exit_ctl::kLoadPat | exit_ctl::kSaveEfer |

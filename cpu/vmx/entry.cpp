@@ -44,6 +44,7 @@ void Vmx::vm_entry(bool launch) {
   inject_pending_ = vmcs_.entry_interruption_info & intr_info::kValid;
   vmcs_.idt_vectoring_info = 0;
   update_execution_state();
+  apicv_.entered();
   c.end_block();
 }
 

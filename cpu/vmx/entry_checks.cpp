@@ -137,6 +137,24 @@ const EntryCheck kChecks[] = {
         (c.pin & pin::kNmiExiting) || !(c.pin & pin::kVirtualNmis)),
     ROW("NMI-window exiting needs virtual NMIs", Controls, "27.2.1.1",
         (c.pin & pin::kVirtualNmis) || !(c.proc & proc::kNmiWindowExiting)),
+    // APIC virtualization (SDM Vol. 3C ch. 30), in §27.2.1.1's order.
+    ROW("APIC-access address", Controls, "27.2.1.1",
+        !(c.proc2 & proc2::kVirtualizeApicAccesses) || page_address(c.v.apic_access_addr)),
+    ROW("APIC virtualization needs the TPR shadow", Controls, "27.2.1.1",
+        (c.proc & proc::kUseTprShadow) || !(c.proc2 & (proc2::kVirtualizeX2apic | proc2::kApicRegisterVirtualization |
+                                                       proc2::kVirtualInterruptDelivery))),
+    ROW("virtualize x2APIC mode excludes virtualize APIC accesses", Controls, "27.2.1.1",
+        !(c.proc2 & proc2::kVirtualizeX2apic) || !(c.proc2 & proc2::kVirtualizeApicAccesses)),
+    ROW("virtual-interrupt delivery needs external-interrupt exiting", Controls, "27.2.1.1",
+        !(c.proc2 & proc2::kVirtualInterruptDelivery) || (c.pin & pin::kExternalInterruptExiting)),
+    ROW("posted interrupts need virtual-interrupt delivery and acknowledge on exit", Controls, "27.2.1.1",
+        !(c.pin & pin::kPostedInterrupts) ||
+            ((c.proc2 & proc2::kVirtualInterruptDelivery) && (c.exit & exit_ctl::kAckInterruptOnExit))),
+    ROW("posted-interrupt notification vector bits 15:8 clear", Controls, "27.2.1.1",
+        !(c.pin & pin::kPostedInterrupts) || (c.v.posted_intr_nv >> 8) == 0),
+    ROW("posted-interrupt descriptor address", Controls, "27.2.1.1",
+        !(c.pin & pin::kPostedInterrupts) ||
+            ((c.v.posted_intr_desc_addr & 0x3f) == 0 && within_phys(c.v.posted_intr_desc_addr))),
     ROW("VPID not 0", Controls, "27.2.1.1", !(c.proc2 & proc2::kEnableVpid) || c.v.vpid != 0),
     ROW("EPTP valid", Controls, "27.2.1.1", !(c.proc2 & proc2::kEnableEpt) || eptp_valid(c.v.ept_pointer)),
     ROW("PML needs EPT and an aligned PML address", Controls, "27.2.1.1",

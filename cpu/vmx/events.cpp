@@ -154,13 +154,14 @@ bool Vmx::check_events() {
     vm_exit(e);
     return true;
   };
+  // Trap-like exits of the instruction just done (SDM Vol. 3C §30.1.2
+  // TPR below threshold, §30.1.4 virtualized EOI, §30.4.3.3 APIC write),
+  // and the TPR-below-threshold exit right after VM entry (§27.7.7): they
+  // take priority over SMIs, INIT and lower-priority events, so over MTF
+  // (the exit drops a pending MTF exit).
+  if (ExitInfo trap{ExitReason::EXCEPTION_OR_NMI}; apicv_.take_trap_exit(trap)) return exit_now(trap);
   // Priorities (SDM Vol. 3C §26.7.2, Vol. 3A §6.9): MTF, the preemption
-  // timer, NMI, interrupt window / external interrupt.
-  if (tpr_exit_pending_) {  // trap-like: above MTF (§26.7.2)
-    tpr_exit_pending_ = false;
-    mtf_pending_ = false;
-    return exit_now(ExitInfo{ExitReason::TPR_BELOW_THRESHOLD});
-  }
+  // timer, NMI, interrupt window / virtual interrupt / external interrupt.
   if (mtf_pending_) {
     mtf_pending_ = false;
     return exit_now(ExitInfo{ExitReason::MONITOR_TRAP_FLAG});
@@ -187,10 +188,35 @@ bool Vmx::check_events() {
     return exit_now(ExitInfo{ExitReason::NMI_WINDOW});
   if ((v.proc_controls & proc::kInterruptWindowExiting) && (c.flags.bits & fl::IF) && !c.interrupt_shadow)
     return exit_now(ExitInfo{ExitReason::INTERRUPT_WINDOW});
+  // §30.2.2: a recognized virtual interrupt, with the priority of the
+  // interrupt window (above external interrupts); delivered through the
+  // guest IDT as an external interrupt (it wakes HLT).
+  if (apicv_.virtual_interrupt_ready()) {
+    const u8 vector = apicv_.take_virtual_interrupt();
+    ++c.icount_, ++c.delivery_ticks_;
+    c.external_interrupt(vector);
+    return true;
+  }
   // §26.2: with external-interrupt exiting, RFLAGS.IF does not mask
   // interrupts; STI and MOV SS blocking still do.
   if ((v.pin_controls & pin::kExternalInterruptExiting) && !c.interrupt_shadow && c.irq_source_ &&
       c.irq_source_->has_interrupt()) {
+    if (v.pin_controls & pin::kPostedInterrupts) {
+      // §30.6: the interrupt is acknowledged; the notification vector is
+      // processed (the local APIC gets its EOI, PIR moves to VIRR) without
+      // a VM exit; any other vector exits with it (acknowledge-interrupt-
+      // on-exit is 1, an entry check). Processing takes a tick.
+      const u8 vector = c.irq_source_->acknowledge();
+      if (vector == u8(v.posted_intr_nv)) {
+        if (c.apic_) c.apic_->end_of_interrupt();
+        apicv_.process_posted_interrupts();
+        ++c.icount_, ++c.delivery_ticks_;
+        return true;
+      }
+      ExitInfo e{ExitReason::EXTERNAL_INTERRUPT};
+      e.interruption_info = intr_info::make(vector, EventType::ExternalInterrupt, false);
+      return exit_now(e);
+    }
     ExitInfo e{ExitReason::EXTERNAL_INTERRUPT};
     if (v.exit_controls & exit_ctl::kAckInterruptOnExit)
       e.interruption_info = intr_info::make(c.irq_source_->acknowledge(), EventType::ExternalInterrupt, false);

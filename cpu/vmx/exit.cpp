@@ -202,7 +202,8 @@ void Vmx::vm_exit(const ExitInfo& e) {
   v.entry_interruption_info &= ~intr_info::kValid;  // §28.2.4 / §27.8.3: no injection pending any more
   if (timer_armed_) c.scheduler().cancel(timer_event_);
   timer_armed_ = timer_expired_ = false;
-  inject_pending_ = mtf_pending_ = tpr_exit_pending_ = false;
+  inject_pending_ = mtf_pending_ = false;
+  apicv_.exited();
   c.vmx_non_root_ = false;
   c.vmx_single_step_ = false;
   c.halted = false;

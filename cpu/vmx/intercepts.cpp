@@ -65,7 +65,7 @@ void rdrand(Cpu& c, const Insn& i, bool seed) {
 // §26.1.3 RDMSR/WRMSR and §25.6.9: the MSR bitmap page holds read bitmaps
 // for MSRs 0-1FFFH (offset 0) and C0000000H-C0001FFFH (1024), then the
 // write bitmaps (2048, 3072). Other MSRs, or no bitmaps, always exit.
-void msr_access(Cpu& c, const Insn& i, bool write) {
+bool msr_access(Cpu& c, const Insn& i, bool write) {
   const Vmcs& v = vmcs(c);
   const u32 index = u32(c.gpr[RCX]);
   bool exits = true;
@@ -79,6 +79,18 @@ void msr_access(Cpu& c, const Insn& i, bool write) {
     }
   }
   if (exits) exit_now(c, i, ExitInfo{write ? ExitReason::WRMSR : ExitReason::RDMSR});
+  // §30.5: MSRs 800H-8FFH under "virtualize x2APIC mode".
+  if (!(secondary(c) & proc2::kVirtualizeX2apic) || index < 0x800 || index > 0x8ff) return false;
+  ApicVirtualization& apicv = c.vmx().apicv();
+  if (write) {
+    if (!apicv.wrmsr(index, c.gpr[RDX] << 32 | u32(c.gpr[RAX]))) return false;
+    c.end_block();
+    return true;
+  }
+  u64 value = 0;
+  if (!apicv.rdmsr(index, value)) return false;
+  c.gpr[RAX] = u32(value), c.gpr[RDX] = value >> 32;
+  return true;
 }
 
 // §26.1.3 I/O instructions and §25.6.4: unconditional I/O exiting, or the
@@ -131,7 +143,7 @@ bool cr3_target(const Vmcs& v, u64 value) {
 
 }  // namespace
 
-u64 mov_to_cr(Cpu& c, const Insn& i, unsigned n, u64 value) {
+bool mov_to_cr(Cpu& c, const Insn& i, unsigned n, u64& value) {
   const Vmcs& v = vmcs(c);
   const ExitInfo e{ExitReason::CR_ACCESS, cr_qualification(n, 0, i.op[1].reg)};
   switch (n) {
@@ -141,16 +153,20 @@ u64 mov_to_cr(Cpu& c, const Insn& i, unsigned n, u64 value) {
       const u64 shadow = n == 0 ? v.cr0_read_shadow : v.cr4_read_shadow;
       if ((value ^ shadow) & mask) exit_now(c, i, e);
       const u64 current = n == 0 ? c.cr0 : c.cr4;
-      return (value & ~mask) | (current & mask);
+      value = (value & ~mask) | (current & mask);
+      return true;
     }
     case 3:
       if ((v.proc_controls & proc::kCr3LoadExiting) && !cr3_target(v, value)) exit_now(c, i, e);
-      return value;
+      return true;
     case 8:
       if (v.proc_controls & proc::kCr8LoadExiting) exit_now(c, i, e);
-      return value;
+      if (!(v.proc_controls & proc::kUseTprShadow)) return true;
+      if (value & ~u64(0xf)) c.raise(kGP, 0);  // bits 63:4 reserved, as without the shadow
+      c.vmx().apicv().write_cr8(value);        // §30.3: VTPR, then TPR virtualization
+      return false;
     default:
-      return value;
+      return true;
   }
 }
 
@@ -167,25 +183,11 @@ u64 mov_from_cr(Cpu& c, const Insn& i, unsigned n) {
       return c.read_cr(3);
     case 8:
       if (v.proc_controls & proc::kCr8StoreExiting) exit_now(c, i, e);
-      // With "use TPR shadow": VTPR[7:4] from the virtual-APIC page (§30.1.1).
-      if (v.proc_controls & proc::kUseTprShadow) return c.mem().read(v.virtual_apic_page_addr + 0x80, 1) >> 4;
+      if (v.proc_controls & proc::kUseTprShadow) return c.vmx().apicv().read_cr8();  // §30.3: VTPR[7:4]
       return c.read_cr(8);
     default:
       return c.read_cr(n);
   }
-}
-
-bool mov_to_cr8_virtualized(Cpu& c, u64 value) {
-  const Vmcs& v = vmcs(c);
-  if (!(v.proc_controls & proc::kUseTprShadow)) return false;
-  if (value >> 4) c.raise(kGP, 0);  // bits 63:4 reserved, as without virtualisation
-  // VTPR[7:4] = the value, VTPR[3:0] and bytes 81H-83H cleared (§30.1.2).
-  c.mem().write(v.virtual_apic_page_addr + 0x80, 4, u32(value << 4));
-  // TPR virtualization without virtual-interrupt delivery (§30.1.2): a
-  // trap-like exit when VTPR[7:4] falls below TPR threshold[3:0].
-  if (!(secondary(c) & proc2::kVirtualInterruptDelivery) && value < (v.tpr_threshold & 0xf))
-    c.vmx().tpr_below_threshold();
-  return true;
 }
 
 bool clts(Cpu& c, const Insn& i) {

@@ -27,20 +27,18 @@ void invpcid(Cpu& c, const Insn& i);
 // RDRAND / RDSEED exiting (instruction information: the register, its size).
 void rdrand(Cpu& c, const Insn& i, bool seed);
 // RDMSR / WRMSR: the MSR bitmaps, or always without them (§26.1.3).
-void msr_access(Cpu& c, const Insn& i, bool write);
+// Returns true if "virtualize x2APIC mode" performed the access (§30.5):
+// the instruction is then done.
+bool msr_access(Cpu& c, const Insn& i, bool write);
 // IN, OUT, INS, OUTS: unconditional I/O exiting or the I/O bitmaps.
 void io(Cpu& c, const Insn& i, u16 port, unsigned size, bool in, bool string);
-// MOV to CRn: exits, or returns the value to load (bits the guest/host
-// mask gives the host keep their value, §26.3).
-u64 mov_to_cr(Cpu& c, const Insn& i, unsigned n, u64 v);
+// MOV to CRn: exits, or sets `v` to the value to load (bits the guest/host
+// mask gives the host keep their value, §26.3) and returns true; false if
+// the instruction is done (MOV to CR8 with the TPR shadow, §30.3).
+bool mov_to_cr(Cpu& c, const Insn& i, unsigned n, u64& v);
 // MOV from CRn: exits (CR3/CR8 store exiting), or the value the guest
 // reads (the read shadows for CR0/CR4).
 u64 mov_from_cr(Cpu& c, const Insn& i, unsigned n);
-// MOV to CR8 with "use TPR shadow" (SDM Vol. 3C §30.1.1, §30.1.2): the
-// value goes to the virtual TPR in the virtual-APIC page, not to the APIC;
-// below the TPR threshold a TPR-below-threshold exit follows the
-// instruction. True if it did the write (the caller then does nothing).
-bool mov_to_cr8_virtualized(Cpu& c, u64 v);
 // CLTS: exits, or false if CR0.TS is owned by the host (CLTS then does nothing).
 bool clts(Cpu& c, const Insn& i);
 // LMSW: exits, or returns the CR0 value to load.

@@ -17,11 +17,13 @@ void Vmx::reset() {
   current_ = kInvalidPointer;
   launched_ = false;
   vmcs_ = Vmcs{};
-  inject_pending_ = mtf_pending_ = tpr_exit_pending_ = false;
+  inject_pending_ = mtf_pending_ = false;
   timer_armed_ = timer_expired_ = false;
   timer_deadline_ = 0;
   last_failure_ = nullptr;
   exit_pending_ = false;
+  apicv_.reset();
+  cpu_.set_apic_access_page(Cpu::kNoApicAccessPage);
   cpu_.vmx_non_root_ = false;
   cpu_.vmx_single_step_ = false;
 }
@@ -96,7 +98,6 @@ void Vmx::serialize(Serializer& s) {
   vmx::serialize(s, vmcs_);
   s.flag(inject_pending_);
   s.flag(mtf_pending_);
-  s.flag(tpr_exit_pending_);
   s.flag(timer_expired_);
   s(timer_deadline_);
   bool timer_was_armed = timer_armed_;
@@ -110,6 +111,7 @@ void Vmx::serialize(Serializer& s) {
   s.flag(pause_seen_);
   s(last_pause_);
   s(loop_start_);
+  apicv_.serialize(s);
   // The timer's scheduler event is re-created from timer_deadline_ on load.
   if (!s.saving()) {
     if (timer_armed_) cpu_.scheduler().cancel(timer_event_);

@@ -9,6 +9,7 @@
 #include "core/base/scheduler.h"
 #include "core/base/serializer.h"
 #include "cpu/cpu.h"
+#include "cpu/vmx/apic_virtualization.h"
 #include "cpu/vmx/exit_reasons.h"
 #include "cpu/vmx/vmcs.h"
 
@@ -84,6 +85,8 @@ class Vmx final : public EptFaultSink {
   bool current_is_shadow() const { return current_shadow_; }
   vmx::Vmcs& vmcs() { return vmcs_; }
   const vmx::Vmcs& vmcs() const { return vmcs_; }
+  // APIC virtualization of the current VMCS (apic_virtualization.h).
+  vmx::ApicVirtualization& apicv() { return apicv_; }
 
   // ---- the VMX instructions' state changes (instructions.cpp) ----
   void enter_operation(u64 vmxon_region);
@@ -141,12 +144,6 @@ class Vmx final : public EptFaultSink {
   // vtlab does not hold it until VMXOFF), a VM exit in non-root operation.
   // False outside VMX operation (the INIT resets the processor).
   bool takes_init();
-  // MOV to CR8 lowered the virtual TPR below the TPR threshold: a
-  // TPR-below-threshold exit (43) after the instruction (trap-like).
-  void tpr_below_threshold() {
-    tpr_exit_pending_ = true;
-    cpu_.end_block();
-  }
   // An EPT violation, misconfiguration or PML-full event (mmu/ept.h): exit
   // 48, 49 or 62 (events.cpp). Cpu's run loop calls it once the faulting
   // instruction or event delivery has been abandoned.
@@ -198,10 +195,10 @@ class Vmx final : public EptFaultSink {
   bool launched_ = false;
   bool current_shadow_ = false;
   vmx::Vmcs vmcs_{};
+  vmx::ApicVirtualization apicv_{cpu_, vmcs_};
   // Event injection due at the first boundary after VM entry.
   bool inject_pending_ = false;
   bool mtf_pending_ = false;
-  bool tpr_exit_pending_ = false;
   // VMX-preemption timer: virtual time at which it reaches 0.
   bool timer_armed_ = false;
   bool timer_expired_ = false;

@@ -245,10 +245,11 @@ static int inject_reserved_bits(void) {
   vmw(ENTRY_INTR_INFO, INTR_VALID | INTR_TYPE_HW_EXCEPTION | 6 | 1u << 20); /* bits 30:12 */
   return 1;
 }
-static int inject_length_zero(void) {
-  if (caps.misc & VMX_MISC_INJECT_LEN0) return skip("IA32_VMX_MISC[30]: length 0 is allowed");
+/* §27.2.1.3: a software event's instruction length is 1-15, or 0-15 where
+   IA32_VMX_MISC[30] allows 0; 16 is refused everywhere. */
+static int inject_length_invalid(void) {
   vmw(ENTRY_INTR_INFO, INTR_VALID | INTR_TYPE_SW_INT | 0x80);
-  vmw(ENTRY_INSN_LEN, 0);
+  vmw(ENTRY_INSN_LEN, (caps.misc & VMX_MISC_INJECT_LEN0) ? 16 : 0);
   return 1;
 }
 
@@ -480,8 +481,9 @@ static const struct check checks[] = {
      FAIL_CONTROLS, 0},
     {"ctl-inject-error-code", "event injection: #UD with an error code", inject_error_code_mismatch, FAIL_CONTROLS, 0},
     {"ctl-inject-reserved", "event injection: reserved bits 30:12", inject_reserved_bits, FAIL_CONTROLS, 0},
-    {"ctl-inject-length", "event injection: a software interrupt with instruction length 0", inject_length_zero,
-     FAIL_CONTROLS, 0},
+    {"ctl-inject-length",
+     "event injection: a software interrupt with an instruction length not allowed (16, or 0 without MISC[30])",
+     inject_length_invalid, FAIL_CONTROLS, 0},
     {"host-cr0", "host CR0 without a CR0_FIXED0 bit (NE)", host_cr0_fixed, FAIL_HOST, 0},
     {"host-cr4", "host CR4 without VMXE", host_cr4_vmxe, FAIL_HOST, 0},
     {"host-cr3", "host CR3 beyond the physical-address width", host_cr3_too_wide, FAIL_HOST, 0},

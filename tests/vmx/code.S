@@ -76,3 +76,10 @@ SNIPPET(invvpid_) invvpid (%rax), %rbx; ud2; END(invvpid_)
 SNIPPET(g_vmfunc) vmfunc; cpuid; ud2; END(g_vmfunc)
 SNIPPET(g_vmwrite_vmread) vmwrite %rbx, %rax; vmread %rax, %rcx; cpuid; ud2; END(g_vmwrite_vmread)
 SNIPPET(g_inc3) inc %rcx; inc %rcx; inc %rcx; ud2; END(g_inc3)
+	.section .rodata.guest, "a"
+	.code64
+// APIC virtualization: a store into the APIC-access page (RBX) or MOV to
+// CR8, then CPUID's exit shows how the guest went on.
+SNIPPET(g_store_rbx_cpuid) mov %ecx, (%rbx); cpuid; ud2; END(g_store_rbx_cpuid)
+SNIPPET(g_mov_cr8_cpuid) mov %rax, %cr8; cpuid; ud2; END(g_mov_cr8_cpuid)
+SNIPPET(g_wrmsr_cpuid) wrmsr; cpuid; ud2; END(g_wrmsr_cpuid)

@@ -70,6 +70,38 @@ const std::map<std::string, Mutation>& mutations() {
        }},
       {"virtual NMIs need NMI exiting", [](Setup& s) { s.v.pin_controls |= pin::kVirtualNmis; }},
       {"NMI-window exiting needs virtual NMIs", [](Setup& s) { s.v.proc_controls |= proc::kNmiWindowExiting; }},
+      {"APIC-access address",
+       [](Setup& s) { secondary(s.v, proc2::kVirtualizeApicAccesses), s.v.apic_access_addr = 0x3001; }},
+      {"APIC virtualization needs the TPR shadow",
+       [](Setup& s) { secondary(s.v, proc2::kApicRegisterVirtualization); }},
+      {"virtualize x2APIC mode excludes virtualize APIC accesses",
+       [](Setup& s) {
+         s.v.proc_controls |= proc::kUseTprShadow, s.v.virtual_apic_page_addr = VmxRig::kData;
+         secondary(s.v, proc2::kVirtualizeX2apic | proc2::kVirtualizeApicAccesses);
+       }},
+      {"virtual-interrupt delivery needs external-interrupt exiting",
+       [](Setup& s) {
+         s.v.proc_controls |= proc::kUseTprShadow, s.v.virtual_apic_page_addr = VmxRig::kData;
+         secondary(s.v, proc2::kVirtualInterruptDelivery);
+       }},
+      {"posted interrupts need virtual-interrupt delivery and acknowledge on exit",
+       [](Setup& s) { s.v.pin_controls |= pin::kPostedInterrupts | pin::kExternalInterruptExiting; }},
+      {"posted-interrupt notification vector bits 15:8 clear",
+       [](Setup& s) {
+         s.v.proc_controls |= proc::kUseTprShadow, s.v.virtual_apic_page_addr = VmxRig::kData;
+         secondary(s.v, proc2::kVirtualInterruptDelivery);
+         s.v.pin_controls |= pin::kPostedInterrupts | pin::kExternalInterruptExiting;
+         s.v.exit_controls |= exit_ctl::kAckInterruptOnExit;
+         s.v.posted_intr_nv = 0x1f2;
+       }},
+      {"posted-interrupt descriptor address",
+       [](Setup& s) {
+         s.v.proc_controls |= proc::kUseTprShadow, s.v.virtual_apic_page_addr = VmxRig::kData;
+         secondary(s.v, proc2::kVirtualInterruptDelivery);
+         s.v.pin_controls |= pin::kPostedInterrupts | pin::kExternalInterruptExiting;
+         s.v.exit_controls |= exit_ctl::kAckInterruptOnExit;
+         s.v.posted_intr_nv = 0xf2, s.v.posted_intr_desc_addr = 0x2020;
+       }},
       {"VPID not 0", [](Setup& s) { secondary(s.v, proc2::kEnableVpid), s.v.vpid = 0; }},
       {"EPTP valid", [](Setup& s) { secondary(s.v, proc2::kEnableEpt), s.v.ept_pointer = 0x1000 | 6 | 1 << 3; }},
       {"PML needs EPT and an aligned PML address", [](Setup& s) { secondary(s.v, proc2::kEnablePml); }},

@@ -175,7 +175,7 @@ TEST_CASE(
   CHECK(run(r, vmread_rax_rbx, vmread_rax_rbx_end, u32(Field::TSC_OFFSET) | 1));
   CHECK(r.cpu.gpr[RBX] == 0x33333333);
   // No such field; the high half of a natural-width field; a field of an unreported feature.
-  for (u64 enc : {u64(0x7777), u64(u32(Field::GUEST_RIP) | 1), u64(u32(Field::EOI_EXIT_BITMAP0))}) {
+  for (u64 enc : {u64(0x7777), u64(u32(Field::GUEST_RIP) | 1), u64(u32(Field::VE_INFO_ADDR))}) {
     CAPTURE(enc);
     CHECK(run(r, vmread_rax_rbx, vmread_rax_rbx_end, enc));
     CHECK((r.zf() && !r.cf()));

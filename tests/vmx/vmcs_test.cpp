@@ -35,10 +35,12 @@ TEST_CASE("find_field: full and high encodings, fields of unreported features do
   CHECK(!find_field(u32(Field::EXIT_REASON) | 1, &high));
   CHECK(!find_field(0x12345678, &high));
   CHECK(!find_field(u64(1) << 32 | u32(Field::GUEST_RIP), &high));
-  CHECK(find_field(u32(Field::EPT_POINTER), &high) != nullptr);            // EPT is reported
-  CHECK(find_field(u32(Field::VMREAD_BITMAP), &high) != nullptr);          // VMCS shadowing is
-  CHECK(find_field(u32(Field::POSTED_INTR_DESC_ADDR), &high) == nullptr);  // posted interrupts are not (yet)
-  CHECK(find_field(u32(Field::EOI_EXIT_BITMAP0), &high) == nullptr);       // nor virtual-interrupt delivery
+  CHECK(find_field(u32(Field::EPT_POINTER), &high) != nullptr);                  // EPT is reported
+  CHECK(find_field(u32(Field::VMREAD_BITMAP), &high) != nullptr);                // VMCS shadowing is
+  CHECK(find_field(u32(Field::POSTED_INTR_DESC_ADDR), &high) != nullptr);        // posted interrupts are
+  CHECK(find_field(u32(Field::EOI_EXIT_BITMAP0), &high) != nullptr);             // and virtual-interrupt delivery
+  CHECK(find_field(u32(Field::VE_INFO_ADDR), &high) == nullptr);                 // EPT-violation #VE is not
+  CHECK(find_field(u32(Field::GUEST_IA32_PERF_GLOBAL_CTRL), &high) == nullptr);  // nor PERF_GLOBAL_CTRL
   CHECK(find_field(u32(Field::PREEMPTION_TIMER_VALUE), &high) != nullptr);
 }
 
