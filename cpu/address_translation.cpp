@@ -14,6 +14,7 @@
 // EP4TA with EPT) the VMX code set (set_second_level); with EPT the slow
 // path is translate_nested, the two-dimensional walk (docs/ept.md).
 #include "cpu/cpu.h"
+#include "cpu/vmx/vmx.h"
 #include "mmu/ept_walk.h"
 
 namespace vtlab {
@@ -119,8 +120,10 @@ void Cpu::raise_ept_fault(const EptFault& f) {
   ept_fault_ = f;
   ept_fault_.during_delivery = false;
   // NMI unblocking due to IRET (exit qualification bit 12, Table 27-7):
-  // the fault happened in an IRET that ended NMI blocking.
-  if (f.kind != EptFaultKind::Misconfig && iret_unblocked_nmi_ == instructions_now() + 1)
+  // the fault happened in an IRET that ended NMI blocking. (An APIC-access
+  // exit's bits 15:12 are its access type.)
+  if ((f.kind == EptFaultKind::Violation || f.kind == EptFaultKind::PmlFull) &&
+      iret_unblocked_nmi_ == instructions_now() + 1)
     ept_fault_.qualification |= ept_qual::kNmiUnblocking;
   GuestFault g{};
   g.ept = true;
@@ -177,9 +180,16 @@ bool Cpu::load_pdptes(u64 cr3_value, u64 out[4]) {
     const EptResult r = ept_translate(ctx, table, ept_bits::kNeedR);
     if (r.fault != EptFaultKind::None)
       raise_ept_fault(ept_fault_record(second_level_, r, table, ept_bits::kNeedR, LinearInfo{}));
+    // A guest-physical access: on the APIC-access page it exits (§30.4.6.2).
+    if (on_apic_access_page(r.t.hpa(table))) raise_ept_fault(apic_access_fault_record(table, r.t.hpa(table)));
     table = r.t.hpa(table);
   }
   return read_pae_pdptes(mem_, table, out);
+}
+
+bool Cpu::read_modify_write() const {
+  const Insn* i = exec.cur;
+  return i && (i->attrs & attr::kLockable) && i->op[0].kind == OpKind::Mem;
 }
 
 // ---------------------------------------------------------------- walks
@@ -268,6 +278,7 @@ u64 Cpu::translate_nested(u64 lin, Access acc, unsigned who, bool* host_cacheabl
     }
   }
   EptContext ept{mem_, second_level_, &gpa_tlb_};
+  ept.apic_access_page = apic_access_page_;
   req.ept = &ept;
   const WalkResult r = walk_page_tables(mem_, req);
   if (!r.ok) {
@@ -278,11 +289,9 @@ u64 Cpu::translate_nested(u64 lin, Access acc, unsigned who, bool* host_cacheabl
       EptFault f = r.ept_fault;
       // A read-modify-write instruction's refused read is reported as a
       // write (SDM Vol. 3C §27.2.1: bit 1 set, bit 0 as the implementation
-      // chooses; vtlab keeps it). The instruction running is one if it is a
-      // LOCK-able form with a memory destination.
-      const Insn* i = exec.cur;
-      if (acc == Access::Read && (f.qualification & ept_qual::kTranslated) && i && (i->attrs & attr::kLockable) &&
-          i->op[0].kind == OpKind::Mem)
+      // chooses; vtlab keeps it).
+      if (f.kind == EptFaultKind::Violation && acc == Access::Read && (f.qualification & ept_qual::kTranslated) &&
+          read_modify_write())
         f.qualification |= ept_qual::kWrite;
       raise_ept_fault(f);
     }
@@ -306,10 +315,14 @@ u8* Cpu::host_for(u64 lin, Access acc, unsigned who, u64* pa_out) {
   bool host_cacheable = false, large = false;
   const u64 pa = translate_access(lin, acc, who, &host_cacheable, &large);
   if (pa_out) *pa_out = pa;
-  // Data accesses to the APIC-access page are virtualized or exit (read_slow,
-  // write_slow); instruction fetches from it are not modelled (docs/vmx.md).
-  if (on_apic_access_page(pa) && acc != Access::Exec) [[unlikely]]
+  // The APIC-access page never enters the host-pointer TLBs: data accesses
+  // to it are virtualized or exit (read_slow, write_slow); an instruction
+  // fetch from it always exits, access type 2 (SDM Vol. 3C §30.4.2), after
+  // any #PF or EPT violation of the fetch (§30.4.1).
+  if (on_apic_access_page(pa)) [[unlikely]] {
+    if (acc == Access::Exec) vmx_->apicv().fetch_exit(pa);
     return nullptr;
+  }
   u8* host = mem_.ram_ptr(pa);
   if (host && acc == Access::Write) mem_.note_touched(pa);
   if (!host || !host_cacheable) return host;

@@ -241,6 +241,10 @@ class Cpu final : public CodeWriteListener {
   // Ends the current block after this instruction (mode changes, SMC, ...).
   void end_block() { break_block_ = true; }
   bool block_must_end() const { return break_block_; }
+  // The instruction running reads and writes its memory destination (a
+  // LOCK-able form): its read counts as a write where the SDM reports an
+  // access type (EPT-violation and APIC-access exit qualifications).
+  bool read_modify_write() const;
   // Dispatch position in the block being executed (cpu/dispatch.h): `cur`
   // is the instruction running (or the next to run), `end` one past the
   // last one allowed to run.

@@ -249,13 +249,25 @@ void Cpu::deliver(u8 vector, bool has_error, u32 error, u64 return_rip, bool sof
     }
     mode_changed();
   } catch (const GuestFault& second) {
-    if (second.vector == kVmExitUnwind) throw;
+    // A software event's instruction length goes with a VM exit during its
+    // delivery (SDM Vol. 3C §27.2.5).
+    const bool software_event = type == EventType::SoftwareInterrupt || type == EventType::SoftwareException ||
+                                type == EventType::PrivilegedSoftwareException;
+    const u32 insn_len = software_event ? u32(return_rip - rip) : 0;
+    if (second.vector == kVmExitUnwind) {
+      // An access of the delivery exited (APIC access, §30.4): the event is
+      // saved as IDT-vectoring information (§27.2.3).
+      if (vmx_->exit_during_delivery(vmx::intr_info::make(vector, type, has_error), error, insn_len, rflags & fl::RF))
+        return;
+      throw;
+    }
     if (second.ept) {
       // An EPT-induced VM exit while delivering: the event is saved as
       // IDT-vectoring information (SDM Vol. 3C §27.2.3), not combined.
       ept_fault_.during_delivery = true;
       ept_fault_.vector = vector, ept_fault_.has_error = has_error, ept_fault_.error = error;
       ept_fault_.software = software;
+      ept_fault_.instruction_length = u8(insn_len);
       deliver_ept_fault();
       return;
     }

@@ -86,9 +86,11 @@ struct SecondLevel {
   }
 };
 
-// Exit reasons of EPT-induced VM exits (SDM Vol. 3D Appendix C).
+// Exit reasons of EPT-induced VM exits (SDM Vol. 3D Appendix C); an
+// APIC-access exit (44) when a guest-physical access reaches the APIC-access
+// page (SDM Vol. 3C §30.4.6.2).
 namespace exit_reason {
-inline constexpr u16 kEptViolation = 48, kEptMisconfig = 49, kPmlFull = 62;
+inline constexpr u16 kApicAccess = 44, kEptViolation = 48, kEptMisconfig = 49, kPmlFull = 62;
 }
 
 // Exit qualification of an EPT violation (SDM Vol. 3C Table 27-7).
@@ -106,14 +108,19 @@ inline constexpr u64 kNxLinear = 1 << 11;        // advanced info: execute-disab
 inline constexpr u64 kNmiUnblocking = 1 << 12;   // NMI unblocking due to IRET
 }  // namespace ept_qual
 
-enum class EptFaultKind : u8 { None, Violation, Misconfig, PmlFull };
+// ApicAccess: a guest-physical access (a guest paging-structure entry, a
+// PDPTE load) whose EPT translation is on the APIC-access page ("virtualize
+// APIC accesses", SDM Vol. 3C §30.4.6.2): an APIC-access VM exit with
+// access type 15, or 10 during event delivery (Table 28-6).
+enum class EptFaultKind : u8 { None, Violation, Misconfig, PmlFull, ApicAccess };
 
 // An EPT-induced VM exit, as the translation found it (SDM Vol. 3C §27.2.1
 // "Basic VM-Exit Information" for the fields).
 struct EptFault {
   EptFaultKind kind = EptFaultKind::None;
   // Violation: Table 27-7 (bits 0-12). PML full: bit 12 only.
-  // Misconfiguration: 0 (the SDM leaves it undefined).
+  // Misconfiguration: 0 (the SDM leaves it undefined). APIC access: the
+  // page offset and access type 15 (Table 27-6).
   u64 qualification = 0;
   u64 gpa = 0;  // guest-physical address of the access (a PML-full event: the page's)
   u64 gla = 0;  // guest-linear address, meaningful when qualification bit 7 is set
@@ -127,11 +134,15 @@ struct EptFault {
   bool has_error = false;
   u32 error = 0;
   bool software = false;  // INT n / INT3 / INTO
+  // A software event's instruction length (the VM-entry instruction length
+  // for an injected one), recorded for exits during its delivery (§27.2.5).
+  u8 instruction_length = 0;
 
   u16 exit_reason() const {
-    return kind == EptFaultKind::Misconfig ? exit_reason::kEptMisconfig
-           : kind == EptFaultKind::PmlFull ? exit_reason::kPmlFull
-                                           : exit_reason::kEptViolation;
+    return kind == EptFaultKind::Misconfig    ? exit_reason::kEptMisconfig
+           : kind == EptFaultKind::PmlFull    ? exit_reason::kPmlFull
+           : kind == EptFaultKind::ApicAccess ? exit_reason::kApicAccess
+                                              : exit_reason::kEptViolation;
   }
 };
 

@@ -95,6 +95,17 @@ EptFault ept_fault_record(const SecondLevel& sl, const EptResult& r, u64 gpa, u8
   return f;
 }
 
+EptFault apic_access_fault_record(u64 gpa, u64 hpa) {
+  EptFault f;
+  f.kind = EptFaultKind::ApicAccess;
+  f.gpa = gpa;
+  f.qualification = (hpa & 0xfff) | u64(15) << 12;  // guest-physical access during instruction execution
+  return f;
+}
+
+// A guest paging-structure entry is a guest-physical access: after any EPT
+// fault of it (§30.4.1 priority), one on the APIC-access page is an
+// APIC-access fault.
 bool NestedTables::read(u64 gpa, unsigned bytes, u64& value, std::vector<WalkStep>* trace) {
   const u8 need = ept_table_need(ctx.sl);
   const EptResult r = ept_translate(ctx, gpa, need, trace);
@@ -102,7 +113,12 @@ bool NestedTables::read(u64 gpa, unsigned bytes, u64& value, std::vector<WalkSte
     fault = ept_fault_record(ctx.sl, r, gpa, need, LinearInfo{true, false, gla});
     return false;
   }
-  value = ctx.mem.read(r.t.hpa(gpa), bytes);
+  const u64 hpa = r.t.hpa(gpa);
+  if (ctx.on_apic_access_page(hpa)) [[unlikely]] {
+    fault = apic_access_fault_record(gpa, hpa);
+    return false;
+  }
+  value = ctx.mem.read(hpa, bytes);
   return true;
 }
 
@@ -112,7 +128,12 @@ bool NestedTables::write(u64 gpa, unsigned bytes, u64 value, std::vector<WalkSte
     fault = ept_fault_record(ctx.sl, r, gpa, kNeedW, LinearInfo{true, false, gla});
     return false;
   }
-  ctx.mem.write(r.t.hpa(gpa), bytes, value);
+  const u64 hpa = r.t.hpa(gpa);
+  if (ctx.on_apic_access_page(hpa)) [[unlikely]] {
+    fault = apic_access_fault_record(gpa, hpa);
+    return false;
+  }
+  ctx.mem.write(hpa, bytes, value);
   return true;
 }
 

@@ -35,6 +35,11 @@ struct EptContext {
   SecondLevel& sl;          // EPTP and controls; the PML index is advanced here
   GpaTlb* cache = nullptr;  // guest-physical mappings (nullptr: walk every time)
   bool set_ad = true;       // false: look only (debugger): no A/D flags, no PML, no cache
+  // Host-physical address of the APIC-access page while "virtualize APIC
+  // accesses" is on (~0 otherwise): a guest paging-structure access whose
+  // translation lands there is an APIC-access fault (SDM Vol. 3C §30.4.6.2).
+  u64 apic_access_page = ~u64(0);
+  bool on_apic_access_page(u64 hpa) const { return (hpa & ~u64(0xfff)) == apic_access_page; }
 };
 
 struct EptResult {
@@ -75,6 +80,9 @@ struct LinearInfo {
 };
 
 EptFault ept_fault_record(const SecondLevel& sl, const EptResult& r, u64 gpa, u8 need, const LinearInfo& lin);
+// The APIC-access fault of a guest-physical access to host-physical `hpa`
+// on the APIC-access page (access type 15, SDM Vol. 3C Table 27-6).
+EptFault apic_access_fault_record(u64 gpa, u64 hpa);
 
 // The guest's tables seen through EPT, for walk_tables (mmu/walker.h).
 struct NestedTables {

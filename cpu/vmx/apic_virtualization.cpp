@@ -251,25 +251,35 @@ bool ApicVirtualization::wrmsr(u32 msr, u64 value) {
 
 // ---------------------------------------------------------------- §30.4
 
+void ApicVirtualization::access_exit(u32 offset, u32 type, u32 len) {
+  ExitInfo e{ExitReason::APIC_ACCESS, apic_access::qualification(offset, type)};
+  e.fault_rf = true;
+  c_.vmx().instruction_exit(e, len);
+}
+
 void ApicVirtualization::access_read(u64 pa, void* dst, unsigned len) {
   const u32 offset = u32(pa & 0xfff);
   if (read_virtualized(offset, len, v_.proc_controls & proc::kUseTprShadow, proc2())) {
     c_.mem().read_block(page() + offset, dst, len);  // §30.4.2: from the virtual-APIC page
     return;
   }
-  c_.vmx().instruction_exit(
-      ExitInfo{ExitReason::APIC_ACCESS, apic_access::qualification(offset, apic_access::kLinearRead)},
-      u32(c_.next_rip - c_.rip));
+  // §28.2.1: bit 12 (read/write) as bit 1 of the #PF error code would be.
+  access_exit(offset, c_.read_modify_write() ? apic_access::kLinearWrite : apic_access::kLinearRead,
+              u32(c_.next_rip - c_.rip));
 }
 
 void ApicVirtualization::access_write(u64 pa, const void* src, unsigned len) {
   const u32 offset = u32(pa & 0xfff);
   if (!write_virtualized(offset, len, v_.proc_controls & proc::kUseTprShadow, proc2()))
-    c_.vmx().instruction_exit(
-        ExitInfo{ExitReason::APIC_ACCESS, apic_access::qualification(offset, apic_access::kLinearWrite)},
-        u32(c_.next_rip - c_.rip));
+    access_exit(offset, apic_access::kLinearWrite, u32(c_.next_rip - c_.rip));
   c_.mem().write_block(page() + offset, src, len);  // §30.4.3: to the virtual-APIC page
   apic_write_emulation(offset);
+}
+
+void ApicVirtualization::fetch_exit(u64 pa) {
+  // The instruction was not decoded: its length is not known (the field is
+  // undefined for this exit, §27.2.5).
+  access_exit(u32(pa & 0xfff), apic_access::kLinearFetch, 0);
 }
 
 void ApicVirtualization::apic_write_emulation(u32 offset) {
@@ -318,7 +328,15 @@ void ApicVirtualization::serialize(Serializer& s) {
   s.flag(trap_pending_);
   s(trap_reason_);
   s(trap_qualification_);
-  if (!s.saving()) arm_access_page(c_.vmx_non_root() && (proc2() & proc2::kVirtualizeApicAccesses));
+  if (s.saving()) return;
+  // A damaged snapshot: only the three trap-like exits can be pending.
+  const bool trap_like = trap_reason_ == u32(ExitReason::TPR_BELOW_THRESHOLD) ||
+                         trap_reason_ == u32(ExitReason::VIRTUALIZED_EOI) ||
+                         trap_reason_ == u32(ExitReason::APIC_WRITE);
+  if (!trap_like) trap_pending_ = false, trap_reason_ = 0, trap_qualification_ = 0;
+  if (!c_.vmx_non_root()) trap_pending_ = recognized_ = false;
+  // The APIC-access page follows the loaded VMCS (Cpu keeps it outside).
+  arm_access_page(c_.vmx_non_root() && (proc2() & proc2::kVirtualizeApicAccesses));
 }
 
 }  // namespace vtlab::vmx

@@ -64,11 +64,15 @@ bool virtual_self_ipi(u32 icr_low);
 bool x2apic_read_virtualized(u32 msr);
 
 // APIC-access exit qualification (Table 28-6 of §28.2.1): offset in bits
-// 11:0, access type in 15:12.
+// 11:0, access type in 15:12: a linear access for a data read (0) or write
+// (1) during instruction execution, for an instruction fetch (2), during
+// event delivery (3); a guest-physical access during event delivery (10),
+// or for an instruction fetch or during instruction execution (15).
 namespace apic_access {
 inline constexpr u32 kLinearRead = 0, kLinearWrite = 1, kLinearFetch = 2, kLinearEventDelivery = 3,
-                     kPhysicalEventDelivery = 10, kPhysicalFetch = 15;
+                     kPhysicalEventDelivery = 10, kPhysicalInstruction = 15;
 inline constexpr u64 qualification(u32 offset, u32 type) { return (offset & 0xfff) | u64(type) << 12; }
+inline constexpr u32 type_of(u64 qualification) { return u32(qualification >> 12) & 0xf; }
 }  // namespace apic_access
 
 class ApicVirtualization {
@@ -93,11 +97,15 @@ class ApicVirtualization {
   bool wrmsr(u32 msr, u64 value);
 
   // ---- the APIC-access page (§30.4) ----
-  // A linear access by the current instruction that reached physical
-  // address `pa` on the APIC-access page: virtualized, or an APIC-access VM
-  // exit (unwinds).
+  // A linear data access that reached physical address `pa` on the
+  // APIC-access page: virtualized, or an APIC-access VM exit (unwinds; a
+  // read of a read-modify-write instruction is type 1, as its #PF would be
+  // a write; Vmx::exit_during_delivery makes it type 3 during delivery).
   void access_read(u64 pa, void* dst, unsigned len);
   void access_write(u64 pa, const void* src, unsigned len);
+  // An instruction fetch from the APIC-access page: always an APIC-access
+  // VM exit, type 2 (§30.4.2); unwinds.
+  [[noreturn]] void fetch_exit(u64 pa);
 
   // ---- between instructions (events.cpp) ----
   // A trap-like exit due now (TPR below threshold, virtualized EOI, APIC
@@ -135,6 +143,9 @@ class ApicVirtualization {
   void evaluate();
   void apic_write_emulation(u32 offset);
   void trap_exit(const ExitInfo& e);
+  // A fault-like APIC-access exit of the current instruction (RF saved as
+  // 1, §27.3.3); `len`: the instruction's length, 0 for a fetch.
+  [[noreturn]] void access_exit(u32 offset, u32 type, u32 len);
   void arm_access_page(bool on);
 
   Cpu& c_;

@@ -246,10 +246,18 @@ void Vmx::ept_fault(const EptFault& f) {
   }
   ++c.icount_, ++c.delivery_ticks_;  // like any exit from an abandoned instruction or delivery
   ExitInfo e{ExitReason(f.exit_reason()), f.qualification};
-  e.guest_physical = f.gpa;
+  if (f.kind == EptFaultKind::ApicAccess) {
+    // A guest-physical access to the APIC-access page (§30.4.6.2): type 15,
+    // or 10 during event delivery (Table 28-6); no guest-physical address.
+    if (f.during_delivery)
+      e.qualification = apic_access::qualification(u32(f.qualification), apic_access::kPhysicalEventDelivery);
+  } else {
+    e.guest_physical = f.gpa;
+  }
   if (f.kind == EptFaultKind::Violation && (f.qualification & ept_qual::kLinearValid)) e.guest_linear = f.gla;
   // RF as a fault would save it, when the access belonged to an instruction (§28.3.3).
   e.fault_rf = !f.during_delivery;
+  if (f.during_delivery) e.instruction_length = f.instruction_length;  // software events (§27.2.5)
   vmcs_.idt_vectoring_info = 0;
   if (f.during_delivery) {
     // §28.2.4: the event whose delivery the access belonged to. (The
@@ -264,6 +272,20 @@ void Vmx::ept_fault(const EptFault& f) {
     vmcs_.idt_vectoring_error_code = f.has_error ? f.error : 0;
   }
   vm_exit(e);
+}
+
+bool Vmx::exit_during_delivery(u32 idt_info, u32 idt_error, u32 insn_len, bool rf) {
+  if (!exit_pending_ || pending_exit_.reason != ExitReason::APIC_ACCESS) return false;
+  exit_pending_ = false;
+  ExitInfo e = pending_exit_;
+  e.qualification = apic_access::qualification(u32(e.qualification), apic_access::kLinearEventDelivery);
+  e.instruction_length = insn_len;
+  e.fault_rf = rf;
+  ++cpu_.icount_, ++cpu_.delivery_ticks_;  // as an EPT fault during delivery
+  vmcs_.idt_vectoring_info = idt_info;
+  vmcs_.idt_vectoring_error_code = (idt_info & intr_info::kErrorValid) ? idt_error : 0;
+  vm_exit(e);
+  return true;
 }
 
 bool Vmx::takes_init() {

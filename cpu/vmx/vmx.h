@@ -144,8 +144,16 @@ class Vmx final : public EptFaultSink {
   // vtlab does not hold it until VMXOFF), a VM exit in non-root operation.
   // False outside VMX operation (the INIT resets the processor).
   bool takes_init();
-  // An EPT violation, misconfiguration or PML-full event (mmu/ept.h): exit
-  // 48, 49 or 62 (events.cpp). Cpu's run loop calls it once the faulting
+  // The VM exit pending from an access while delivering an event (the
+  // access unwound to Cpu::deliver): an APIC-access exit becomes one during
+  // event delivery, access type 3, with the event (`idt_info`, `idt_error`)
+  // as IDT-vectoring information, a software event's instruction length and
+  // RF as the event would have pushed it (SDM Vol. 3C §27.2.3, §27.3.3).
+  // True if it exited; false if the pending exit is not of that kind.
+  bool exit_during_delivery(u32 idt_info, u32 idt_error, u32 insn_len, bool rf);
+  // An EPT violation, misconfiguration or PML-full event, or a guest-physical
+  // access to the APIC-access page (mmu/ept.h): exit 48, 49, 62 or 44
+  // (events.cpp). Cpu's run loop calls it once the faulting
   // instruction or event delivery has been abandoned.
   void ept_fault(const EptFault& f) override;
   // VMFUNC's EPTP switching: the new EPT pointer (and, where the EPTP-index

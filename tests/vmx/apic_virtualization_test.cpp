@@ -14,6 +14,9 @@ SNIPPET(g_cpuid);
 SNIPPET(g_store_rbx_cpuid);
 SNIPPET(g_mov_cr8_cpuid);
 SNIPPET(g_wrmsr_cpuid);
+SNIPPET(g_load_rbx);
+SNIPPET(g_add_rbx_cpuid);
+SNIPPET(g_jmp_rbx);
 
 namespace {
 
@@ -49,6 +52,9 @@ void apicv_guest(VmxRig& r, u32 proc2_bits) {
     r.put64(VmxRig::kIdt + 16 * vec + 8, kHandler >> 32);
   }
 }
+
+u32 access_type(VmxRig& r) { return apic_access::type_of(r.vmcs().exit_qualification); }
+u32 access_offset(VmxRig& r) { return u32(r.vmcs().exit_qualification & 0xfff); }
 
 }  // namespace
 
@@ -194,4 +200,130 @@ TEST_CASE("virtualize x2APIC mode: WRMSR of TPR with bits 31:8 set is #GP(0); SE
   CHECK(s.vmcs().guest_rip == kHandler);
   CHECK(vbit(s, vapic::kIsr, 0x91));
   CHECK(s.vmcs().guest_interrupt_status == interrupt_status(0, 0x91));
+}
+
+// ---- APIC-access exits and their access types (SDM Vol. 3C §28.2.1
+// Table 28-6, §30.4) ----
+
+TEST_CASE("APIC-access exits are fault-like (RIP of the access, RF = 1); a read-modify-write's read is type 1") {
+  // The current-count register (390H) is never virtualized (§30.4.2).
+  VmxRig r;
+  apicv_guest(r, proc2::kVirtualizeApicAccesses | kRav);
+  r.cpu.gpr[RBX] = kApicAccess + 0x390;
+  REQUIRE(r.launch(g_load_rbx, g_load_rbx_end));
+  CHECK(r.exit_reason() == 44u);
+  CHECK(access_type(r) == apic_access::kLinearRead);
+  CHECK(access_offset(r) == 0x390);
+  CHECK(r.vmcs().guest_rip == VmxRig::kGuestCode);
+  CHECK((r.vmcs().guest_rflags & fl::RF) != 0);
+  CHECK(r.vmcs().idt_vectoring_info == 0);
+
+  VmxRig s;
+  apicv_guest(s, proc2::kVirtualizeApicAccesses | kRav);
+  s.cpu.gpr[RBX] = kApicAccess + 0x390;
+  REQUIRE(s.launch(g_add_rbx_cpuid, g_add_rbx_cpuid_end));
+  CHECK(s.exit_reason() == 44u);
+  CHECK(access_type(s) == apic_access::kLinearWrite);  // as #PF's W/R bit would say
+  CHECK(access_offset(s) == 0x390);
+  CHECK(s.vmcs().guest_rip == VmxRig::kGuestCode);
+}
+
+TEST_CASE("an instruction fetch from the APIC-access page exits with access type 2, also past a page boundary") {
+  VmxRig r;
+  apicv_guest(r, proc2::kVirtualizeApicAccesses | kRav | kVid);
+  r.cpu.gpr[RBX] = kApicAccess + 0x80;  // VTPR: data accesses there are virtualized, fetches never
+  REQUIRE(r.launch(g_jmp_rbx, g_jmp_rbx_end));
+  CHECK(r.exit_reason() == 44u);
+  CHECK(access_type(r) == apic_access::kLinearFetch);
+  CHECK(access_offset(r) == 0x80);
+  CHECK(r.vmcs().guest_rip == kApicAccess + 0x80);
+  CHECK((r.vmcs().guest_rflags & fl::RF) != 0);
+
+  // A MOV r32, imm32 starting one byte before the page: its other bytes
+  // are fetched from the APIC-access page.
+  VmxRig s;
+  apicv_guest(s, proc2::kVirtualizeApicAccesses);
+  s.put(kApicAccess - 1, {0xb8});
+  s.cpu.gpr[RBX] = kApicAccess - 1;
+  REQUIRE(s.launch(g_jmp_rbx, g_jmp_rbx_end));
+  CHECK(s.exit_reason() == 44u);
+  CHECK(access_type(s) == apic_access::kLinearFetch);
+  CHECK(access_offset(s) == 0);
+  CHECK(s.vmcs().guest_rip == kApicAccess - 1);
+}
+
+TEST_CASE("a linear access during event delivery is type 3, with the event as IDT-vectoring information") {
+  // The guest IDT lies in the APIC-access page: reading a 16-byte gate is
+  // never virtualized.
+  for (bool software : {false, true}) {
+    CAPTURE(software);
+    VmxRig r;
+    apicv_guest(r, proc2::kVirtualizeApicAccesses | kRav);
+    r.vmcs().guest_idtr_base = kApicAccess;
+    const u32 event = software ? (intr_info::kValid | 4u << 8 | 0x81)  // INT 81H, 2 bytes
+                               : (intr_info::kValid | 3u << 8 | kUD);  // #UD
+    r.vmcs().entry_interruption_info = event;
+    r.vmcs().entry_instruction_length = software ? 2 : 0;
+    REQUIRE(r.launch(g_cpuid, g_cpuid_end, 1000, false));
+    CHECK(r.exit_reason() == 44u);
+    CHECK(access_type(r) == apic_access::kLinearEventDelivery);
+    CHECK(access_offset(r) == (software ? 0x810u : 0x60u));
+    CHECK(r.vmcs().idt_vectoring_info == event);
+    CHECK(r.vmcs().guest_rip == VmxRig::kGuestCode);  // nothing of the guest ran
+    if (software) CHECK(r.vmcs().exit_instruction_length == 2);
+  }
+}
+
+TEST_CASE("a guest page walk through the APIC-access page (EPT) is a guest-physical access: type 15, 10 in delivery") {
+  // EPT maps guest-physical addresses one to one; the APIC-access page is
+  // the guest's page table (LongModeRig::kPt), so every walk reads it.
+  for (bool deliver : {false, true}) {
+    CAPTURE(deliver);
+    VmxRig r;
+    apicv_guest(r, proc2::kVirtualizeApicAccesses | proc2::kEnableEpt);
+    r.build_identity_ept();
+    r.vmcs().ept_pointer = VmxRig::kEptp;
+    r.vmcs().apic_access_addr = LongModeRig::kPt;
+    if (deliver) r.vmcs().entry_interruption_info = intr_info::kValid | 3u << 8 | kUD;
+    REQUIRE(r.launch(g_cpuid, g_cpuid_end, 1000, false));
+    CHECK(r.exit_reason() == 44u);
+    CHECK(access_type(r) == (deliver ? apic_access::kPhysicalEventDelivery : apic_access::kPhysicalInstruction));
+    CHECK(r.vmcs().idt_vectoring_info == (deliver ? (intr_info::kValid | 3u << 8 | kUD) : 0u));
+    CHECK(r.vmcs().guest_rip == VmxRig::kGuestCode);
+  }
+}
+
+TEST_CASE("APIC-virtualization state goes with VMX snapshots; a damaged one cannot make up a trap-like exit") {
+  // Stopped right after a MOV to CR8 below the TPR threshold, before the
+  // instruction boundary where its trap-like exit (43) happens.
+  VmxRig a;
+  apicv_guest(a, proc2::kVirtualizeApicAccesses);
+  a.vmcs().tpr_threshold = 4;
+  a.mem.write(kVapic + vapic::kTpr, 4, 0x50);
+  a.cpu.gpr[RAX] = 3;
+  a.load(VmxRig::kGuestCode, g_mov_cr8_cpuid, g_mov_cr8_cpuid_end);
+  a.host_runs(VmxRig::vmlaunch_begin(), VmxRig::vmlaunch_end());
+  a.cpu.set_intercept_exceptions(true);
+  a.cpu.run(a.cpu.icount() + 2);  // VMLAUNCH, MOV CR8
+  REQUIRE(a.cpu.vmx_non_root());
+  Serializer save;
+  a.vmx().serialize(save);
+
+  VmxRig b;
+  Serializer load(save.data());
+  b.vmx().serialize(load);
+  REQUIRE(b.cpu.vmx_non_root());
+  ExitInfo e{ExitReason::EXCEPTION_OR_NMI};
+  REQUIRE(b.vmx().apicv().take_trap_exit(e));
+  CHECK(e.reason == ExitReason::TPR_BELOW_THRESHOLD);
+
+  // recognized, trap pending, reason CPUID (10): not a trap-like exit.
+  Serializer bad;
+  bool recognized = false, pending = true;
+  u32 reason = 10;
+  u64 qualification = 0;
+  bad.flag(recognized), bad.flag(pending), bad(reason), bad(qualification);
+  Serializer damaged(bad.data());
+  b.vmx().apicv().serialize(damaged);
+  CHECK(!b.vmx().apicv().take_trap_exit(e));
 }

@@ -83,3 +83,6 @@ SNIPPET(g_inc3) inc %rcx; inc %rcx; inc %rcx; ud2; END(g_inc3)
 SNIPPET(g_store_rbx_cpuid) mov %ecx, (%rbx); cpuid; ud2; END(g_store_rbx_cpuid)
 SNIPPET(g_mov_cr8_cpuid) mov %rax, %cr8; cpuid; ud2; END(g_mov_cr8_cpuid)
 SNIPPET(g_wrmsr_cpuid) wrmsr; cpuid; ud2; END(g_wrmsr_cpuid)
+// APIC-access exits: a read-modify-write of (RBX); a jump to RBX.
+SNIPPET(g_add_rbx_cpuid) addl $1, (%rbx); cpuid; ud2; END(g_add_rbx_cpuid)
+SNIPPET(g_jmp_rbx) jmp *%rbx; ud2; END(g_jmp_rbx)

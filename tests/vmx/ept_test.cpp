@@ -18,16 +18,10 @@ SNIPPET(g_vmfunc);
 
 namespace {
 
-constexpr u64 kEpt = 0x110000;            // PML4, PDPT, PD, PT: 4 KiB identity pages for the first 2 MiB
-constexpr u64 kEptp = kEpt | 6 | 3 << 3;  // write-back, 4 levels
+constexpr u64 kEptp = VmxRig::kEptp;  // identity 4-KiB pages for the first 2 MiB (VmxRig::build_identity_ept)
 
-void build_ept(VmxRig& r) {
-  r.put64(kEpt, (kEpt + 0x1000) | 7);
-  r.put64(kEpt + 0x1000, (kEpt + 0x2000) | 7);
-  r.put64(kEpt + 0x2000, (kEpt + 0x3000) | 7);
-  for (u64 p = 0; p < 512; ++p) r.put64(kEpt + 0x3000 + 8 * p, p << 12 | 7 | 6 << 3);
-}
-void ept_pte(VmxRig& r, u64 gpa, u64 bits) { r.put64(kEpt + 0x3000 + 8 * (gpa >> 12), (gpa & ~u64(0xfff)) | bits); }
+void build_ept(VmxRig& r) { r.build_identity_ept(); }
+void ept_pte(VmxRig& r, u64 gpa, u64 bits) { r.ept_pte(gpa, bits); }
 
 VmxRig& with_ept(VmxRig& r, u32 more = 0) {
   r.enter_root();

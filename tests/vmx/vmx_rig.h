@@ -76,6 +76,17 @@ struct VmxRig : LongModeRig {
     v.guest_tr_selector = 0x30, v.guest_tr_base = kTss, v.guest_tr_limit = 0x67, v.guest_tr_ar = 0x8b;
     v.guest_gdtr_base = kGdt, v.guest_gdtr_limit = 0x3f, v.guest_idtr_base = kIdt, v.guest_idtr_limit = 0xfff;
   }
+  // EPT tables at kEpt mapping the first 2 MiB one to one in 4-KiB pages
+  // (PML4, PDPT, PD, PT), write-back; kEptp points at them (4 levels).
+  static constexpr u64 kEpt = 0x110000, kEptp = kEpt | 6 | 3 << 3;
+  void build_identity_ept() {
+    put64(kEpt, (kEpt + 0x1000) | 7);
+    put64(kEpt + 0x1000, (kEpt + 0x2000) | 7);
+    put64(kEpt + 0x2000, (kEpt + 0x3000) | 7);
+    for (u64 p = 0; p < 512; ++p) put64(kEpt + 0x3000 + 8 * p, p << 12 | 7 | 6 << 3);
+  }
+  // The EPT PTE of guest-physical page `gpa` (identity frame, `bits`).
+  void ept_pte(u64 gpa, u64 bits) { put64(kEpt + 0x3000 + 8 * (gpa >> 12), (gpa & ~u64(0xfff)) | bits); }
   const EntryCheck* failed_check() { return first_failed_check(EntryContext(vmcs(), mem, cpu.efer & efer::LMA)); }
 
   // Host code at kHostCode: `snippet` (a VMX instruction then UD2).
