@@ -13,7 +13,7 @@
 #include "vmx/lib/vtest.h"
 
 extern char g_cr8[], g_cr8_at[], g_cr8_next[], g_load[], g_load_at[], g_load_next[], g_store[], g_store_at[],
-    g_store_next[], g_rdmsr[], g_wrmsr[], g_idle[], g_notify[];
+    g_store_next[], g_rdmsr[], g_wrmsr[], g_idle[], g_notify[], g_jump[];
 
 #define A(x) ((uint64_t)(uintptr_t)(x))
 #define LAPIC 0xfee00000ull
@@ -100,6 +100,19 @@ static void test_apic_access(void) {
       guest_regs.gpr[R_RBX] = pa_of(apic_access) + 0xb0;
       vmx_run(&e);
       if (expect_exit(&e, EXIT_APIC_ACCESS)) EXPECT_EQ("qualification (offset 0xb0, type 1)", e.qual, 0x10b0);
+    }
+  }
+  /* Fetches are never virtualized (§30.4.2), not even at VTPR's offset. */
+  TEST("apic-access-fetch", "APIC-access page: an instruction fetch exits (type 2), also at offset 0x80") {
+    if (need2(CPU2_VIRT_APIC_ACCESS, "virtualize APIC accesses not reported")) {
+      fresh(g_jump);
+      apic_accesses();
+      guest_regs.gpr[R_RBX] = pa_of(apic_access) + 0x80;
+      vmx_run(&e);
+      if (expect_exit(&e, EXIT_APIC_ACCESS)) {
+        EXPECT_EQ("qualification (offset 0x80, type 2)", e.qual, 0x2080);
+        EXPECT_EQ("guest RIP", e.rip, pa_of(apic_access) + 0x80);
+      }
     }
   }
 }

@@ -30,6 +30,9 @@ g_rdmsr:
 g_wrmsr:
     wrmsr
     vmcall
+    .globl g_jump
+g_jump:                             /* to RBX (into the APIC-access page) */
+    jmp *%rbx
     .globl g_idle
 g_idle:
     nop
