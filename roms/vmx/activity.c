@@ -328,10 +328,10 @@ int kmain(uint32_t magic, uint32_t info) {
       EXPECT(command(CMD_PING), "the AP answers a ping");
     }
   }
+  if (vt_failed()) return vt_finish("vmx-activity");
   TEST("misc", "IA32_VMX_MISC reports the activity states HLT, shutdown and wait-for-SIPI (bits 6-8)") {
     EXPECT_EQ("IA32_VMX_MISC[8:6]", (caps.misc >> 6) & 7, 7);
   }
-  if (vt_failed()) return vt_finish("vmx-activity");
   test_hlt();
   test_wait_for_sipi();
   test_active();
