@@ -114,7 +114,7 @@ bool Vmx::check_parked_events() {
 }
 
 bool Vmx::init_exits() {
-  if (!init_pending_ || !activity_events(activity()).init) return false;
+  if (!init_pending_) return false;  // not parked: active or HLT, which INIT exits
   init_pending_ = false;
   ++cpu_.icount_, ++cpu_.delivery_ticks_;
   vmcs_.idt_vectoring_info = 0;

@@ -68,6 +68,7 @@ struct guest_req {
   uint32_t activity, pin, exit_ctls;
   uint64_t timer;
   bool guest_idt;
+  bool nmi_to_bsp; /* after the exit, the AP sends the BSP an NMI */
 };
 static volatile int cmd;
 static struct guest_req req;
@@ -100,6 +101,7 @@ static void run_guest(void) {
   x_rax = guest_regs.gpr[R_RAX];
   x_activity = e.status == VMX_OK ? (uint32_t)vmr(GUEST_ACTIVITY) : ~0u;
   if (e.reason == EXIT_EXTERNAL_INT) lapic_write(APIC_EOI, 0); /* acknowledged on exit */
+  if (req.nmi_to_bsp) send_ipi(0, ICR_NMI);
 }
 
 static void ap_loop(void) {
@@ -150,7 +152,7 @@ static bool command(int c) {
 }
 /* Starts a guest on the AP; returns the `done` count to wait on. */
 static uint32_t start_guest(uint32_t activity, uint32_t pin, uint32_t exit_ctls) {
-  req = (struct guest_req){activity, pin, exit_ctls, 0, false};
+  req = (struct guest_req){activity, pin, exit_ctls, 0, false, false};
   const uint32_t before = done;
   cmd = CMD_GUEST;
   return before;
@@ -264,11 +266,25 @@ static void test_shutdown(void) {
   }
   TEST("shutdown-timer", "the VMX-preemption timer wakes shutdown: exit 52, state saved") {
     if (!ctl_allowed1(caps.pin, PIN_PREEMPT_TIMER)) SKIP_TEST("no VMX-preemption timer");
-    req = (struct guest_req){ACTIVITY_SHUTDOWN, PIN_PREEMPT_TIMER, 0, 200, false};
+    req = (struct guest_req){ACTIVITY_SHUTDOWN, PIN_PREEMPT_TIMER, 0, 200, false, false};
     const uint32_t before = done;
     cmd = CMD_GUEST;
     expect_exit_now(before, EXIT_PREEMPT_TIMER, ACTIVITY_SHUTDOWN);
     EXPECT_EQ("guest instructions", guest_counter, 0);
+  }
+  TEST("shutdown-idle",
+       "BSP in CLI; HLT, AP's guest in shutdown: time jumps to the AP's timer, whose exit wakes the BSP") {
+    if (!ctl_allowed1(caps.pin, PIN_PREEMPT_TIMER)) SKIP_TEST("no VMX-preemption timer");
+    /* 20,000 timer ticks: 640,000 TSC ticks at vtlab's rate (MISC[4:0] = 5). */
+    req = (struct guest_req){ACTIVITY_SHUTDOWN, PIN_PREEMPT_TIMER, 0, 20000, false, true};
+    const uint32_t before = done;
+    cmd = CMD_GUEST;
+    expect_parked(before);
+    const uint64_t t = rdtsc();
+    EXPECT_EQ("what woke the BSP's HLT (the AP's NMI)", TRAP_CATCH("cli\n\thlt"), 2);
+    const uint64_t slept = rdtsc() - t;
+    expect_exit_now(before, EXIT_PREEMPT_TIMER, ACTIVITY_SHUTDOWN);
+    EXPECT(slept > (20000ull << VMX_MISC_TIMER_RATE(caps.misc)) / 2, "the BSP slept until the AP's timer expired");
   }
   TEST("shutdown-nmi", "an NMI to a guest in shutdown exits with NMI exiting (0, NMI), state saved") {
     const uint32_t before = start_guest(ACTIVITY_SHUTDOWN, PIN_NMI_EXITING, 0);
@@ -278,7 +294,7 @@ static void test_shutdown(void) {
     EXPECT_EQ("interruption information", x_intr_info, INTR_VALID | INTR_TYPE_NMI | 2);
   }
   TEST("shutdown-nmi-wake", "without NMI exiting an NMI wakes shutdown through the guest IDT: active again") {
-    req = (struct guest_req){ACTIVITY_SHUTDOWN, 0, 0, 0, true};
+    req = (struct guest_req){ACTIVITY_SHUTDOWN, 0, 0, 0, true, false};
     const uint32_t before = done;
     cmd = CMD_GUEST;
     expect_parked(before);

@@ -17,6 +17,7 @@ using namespace vmx_test;
 SNIPPET(g_cpuid);
 SNIPPET(g_loop);
 SNIPPET(g_nmi_handler);
+SNIPPET(g_monitor_mwait);
 
 namespace {
 
@@ -103,6 +104,31 @@ TEST_CASE("a guest entered in shutdown is parked: it runs nothing, and a run wit
   CHECK(r.cpu.rip == VmxRig::kGuestCode);
   CHECK(r.cpu.stop_detail() == "the VMX guest activity state shutdown with nothing to end it");
   CHECK(std::string(r.vmx().parked_state_name()) == "shutdown");
+}
+
+TEST_CASE("no pending debug exceptions after a VM entry to shutdown or wait-for-SIPI (SDM §27.7.3)") {
+  for (u32 activity : {kShutdown, kWaitForSipi}) {
+    CAPTURE(activity);
+    VmxRig r;
+    r.enter_root();
+    r.valid_vmcs();
+    r.vmcs().guest_activity_state = activity;
+    r.vmcs().guest_pending_debug = dr6::BS;
+    r.vmcs().exception_bitmap = 1u << kDB;
+    r.load(VmxRig::kGuestCode, g_loop, g_loop_end);
+    r.host_runs(VmxRig::vmlaunch_begin(), VmxRig::vmlaunch_end());
+    r.cpu.gpr[RCX] = 0;
+    CHECK(run_on(r) == StopCause::HaltedForever);
+    CHECK(parked(r));  // no #DB exit
+    if (activity == kShutdown)
+      r.vmx().hold_init();
+    else
+      r.vmx().takes_sipi(1);
+    run_on(r);
+    REQUIRE(r.in_host());
+    CHECK(basic(r) == (activity == kShutdown ? 3u : 4u));
+    CHECK(r.vmcs().guest_pending_debug == 0);
+  }
 }
 
 TEST_CASE("shutdown: INIT exits (3) and the exit saves the shutdown state; RIP and registers unchanged") {
@@ -311,4 +337,23 @@ TEST_CASE("INIT in root operation is held until VMXOFF, which hands it to the vC
   ap.startup(0x12);
   CHECK(!ap.waiting_for_sipi());
   CHECK(c.seg[CS].base == 0x12000);
+}
+
+TEST_CASE("a guest waiting in MWAIT is saved as active: the activity-state field never reports MWAIT (§25.4.2)") {
+  struct LateIrq : InterruptSource {
+    bool raised = false;
+    bool has_interrupt() override { return raised; }
+    u8 acknowledge() override { return 0x41; }
+  } irq;
+  VmxRig r;
+  r.cpu.set_interrupt_source(&irq);
+  r.enter_root();
+  r.valid_vmcs();
+  r.vmcs().pin_controls |= pin::kExternalInterruptExiting;
+  r.cpu.gpr[RCX] = r.cpu.gpr[RDX] = 0;
+  r.sched.schedule_at(r.cpu.icount() + 200, "an interrupt", [&] { irq.raised = true; });
+  REQUIRE(r.launch(g_monitor_mwait, g_monitor_mwait_end));
+  CHECK(basic(r) == 1);
+  CHECK(r.vmcs().guest_rip == VmxRig::kGuestCode + 11);  // after MWAIT
+  CHECK(r.vmcs().guest_activity_state == u32(Activity::Active));
 }
