@@ -87,6 +87,20 @@ TEST_CASE("entry checks on activity states: shutdown takes only an injected NMI 
   CHECK(fails(kWaitForSipi, nmi) == row);
   CHECK(fails(kWaitForSipi, mc) == row);
   CHECK(fails(kWaitForSipi, 0).empty());
+  // STI or MOV SS blocking needs the active state; the pending-BS rule is
+  // for HLT (and blocking) only.
+  for (u32 activity : {kShutdown, kWaitForSipi}) {
+    VmxRig r;
+    r.enter_root();
+    r.valid_vmcs();
+    r.vmcs().guest_activity_state = activity;
+    r.vmcs().guest_rflags |= fl::TF;  // BS 0: allowed outside HLT and blocking
+    CHECK(r.failed_check() == nullptr);
+    r.vmcs().guest_interruptibility = interruptibility::kBlockingByMovSs;
+    const EntryCheck* bad = r.failed_check();
+    REQUIRE(bad);
+    CHECK(std::string(bad->name) == "guest activity active under STI or MOV SS blocking");
+  }
   // Through VMLAUNCH: a VM-entry failure exit (33) before anything is loaded.
   VmxRig r;
   r.enter_root();
