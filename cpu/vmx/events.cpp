@@ -2,7 +2,8 @@
 // exceptions by the exception bitmap (with the #PF error-code mask and
 // match), faults during event delivery (IDT-vectoring information, triple
 // fault), injected events, the monitor trap flag, the VMX-preemption timer,
-// NMIs, the interrupt window and external interrupts.
+// NMIs, the interrupt window and external interrupts. INIT, SIPI and the
+// inactive activity states: activity_state.cpp.
 #include <string>
 
 #include "cpu/vmx/capabilities.h"
@@ -148,6 +149,7 @@ bool Vmx::check_events() {
     deliver_injected_event();
     if (!mtf_pending_) return true;
   }
+  if (parked()) return check_parked_events();  // shutdown, wait-for-SIPI (activity_state.cpp)
   auto exit_now = [&](const ExitInfo& e) {
     ++c.icount_, ++c.delivery_ticks_;
     vmcs_.idt_vectoring_info = 0;
@@ -162,6 +164,7 @@ bool Vmx::check_events() {
   if (ExitInfo trap{ExitReason::EXCEPTION_OR_NMI}; apicv_.take_trap_exit(trap)) return exit_now(trap);
   // Priorities (SDM Vol. 3C §26.7.2, Vol. 3A §6.9): MTF, the preemption
   // timer, NMI, interrupt window / virtual interrupt / external interrupt.
+  if (init_exits()) return true;  // a held INIT: below the TPR threshold, above MTF (§27.7.7, §27.7.8)
   if (mtf_pending_) {
     mtf_pending_ = false;
     return exit_now(ExitInfo{ExitReason::MONITOR_TRAP_FLAG});
@@ -285,15 +288,6 @@ bool Vmx::exit_during_delivery(u32 idt_info, u32 idt_error, u32 insn_len, bool r
   vmcs_.idt_vectoring_info = idt_info;
   vmcs_.idt_vectoring_error_code = (idt_info & intr_info::kErrorValid) ? idt_error : 0;
   vm_exit(e);
-  return true;
-}
-
-bool Vmx::takes_init() {
-  if (!on_) return false;
-  if (non_root()) {
-    vmcs_.idt_vectoring_info = 0;
-    vm_exit(ExitInfo{ExitReason::INIT_SIGNAL});
-  }
   return true;
 }
 

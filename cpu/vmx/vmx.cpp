@@ -24,6 +24,7 @@ void Vmx::reset() {
   exit_pending_ = false;
   apicv_.reset();
   cpu_.set_apic_access_page(Cpu::kNoApicAccessPage);
+  reset_activity_state();  // RESET and INIT drop a held INIT (it is being taken)
   cpu_.vmx_non_root_ = false;
   cpu_.vmx_single_step_ = false;
 }
@@ -40,6 +41,7 @@ void Vmx::leave_operation() {
   // to VMCLEAR it first, SDM Vol. 3C §25.11.1); leaving drops the pointer.
   on_ = false;
   current_ = kInvalidPointer;
+  init_unblocked();  // SDM Vol. 2 VMXOFF: "unblock INIT" (activity_state.cpp)
 }
 
 void Vmx::write_back_current() {
@@ -111,6 +113,7 @@ void Vmx::serialize(Serializer& s) {
   s.flag(pause_seen_);
   s(last_pause_);
   s(loop_start_);
+  serialize_activity_state(s);
   apicv_.serialize(s);
   // The timer's scheduler event is re-created from timer_deadline_ on load.
   if (!s.saving()) {
