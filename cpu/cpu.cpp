@@ -554,6 +554,8 @@ StopCause Cpu::run(u64 stop_at) {
           const char* insn = monitor_.waiting ? "MWAIT" : "HLT";
           stop_detail_ =
               std::string(insn) + ((flags.bits & fl::IF) ? " with nothing to wake it" : " with interrupts disabled");
+          if (const char* parked = vmx_->parked_state_name())  // shutdown, wait-for-SIPI (cpu/vmx/activity_state.cpp)
+            stop_detail_ = std::string("the VMX guest activity state ") + parked + " with nothing to end it";
           return StopCause::HaltedForever;
         }
         u64 wake_at = std::min(std::max(sched_.next_deadline(), icount_), stop_at);

@@ -62,8 +62,9 @@ bool Cpu::wait_can_end() const {
   // waits only if an interrupt can be delivered (IF=1); MWAIT whenever an
   // event is pending, as any event may store to the line.
   if (sched_.next_deadline() == Scheduler::kNever) return false;
-  // In VMX non-root operation an interrupt may end it as a VM exit whatever IF says.
-  return monitor_.waiting || ((flags.bits & fl::IF || vmx_non_root_) && irq_source_);
+  // In VMX non-root operation an event may end it as a VM exit whatever IF
+  // says (an external interrupt, the VMX-preemption timer).
+  return monitor_.waiting || vmx_non_root_ || ((flags.bits & fl::IF) && irq_source_);
 }
 
 void Cpu::wake() {

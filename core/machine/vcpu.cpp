@@ -57,16 +57,12 @@ void Vcpu::nmi() {
 }
 
 void Vcpu::init() {
-  // In VMX operation INIT is blocked (root) or a VM exit (non-root), on the
-  // bootstrap processor too (SDM Vol. 3C §24.8, §26.2); its own INIT takes
-  // effect after the instruction that sent it.
+  // In VMX operation the CPU holds INIT pending, on the bootstrap processor
+  // too: blocked in root operation until VMXOFF (then apply_pending_init
+  // takes it), a VM exit in non-root operation (SDM Vol. 3C §24.8, §26.2;
+  // cpu/vmx/activity_state.cpp).
   if (cpu_->vmx().in_operation()) {
-    if (running_) {
-      init_pending_ = true;
-      cpu_->request_stop();
-      return;
-    }
-    cpu_->vmx().takes_init();
+    cpu_->vmx().hold_init();
     return;
   }
   if (bootstrap()) {
@@ -83,22 +79,28 @@ void Vcpu::init() {
 }
 
 bool Vcpu::apply_pending_init() {
-  if (!init_pending_) return false;
+  // Its own INIT, or one the CPU held in VMX root operation until VMXOFF.
+  const bool unblocked = cpu_->vmx().take_unblocked_init();
+  if (!init_pending_ && !unblocked) return false;
   init_pending_ = false;
+  if (bootstrap()) {
+    if (on_bsp_init) on_bsp_init();
+    return true;
+  }
   enter_init_state();
   return true;
 }
 
 void Vcpu::enter_init_state() {
-  // In VMX operation INIT is blocked (root) or a VM exit (non-root): SDM
-  // Vol. 3C §24.8, §26.2 (cpu/vmx/events.cpp).
-  if (cpu_->vmx().takes_init()) return;
   cpu_->init_signal();
   lapic_.init();
   waiting_for_sipi_ = true;
 }
 
 void Vcpu::startup(u8 vector) {
+  // In VMX operation: a VM exit from a guest waiting for SIPI, else discarded
+  // (SDM Vol. 3C §26.2; cpu/vmx/activity_state.cpp).
+  if (cpu_->vmx().takes_sipi(vector)) return;
   if (!waiting_for_sipi_) return;  // ignored unless waiting for one
   waiting_for_sipi_ = false;
   cpu_->startup(vector);

@@ -15,6 +15,10 @@
 // - An INIT of the vCPU that is running now (its own IPI with a shorthand
 //   that includes itself) is held until its instruction has retired
 //   (init_pending), so no instruction is cut in half.
+// - In VMX operation the CPU holds INIT (blocked in root operation, a VM
+//   exit in non-root operation) and takes SIPIs only in a guest's
+//   wait-for-SIPI state (cpu/vmx/activity_state.cpp); an INIT that VMXOFF
+//   unblocks is performed like the vCPU's own, after that instruction.
 #pragma once
 #include <functional>
 #include <memory>
@@ -44,7 +48,8 @@ class Vcpu final : public LocalApicHooks, public InterruptSource, public LapicCo
   bool waiting_for_sipi() const { return waiting_for_sipi_; }
   // The VcpuScheduler says which vCPU is executing (INIT to it is held).
   void set_running(bool on) { running_ = on; }
-  // An INIT held for the running vCPU: applies it (true) or does nothing.
+  // An INIT held for the running vCPU, or one VMXOFF unblocked: applies it
+  // (true) or does nothing.
   bool apply_pending_init();
   // INIT of the bootstrap processor.
   std::function<void()> on_bsp_init;

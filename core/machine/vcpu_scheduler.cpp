@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "cpu/vmx/vmx.h"
+
 namespace vtlab {
 
 VcpuScheduler::VcpuScheduler(std::vector<std::unique_ptr<Vcpu>>& vcpus, Scheduler& clock, u64 quantum)
@@ -41,14 +43,20 @@ bool VcpuScheduler::idle_until(u64 until) {
   // any event can end an MWAIT (a device's DMA may store to the monitored
   // line; with ECX[0] = 1 an interrupt ends it even with IF = 0). Nothing
   // from outside the vCPUs wakes one in HLT with IF = 0 or waiting for SIPI
-  // (an NMI source would; the chipset has none).
+  // (an NMI source would; the chipset has none). In VMX non-root operation
+  // an event may end any wait with a VM exit (an external interrupt, the
+  // VMX-preemption timer), whatever IF says.
   bool wakeable = false;
   for (const auto& v : vcpus_)
-    if (!v->waiting_for_sipi() && ((v->cpu().rflags() & fl::IF) || v->cpu().waiting_in_mwait())) wakeable = true;
+    if (!v->waiting_for_sipi() &&
+        ((v->cpu().rflags() & fl::IF) || v->cpu().waiting_in_mwait() || v->cpu().vmx_non_root()))
+      wakeable = true;
   const u64 next = clock_.next_deadline();
   if (!wakeable || next == Scheduler::kNever) {
     auto why = [&](const Vcpu& v) -> std::string {
       if (v.waiting_for_sipi()) return "waiting for SIPI";
+      if (const char* parked = v.cpu().vmx().parked_state_name())
+        return std::string("in the VMX guest activity state ") + parked;
       return std::string(v.cpu().waiting_in_mwait() ? "MWAIT" : "HLT") +
              ((v.cpu().rflags() & fl::IF) ? " with nothing to wake it" : " with interrupts disabled");
     };

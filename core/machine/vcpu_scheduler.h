@@ -13,8 +13,9 @@
 // - Turns: vCPU 0, 1, ..., N-1, 0, ... A turn ends at the quantum's end
 //   (absolute: a run stopped in mid-quantum by its limit resumes the same
 //   vCPU, so slicing a run changes nothing), when the vCPU halts with
-//   nothing to take, or waits for SIPI. A halted vCPU takes no time: its
-//   turn ends at once and the next one runs.
+//   nothing to take, or waits for SIPI (also a VMX guest's shutdown and
+//   wait-for-SIPI states, which halt it: cpu/vmx/activity_state.cpp). A
+//   halted vCPU takes no time: its turn ends at once and the next one runs.
 // - When every vCPU is halted or waiting for SIPI, time jumps to the next
 //   scheduler event (which may wake one) as HLT does with one vCPU. If none
 //   can be woken by an event (no event, or each halted one has RFLAGS.IF = 0

@@ -73,14 +73,13 @@ constexpr u64 ctl(u32 must_be_one, u32 may_be_one) { return u64(may_be_one) << 3
 constexpr u64 kBasicValue = kVmcsRevision | u64(kVmcsRegionSize) << 32 | u64(6) << 50 | u64(1) << 54 | u64(1) << 55;
 
 // IA32_VMX_MISC (§A.6): timer rate; EFER.LMA stored into "IA-32e mode
-// guest" on exit (bit 5); the HLT activity state (bit 6; shutdown and
-// wait-for-SIPI, bits 7 and 8, are not reported: vtlab does not park a
-// guest entered in them); CR3-target count (24:16); MSR lists of 512 entries (27:25 =
-// 0); VMWRITE to any field, also the exit-information fields (bit 29);
-// injection of software interrupts and exceptions with an instruction
-// length of 0 (bit 30).
-constexpr u64 kMiscValue =
-    kPreemptionTimerShift | 1u << 5 | 1u << 6 | u64(kCr3TargetCount) << 16 | u64(1) << 29 | u64(1) << 30;
+// guest" on exit (bit 5); the activity states HLT, shutdown and
+// wait-for-SIPI (bits 6-8: activity_state.cpp); CR3-target count (24:16);
+// MSR lists of 512 entries (27:25 = 0); VMWRITE to any field, also the
+// exit-information fields (bit 29); injection of software interrupts and
+// exceptions with an instruction length of 0 (bit 30).
+constexpr u64 kMiscValue = kPreemptionTimerShift | 1u << 5 | 1u << 6 | 1u << 7 | 1u << 8 | u64(kCr3TargetCount) << 16 |
+                           u64(1) << 29 | u64(1) << 30;
 
 // CR0 in VMX operation: PE, NE, PG fixed to 1 (§A.7); every bit may be 1.
 constexpr u64 kCr0Fixed0Value = cr0::PE | cr0::NE | cr0::PG, kCr0Fixed1Value = 0xffffffff;

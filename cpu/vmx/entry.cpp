@@ -42,6 +42,7 @@ void Vmx::vm_entry(bool launch) {
   if (launch) launched_ = true;
   c.vmx_non_root_ = true;
   inject_pending_ = vmcs_.entry_interruption_info & intr_info::kValid;
+  enter_activity_state();  // HLT, shutdown, wait-for-SIPI (activity_state.cpp)
   vmcs_.idt_vectoring_info = 0;
   update_execution_state();
   c.end_block();
@@ -95,8 +96,8 @@ void Vmx::load_guest_state() {
   c.flags.set(v.guest_rflags);
   // §27.3.2.2: CPL is SS.DPL (3 in virtual-8086 mode).
   c.set_cpl((v.guest_rflags & fl::VM) ? 3 : (v.guest_ss_ar >> 5) & 3);
-  // §27.6: activity and interruptibility state, pending debug exceptions.
-  c.halted = v.guest_activity_state == u32(Activity::Hlt);
+  // §27.6: interruptibility state, pending debug exceptions (the activity
+  // state once the entry has succeeded: enter_activity_state).
   const u32 intr = v.guest_interruptibility;
   c.interrupt_shadow = intr & (interruptibility::kBlockingBySti | interruptibility::kBlockingByMovSs);
   c.shadow_kind_ = (intr & interruptibility::kBlockingByMovSs) ? Cpu::Shadow::MovSs : Cpu::Shadow::Sti;

@@ -351,6 +351,8 @@ const EntryCheck kChecks[] = {
               return false;  // wait-for-SIPI: nothing
           }
         }()),
+    ROW("guest activity not wait-for-SIPI with entry to SMM", GuestState, "27.3.1.5",
+        !(c.entry & entry_ctl::kEntryToSmm) || c.v.guest_activity_state != u32(Activity::WaitForSipi)),
     ROW("guest interruptibility reserved bits", GuestState, "27.3.1.5", (c.v.guest_interruptibility >> 4) == 0),
     ROW("guest STI and MOV SS blocking not both", GuestState, "27.3.1.5",
         (c.v.guest_interruptibility & (kBlockingBySti | kBlockingByMovSs)) != (kBlockingBySti | kBlockingByMovSs)),

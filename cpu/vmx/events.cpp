@@ -2,7 +2,8 @@
 // exceptions by the exception bitmap (with the #PF error-code mask and
 // match), faults during event delivery (IDT-vectoring information, triple
 // fault), injected events, the monitor trap flag, the VMX-preemption timer,
-// NMIs, the interrupt window and external interrupts.
+// NMIs, the interrupt window and external interrupts. INIT, SIPI and the
+// inactive activity states: activity_state.cpp.
 #include <string>
 
 #include "cpu/vmx/capabilities.h"
@@ -148,6 +149,7 @@ bool Vmx::check_events() {
     deliver_injected_event();
     if (!mtf_pending_) return true;
   }
+  if (parked()) return check_parked_events();  // shutdown, wait-for-SIPI (activity_state.cpp)
   auto exit_now = [&](const ExitInfo& e) {
     ++c.icount_, ++c.delivery_ticks_;
     vmcs_.idt_vectoring_info = 0;
@@ -161,6 +163,7 @@ bool Vmx::check_events() {
     mtf_pending_ = false;
     return exit_now(ExitInfo{ExitReason::TPR_BELOW_THRESHOLD});
   }
+  if (init_exits()) return true;  // a held INIT: below the TPR threshold, above MTF (§27.7.7, §27.7.8)
   if (mtf_pending_) {
     mtf_pending_ = false;
     return exit_now(ExitInfo{ExitReason::MONITOR_TRAP_FLAG});
@@ -238,15 +241,6 @@ void Vmx::ept_fault(const EptFault& f) {
     vmcs_.idt_vectoring_error_code = f.has_error ? f.error : 0;
   }
   vm_exit(e);
-}
-
-bool Vmx::takes_init() {
-  if (!on_) return false;
-  if (non_root()) {
-    vmcs_.idt_vectoring_info = 0;
-    vm_exit(ExitInfo{ExitReason::INIT_SIGNAL});
-  }
-  return true;
 }
 
 u64 Vmx::guest_tsc(u64 tsc) const {

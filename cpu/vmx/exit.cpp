@@ -64,7 +64,7 @@ void Vmx::save_guest_state(const ExitInfo& e) {
   v.entry_controls =
       (v.entry_controls & ~entry_ctl::kIa32eModeGuest) | ((c.efer & efer::LMA) ? entry_ctl::kIa32eModeGuest : 0);
   // Non-register state (§28.3.4).
-  v.guest_activity_state = u32(c.halted ? Activity::Hlt : Activity::Active);
+  v.guest_activity_state = u32(activity());  // the state before the exit (§28.1; activity_state.cpp)
   u32 intr = 0;
   if (c.interrupt_shadow)
     intr |=
@@ -205,7 +205,7 @@ void Vmx::vm_exit(const ExitInfo& e) {
   inject_pending_ = mtf_pending_ = tpr_exit_pending_ = false;
   c.vmx_non_root_ = false;
   c.vmx_single_step_ = false;
-  c.halted = false;
+  leave_activity_state();
   c.monitor_.waiting = false;
   load_host_state();
   if (c.fatal_ != StopCause::None) return;

@@ -22,6 +22,7 @@ void Vmx::reset() {
   timer_deadline_ = 0;
   last_failure_ = nullptr;
   exit_pending_ = false;
+  reset_activity_state();  // RESET and INIT drop a held INIT (it is being taken)
   cpu_.vmx_non_root_ = false;
   cpu_.vmx_single_step_ = false;
 }
@@ -38,6 +39,7 @@ void Vmx::leave_operation() {
   // to VMCLEAR it first, SDM Vol. 3C §25.11.1); leaving drops the pointer.
   on_ = false;
   current_ = kInvalidPointer;
+  init_unblocked();  // SDM Vol. 2 VMXOFF: "unblock INIT" (activity_state.cpp)
 }
 
 void Vmx::write_back_current() {
@@ -110,6 +112,7 @@ void Vmx::serialize(Serializer& s) {
   s.flag(pause_seen_);
   s(last_pause_);
   s(loop_start_);
+  serialize_activity_state(s);
   // The timer's scheduler event is re-created from timer_deadline_ on load.
   if (!s.saving()) {
     if (timer_armed_) cpu_.scheduler().cancel(timer_event_);

@@ -137,10 +137,25 @@ class Vmx final : public EptFaultSink {
   // the new TSS selector and the source (0 CALL, 1 IRET, 2 JMP, 3 IDT task
   // gate, whose event is `idt_info`). For CALL/JMP/IRET it unwinds.
   void task_switch_exit(u16 selector, unsigned source, u32 idt_info, u32 idt_error);
-  // The INIT signal in VMX operation: blocked in root operation (dropped:
-  // vtlab does not hold it until VMXOFF), a VM exit in non-root operation.
-  // False outside VMX operation (the INIT resets the processor).
-  bool takes_init();
+  // ---- activity states, INIT and SIPI (activity_state.cpp) ----
+  // An INIT signal in VMX operation (SDM Vol. 3C §24.8, §26.2): held
+  // pending. It is blocked in root operation (until VMXOFF unblocks it) and
+  // in the wait-for-SIPI state; otherwise it is a VM exit (3) at the next
+  // instruction boundary.
+  void hold_init();
+  bool init_pending() const { return init_pending_; }
+  // Once VMXOFF has unblocked a held INIT: true (once), and the INIT is the
+  // caller's (the Vcpu's) to perform. VMXOFF requests a stop so that it is
+  // taken right after that instruction.
+  bool take_unblocked_init();
+  // A start-up IPI in VMX operation: a VM exit (4, the vector as
+  // qualification) from the wait-for-SIPI state, discarded otherwise
+  // (§26.2, §27.7.2). False outside VMX operation.
+  bool takes_sipi(u8 vector);
+  // The inactive state a VM entry parked the vCPU in (shutdown or
+  // wait-for-SIPI; it executes nothing until an event that state lets
+  // through), or nullptr.
+  const char* parked_state_name() const;
   // MOV to CR8 lowered the virtual TPR below the TPR threshold: a
   // TPR-below-threshold exit (43) after the instruction (trap-like).
   void tpr_below_threshold() {
@@ -190,6 +205,15 @@ class Vmx final : public EptFaultSink {
   void preemption_timer_fired();
   u32 preemption_timer_remaining() const;
   vmx::Activity activity() const;
+  // Activity states (activity_state.cpp).
+  void enter_activity_state();  // at the end of VM entry (§27.7.2)
+  void leave_activity_state();  // VM exit: active in root operation
+  bool parked() const { return parked_ != vmx::Activity::Active; }
+  bool check_parked_events();  // a boundary while parked in shutdown or wait-for-SIPI
+  bool init_exits();           // a held INIT in active or HLT state: exit 3
+  void init_unblocked();       // VMXOFF
+  void reset_activity_state();
+  void serialize_activity_state(Serializer& s);
 
   Cpu& cpu_;
   bool on_ = false;
@@ -218,6 +242,13 @@ class Vmx final : public EptFaultSink {
   // PAUSE-loop exiting: the TSC at the last PAUSE and at the loop's first.
   bool pause_seen_ = false;
   u64 last_pause_ = 0, loop_start_ = 0;
+  // Activity states: the inactive state a VM entry parked the guest in
+  // (shutdown or wait-for-SIPI; HLT is Cpu::halted), a held INIT, a SIPI
+  // taken in wait-for-SIPI (its exit comes at the next boundary).
+  vmx::Activity parked_ = vmx::Activity::Active;
+  bool init_pending_ = false;
+  bool sipi_pending_ = false;
+  u8 sipi_vector_ = 0;
 };
 
 }  // namespace vtlab

@@ -57,6 +57,8 @@ SNIPPET(g_rdrand) rdrand %ecx; ud2; END(g_rdrand)
 SNIPPET(g_xsetbv) xsetbv; ud2; END(g_xsetbv)
 SNIPPET(g_mwait) mwait; ud2; END(g_mwait)
 SNIPPET(g_monitor) monitor; ud2; END(g_monitor)
+// MONITOR the line at RSP, then MWAIT on it (ECX = EDX = 0 set by the test).
+SNIPPET(g_monitor_mwait) mov %rsp, %rax; monitor; xor %eax, %eax; mwait; ud2; END(g_monitor_mwait)
 SNIPPET(g_rdpmc) rdpmc; ud2; END(g_rdpmc)
 SNIPPET(g_vmclear) vmclear (%rax); ud2; END(g_vmclear)
 SNIPPET(g_vmlaunch) vmlaunch; ud2; END(g_vmlaunch)
