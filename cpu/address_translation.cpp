@@ -347,13 +347,39 @@ u8* Cpu::host_for(u64 lin, Access acc, unsigned who, u64* pa_out) {
   return host;
 }
 
-u64 Cpu::translate(u64 lin, Access acc, bool user, std::vector<WalkStep>* trace, u32* pf_error, EptFault* ept) {
-  if (paging_ == PagingMode::None && !ept_active_) return wrap_linear(lin);
+namespace {
+
+// The registers that select memory types (SDM Vol. 3A ch. 11), for the
+// debugger's walks: the PAT, the MTRRs, CR0.CD and CR4.PCIDE as they are
+// now (in VMX non-root operation, the guest's).
+MemTypeRegs memtype_regs(const Cpu& c) {
+  MemTypeRegs r;
+  r.cd = c.cr0 & cr0::CD;
+  r.pcide = c.cr4 & cr4::PCIDE;
+  r.pat = c.msr.pat;
+  r.mtrr_def_type = c.msr.mtrr_def_type;
+  r.mtrr_var = c.msr.mtrr_var;
+  r.mtrr_fixed = c.msr.mtrr_fixed;
+  r.maxphy = kMaxPhysAddrBits;
+  return r;
+}
+
+}  // namespace
+
+u64 Cpu::translate(u64 lin, Access acc, bool user, std::vector<WalkStep>* trace, u32* pf_error, EptFault* ept,
+                   MemoryTyping* typing) {
+  const MemTypeRegs types = memtype_regs(*this);
+  if (paging_ == PagingMode::None && !ept_active_) {
+    // No paging: the MTRRs alone (PAT type WB, Table 11-7).
+    if (typing) *typing = physical_typing(types, wrap_linear(lin), memtype::kWB);
+    return wrap_linear(lin);
+  }
   if (paging_ == PagingMode::None) lin = wrap_linear(lin);
   WalkRequest req = walk_request(lin, acc, user ? kUserAccess : kSupervisorAccess);
   req.set_ad = false;
+  req.memtypes = &types;
   SecondLevel sl = second_level_;  // a look-only walk changes nothing (PML index included)
-  EptContext ctx{mem_, sl, nullptr, false};
+  EptContext ctx{mem_, sl, nullptr, false, &types};
   if (ept_active_) req.ept = &ctx;
   const WalkResult r = walk_page_tables(mem_, req, trace);
   if (!r.ok) {
@@ -361,19 +387,28 @@ u64 Cpu::translate(u64 lin, Access acc, bool user, std::vector<WalkStep>* trace,
     if (ept) *ept = r.ept_fault;
     return ~u64(0);
   }
+  if (typing) *typing = r.typing;
   return r.pa;
 }
 
-u64 Cpu::translate_guest_physical(u64 gpa, Access acc, std::vector<WalkStep>* trace, EptFault* ept) {
-  if (!ept_active_) return gpa;
+u64 Cpu::translate_guest_physical(u64 gpa, Access acc, std::vector<WalkStep>* trace, EptFault* ept,
+                                  MemoryTyping* typing) {
+  const MemTypeRegs types = memtype_regs(*this);
+  if (!ept_active_) {
+    if (typing) *typing = physical_typing(types, gpa, memtype::kWB);
+    return gpa;
+  }
   SecondLevel sl = second_level_;
-  EptContext ctx{mem_, sl, nullptr, false};
+  EptContext ctx{mem_, sl, nullptr, false, &types};
   const u8 need = ept_need(acc, sl.mode_based_exec, false);
   const EptResult r = ept_translate(ctx, gpa, need, trace);
   if (r.fault != EptFaultKind::None) {
     if (ept) *ept = ept_fault_record(sl, r, gpa, need, LinearInfo{});
     return ~u64(0);
   }
+  // No linear address selects a PAT entry: the type such an access has
+  // with PAT type WB, as with CR0.PG = 0 (SDM Vol. 3C §28.2.7.2).
+  if (typing) *typing = ept_typing(types, r.t.memtype, r.t.ipat, memtype::kWB);
   return r.t.hpa(gpa);
 }
 

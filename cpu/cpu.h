@@ -593,11 +593,14 @@ class Cpu final : public CodeWriteListener {
   // Translates through the page tables in memory as an access would, without
   // the TLB and without setting A/D flags; ~0 and *pf_error if it faults.
   // With EPT active the result is host-physical, the trace two-dimensional,
-  // and an EPT fault is returned in *ept (pf_error 0).
-  u64 translate(u64 lin, Access acc, bool user, std::vector<WalkStep>* trace, u32* pf_error, EptFault* ept = nullptr);
+  // and an EPT fault is returned in *ept (pf_error 0). Each step carries its
+  // memory type, *typing that of the access (mmu/memory_type.h).
+  u64 translate(u64 lin, Access acc, bool user, std::vector<WalkStep>* trace, u32* pf_error, EptFault* ept = nullptr,
+                MemoryTyping* typing = nullptr);
   // A guest-physical address through EPT, the same way (the identity
   // without EPT).
-  u64 translate_guest_physical(u64 gpa, Access acc, std::vector<WalkStep>* trace, EptFault* ept);
+  u64 translate_guest_physical(u64 gpa, Access acc, std::vector<WalkStep>* trace, EptFault* ept,
+                               MemoryTyping* typing = nullptr);
   u64 blocks_decoded() const { return blocks_decoded_; }
   void flush_decoded_blocks();
   // The decoded-block cache's budget (DESIGN: every cache has a fixed

@@ -54,6 +54,8 @@ struct EptFormat {
   u64 addr_mask() const { return guest_paging::bits(maxphy - 1, 12); }
   int top_level() const { return levels; }
   u64 root() const { return eptp & addr_mask(); }
+  // EPT's tables are typed by the EPTP's memory type, not the PAT (§28.2.7.1).
+  u64 root_ref() const { return 0; }
   bool register_entry(int, u64, u64&, u64&) const { return false; }
   unsigned index(int level, u64 gpa) const { return unsigned(gpa >> (12 + 9 * (level - 1))) & 0x1ff; }
   u64 exec_bits() const { return ept_bits::kX | (mode_based_exec ? ept_bits::kUserExec : 0); }

@@ -39,8 +39,13 @@ EptResult ept_translate(EptContext& ctx, u64 gpa, u8 need, std::vector<WalkStep>
   PhysTables tables{ctx.mem};
   const size_t first_step = trace ? trace->size() : 0;
   RawWalk<EptFormat> w = walk_tables(tables, f, gpa, trace);
-  if (trace)
-    for (size_t i = first_step; i < trace->size(); ++i) (*trace)[i].ept = true, (*trace)[i].gpa = gpa;
+  if (trace) {
+    const u8 type = ctx.types ? ept_structure_type(ctx.types->cd, sl.eptp) : memtype::kNone;
+    for (size_t i = first_step; i < trace->size(); ++i) {
+      WalkStep& s = (*trace)[i];
+      s.ept = true, s.gpa = gpa, s.memtype = type;
+    }
+  }
   // A misconfigured or violating translation is never cached, and a
   // violation drops what was cached for the address (§28.3.3.1).
   if (w.end == WalkEnd::Reserved) {
@@ -118,8 +123,14 @@ bool NestedTables::read(u64 gpa, unsigned bytes, u64& value, std::vector<WalkSte
     fault = apic_access_fault_record(gpa, hpa);
     return false;
   }
+  last = r.t;
   value = ctx.mem.read(hpa, bytes);
   return true;
+}
+
+u8 NestedTables::memory_type(u64, u64 ref) const {
+  if (!types) return memtype::kNone;
+  return ept_typing(*types, last.memtype, last.ipat, pat_type(types->pat, table_pat_index(ref))).type;
 }
 
 bool NestedTables::write(u64 gpa, unsigned bytes, u64 value, std::vector<WalkStep>* trace) {
@@ -156,6 +167,7 @@ void finish_nested_walk(EptContext& ctx, const WalkRequest& req, WalkResult& r, 
   t.frame = hpa & ~((u64(1) << shift) - 1);
   t.ept_rights = e.t.rights;
   t.ept_dirty = e.t.dirty;
+  if (req.memtypes) r.typing = ept_typing(*req.memtypes, e.t.memtype, e.t.ipat, r.typing.pat);
   r.gpa = gpa;
   r.pa = hpa;
   r.page_size = t.page_size();

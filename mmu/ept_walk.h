@@ -35,6 +35,9 @@ struct EptContext {
   SecondLevel& sl;          // EPTP and controls; the PML index is advanced here
   GpaTlb* cache = nullptr;  // guest-physical mappings (nullptr: walk every time)
   bool set_ad = true;       // false: look only (debugger): no A/D flags, no PML, no cache
+  // Set: a trace records the memory type of EPT table reads (the EPTP's,
+  // UC with CR0.CD; SDM Vol. 3C §28.2.7.1). The debugger's walks set it.
+  const MemTypeRegs* types = nullptr;
   // Host-physical address of the APIC-access page while "virtualize APIC
   // accesses" is on (~0 otherwise): a guest paging-structure access whose
   // translation lands there is an APIC-access fault (SDM Vol. 3C §30.4.6.2).
@@ -87,16 +90,22 @@ EptFault apic_access_fault_record(u64 gpa, u64 hpa);
 // The guest's tables seen through EPT, for walk_tables (mmu/walker.h).
 struct NestedTables {
   EptContext& ctx;
-  u64 gla;           // the linear address whose walk this is
-  EptFault fault{};  // why an access was refused
+  u64 gla;                             // the linear address whose walk this is
+  const MemTypeRegs* types = nullptr;  // WalkRequest::memtypes
+  EptFault fault{};                    // why an access was refused
+  GpaTranslation last{};               // what EPT gave for the last table read
   bool read(u64 gpa, unsigned bytes, u64& value, std::vector<WalkStep>* trace);
   bool write(u64 gpa, unsigned bytes, u64 value, std::vector<WalkStep>* trace);
+  // A guest table read is a guest-physical access: its PAT entry (from
+  // `ref`, §4.9.2) combined with the EPT type of its page (§28.2.7.2).
+  u8 memory_type(u64 gpa, u64 ref) const;
 };
 
 // After the guest walk found guest-physical address r.pa: translates it
 // through EPT for req.access and makes r a combined translation (pa
-// host-physical, gpa set, the page the smaller of the two), or records the
-// EPT fault in r.ept_fault (r.ok false).
+// host-physical, gpa set, the page the smaller of the two, and with
+// req.memtypes the typing of the access from r.typing.pat and the EPT
+// leaf), or records the EPT fault in r.ept_fault (r.ok false).
 void finish_nested_walk(EptContext& ctx, const WalkRequest& req, WalkResult& r, std::vector<WalkStep>* trace);
 
 }  // namespace vtlab

@@ -10,6 +10,15 @@ namespace vtlab::guest_paging {
 
 inline constexpr u64 kP = 1, kRW = 2, kUS = 4, kA = 0x20, kD = 0x40, kPS = 0x80, kG = 0x100;
 inline constexpr u64 kXD = u64(1) << 63;
+inline constexpr u64 kPat4k = 0x80, kPatLarge = 0x1000;  // PAT bit of a PTE, of a PDE/PDPTE that maps a page
+
+// PAT index of an access to the page an entry maps: 4*PAT + 2*PCD + PWT
+// (SDM Vol. 3A §4.9.2, Table 11-11); PAT is bit 7 of a PTE, bit 12 of an
+// entry that maps a large page. The same in every guest paging mode.
+inline unsigned page_pat_index(u64 e, int level) {
+  const bool pat = e & (level == 1 ? kPat4k : kPatLarge);
+  return (pat ? 4u : 0u) | (unsigned(e >> 3) & 3);
+}
 
 constexpr u64 bits(unsigned hi, unsigned lo) {
   return ((hi == 63 ? ~u64(0) : (u64(1) << (hi + 1)) - 1)) & ~((u64(1) << lo) - 1);
@@ -43,6 +52,7 @@ struct Legacy32Format {
 
   int top_level() const { return 2; }
   u64 root() const { return cr3 & 0xfffff000; }
+  u64 root_ref() const { return cr3; }  // CR3 bits 4:3 are PCD, PWT (Table 4-3)
   bool register_entry(int, u64, u64&, u64&) const { return false; }
   unsigned index(int level, u64 lin) const { return unsigned(lin >> (level == 2 ? 22 : 12)) & 0x3ff; }
   bool present(u64 e, int) const { return e & kP; }
@@ -77,6 +87,7 @@ struct PaeFormat {
   u64 addr_mask() const { return bits(maxphy - 1, 12); }
   int top_level() const { return 3; }
   u64 root() const { return cr3 & 0xffffffe0; }
+  u64 root_ref() const { return 0; }  // the PDPTEs come from registers
   bool register_entry(int level, u64 lin, u64& e, u64& entry_pa) const {
     if (level != 3) return false;
     const unsigned i = unsigned(lin >> 30) & 3;
@@ -118,10 +129,14 @@ struct Ia32eFormat {
   int levels;  // 4 or 5
   bool nxe;
   unsigned maxphy;
+  bool pcide = false;  // CR4.PCIDE (for memory typing only)
 
   u64 addr_mask() const { return bits(maxphy - 1, 12); }
   int top_level() const { return levels; }
   u64 root() const { return cr3 & addr_mask(); }
+  // CR3 bits 4:3 are PCD, PWT; with CR4.PCIDE = 1 they belong to the PCID
+  // and PAT entry 0 types the root table (Tables 4-12, 4-13).
+  u64 root_ref() const { return pcide ? 0 : cr3; }
   bool register_entry(int, u64, u64&, u64&) const { return false; }
   unsigned index(int level, u64 lin) const { return unsigned(lin >> (12 + 9 * (level - 1))) & 0x1ff; }
   bool present(u64 e, int) const { return e & kP; }

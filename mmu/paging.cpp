@@ -39,6 +39,9 @@ WalkResult guest_walk(Tables& tables, const F& f, const WalkRequest& req, u64 ad
   }
   if (req.set_ad && !set_accessed_dirty(tables, w, req.access == Access::Write, trace)) return WalkResult{};
   t.dirty = (w.leaf & kD) != 0;
+  // The PAT type of the access (§4.9.2); the caller combines it with the
+  // MTRRs' type or EPT's.
+  if (req.memtypes) res.typing.pat = pat_type(req.memtypes->pat, page_pat_index(w.leaf, w.level));
   res.ok = true;
   res.page_size = t.page_size();
   res.pa = t.frame | (addr & (res.page_size - 1));
@@ -54,7 +57,9 @@ WalkResult walk_mode(Tables& tables, const WalkRequest& req, std::vector<WalkSte
       return guest_walk(tables, PaeFormat{req.cr3, req.pdpte, req.nxe, kMaxPhysAddrBits}, req, u32(req.linear), trace);
     case PagingMode::Level4:
     case PagingMode::Level5:
-      return guest_walk(tables, Ia32eFormat{req.cr3, req.mode == PagingMode::Level5 ? 5 : 4, req.nxe, kMaxPhysAddrBits},
+      return guest_walk(tables,
+                        Ia32eFormat{req.cr3, req.mode == PagingMode::Level5 ? 5 : 4, req.nxe, kMaxPhysAddrBits,
+                                    req.memtypes && req.memtypes->pcide},
                         req, req.linear, trace);
     case PagingMode::None:
       break;
@@ -64,6 +69,9 @@ WalkResult walk_mode(Tables& tables, const WalkRequest& req, std::vector<WalkSte
   identity.pa = req.linear;
   identity.translation.frame = req.linear & ~u64(0xfff);
   identity.translation.writable = identity.translation.user = identity.translation.dirty = true;
+  // With CR0.PG = 0 the PAT type is WB (SDM Vol. 3C §28.2.7.2), which leaves
+  // the MTRRs' type as it is (Table 11-7).
+  if (req.memtypes) identity.typing.pat = memtype::kWB;
   return identity;
 }
 
@@ -71,11 +79,13 @@ WalkResult walk_mode(Tables& tables, const WalkRequest& req, std::vector<WalkSte
 
 WalkResult walk_page_tables(PhysMem& mem, const WalkRequest& req, std::vector<WalkStep>* trace) {
   if (!req.ept) {
-    PhysTables tables{mem};
-    return walk_mode(tables, req, trace);
+    PhysTables tables{mem, req.memtypes};
+    WalkResult r = walk_mode(tables, req, trace);
+    if (r.ok && req.memtypes) r.typing = physical_typing(*req.memtypes, r.pa, r.typing.pat);
+    return r;
   }
   // Two-dimensional: the guest's tables through EPT, then the result.
-  NestedTables tables{*req.ept, req.linear};
+  NestedTables tables{*req.ept, req.linear, req.memtypes};
   WalkResult r = walk_mode(tables, req, trace);
   if (tables.fault.kind != EptFaultKind::None) {
     r = WalkResult{};

@@ -21,12 +21,15 @@
 // entry's guest-physical address and the final guest-physical address are
 // translated through EPT (mmu/ept_walk.h, docs/ept.md). Every walk can
 // return its list of table reads (WalkStep), guest and EPT, for the
-// debugger.
+// debugger, and with WalkRequest::memtypes the memory type of each access
+// and of the final one (mmu/memory_type.h; recorded, not applied: vtlab has
+// no caches).
 #pragma once
 #include <vector>
 
 #include "core/base/types.h"
 #include "mmu/ept.h"
+#include "mmu/memory_type.h"
 #include "mmu/phys_mem.h"
 
 namespace vtlab {
@@ -65,6 +68,11 @@ struct WalkRequest {
   // VMX non-root operation with EPT: guest-physical addresses (of table
   // entries, and the result) are translated through EPT (mmu/ept_walk.h).
   EptContext* ept = nullptr;
+  // The registers that select memory types (PAT, MTRRs, CR0.CD, CR4.PCIDE):
+  // when set, the walk records the memory type of each table access it
+  // traces (WalkStep::memtype) and of the final access (WalkResult::typing).
+  // The debugger's walks set it; the CPU's own walks do not need it.
+  const MemTypeRegs* memtypes = nullptr;
 };
 
 struct WalkStep {
@@ -78,6 +86,13 @@ struct WalkStep {
   // reads that entry.
   bool ept = false;
   u64 gpa = 0;
+  // The memory type of this access (WalkRequest::memtypes; memtype::kNone
+  // without, and for a PDPTE register): a guest table entry without EPT,
+  // PAT (entry 2*PCD+PWT of CR3 or of the entry that points to the table)
+  // with the MTRRs; a guest table entry through EPT, that PAT entry with
+  // the EPT type of its page; an EPT table entry, the EPTP's type (SDM Vol.
+  // 3A §4.9.2, Vol. 3C §28.2.7).
+  u8 memtype = memtype::kNone;
 };
 
 // A successful translation as the TLB keeps it: the page and the rights of
@@ -114,6 +129,9 @@ struct WalkResult {
   // !ok and pf_error is 0).
   u64 gpa = 0;
   EptFault ept_fault;
+  // The memory type of the access and what made it (when ok, with
+  // WalkRequest::memtypes).
+  MemoryTyping typing;
 };
 
 // Walks, checks the access rights and (if req.set_ad) updates A/D. Does not

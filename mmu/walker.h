@@ -20,6 +20,9 @@
 //   u64 next_table(u64 e, int level) const;
 //   u64 frame(u64 e, int level) const;         physical base of a mapped page
 //   unsigned page_shift(int level) const;
+//   u64 root_ref() const;              what points to the root table for memory
+//                                      typing: bits 4:3 are its PCD/PWT (SDM
+//                                      Vol. 3A §4.9.2); 0 where none
 //
 // The tables live in a Tables object: PhysTables reads and writes physical
 // memory (guest paging without EPT, EPT's own tables, VT-d); the nested
@@ -28,10 +31,14 @@
 // refuse (an EPT violation): the walk then ends with WalkEnd::Stopped.
 //   bool read(u64 addr, unsigned bytes, u64& value, std::vector<WalkStep>*);
 //   bool write(u64 addr, unsigned bytes, u64 value, std::vector<WalkStep>*);
+//   u8 memory_type(u64 addr, u64 ref);  the memory type of the read just made
+//                                       of a table `ref` points to, for the
+//                                       trace (memtype::kNone: not recorded)
 #pragma once
 #include <vector>
 
 #include "core/base/types.h"
+#include "mmu/memory_type.h"
 #include "mmu/paging.h"
 #include "mmu/phys_mem.h"
 
@@ -43,6 +50,9 @@ enum class WalkEnd : u8 { Mapped, NotPresent, Reserved, Stopped };
 
 struct PhysTables {
   PhysMem& mem;
+  // Guest paging without EPT: PAT and MTRRs type the table reads (nullptr:
+  // not recorded). EPT's own tables leave it null (ept_translate types them).
+  const MemTypeRegs* types = nullptr;
   bool read(u64 pa, unsigned bytes, u64& value, std::vector<WalkStep>*) {
     value = mem.read(pa, bytes);
     return true;
@@ -50,6 +60,9 @@ struct PhysTables {
   bool write(u64 pa, unsigned bytes, u64 value, std::vector<WalkStep>*) {
     mem.write(pa, bytes, value);
     return true;
+  }
+  u8 memory_type(u64 pa, u64 ref) const {
+    return types ? physical_typing(*types, pa, pat_type(types->pat, table_pat_index(ref))).type : memtype::kNone;
   }
 };
 
@@ -74,6 +87,7 @@ template <class F, class Tables>
 RawWalk<F> walk_tables(Tables& tables, const F& f, u64 addr, std::vector<WalkStep>* trace) {
   RawWalk<F> w;
   u64 table = f.root();
+  u64 ref = f.root_ref();  // CR3, or the entry that points to this level's table
   for (int level = f.top_level(); level >= 1; --level) {
     u64 e = 0, entry_pa = 0;
     const bool in_register = f.register_entry(level, addr, e, entry_pa);
@@ -85,7 +99,10 @@ RawWalk<F> walk_tables(Tables& tables, const F& f, u64 addr, std::vector<WalkSte
         return w;
       }
     }
-    if (trace) trace->push_back({level, entry_pa, e, in_register});
+    if (trace) {
+      trace->push_back({level, entry_pa, e, in_register});
+      if (!in_register) trace->back().memtype = tables.memory_type(entry_pa, ref);
+    }
     w.level = level;
     w.last = e;
     if (!f.present(e, level)) {
@@ -112,6 +129,7 @@ RawWalk<F> walk_tables(Tables& tables, const F& f, u64 addr, std::vector<WalkSte
       return w;
     }
     table = f.next_table(e, level);
+    ref = e;
   }
   return w;  // unreachable for a well-formed format: level 1 is always a leaf
 }

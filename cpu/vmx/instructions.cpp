@@ -241,6 +241,9 @@ void invept_invvpid(Cpu& c, const Insn& i) {
   const bool type_ok = EPT ? (type == 1 || type == 2) && (caps & (u64(1) << (24 + type)))
                            : type <= 3 && (caps & (u64(1) << (40 + type)));
   if (!type_ok) return v.fail(VmError::InvalidInveptInvvpidOperand);
+  // Single-context INVEPT fails where VM entry would fail on the EPTP (its
+  // memory type, walk length, reserved bits; SDM Vol. 3C §31.3 INVEPT).
+  if (EPT && type == 1 && !eptp_valid(lo)) return v.fail(VmError::InvalidInveptInvvpidOperand);
   if (!EPT && type != 2 && (lo & 0xffff) == 0) return v.fail(VmError::InvalidInveptInvvpidOperand);  // VPID 0
   if (!EPT && lo >> 16) return v.fail(VmError::InvalidInveptInvvpidOperand);  // descriptor bits 63:16 reserved
   if (!EPT && type == 0 && !Cpu::is_canonical(hi)) return v.fail(VmError::InvalidInveptInvvpidOperand);

@@ -18,7 +18,7 @@ SNIPPET(g_vmfunc);
 
 namespace {
 
-constexpr u64 kEptp = VmxRig::kEptp;  // identity 4-KiB pages for the first 2 MiB (VmxRig::build_identity_ept)
+constexpr u64 kEpt = VmxRig::kEpt, kEptp = VmxRig::kEptp;  // identity 4-KiB pages for the first 2 MiB (VmxRig)
 
 void build_ept(VmxRig& r) { r.build_identity_ept(); }
 void ept_pte(VmxRig& r, u64 gpa, u64 bits) { r.ept_pte(gpa, bits); }
@@ -187,4 +187,24 @@ TEST_CASE("VMFUNC EPTP switching: a valid list entry becomes the EPT pointer; an
     CHECK(s.vmcs().ept_pointer == kEptp);
     CHECK(s.vmcs().guest_rip == VmxRig::kGuestCode);
   }
+}
+
+TEST_CASE("INVEPT single-context fails (28) on an EPTP that VM entry would refuse: memory type, walk length") {
+  VmxRig r;
+  r.enter_root();
+  r.valid_vmcs();
+  auto invept = [&](u64 eptp) {
+    r.put64(VmxRig::kData, eptp), r.put64(VmxRig::kData + 8, 0);
+    r.cpu.gpr[RAX] = VmxRig::kData, r.cpu.gpr[RBX] = 1;
+    r.host_runs(invept_, invept__end);
+    REQUIRE(r.run_to_exception() == kUD);
+    return r.zf() ? r.vmcs().vm_instruction_error : 0;
+  };
+  CHECK(invept(kEpt | 6 | 3 << 3) == 0);  // WB (IA32_VMX_EPT_VPID_CAP bit 14)
+  CHECK(invept(kEpt | 0 | 3 << 3) == 0);  // UC (bit 8)
+  for (u64 type : {1, 2, 3, 4, 5, 7}) {
+    CAPTURE(type);
+    CHECK(invept(kEpt | type | 3 << 3) == 28);
+  }
+  CHECK(invept(kEpt | 6 | 1 << 3) == 28);  // a 2-level walk
 }
