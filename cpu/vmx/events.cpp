@@ -163,7 +163,8 @@ bool Vmx::check_events() {
   // (the exit drops a pending MTF exit).
   if (ExitInfo trap{ExitReason::EXCEPTION_OR_NMI}; apicv_.take_trap_exit(trap)) return exit_now(trap);
   // Priorities (SDM Vol. 3C §26.7.2, Vol. 3A §6.9): MTF, the preemption
-  // timer, NMI, interrupt window / virtual interrupt / external interrupt.
+  // timer, NMI window, NMI, interrupt window / virtual interrupt / external
+  // interrupt.
   if (init_exits()) return true;  // a held INIT: below the TPR threshold, above MTF (§27.7.7, §27.7.8)
   if (mtf_pending_) {
     mtf_pending_ = false;
@@ -175,6 +176,11 @@ bool Vmx::check_events() {
   }
   const bool movss = c.interrupt_shadow && c.shadow_kind_ == Cpu::Shadow::MovSs;
   const bool virtual_nmis = v.pin_controls & pin::kVirtualNmis;
+  // §26.7.6: NMI-window exiting, once there is no virtual-NMI blocking and
+  // no MOV SS blocking. Its exits take priority over NMIs (§26.7.6), below
+  // the preemption timer (§26.5.1).
+  if ((v.proc_controls & proc::kNmiWindowExiting) && !c.nmi_blocked_ && !movss)
+    return exit_now(ExitInfo{ExitReason::NMI_WINDOW});
   // With virtual NMIs, nmi_blocked_ is the guest's virtual blocking, which
   // does not hold off real NMIs.
   if ((v.pin_controls & pin::kNmiExiting) && c.nmi_pending_ && (virtual_nmis || !c.nmi_blocked_) && !movss) {
@@ -185,10 +191,6 @@ bool Vmx::check_events() {
     if (!virtual_nmis) c.nmi_blocked_ = true;  // §28.5: an NMI exit leaves NMIs blocked
     return true;
   }
-  // §26.7.6: NMI-window exiting, once there is no virtual-NMI blocking and
-  // no MOV SS blocking.
-  if ((v.proc_controls & proc::kNmiWindowExiting) && !c.nmi_blocked_ && !movss)
-    return exit_now(ExitInfo{ExitReason::NMI_WINDOW});
   if ((v.proc_controls & proc::kInterruptWindowExiting) && (c.flags.bits & fl::IF) && !c.interrupt_shadow)
     return exit_now(ExitInfo{ExitReason::INTERRUPT_WINDOW});
   // §30.2.2: a recognized virtual interrupt, with the priority of the

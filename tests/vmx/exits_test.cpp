@@ -630,6 +630,23 @@ TEST_CASE("virtual NMIs: an injected NMI blocks NMIs until the guest's IRET; the
   CHECK(!s.cpu.nmi_blocked_);
 }
 
+TEST_CASE("an NMI-window exit takes priority over a pending NMI (SDM Vol. 3C §26.7.6)") {
+  VmxRig r;
+  ready(r).vmcs().pin_controls |= pin::kNmiExiting | pin::kVirtualNmis;
+  r.load(VmxRig::kGuestCode, g_loop, g_loop_end);
+  r.host_runs(VmxRig::vmlaunch_begin(), VmxRig::vmlaunch_end());
+  r.cpu.set_intercept_exceptions(true);
+  r.cpu.run(r.cpu.icount() + 50);
+  REQUIRE(r.cpu.vmx_non_root());
+  // The window opens while an NMI is pending: the window's exit comes first
+  // (the NMI is then the host's, as NMI exiting no longer applies).
+  r.vmcs().proc_controls |= proc::kNmiWindowExiting;
+  r.cpu.raise_nmi();
+  r.run_to_exception();
+  CHECK(basic(r) == 8);
+  CHECK((r.vmcs().exit_interruption_info & intr_info::kValid) == 0);
+}
+
 TEST_CASE("injection: a software interrupt returns past the instruction length; an external interrupt") {
   VmxRig r;
   ready(r);
