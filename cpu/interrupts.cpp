@@ -99,7 +99,7 @@ void deliver_ia32e(Cpu& c, const Event& e, const Gate& g, Segment cs_new, unsign
   f.add_stack(c.gpr[RSP], c.seg[SS].selector);
   u64 sp = new_rsp;
   for (int k = int(f.n) - 1; k >= 0; --k) c.write_sys<u64>(sp -= 8, f.v[k]);
-  c.set_cpl(new_cpl);
+  c.cpl = u8(new_cpl);  // deliver() calls mode_changed() once CS is loaded
   cs_new.selector = u16((g.selector & ~3u) | new_cpl);
   c.seg[CS] = cs_new;
   if (switch_stack) c.seg[SS] = Segment{u16(new_cpl), 0, 0, ar::Unusable | (new_cpl << ar::kDplShift)};
@@ -143,7 +143,7 @@ void deliver_legacy(Cpu& c, const Event& e, const Gate& g, Segment cs_new, unsig
     else
       c.write_sys<u16>(lin, u16(f.v[k]));
   }
-  c.set_cpl(new_cpl);
+  c.cpl = u8(new_cpl);  // deliver() calls mode_changed() once CS is loaded
   if (switch_stack) c.seg[SS] = ss_new;
   cs_new.selector = u16((g.selector & ~3u) | new_cpl);
   c.seg[CS] = cs_new;

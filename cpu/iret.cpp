@@ -81,7 +81,7 @@ void Cpu::iret(unsigned opsize) {
   if (old_cpl <= ((flags.bits & fl::IOPL) >> 12)) mask |= fl::IF;
   if (old_cpl == 0) mask |= fl::IOPL | fl::VIF | fl::VIP;
   if (w == 2) mask &= 0xffff;
-  set_cpl(rpl);
+  cpl = u8(rpl);  // mode_changed() below, once CS, SS and RFLAGS are loaded
   seg[CS] = cs_new;
   if (pop_stack) {
     seg[SS] = ss_new;
