@@ -261,18 +261,7 @@ static void test_posted(void) {
 }
 
 int kmain(uint32_t magic, uint32_t info) {
-  vt_init(magic, info);
-  trap_init();
-  const int vmx = vmx_supported();
-  int on = -1;
-  if (vmx) on = vmx_enable();
-  TEST("vmxon", "VMX operation entered") {
-    if (!vmx)
-      vt_fail("the CPU does not report VMX");
-    else if (on != VMX_OK)
-      vt_fail("VMXON: %d", on);
-  }
-  if (on != VMX_OK) return vt_finish("vmx-apicv");
+  if (!vmx_test_start(magic, info)) return vt_finish("vmx-apicv");
   const int tpr_shadow = ctl_allowed1(caps.proc, CPU_TPR_SHADOW) && ctl_allowed1(caps.proc, CPU_SECONDARY);
   TEST("tpr-shadow-caps", "the TPR shadow is reported (primary control 21)") {
     if (!tpr_shadow) vt_fail("no TPR shadow");
