@@ -10,6 +10,12 @@
 namespace linux_test {
 
 std::string read_file(const std::string& path);
+
+// What a kernel log must not contain: a warning, an oops or a panic, a
+// fault in user space.
+inline constexpr const char* kKernelTrouble[] = {
+    "WARNING:",           "BUG:",           "Oops",     "Kernel panic", "Call Trace",
+    "general protection", "invalid opcode", "segfault", "traps:",       "Unable to handle"};
 inline bool has(const std::string& s, const std::string& what) { return s.find(what) != std::string::npos; }
 
 // Where the guest is built: $ENV_VAR if set, else build/SUBDIR in the source tree.

@@ -10,8 +10,6 @@
 // so no keystrokes are needed. Two runs must be equal to the last bit.
 #include <doctest/doctest.h>
 
-#include <cstdlib>
-#include <fstream>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -93,9 +91,10 @@ static void kvm_boot(int cpus, int runs) {
   CHECK(has(b.serial, "reboot: Power down"));
 
   // No complaint from the kernel or from kvm about the (virtual) hardware.
-  for (const char* bad :
-       {"WARNING:", "BUG:", "Oops", "Kernel panic", "Call Trace", "general protection", "invalid opcode", "segfault",
-        "traps:", "Unable to handle", "insmod", "FAIL", "KVM_SET_TSS_ADDR"})
+  for (const char* bad : linux_test::kKernelTrouble)
+    CHECK_MESSAGE(!has(b.serial, bad), "the serial log has '" << std::string(bad) << "'");
+  // ...nor from loading the modules or from kvm-smoke.
+  for (const char* bad : {"insmod", "FAIL", "KVM_SET_TSS_ADDR"})
     CHECK_MESSAGE(!has(b.serial, bad), "the serial log has '" << std::string(bad) << "'");
   std::istringstream lines(b.serial);
   for (std::string line; std::getline(lines, line);) {
